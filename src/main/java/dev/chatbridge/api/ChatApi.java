@@ -1,0 +1,18 @@
+package dev.chatbridge.api;
+
+import dev.chatbridge.events.ChatRequest;
+import reactor.core.publisher.Mono;
+
+/**
+ * One attempt at answering a request with {@code POST /chats/v2}.
+ *
+ * <p>The returned {@code Mono} never errors: every failure is a {@link CallOutcome}. It completes
+ * on a Netty thread; callers must not touch Kafka Streams from there. Cancelling the
+ * subscription aborts the call. Retries are the caller's (see {@code RetryPolicy}).
+ */
+@FunctionalInterface
+public interface ChatApi {
+
+    /** Calls the API once for the request. */
+    Mono<CallOutcome> call(ChatRequest request);
+}
