@@ -3,9 +3,6 @@ package dev.chatbridge.kafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
-    private static final String HOST = "127.0.0.1";
+    private static final String HOST = LoopbackPorts.HOST;
     private static final String TEMP_DIR_PREFIX = "chatbridge-kafka-";
     private static final int NODE_ID = 1;
     private static final int MAX_AUTO_PORT_ATTEMPTS = 3;
@@ -224,9 +221,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private void choosePorts() {
-        brokerPort = requestedBrokerPort == 0 ? freePort() : requireFree(requestedBrokerPort, "broker");
+        brokerPort = requestedBrokerPort == 0 ? LoopbackPorts.free() : LoopbackPorts.requireFree(requestedBrokerPort, "broker");
         do {
-            controllerPort = requestedControllerPort == 0 ? freePort() : requireFree(requestedControllerPort, "controller");
+            controllerPort = requestedControllerPort == 0
+                    ? LoopbackPorts.free()
+                    : LoopbackPorts.requireFree(requestedControllerPort, "controller");
         } while (controllerPort == brokerPort && requestedControllerPort == 0);
         if (controllerPort == brokerPort) {
             throw new IllegalStateException("the broker and controller ports must differ, both were " + brokerPort);
@@ -323,26 +322,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private String portsText() {
         return "127.0.0.1 broker port " + brokerPort + ", controller port " + controllerPort;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port for the Kafka broker", e);
-        }
-    }
-
-    private static int requireFree(int port, String role) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), port), 1);
-            return port;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot bind the Kafka " + role + " to 127.0.0.1:" + port
-                    + ": the port is already in use; stop what uses it or choose another port with "
-                    + role + "Port(...) (0 picks a free one)", e);
-        }
     }
 
     private static void deleteRecursively(Path root) {

@@ -24,16 +24,26 @@ class EmbeddedKafkaBrokerTest {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBrokerTest.class);
 
     @Test
-    void shouldDeleteItsTemporaryLogDirectoryAndTolerateASecondCloseWhenClosed() {
-        // Given a started broker with the default temporary log directory
+    void shouldServeOnFixedPortsAndDeleteItsTemporaryLogDirectoryWhenClosedTwice() {
+        // Given a broker started on fixed ports with the default temporary log directory
+        int brokerPort = LoopbackPorts.free();
+        int controllerPort = LoopbackPorts.free();
+        while (controllerPort == brokerPort) {
+            controllerPort = LoopbackPorts.free();
+        }
         long startAt = System.nanoTime();
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start();
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder()
+                .brokerPort(brokerPort)
+                .controllerPort(controllerPort)
+                .build()
+                .start();
         LOG.info("Embedded broker start took {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startAt));
         Path logDirectory = broker.logDirectory();
         assertThat(logDirectory.getFileName().toString()).startsWith("chatbridge-kafka-");
         assertThat(logDirectory.getParent()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")));
         assertThat(logDirectory.resolve("meta.properties")).isRegularFile();
-        assertThat(broker.bootstrapServers()).isEqualTo("127.0.0.1:" + broker.brokerPort());
+        assertThat(broker.bootstrapServers()).isEqualTo("127.0.0.1:" + brokerPort);
+        assertThat(broker.controllerPort()).isEqualTo(controllerPort);
 
         // When it is closed twice
         broker.close();
