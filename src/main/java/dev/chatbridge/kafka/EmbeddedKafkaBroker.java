@@ -98,9 +98,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         state = State.STARTED;
         long startedAt = System.nanoTime();
         long deadline = startedAt + startTimeout.toNanos();
+        long serverUpAt;
         try {
             prepareLogDirectory();
             startServerWithFreshPortsOnCollision(deadline);
+            serverUpAt = System.nanoTime();
             awaitServing(deadline);
         } catch (RuntimeException e) {
             try {
@@ -110,9 +112,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             throw e;
         }
-        LOG.info("Kafka broker serving at {} (controller port {}, log dir {}) after {} ms",
+        long servingAt = System.nanoTime();
+        LOG.info("Kafka broker serving at {} (controller port {}, log dir {}) after {} ms ({} ms to start the server, {} ms to answer)",
                 bootstrapServers(), controllerPort, logDirectory,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
+                TimeUnit.NANOSECONDS.toMillis(servingAt - startedAt),
+                TimeUnit.NANOSECONDS.toMillis(serverUpAt - startedAt),
+                TimeUnit.NANOSECONDS.toMillis(servingAt - serverUpAt));
         return this;
     }
 
