@@ -5,11 +5,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
 import kafka.server.Server;
 import kafka.tools.StorageTool;
 import org.apache.kafka.common.Uuid;
@@ -18,14 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Formats KRaft storage and builds a {@code KafkaRaftServer}, touching only the types that
- * {@code kafka_2.13} exposes at compile time.
- *
- * <p>{@code kafka_2.13} declares {@code kafka-server}, {@code kafka-server-common} and
- * {@code kafka-metadata} as runtime dependencies, so {@code KafkaConfig} (whose superclass lives in
- * {@code kafka-server}) cannot be named in code compiled against it. The server is therefore
- * built reflectively through its public constructor {@code KafkaRaftServer(KafkaConfig, Time)} and
- * then used through the {@link Server} interface. Stateless; callers serialize use.
+ * Formats KRaft storage and builds a {@code KafkaRaftServer}. Stateless; callers serialize use.
  */
 final class KafkaServerFactory {
 
@@ -67,21 +61,7 @@ final class KafkaServerFactory {
 
     /** A {@code KafkaRaftServer} for the properties, not started; uses {@link Time#SYSTEM}. */
     static Server create(Properties serverProperties) {
-        try {
-            Class<?> configClass = Class.forName("kafka.server.KafkaConfig");
-            Object config = configClass.getMethod("fromProps", Properties.class, boolean.class)
-                    .invoke(null, serverProperties, false);
-            Class<?> serverClass = Class.forName("kafka.server.KafkaRaftServer");
-            return (Server) serverClass.getConstructor(configClass, Time.class).newInstance(config, Time.SYSTEM);
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException("cannot build the Kafka server: " + cause, cause);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("kafka_2.13 does not have the expected KafkaConfig/KafkaRaftServer API", e);
-        }
+        return new KafkaRaftServer(KafkaConfig.fromProps(serverProperties, false), Time.SYSTEM);
     }
 
     private static void deleteAfterFormat(Path file) {
