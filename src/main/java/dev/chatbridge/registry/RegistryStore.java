@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
+
 
 /**
  * The registry itself, in memory: one implementation of Confluent's rules, used directly by the
@@ -51,7 +52,7 @@ final class RegistryStore {
         }
         try {
             return new Schema.Parser().parse(schemaText);
-        } catch (SchemaParseException | NullPointerException | IllegalArgumentException e) {
+        } catch (AvroRuntimeException | NullPointerException | IllegalArgumentException e) {
             throw new SchemaRegistryException("Invalid schema: " + e.getMessage(), 422, SchemaRegistryException.INVALID_SCHEMA);
         }
     }
