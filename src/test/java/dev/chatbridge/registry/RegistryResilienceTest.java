@@ -55,6 +55,32 @@ class RegistryResilienceTest {
     }
 
     @Test
+    void shouldGiveUpWithinBoundedTimeWhenTheRegistryNeverAnswers() {
+        // Given: a server that accepts requests and never answers
+        AtomicInteger requests = new AtomicInteger();
+        DisposableServer silent = track(HttpServer.create().host("127.0.0.1").port(0)
+                .handle((request, response) -> {
+                    requests.incrementAndGet();
+                    return Mono.never();
+                })
+                .bindNow(Duration.ofSeconds(10)));
+        Map<String, Object> configs = RestSchemaRegistryClientTest.configs(url(silent));
+        configs.put(RegistryClientConfig.HTTP_READ_TIMEOUT_MS, 300);
+        SchemaRegistryClient client = track(SchemaRegistryClients.create(configs));
+
+        // When
+        long start = System.nanoTime();
+        SchemaRegistryException failure = catchThrowableOfType(SchemaRegistryException.class, () -> client.getLatest("s"));
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+
+        // Then
+        assertThat(elapsed).as("time to give up").isLessThan(Duration.ofSeconds(5));
+        assertThat(requests).as("attempts").hasValue(2);
+        assertThat(failure.errorCode()).isEqualTo(SchemaRegistryException.NO_ERROR_CODE);
+        assertThat(failure).hasMessageContaining("2 attempts");
+    }
+
+    @Test
     void shouldRetryAServerErrorAndReturnTheLaterAnswer() {
         // Given: a registry that fails the first request only
         AtomicInteger requests = new AtomicInteger();
