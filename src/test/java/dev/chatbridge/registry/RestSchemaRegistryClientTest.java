@@ -7,8 +7,15 @@ import static dev.chatbridge.registry.TestSchemas.GREETING_V2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class RestSchemaRegistryClientTest {
 
+    private final List<SchemaRegistryClient> extraClients = new ArrayList<>();
     private EmbeddedSchemaRegistry registry;
     private SchemaRegistryClient client;
 
@@ -219,6 +227,30 @@ class RestSchemaRegistryClientTest {
     }
 
     @Test
+    void shouldGiveEveryThreadTheSameIdWhenTheyRegisterAtOnce() throws Exception {
+        // Given
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> ids = new ArrayList<>();
+
+            // When
+            for (int i = 0; i < 8; i++) {
+                ids.add(threads.submit(() -> client.register("greetings-value", GREETING_V1)));
+            }
+
+            // Then
+            Set<Integer> distinct = new HashSet<>();
+            for (Future<Integer> id : ids) {
+                distinct.add(id.get(10, TimeUnit.SECONDS));
+            }
+            assertThat(distinct).hasSize(1);
+            assertThat(client.getLatest("greetings-value").version()).isEqualTo(1);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
     void shouldEncodeSubjectsInThePath() {
         int id = client.register("odd subject/with ?#% chars", GREETING_V1);
 
@@ -238,7 +270,6 @@ class RestSchemaRegistryClientTest {
         return other;
     }
 
-    private final java.util.List<SchemaRegistryClient> extraClients = new java.util.ArrayList<>();
 
     @AfterEach
     void closeExtraClients() {
