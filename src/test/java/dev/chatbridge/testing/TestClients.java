@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -47,15 +48,26 @@ public final class TestClients {
      */
     public static List<ConsumerRecord<String, String>> readCommitted(
             KafkaCluster kafka, String topic, Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
+        return readCommitted(kafka, topic, new StringDeserializer(), new StringDeserializer(), done, timeout);
+    }
+
+    /**
+     * Reads {@code topic} from the beginning with a fresh group and the given deserializers, as
+     * {@code read_committed}, until {@code done} accepts what was read or {@code timeout} passes;
+     * returns what was read. The deserializers are closed with the consumer.
+     */
+    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(KafkaCluster kafka, String topic,
+            Deserializer<K> keys, Deserializer<V> values, Predicate<List<ConsumerRecord<K, V>>> done,
+            Duration timeout) {
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, kafka.uniqueName("reader"),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        List<ConsumerRecord<String, String>> read = new ArrayList<>();
+        List<ConsumerRecord<K, V>> read = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(config, keys, values)) {
             consumer.subscribe(List.of(topic));
             while (!done.test(read) && System.nanoTime() - deadline < 0) {
                 consumer.poll(Duration.ofMillis(200)).forEach(read::add);
