@@ -1,5 +1,6 @@
 package dev.chatbridge.simulator;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpMethod;
@@ -114,7 +115,15 @@ public final class ApiSimulator implements AutoCloseable {
      * full answer or was forgotten (only the last {@code maxRecordedCalls} are kept).
      */
     public Optional<List<JsonNode>> sentChunks(String requestId) {
-        return stats.sent(requestId);
+        return stats.sent(requestId).map(texts -> texts.stream().map(this::parse).toList());
+    }
+
+    private JsonNode parse(String sent) {
+        try {
+            return json.readTree(sent);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the simulator recorded a chunk that is not JSON", e);
+        }
     }
 
     /** Forgets stats, turns, fault attempts and sent chunks, and ends a running fault burst. */

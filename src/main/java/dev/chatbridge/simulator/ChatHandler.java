@@ -1,6 +1,5 @@
 package dev.chatbridge.simulator;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -190,12 +189,11 @@ final class ChatHandler {
         call.outcome("200");
         Answers.Spec spec = spec(valid, requestId, threadKey, stats.nextTurn(threadKey));
         if (wantsEventStream(req)) {
-            List<ObjectNode> objects = answers.stream(spec, config.chunks());
-            stats.recordSent(requestId, List.<JsonNode>copyOf(objects));
-            List<String> events = objects.stream().map(ObjectNode::toString).toList();
+            List<String> events = answers.stream(spec, config.chunks()).stream().map(ObjectNode::toString).toList();
+            stats.recordSent(requestId, events);
             return replies.sse(res, latency, config.chunkInterval(), events, pauseAfter, pause, -1);
         }
-        ObjectNode single = answers.single(spec);
+        String single = answers.single(spec).toString();
         stats.recordSent(requestId, List.of(single));
         return replies.jsonAnswer(res, latency.plus(pause), single);
     }

@@ -28,7 +28,7 @@ final class Problems {
     byte[] validation(Map<String, List<String>> errors) {
         ObjectNode p = base(400, VALIDATION_TITLE, "See the errors property for details.");
         ObjectNode e = json.createObjectNode();
-        errors.forEach((path, messages) -> messages.forEach(m -> e.withArray(path).add(m)));
+        errors.forEach((path, messages) -> messages.forEach(e.putArray(path)::add));
         p.set("errors", e);
         p.put("traceId", traceId());
         return bytes(p);

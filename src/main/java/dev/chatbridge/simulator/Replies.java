@@ -2,7 +2,6 @@ package dev.chatbridge.simulator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -69,8 +68,8 @@ final class Replies {
     }
 
     /** The whole answer as one JSON object. */
-    Mono<Void> jsonAnswer(HttpServerResponse res, Duration delay, ObjectNode answer) {
-        return afterDelay(delay, () -> sendBytes(res, 200, JSON, write(answer), Map.of()));
+    Mono<Void> jsonAnswer(HttpServerResponse res, Duration delay, String answer) {
+        return afterDelay(delay, () -> sendBytes(res, 200, JSON, answer.getBytes(StandardCharsets.UTF_8), Map.of()));
     }
 
     /** A 200 whose body is not JSON although it says so. */

@@ -1,6 +1,5 @@
 package dev.chatbridge.simulator;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,7 +27,7 @@ final class StatsRecorder {
     private final Map<String, Long> byStatus = new HashMap<>();
     private final LinkedHashMap<String, ThreadState> threads;
     private final LinkedHashMap<String, Integer> attempts;
-    private final LinkedHashMap<String, List<JsonNode>> sent;
+    private final LinkedHashMap<String, List<String>> sent;
 
     StatsRecorder(int maxRecordedCalls, int maxTrackedThreads) {
         this.maxRecordedCalls = maxRecordedCalls;
@@ -62,12 +61,12 @@ final class StatsRecorder {
         return state == null ? 1 : state.turns + 1;
     }
 
-    /** Remembers the chunks sent as the answer of {@code requestId}. */
-    synchronized void recordSent(String requestId, List<JsonNode> chunks) {
+    /** Remembers the JSON texts sent as the answer of {@code requestId}, as written on the wire. */
+    synchronized void recordSent(String requestId, List<String> chunks) {
         sent.put(requestId, List.copyOf(chunks));
     }
 
-    synchronized Optional<List<JsonNode>> sent(String requestId) {
+    synchronized Optional<List<String>> sent(String requestId) {
         return Optional.ofNullable(sent.get(requestId));
     }
 
