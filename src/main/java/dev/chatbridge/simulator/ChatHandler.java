@@ -178,6 +178,10 @@ final class ChatHandler {
             case STALL -> {
                 return answer(req, res, call, valid, requestId, threadKey, latency, 0, config.stallPause());
             }
+            case UNAUTHORIZED -> {
+                return replies.problem(res, latency, 401, detail(401),
+                        Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), "Bearer error=\"invalid_token\""));
+            }
             default -> {
                 return replies.problem(res, latency, kind.status, detail(kind.status), Map.of());
             }
