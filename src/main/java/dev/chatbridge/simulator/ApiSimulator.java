@@ -112,7 +112,9 @@ public final class ApiSimulator implements AutoCloseable {
     /**
      * The JSON objects of the answer with this {@code requestId} (the simulator's id, carried in
      * the answer), in the order sent; one object for a JSON answer. Empty when the call got no
-     * full answer or was forgotten (only the last {@code maxRecordedCalls} are kept).
+     * full answer or was forgotten (only the last {@code maxRecordedCalls} are kept). Recorded
+     * when the answer starts (as the JSON text written on the wire, parsed again here), so a
+     * client that left early ({@code stall}, {@code slow}) may have received fewer.
      */
     public Optional<List<JsonNode>> sentChunks(String requestId) {
         return stats.sent(requestId).map(texts -> texts.stream().map(this::parse).toList());

@@ -104,7 +104,8 @@ sealed interface ChatBody permits ChatBody.Valid, ChatBody.Invalid {
             if (role == null || role.isNull()) {
                 add(errors, path + ".role", "The Role field is required.");
             } else if (!role.isTextual() || !ROLES.contains(role.asText())) {
-                add(errors, path + ".role", "The value '" + role.asText() + "' is not valid for Role."
+                String shown = role.asText().length() > 50 ? role.asText().substring(0, 50) + "…" : role.asText();
+                add(errors, path + ".role", "The value '" + shown + "' is not valid for Role."
                         + " Valid values are: User, System, Assistant.");
             } else {
                 messages.add(new Message(text, role.asText()));
