@@ -1,0 +1,99 @@
+package dev.chatbridge.simulator;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A fault asked for by the text of the last message: {@code #fault:<kind>} or
+ * {@code #fault:<kind>x<N>} (the first N attempts fail, default 1). {@code slow} also takes a
+ * delay in milliseconds: {@code #fault:slow3000} or {@code #fault:slow3000x2}.
+ *
+ * @param kind     what goes wrong
+ * @param attempts how many attempts of the request get the fault (always unlimited for 400)
+ * @param delay    the delay of {@code slow<ms>}, or null for the configured one
+ */
+record FaultMarker(Kind kind, int attempts, Duration delay) {
+
+    /** The largest N accepted in {@code x<N>}. */
+    static final int MAX_ATTEMPTS = 1_000;
+
+    private static final Pattern MARKER = Pattern.compile("#fault:([a-z0-9]+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern REPEAT = Pattern.compile("(.+?)x(\\d{1,4})");
+    private static final Pattern SLOW = Pattern.compile("slow(\\d{1,7})");
+
+    /** Every fault kind, by marker name. */
+    enum Kind {
+        BAD_REQUEST("400", 400),
+        UNAUTHORIZED("401", 401),
+        FORBIDDEN("403", 403),
+        NOT_FOUND("404", 404),
+        METHOD_NOT_ALLOWED("405", 405),
+        REQUEST_TIMEOUT("408", 408),
+        CONFLICT("409", 409),
+        PAYLOAD_TOO_LARGE("413", 413),
+        UNSUPPORTED_MEDIA_TYPE("415", 415),
+        UNPROCESSABLE("422", 422),
+        TOO_EARLY("425", 425),
+        TOO_MANY_REQUESTS("429", 429),
+        TOO_MANY_REQUESTS_DATE("429date", 429),
+        INTERNAL_ERROR("500", 500),
+        BAD_GATEWAY("502", 502),
+        UNAVAILABLE("503", 503),
+        GATEWAY_TIMEOUT("504", 504),
+        RESET("reset", 0),
+        HANG("hang", 0),
+        MALFORMED("malformed", 200),
+        MIDSTREAM("midstream", 200),
+        SLOW("slow", 200),
+        STALL("stall", 200);
+
+        final String marker;
+        final int status;
+
+        Kind(String marker, int status) {
+            this.marker = marker;
+            this.status = status;
+        }
+
+        static Optional<Kind> byMarker(String name) {
+            for (Kind k : values()) {
+                if (k.marker.equals(name)) {
+                    return Optional.of(k);
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** True for kinds answered with an error status and a body, nothing else. */
+        boolean isErrorStatus() {
+            return status >= 400;
+        }
+    }
+
+    /** The marker in {@code text}, or empty when there is none or it names no known kind. */
+    static Optional<FaultMarker> parse(String text) {
+        if (text == null) {
+            return Optional.empty();
+        }
+        Matcher m = MARKER.matcher(text);
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        String spec = m.group(1).toLowerCase(Locale.ROOT);
+        int attempts = 1;
+        Matcher repeat = REPEAT.matcher(spec);
+        if (repeat.matches() && !Kind.byMarker(spec).isPresent()) {
+            spec = repeat.group(1);
+            attempts = Math.max(1, Math.min(MAX_ATTEMPTS, Integer.parseInt(repeat.group(2))));
+        }
+        Matcher slow = SLOW.matcher(spec);
+        if (slow.matches()) {
+            return Optional.of(new FaultMarker(Kind.SLOW, attempts, Duration.ofMillis(Long.parseLong(slow.group(1)))));
+        }
+        int n = attempts;
+        return Kind.byMarker(spec).map(kind -> new FaultMarker(kind, kind == Kind.BAD_REQUEST ? Integer.MAX_VALUE : n, null));
+    }
+}
