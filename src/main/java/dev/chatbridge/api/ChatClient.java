@@ -25,7 +25,6 @@ import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
@@ -34,6 +33,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquirePendingLimitException;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
@@ -98,36 +99,39 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     @Override
     public Mono<CallOutcome> call(ChatRequest request) {
         Objects.requireNonNull(request, "request");
-        return Mono.defer(() -> {
-            String invalid = invalidHeader(request);
-            if (invalid != null) {
-                return Mono.just(new CallOutcome.PermanentFailure(DeadLetterReason.INVALID_REQUEST, null, null, null, invalid));
-            }
-            byte[] body = requestBody(request);
-            Watchdog watchdog = new Watchdog(Schedulers.parallel(), config.firstByteTimeout(), config.idleTimeout(),
-                    config.attemptTimeout());
-            Mono<CallOutcome> exchange = http
-                    .headers(h -> {
-                        h.set("X-Request-Id", request.getRequestId());
-                        if (request.getAccount() != null) {
-                            h.set("unleash-account", request.getAccount());
-                        }
-                    })
-                    .post()
-                    .uri(config.endpoint())
-                    .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
-                    .response((response, content) -> reader.read(response, content.doOnNext(chunk -> watchdog.onBytes())))
-                    .next()
-                    .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
-                            "the exchange ended without an answer")))
-                    .onErrorResume(error -> Mono.just(transportFailure(error)));
-            Mono<CallOutcome> expired = watchdog.expired()
-                    .map(message -> new CallOutcome.RetriableFailure(null, null, null, "timed out: " + message));
-            return Mono.firstWithSignal(exchange, expired)
-                    .doOnSubscribe(subscription -> watchdog.start())
-                    .doFinally(signal -> watchdog.dispose())
-                    .doOnNext(outcome -> LOG.debug("call for request {} ended: {}", request.getRequestId(), kind(outcome)));
-        });
+        return Mono.defer(() -> attempt(request))
+                .onErrorResume(error -> Mono.just(transportFailure(error)))
+                .doOnNext(outcome -> LOG.debug("call for request {} ended: {}", request.getRequestId(), kind(outcome)));
+    }
+
+    private Mono<CallOutcome> attempt(ChatRequest request) {
+        String invalid = invalidHeader(request);
+        if (invalid != null) {
+            return Mono.just(new CallOutcome.PermanentFailure(DeadLetterReason.INVALID_REQUEST, null, null, null, invalid));
+        }
+        byte[] body = requestBody(request);
+        Watchdog watchdog = new Watchdog(Schedulers.parallel(), config.firstByteTimeout(), config.idleTimeout(),
+                config.attemptTimeout());
+        Mono<CallOutcome> exchange = http
+                .headers(h -> {
+                    h.set("X-Request-Id", request.getRequestId());
+                    if (request.getAccount() != null) {
+                        h.set("unleash-account", request.getAccount());
+                    }
+                })
+                .post()
+                .uri(config.endpoint())
+                .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
+                .response((response, content) -> reader.read(response, content.doOnNext(chunk -> watchdog.onBytes())))
+                .next()
+                .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
+                        "the exchange ended without an answer")))
+                .onErrorResume(error -> Mono.just(transportFailure(error)));
+        Mono<CallOutcome> expired = watchdog.expired()
+                .map(message -> new CallOutcome.RetriableFailure(null, null, null, "timed out: " + message));
+        return Mono.firstWithSignal(exchange, expired)
+                .doOnSubscribe(subscription -> watchdog.start())
+                .doFinally(signal -> watchdog.dispose());
     }
 
     /** Closes the connection pool, waiting at most 10 s. */
@@ -152,13 +156,15 @@ public final class ChatClient implements ChatApi, AutoCloseable {
             message = "the connection closed before the answer was complete: " + detail;
         } else if (error instanceof SSLException) {
             message = "TLS with " + config.baseUrl() + " failed: " + detail;
-        } else if (error instanceof TimeoutException) {
-            message = "timed out waiting for a pooled connection (pendingAcquireTimeout " + config.pendingAcquireTimeout()
-                    + "): " + detail;
+        } else if (error instanceof PoolAcquireTimeoutException) {
+            message = "timed out: no pooled connection free within pendingAcquireTimeout " + config.pendingAcquireTimeout();
+        } else if (error instanceof PoolAcquirePendingLimitException) {
+            message = "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
+                    + " calls already waiting for one (maxInFlight " + config.maxInFlight() + ")";
         } else if (error instanceof IOException) {
             message = "the connection failed: " + detail;
         } else {
-            LOG.warn("unexpected failure of a call to {}: {}", config.endpoint(), error.getClass().getName());
+            LOG.warn("unexpected failure of a call to {}: {}: {}", config.endpoint(), error.getClass().getName(), detail);
             message = "unexpected failure (" + error.getClass().getName() + "): " + detail;
         }
         return new CallOutcome.RetriableFailure(null, null, null, message);

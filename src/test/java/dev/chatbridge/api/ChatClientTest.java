@@ -25,6 +25,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +49,7 @@ class ChatClientTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
 
     private final ObjectMapper json = JsonMapper.builder().build();
-    private final List<CallOutcome> outcomes = new ArrayList<>();
+    private final List<CallOutcome> outcomes = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private Level apiLevel;
@@ -575,6 +576,30 @@ class ChatClientTest {
     }
 
     @Test
+    void shouldBoundConnectionsAndWaitingCallsByThePoolSettings() throws Exception {
+        // Given: one connection, one waiting call allowed
+        LoopbackServer server = server(LoopbackServer.stall());
+        ChatClient client = client(server, b -> b.maxInFlight(1).maxPendingAcquires(1)
+                .pendingAcquireTimeout(Duration.ofMillis(500)).firstByteTimeout(Duration.ofSeconds(5)));
+        Disposable first = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(first::dispose);
+        server.takeRequest();
+        Disposable second = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(second::dispose);
+
+        // When
+        CallOutcome third = call(client, request(null));
+
+        // Then
+        assertThat(third).isEqualTo(new CallOutcome.RetriableFailure(null, null, null,
+                "no pooled connection free and maxPendingAcquires 1 calls already waiting for one (maxInFlight 1)"));
+        await().atMost(WAIT).until(() -> outcomes.size() == 2);
+        assertThat(outcomes.get(1)).as("the waiting call").isEqualTo(new CallOutcome.RetriableFailure(null, null, null,
+                "timed out: no pooled connection free within pendingAcquireTimeout PT0.5S"));
+        assertThat(server.requestsReceived()).isZero();
+    }
+
+    @Test
     void shouldRedactTheKeyWhenTheServerEchoesIt() {
         // Given
         LoopbackServer server = server((request, response) -> response.status(500)
@@ -599,7 +624,67 @@ class ChatClientTest {
         // Then
         assertThat(outcome).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class,
                 failure -> assertThat(failure.reason()).isEqualTo(DeadLetterReason.INVALID_REQUEST));
-        assertThat(server.closedConnections()).isZero();
+        assertThat(server.requestsReceived()).isZero();
+    }
+
+    // --- TLS ---
+
+    @Test
+    void shouldAnswerOverTlsWhenTheCustomTruststoreTrustsTheServer() throws Exception {
+        // Given
+        LoopbackServer server = tlsServer("/tls/loopback-server.p12");
+
+        // When
+        ChatClientConfig.TrustStore trustStore = trustStore();
+        CallOutcome outcome = call(client(server, b -> b.trustStore(trustStore)), request(null));
+
+        // Then
+        assertThat(outcome).isEqualTo(new CallOutcome.Success(
+                new ChatAnswer("secure", List.of(), List.of(), List.of(), List.of(), null)));
+    }
+
+    @Test
+    void shouldRefuseTheServerWhenTheJdkTruststoreDoesNotTrustIt() throws Exception {
+        // Given
+        LoopbackServer server = tlsServer("/tls/loopback-server.p12");
+
+        // When
+        CallOutcome outcome = call(client(server), request(null));
+
+        // Then
+        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class, failure -> {
+            assertThat(failure.httpStatus()).isNull();
+            assertThat(failure.message()).startsWith("TLS with " + server.baseUrl() + " failed").contains("PKIX");
+        });
+        assertThat(server.requestsReceived()).isZero();
+    }
+
+    @Test
+    void shouldRefuseATrustedCertificateIssuedForAnotherHost() throws Exception {
+        // Given: the truststore trusts the certificate, but it names wrong.example, not 127.0.0.1
+        LoopbackServer server = tlsServer("/tls/wronghost-server.p12");
+
+        // When
+        ChatClientConfig.TrustStore trustStore = trustStore();
+        CallOutcome outcome = call(client(server, b -> b.trustStore(trustStore)), request(null));
+
+        // Then
+        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class,
+                failure -> assertThat(failure.message()).startsWith("TLS with " + server.baseUrl() + " failed")
+                        .containsIgnoringCase("subject alternative"));
+        assertThat(server.requestsReceived()).isZero();
+    }
+
+    private LoopbackServer tlsServer(String keyStore) throws Exception {
+        LoopbackServer server = LoopbackServer.startTls(
+                LoopbackServer.respond(200, "application/json", "{\"text\":\"secure\"}"), keyStore);
+        resources.add(server);
+        return server;
+    }
+
+    private static ChatClientConfig.TrustStore trustStore() throws Exception {
+        return new ChatClientConfig.TrustStore(
+                java.nio.file.Path.of(ChatClientTest.class.getResource("/tls/trust.p12").toURI()), "changeit", "PKCS12");
     }
 
     // --- helpers ---

@@ -5,6 +5,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.InputStream;
+import java.security.KeyStore;
+import javax.net.ssl.KeyManagerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -37,6 +42,7 @@ final class LoopbackServer implements AutoCloseable {
     record Received(String method, String uri, HttpHeaders headers, String body) {
     }
 
+    private static final char[] PASSWORD = "changeit".toCharArray();
     static final String SSE = "text/event-stream";
     static final String JSON = "application/json";
 
@@ -44,8 +50,15 @@ final class LoopbackServer implements AutoCloseable {
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private final AtomicInteger closedConnections = new AtomicInteger();
 
-    private LoopbackServer(Handler handler) {
-        this.server = HttpServer.create()
+    private final String scheme;
+
+    private LoopbackServer(Handler handler, SslContext tls) {
+        HttpServer http = HttpServer.create();
+        if (tls != null) {
+            http = http.secure(spec -> spec.sslContext(tls));
+        }
+        this.scheme = tls == null ? "http" : "https";
+        this.server = http
                 .host("127.0.0.1")
                 .port(0)
                 .doOnConnection(connection -> connection.onDispose(closedConnections::incrementAndGet))
@@ -60,11 +73,22 @@ final class LoopbackServer implements AutoCloseable {
     }
 
     static LoopbackServer start(Handler handler) {
-        return new LoopbackServer(handler);
+        return new LoopbackServer(handler, null);
+    }
+
+    /** A TLS server whose key and certificate come from the PKCS12 test resource {@code keyStore} (password changeit). */
+    static LoopbackServer startTls(Handler handler, String keyStore) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = LoopbackServer.class.getResourceAsStream(keyStore)) {
+            store.load(in, PASSWORD);
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, PASSWORD);
+        return new LoopbackServer(handler, SslContextBuilder.forServer(keys).build());
     }
 
     String baseUrl() {
-        return "http://127.0.0.1:" + server.port();
+        return scheme + "://127.0.0.1:" + server.port();
     }
 
     /** The next request received, waiting at most 5 s. */
@@ -74,6 +98,10 @@ final class LoopbackServer implements AutoCloseable {
             throw new AssertionError("the server received no request within 5 s");
         }
         return request;
+    }
+
+    int requestsReceived() {
+        return received.size();
     }
 
     int closedConnections() {
