@@ -66,7 +66,41 @@ class ChatClientStatusTest extends ChatClientTestSupport {
                 "Bad Request: messages missing", "the API rejected the request as bad (HTTP 400) without problem details"));
     }
 
+    @Test
+    void shouldKeepMembersOfAnUnexpectedShapeAsExtensionsWhenBadRequestHasThem() throws Exception {
+        // Given: errors is not a map of string arrays, status is not an integer
+        LoopbackServer server = server(LoopbackServer.respond(400, "application/json",
+                "{\"title\":\"Invalid\",\"status\":\"400\",\"errors\":[\"flat\"]}"));
+
+        // When
+        CallOutcome outcome = call(client(server), request(null));
+
+        // Then
+        ProblemDetails problem = ((CallOutcome.PermanentFailure) outcome).problem();
+        assertThat(problem.getTitle()).isEqualTo("Invalid");
+        assertThat(problem.getStatus()).isNull();
+        assertThat(problem.getErrors()).isNull();
+        assertThat(json.readTree(problem.getExtensionsJson()))
+                .isEqualTo(json.readTree("{\"status\":\"400\",\"errors\":[\"flat\"]}"));
+        assertThat(outcome).isEqualTo(new CallOutcome.PermanentFailure(DeadLetterReason.BAD_REQUEST, 400, problem, null,
+                "the API rejected the request as bad (HTTP 400): Invalid"));
+    }
+
     // --- operator problems ---
+
+    @Test
+    void shouldBlameTheBaseUrlWhenApiRedirects() {
+        // Given
+        LoopbackServer server = server(LoopbackServer.respond(301, null, "",
+                Map.of("Location", "https://api.example.com/chats/v2")));
+
+        // When
+        CallOutcome outcome = call(client(server), request(null));
+
+        // Then
+        assertThat(outcome).isEqualTo(new CallOutcome.OperatorFailure(301, "the API redirected " + server.baseUrl()
+                + "/chats/v2 with HTTP 301 to https://api.example.com/chats/v2: set chat.api.base.url to the final address"));
+    }
 
     @ParameterizedTest
     @ValueSource(ints = {401, 403})
