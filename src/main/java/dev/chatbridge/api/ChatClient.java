@@ -1,0 +1,246 @@
+package dev.chatbridge.api;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.chatbridge.events.ChatMessage;
+import dev.chatbridge.events.ChatRequest;
+import dev.chatbridge.events.DeadLetterReason;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.PrematureCloseException;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquirePendingLimitException;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * The /chats/v2 client: one attempt per {@link #call(ChatRequest)}, non-blocking, on Reactor
+ * Netty with a bounded connection pool ({@code maxInFlight} connections). Retries are the
+ * engine's. The returned {@code Mono} never errors; every failure is a {@link CallOutcome}
+ * classified by engine.md's failure taxonomy. Cancelling it aborts the exchange (the connection
+ * is closed). Time limits: connect, first body byte, idle gap, attempt deadline.
+ *
+ * <p>The API key goes into the {@code Authorization} header and nowhere else: messages, excerpts
+ * and logs are scrubbed of it, and logs carry neither prompts nor answers.
+ *
+ * <p>Threads: {@code call} may be invoked from any thread; the exchange runs on Netty event loops
+ * and the outcome is emitted there (or on a Reactor timer thread when a time limit expires).
+ * Instances are immutable apart from the pool, which is thread-safe.
+ */
+public final class ChatClient implements ChatApi, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChatClient.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ChatClientConfig config;
+    private final ObjectMapper mapper;
+    private final ConnectionProvider pool;
+    private final HttpClient http;
+    private final ResponseReader reader;
+    private final String secret;
+
+    /** A client with the system clock (for {@code Retry-After} dates). */
+    public ChatClient(ChatClientConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    /** A client whose {@code Retry-After} dates are read relative to {@code clock}. */
+    public ChatClient(ChatClientConfig config, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.secret = config.apiKey().secret();
+        this.mapper = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+        this.reader = new ResponseReader(config, mapper, Objects.requireNonNull(clock, "clock"), this::redact);
+        this.pool = ConnectionProvider.builder("chat-api")
+                .maxConnections(config.maxInFlight())
+                .pendingAcquireMaxCount(config.maxPendingAcquires())
+                .pendingAcquireTimeout(config.pendingAcquireTimeout())
+                .maxIdleTime(config.maxIdleTime())
+                .evictInBackground(config.maxIdleTime())
+                .metrics(true)
+                .build();
+        HttpClient client = HttpClient.create(pool)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+                .headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + secret)
+                        .set(HttpHeaderNames.ACCEPT, "text/event-stream, application/json")
+                        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                        .set(HttpHeaderNames.USER_AGENT, config.userAgent()));
+        if ("https".equals(config.baseUrl().getScheme())) {
+            client = config.trustStore() == null
+                    ? client.secure()
+                    : client.secure(spec -> spec.sslContext(sslContext(config.trustStore())));
+        }
+        this.http = client;
+    }
+
+    @Override
+    public Mono<CallOutcome> call(ChatRequest request) {
+        Objects.requireNonNull(request, "request");
+        return Mono.defer(() -> attempt(request))
+                .onErrorResume(error -> Mono.just(transportFailure(error)))
+                .doOnNext(outcome -> LOG.debug("call for request {} ended: {}", request.getRequestId(), kind(outcome)));
+    }
+
+    private Mono<CallOutcome> attempt(ChatRequest request) {
+        String invalid = invalidHeader(request);
+        if (invalid != null) {
+            return Mono.just(new CallOutcome.PermanentFailure(DeadLetterReason.INVALID_REQUEST, null, null, null, invalid));
+        }
+        byte[] body = requestBody(request);
+        Watchdog watchdog = new Watchdog(Schedulers.parallel(), config.firstByteTimeout(), config.idleTimeout(),
+                config.attemptTimeout());
+        Mono<CallOutcome> exchange = http
+                .headers(h -> {
+                    h.set("X-Request-Id", request.getRequestId());
+                    if (request.getAccount() != null) {
+                        h.set("unleash-account", request.getAccount());
+                    }
+                })
+                .post()
+                .uri(config.endpoint())
+                .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
+                .response((response, content) -> reader.read(response, content.doOnNext(chunk -> watchdog.onBytes())))
+                .next()
+                .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
+                        "the exchange ended without an answer")))
+                .onErrorResume(error -> Mono.just(transportFailure(error)));
+        Mono<CallOutcome> expired = watchdog.expired()
+                .map(message -> new CallOutcome.RetriableFailure(null, null, null, "timed out: " + message));
+        return Mono.firstWithSignal(exchange, expired)
+                .doOnSubscribe(subscription -> watchdog.start())
+                .doFinally(signal -> watchdog.dispose());
+    }
+
+    /** Closes the connection pool, waiting at most 10 s. */
+    @Override
+    public void close() {
+        pool.disposeLater().block(CLOSE_TIMEOUT);
+    }
+
+    @Override
+    public String toString() {
+        return "ChatClient[" + config.endpoint() + "]";
+    }
+
+    private CallOutcome transportFailure(Throwable error) {
+        String detail = error.getMessage() == null ? error.getClass().getSimpleName() : redact(error.getMessage());
+        String message;
+        if (error instanceof ConnectTimeoutException) {
+            message = "timed out: no connection to " + config.baseUrl() + " within connectTimeout " + config.connectTimeout();
+        } else if (error instanceof ConnectException) {
+            message = "cannot connect to " + config.baseUrl() + ": " + detail;
+        } else if (error instanceof PrematureCloseException) {
+            message = "the connection closed before the answer was complete: " + detail;
+        } else if (error instanceof SSLException) {
+            message = "TLS with " + config.baseUrl() + " failed: " + detail;
+        } else if (error instanceof PoolAcquireTimeoutException) {
+            message = "timed out: no pooled connection free within pendingAcquireTimeout " + config.pendingAcquireTimeout();
+        } else if (error instanceof PoolAcquirePendingLimitException) {
+            message = "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
+                    + " calls already waiting for one (maxInFlight " + config.maxInFlight() + ")";
+        } else if (error instanceof IOException) {
+            message = "the connection failed: " + detail;
+        } else {
+            LOG.warn("unexpected failure of a call to {}: {}: {}", config.endpoint(), error.getClass().getName(), detail);
+            message = "unexpected failure (" + error.getClass().getName() + "): " + detail;
+        }
+        return new CallOutcome.RetriableFailure(null, null, null, message);
+    }
+
+    private String redact(String text) {
+        return text.replace(secret, "[redacted]");
+    }
+
+    private static String invalidHeader(ChatRequest request) {
+        if (!headerSafe(request.getRequestId())) {
+            return "requestId cannot be sent as the X-Request-Id header (control or non-ASCII characters)";
+        }
+        if (request.getAccount() != null && (request.getAccount().isBlank() || !headerSafe(request.getAccount()))) {
+            return "account cannot be sent as the unleash-account header (blank, control or non-ASCII characters)";
+        }
+        return null;
+    }
+
+    private static boolean headerSafe(String value) {
+        return value.chars().allMatch(c -> c == '\t' || (c >= 0x20 && c < 0x7F));
+    }
+
+    private byte[] requestBody(ChatRequest request) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = mapper.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeArrayFieldStart("messages");
+            for (ChatMessage message : request.getMessages()) {
+                json.writeStartObject();
+                json.writeStringField("text", message.getText());
+                json.writeStringField("role", message.getRole().name());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeStringField("assistantId", request.getAssistantId());
+            json.writeStringField("threadId", request.getThreadId());
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to memory failed", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static SslContext sslContext(ChatClientConfig.TrustStore store) {
+        try {
+            return SslContextBuilder.forClient().trustManager(trustManagers(store)).build();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("cannot build a TLS context with the truststore " + store.path(), e);
+        }
+    }
+
+    private static TrustManagerFactory trustManagers(ChatClientConfig.TrustStore store) {
+        try (InputStream in = Files.newInputStream(store.path())) {
+            KeyStore keyStore = KeyStore.getInstance(store.type());
+            keyStore.load(in, store.password() == null ? null : store.password().toCharArray());
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(keyStore);
+            return factory;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the truststore " + store.path(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot load the truststore " + store.path() + " as " + store.type(), e);
+        }
+    }
+
+    private static String kind(CallOutcome outcome) {
+        if (outcome instanceof CallOutcome.PermanentFailure f) {
+            return "permanent " + f.reason() + " status=" + f.httpStatus();
+        }
+        if (outcome instanceof CallOutcome.RetriableFailure f) {
+            return "retriable status=" + f.httpStatus();
+        }
+        if (outcome instanceof CallOutcome.OperatorFailure f) {
+            return "operator status=" + f.httpStatus();
+        }
+        return "success";
+    }
+}

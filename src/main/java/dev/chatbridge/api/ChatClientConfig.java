@@ -1,0 +1,352 @@
+package dev.chatbridge.api;
+
+import dev.chatbridge.Version;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Immutable settings of {@link ChatClient}; build one with {@link #builder()}. Every setting has a
+ * default except {@code baseUrl} and {@code apiKey}; {@link Builder#build()} validates each
+ * setting and their relationships, naming the setting in its message. {@link #toString()} never
+ * shows a secret.
+ */
+public final class ChatClientConfig {
+
+    /** A custom truststore for TLS (verification is always on); the password is never shown. */
+    public record TrustStore(Path path, String password, String type) {
+
+        public TrustStore {
+            Objects.requireNonNull(path, "trustStore.path");
+            Objects.requireNonNull(type, "trustStore.type");
+        }
+
+        @Override
+        public String toString() {
+            return "TrustStore[path=" + path + ", type=" + type + ", password=" + (password == null ? "none" : "redacted") + "]";
+        }
+    }
+
+    private final URI baseUrl;
+    private final URI endpoint;
+    private final ApiKey apiKey;
+    private final Duration connectTimeout;
+    private final Duration firstByteTimeout;
+    private final Duration idleTimeout;
+    private final Duration attemptTimeout;
+    private final int maxInFlight;
+    private final int maxPendingAcquires;
+    private final Duration pendingAcquireTimeout;
+    private final Duration maxIdleTime;
+    private final int maxEventBytes;
+    private final int maxAnswerBytes;
+    private final int excerptBytes;
+    private final boolean retryBrokenStreams;
+    private final TrustStore trustStore;
+    private final String userAgent;
+
+    private ChatClientConfig(Builder b) {
+        this.baseUrl = validBaseUrl(b.baseUrl);
+        this.endpoint = URI.create(baseUrl + "/chats/v2");
+        this.apiKey = Objects.requireNonNull(b.apiKey, "apiKey must be set");
+        this.connectTimeout = positive(b.connectTimeout, "connectTimeout");
+        this.firstByteTimeout = positive(b.firstByteTimeout, "firstByteTimeout");
+        this.idleTimeout = positive(b.idleTimeout, "idleTimeout");
+        this.attemptTimeout = positive(b.attemptTimeout, "attemptTimeout");
+        this.maxInFlight = atLeast(b.maxInFlight, 1, "maxInFlight");
+        this.maxPendingAcquires = atLeast(b.maxPendingAcquires == null ? 2 * maxInFlight : b.maxPendingAcquires, 1,
+                "maxPendingAcquires");
+        this.pendingAcquireTimeout = positive(b.pendingAcquireTimeout, "pendingAcquireTimeout");
+        this.maxIdleTime = positive(b.maxIdleTime, "maxIdleTime");
+        this.maxEventBytes = atLeast(b.maxEventBytes, 64, "maxEventBytes");
+        this.maxAnswerBytes = atLeast(b.maxAnswerBytes, 64, "maxAnswerBytes");
+        this.excerptBytes = atLeast(b.excerptBytes, 16, "excerptBytes");
+        this.retryBrokenStreams = b.retryBrokenStreams;
+        this.trustStore = b.trustStore;
+        this.userAgent = "chat-bridge/" + Version.get();
+        if (firstByteTimeout.compareTo(attemptTimeout) > 0) {
+            throw new IllegalArgumentException("firstByteTimeout (" + firstByteTimeout
+                    + ") must not exceed attemptTimeout (" + attemptTimeout + "): lower firstByteTimeout or raise attemptTimeout");
+        }
+        if (connectTimeout.compareTo(attemptTimeout) > 0) {
+            throw new IllegalArgumentException("connectTimeout (" + connectTimeout
+                    + ") must not exceed attemptTimeout (" + attemptTimeout + "): lower connectTimeout or raise attemptTimeout");
+        }
+        if (maxEventBytes > maxAnswerBytes) {
+            throw new IllegalArgumentException("maxEventBytes (" + maxEventBytes + ") must not exceed maxAnswerBytes ("
+                    + maxAnswerBytes + "): one event cannot be larger than the whole answer");
+        }
+        if (trustStore != null && !"https".equals(baseUrl.getScheme())) {
+            throw new IllegalArgumentException("trustStore is set but baseUrl " + baseUrl
+                    + " is not https: use an https base URL or drop the truststore");
+        }
+    }
+
+    /** A builder with every default set; {@code baseUrl} and {@code apiKey} must still be given. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The API's base URL, without a trailing slash. */
+    public URI baseUrl() {
+        return baseUrl;
+    }
+
+    /** {@code baseUrl + "/chats/v2"}. */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** The API key (its toString is redacted). */
+    public ApiKey apiKey() {
+        return apiKey;
+    }
+
+    /** Longest wait for a TCP (and TLS) connection. Default 5 s. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** Longest wait from the start of an attempt to the first byte of the answer body. Default 30 s. */
+    public Duration firstByteTimeout() {
+        return firstByteTimeout;
+    }
+
+    /** Longest gap between two chunks of the answer body. Default 60 s. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Longest time one attempt may take, from start to complete answer. Default 300 s. */
+    public Duration attemptTimeout() {
+        return attemptTimeout;
+    }
+
+    /** Connections at most (the pool size); the engine's in-flight limit. Default 64. */
+    public int maxInFlight() {
+        return maxInFlight;
+    }
+
+    /** Calls that may wait for a pooled connection at most. Default 2 x maxInFlight. */
+    public int maxPendingAcquires() {
+        return maxPendingAcquires;
+    }
+
+    /** Longest wait for a pooled connection. Default 10 s. */
+    public Duration pendingAcquireTimeout() {
+        return pendingAcquireTimeout;
+    }
+
+    /** An idle pooled connection is closed after this (checked in the background). Default 30 s. */
+    public Duration maxIdleTime() {
+        return maxIdleTime;
+    }
+
+    /** Largest SSE event (its data lines) and SSE line, in bytes. Default 1 MiB. */
+    public int maxEventBytes() {
+        return maxEventBytes;
+    }
+
+    /** Largest answer body of a 200, in bytes. Default 16 MiB. */
+    public int maxAnswerBytes() {
+        return maxAnswerBytes;
+    }
+
+    /** Largest body excerpt kept in a failure, in bytes. Default 2 KiB. */
+    public int excerptBytes() {
+        return excerptBytes;
+    }
+
+    /**
+     * Whether a stream that breaks after its first event is retriable (the partial answer is then
+     * discarded); when false it is a permanent UNPARSEABLE_RESPONSE. Default true.
+     */
+    public boolean retryBrokenStreams() {
+        return retryBrokenStreams;
+    }
+
+    /** The custom truststore, or null for the JDK's. */
+    public TrustStore trustStore() {
+        return trustStore;
+    }
+
+    /** {@code chat-bridge/<version>}. */
+    public String userAgent() {
+        return userAgent;
+    }
+
+    @Override
+    public String toString() {
+        return "ChatClientConfig[baseUrl=" + baseUrl + ", apiKey=" + apiKey + ", connectTimeout=" + connectTimeout
+                + ", firstByteTimeout=" + firstByteTimeout + ", idleTimeout=" + idleTimeout
+                + ", attemptTimeout=" + attemptTimeout + ", maxInFlight=" + maxInFlight
+                + ", maxPendingAcquires=" + maxPendingAcquires + ", pendingAcquireTimeout=" + pendingAcquireTimeout
+                + ", maxIdleTime=" + maxIdleTime + ", maxEventBytes=" + maxEventBytes
+                + ", maxAnswerBytes=" + maxAnswerBytes + ", excerptBytes=" + excerptBytes
+                + ", retryBrokenStreams=" + retryBrokenStreams + ", trustStore=" + trustStore
+                + ", userAgent=" + userAgent + "]";
+    }
+
+    private static URI validBaseUrl(String value) {
+        Objects.requireNonNull(value, "baseUrl must be set");
+        URI uri;
+        try {
+            uri = new URI(value.strip());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("baseUrl is not a valid URL: " + e.getMessage(), e);
+        }
+        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            throw new IllegalArgumentException("baseUrl must start with http:// or https://");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("baseUrl must not carry user information (credentials go in apiKey)");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("baseUrl " + uri + " has no host");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("baseUrl " + uri + " must not have a query or a fragment");
+        }
+        String text = uri.toString();
+        while (text.endsWith("/")) {
+            text = text.substring(0, text.length() - 1);
+        }
+        return URI.create(text);
+    }
+
+    private static Duration positive(Duration value, String name) {
+        Objects.requireNonNull(value, name + " must be set");
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + value);
+        }
+        return value;
+    }
+
+    private static int atLeast(int value, int min, String name) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be at least " + min + ", was " + value);
+        }
+        return value;
+    }
+
+    /** Collects settings; not thread-safe. */
+    public static final class Builder {
+        private String baseUrl;
+        private ApiKey apiKey;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration firstByteTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration attemptTimeout = Duration.ofSeconds(300);
+        private int maxInFlight = 64;
+        private Integer maxPendingAcquires;
+        private Duration pendingAcquireTimeout = Duration.ofSeconds(10);
+        private Duration maxIdleTime = Duration.ofSeconds(30);
+        private int maxEventBytes = 1024 * 1024;
+        private int maxAnswerBytes = 16 * 1024 * 1024;
+        private int excerptBytes = 2048;
+        private boolean retryBrokenStreams = true;
+        private TrustStore trustStore;
+
+        private Builder() {
+        }
+
+        /** See {@link ChatClientConfig#baseUrl()}. Required. */
+        public Builder baseUrl(String value) {
+            this.baseUrl = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#apiKey()}. Required. */
+        public Builder apiKey(ApiKey value) {
+            this.apiKey = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#connectTimeout()}. */
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#firstByteTimeout()}. */
+        public Builder firstByteTimeout(Duration value) {
+            this.firstByteTimeout = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#idleTimeout()}. */
+        public Builder idleTimeout(Duration value) {
+            this.idleTimeout = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#attemptTimeout()}. */
+        public Builder attemptTimeout(Duration value) {
+            this.attemptTimeout = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#maxInFlight()}. */
+        public Builder maxInFlight(int value) {
+            this.maxInFlight = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#maxPendingAcquires()}. */
+        public Builder maxPendingAcquires(int value) {
+            this.maxPendingAcquires = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#pendingAcquireTimeout()}. */
+        public Builder pendingAcquireTimeout(Duration value) {
+            this.pendingAcquireTimeout = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#maxIdleTime()}. */
+        public Builder maxIdleTime(Duration value) {
+            this.maxIdleTime = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#maxEventBytes()}. */
+        public Builder maxEventBytes(int value) {
+            this.maxEventBytes = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#maxAnswerBytes()}. */
+        public Builder maxAnswerBytes(int value) {
+            this.maxAnswerBytes = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#excerptBytes()}. */
+        public Builder excerptBytes(int value) {
+            this.excerptBytes = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#retryBrokenStreams()}. */
+        public Builder retryBrokenStreams(boolean value) {
+            this.retryBrokenStreams = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#trustStore()}; null for the JDK's default truststore. */
+        public Builder trustStore(TrustStore value) {
+            this.trustStore = value;
+            return this;
+        }
+
+        /** Validates every setting and returns the config. */
+        public ChatClientConfig build() {
+            return new ChatClientConfig(this);
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package dev.chatbridge.api;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chatbridge.events.DeadLetterReason;
+import dev.chatbridge.events.ProblemDetails;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClientResponse;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Turns one HTTP answer (status, headers, body) into a {@link CallOutcome}, as the failure
+ * taxonomy of engine.md says. Bodies are read with a size bound; a 200 body is parsed as one
+ * JSON answer or as an event stream of answer objects.
+ *
+ * <p>Stateless and thread-safe; the per-answer state lives in {@link SseAnswer}.
+ */
+final class ResponseReader {
+
+    private final ChatClientConfig config;
+    private final ObjectMapper mapper;
+    private final Clock clock;
+    private final UnaryOperator<String> redact;
+
+    ResponseReader(ChatClientConfig config, ObjectMapper mapper, Clock clock, UnaryOperator<String> redact) {
+        this.config = config;
+        this.mapper = mapper;
+        this.clock = clock;
+        this.redact = redact;
+    }
+
+    Mono<CallOutcome> read(HttpClientResponse response, Flux<ByteBuf> body) {
+        int status = response.status().code();
+        if (status >= 200 && status < 300) {
+            String mediaType = mediaType(response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE));
+            if ("text/event-stream".equals(mediaType)) {
+                return new SseAnswer(config, mapper, redact, status).read(body);
+            }
+            if (isJson(mediaType)) {
+                return readJsonAnswer(status, body);
+            }
+            return collect(body, config.excerptBytes()).map(bytes -> new CallOutcome.PermanentFailure(
+                    DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, excerpt(bytes),
+                    "the API answered " + status + " with content type '" + mediaType
+                            + "', neither application/json nor text/event-stream"));
+        }
+        if (status == 400) {
+            return collect(body, config.maxEventBytes()).map(this::badRequest);
+        }
+        if (status == 401 || status == 403) {
+            return Mono.just(new CallOutcome.OperatorFailure(status, "the API rejected the API key with HTTP " + status
+                    + ": check chat.api.key (its file or environment variable), that the key is not revoked, and, for"
+                    + " requests with an account, that the key may impersonate users (unleash-account)"));
+        }
+        if (status == 404) {
+            return Mono.just(new CallOutcome.OperatorFailure(status, "the API answered 404 for " + config.endpoint()
+                    + ": the endpoint is missing there, the base URL is probably wrong (check chat.api.base.url)"));
+        }
+        if (status >= 300 && status < 400) {
+            String location = response.responseHeaders().get(HttpHeaderNames.LOCATION);
+            return Mono.just(new CallOutcome.OperatorFailure(status, "the API redirected " + config.endpoint()
+                    + " with HTTP " + status + " to " + (location == null ? "nowhere" : redact.apply(location))
+                    + ": set chat.api.base.url to the final address"));
+        }
+        if (status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)) {
+            Duration retryAfter = parseRetryAfter(response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), clock);
+            return collect(body, config.excerptBytes()).map(bytes -> new CallOutcome.RetriableFailure(
+                    status, retryAfter, excerpt(bytes), "the API answered HTTP " + status + " "
+                            + response.status().reasonPhrase() + ", a transient failure"));
+        }
+        return collect(body, config.excerptBytes()).map(bytes -> new CallOutcome.PermanentFailure(
+                DeadLetterReason.REJECTED, status, null, excerpt(bytes),
+                "the API rejected the request with HTTP " + status + " " + response.status().reasonPhrase()));
+    }
+
+    private Mono<CallOutcome> readJsonAnswer(int status, Flux<ByteBuf> body) {
+        return collect(body, config.maxAnswerBytes()).map(bytes -> {
+            if (bytes.truncated()) {
+                return new CallOutcome.PermanentFailure(DeadLetterReason.RESPONSE_TOO_LARGE, status, null,
+                        excerpt(bytes), "the JSON answer is larger than maxAnswerBytes " + config.maxAnswerBytes());
+            }
+            try {
+                AnswerAggregator aggregator = new AnswerAggregator(mapper);
+                aggregator.accept(mapper.readTree(bytes.bytes()));
+                return new CallOutcome.Success(aggregator.result());
+            } catch (IOException e) {
+                String detail = e instanceof JacksonException json ? json.getOriginalMessage() : e.getMessage();
+                return unparseable(status, bytes, "the JSON answer is not valid JSON: " + detail);
+            } catch (AnswerParseException e) {
+                return unparseable(status, bytes, "the JSON answer is not a /chats/v2 answer: " + e.getMessage());
+            }
+        });
+    }
+
+    private CallOutcome unparseable(int status, BodyBytes bytes, String message) {
+        return new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, excerpt(bytes),
+                redact.apply(message));
+    }
+
+    private CallOutcome badRequest(BodyBytes bytes) {
+        ProblemDetails problem = bytes.truncated() ? null : problemDetails(bytes.bytes());
+        if (problem == null) {
+            return new CallOutcome.PermanentFailure(DeadLetterReason.BAD_REQUEST, 400, null, excerpt(bytes),
+                    "the API rejected the request as bad (HTTP 400) without problem details");
+        }
+        StringBuilder message = new StringBuilder("the API rejected the request as bad (HTTP 400)");
+        if (problem.getTitle() != null) {
+            message.append(": ").append(problem.getTitle());
+        }
+        if (problem.getDetail() != null) {
+            message.append(problem.getTitle() == null ? ": " : " - ").append(problem.getDetail());
+        }
+        return new CallOutcome.PermanentFailure(DeadLetterReason.BAD_REQUEST, 400, problem, null,
+                redact.apply(message.toString()));
+    }
+
+    /** Every member of a problem-details object; null when the body is not a JSON object. */
+    private ProblemDetails problemDetails(byte[] body) {
+        JsonNode node;
+        try {
+            node = mapper.readTree(body);
+        } catch (IOException e) {
+            return null; // not JSON: the caller keeps an excerpt of the body instead
+        }
+        if (node == null || !node.isObject()) {
+            return null;
+        }
+        ObjectNode extensions = mapper.createObjectNode();
+        ProblemDetails.Builder problem = ProblemDetails.newBuilder();
+        for (Map.Entry<String, JsonNode> member : node.properties()) {
+            JsonNode value = member.getValue();
+            boolean kept = switch (member.getKey()) {
+                case "type" -> keepText(value, problem::setType);
+                case "title" -> keepText(value, problem::setTitle);
+                case "detail" -> keepText(value, problem::setDetail);
+                case "instance" -> keepText(value, problem::setInstance);
+                case "status" -> {
+                    if (value.isNull() || (value.isIntegralNumber() && value.canConvertToInt())) {
+                        problem.setStatus(value.isNull() ? null : value.intValue());
+                        yield true;
+                    }
+                    yield false;
+                }
+                case "errors" -> {
+                    Map<String, List<String>> errors = errors(value);
+                    if (errors != null || value.isNull()) {
+                        problem.setErrors(errors);
+                        yield true;
+                    }
+                    yield false;
+                }
+                default -> false;
+            };
+            if (!kept) {
+                extensions.set(member.getKey(), value);
+            }
+        }
+        problem.setExtensionsJson(extensions.isEmpty() ? null : extensions.toString());
+        return problem.build();
+    }
+
+    private static boolean keepText(JsonNode value, java.util.function.Consumer<String> setter) {
+        if (value.isNull() || value.isTextual()) {
+            setter.accept(value.isNull() ? null : value.textValue());
+            return true;
+        }
+        return false;
+    }
+
+    /** The errors map, or null when the member does not have the documented shape. */
+    private static Map<String, List<String>> errors(JsonNode value) {
+        if (!value.isObject()) {
+            return null;
+        }
+        Map<String, List<String>> errors = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> entry : value.properties()) {
+            if (!entry.getValue().isArray()) {
+                return null;
+            }
+            List<String> messages = new ArrayList<>();
+            for (JsonNode message : entry.getValue()) {
+                if (!message.isTextual()) {
+                    return null;
+                }
+                messages.add(message.textValue());
+            }
+            errors.put(entry.getKey(), messages);
+        }
+        return errors;
+    }
+
+    private Mono<BodyBytes> collect(Flux<ByteBuf> body, int limit) {
+        BodyBytes bytes = new BodyBytes(limit);
+        return body.takeUntil(chunk -> !bytes.add(chunk)).then(Mono.fromSupplier(() -> bytes));
+    }
+
+    private String excerpt(BodyBytes bytes) {
+        String excerpt = bytes.excerpt(config.excerptBytes());
+        return excerpt == null ? null : redact.apply(excerpt);
+    }
+
+    /** The media type without parameters, lower case; "" when absent. */
+    static String mediaType(String contentType) {
+        if (contentType == null) {
+            return "";
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean isJson(String mediaType) {
+        return mediaType.equals("application/json") || mediaType.equals("text/json")
+                || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
+    }
+
+    /**
+     * A {@code Retry-After} value: delta-seconds, or an HTTP-date relative to {@code clock} (a
+     * date in the past gives zero); null when absent or invalid.
+     */
+    static Duration parseRetryAfter(String value, Clock clock) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String trimmed = value.strip();
+        if (trimmed.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return trimmed.length() > 12 ? null : Duration.ofSeconds(Long.parseLong(trimmed));
+        }
+        try {
+            ZonedDateTime at = ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME);
+            Duration delay = Duration.between(clock.instant(), at.toInstant());
+            return delay.isNegative() ? Duration.ZERO : delay;
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+}
