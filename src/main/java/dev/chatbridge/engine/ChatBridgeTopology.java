@@ -21,6 +21,7 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -56,6 +57,12 @@ public final class ChatBridgeTopology {
      * @param clock     source of event times (completedAt, failedAt, latency, retry times)
      */
     public static Topology build(EngineConfig config, Topics topics, ChatApi api, EngineResources resources, Clock clock) {
+        return build(config, topics, api, resources, clock, Stores.persistentKeyValueStore(PENDING_STORE));
+    }
+
+    /** Builds the topology with the given supplier for the pending table (tests: a store that outlives its driver). */
+    static Topology build(EngineConfig config, Topics topics, ChatApi api, EngineResources resources, Clock clock,
+            KeyValueBytesStoreSupplier pendingStore) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(api, "api");
@@ -82,7 +89,7 @@ public final class ChatBridgeTopology {
         }
 
         StoreBuilder<KeyValueStore<Bytes, PendingEntry>> store = Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(PENDING_STORE),
+                        pendingStore,
                         Serdes.Bytes(),
                         PendingEntry.serde(requests.valueSerde(), requests.name()))
                 .withLoggingEnabled(Map.of());

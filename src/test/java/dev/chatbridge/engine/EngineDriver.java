@@ -23,6 +23,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * A TopologyTestDriver around the engine topology with the test Avro serde, which collects the
@@ -43,14 +45,19 @@ final class EngineDriver implements AutoCloseable {
     private final TestOutputTopic<String, ChatDeadLetter> deadLetterTopic;
     final List<Map.Entry<String, ChatResponse>> responses = new ArrayList<>();
     final List<Map.Entry<String, ChatDeadLetter>> deadLetters = new ArrayList<>();
+    private boolean closed;
 
     EngineDriver(EngineConfig config, ChatApi api, Path stateDir, boolean exactlyOnce) {
+        this(config, api, stateDir, exactlyOnce, Stores.persistentKeyValueStore(ChatBridgeTopology.PENDING_STORE));
+    }
+
+    EngineDriver(EngineConfig config, ChatApi api, Path stateDir, boolean exactlyOnce, KeyValueBytesStoreSupplier pendingStore) {
         this.config = config;
         this.resources = new EngineResources(config, Clock.systemUTC());
         Topics topics = Topics.of(config, REQUESTS, RESPONSES, DEAD_LETTERS);
         Properties props = StreamsProperties.defaults("engine-test", "127.0.0.1:9", exactlyOnce);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(ChatBridgeTopology.build(config, topics, api, resources, Clock.systemUTC()), props);
+        driver = new TopologyTestDriver(ChatBridgeTopology.build(config, topics, api, resources, Clock.systemUTC(), pendingStore), props);
         input = driver.createInputTopic(config.requestsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         responseTopic = driver.createOutputTopic(config.responsesTopic(), new StringDeserializer(), RESPONSES.deserializer());
         deadLetterTopic = driver.createOutputTopic(config.deadLettersTopic(), new StringDeserializer(), DEAD_LETTERS.deserializer());
@@ -102,8 +109,12 @@ final class EngineDriver implements AutoCloseable {
         return responses.stream().map(e -> e.getValue().getRequestId()).toList();
     }
 
+    /** Closes the driver (and so the task); closing twice is harmless. */
     @Override
     public void close() {
-        driver.close();
+        if (!closed) {
+            closed = true;
+            driver.close();
+        }
     }
 }
