@@ -71,15 +71,18 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         final PendingEntry entry;
         final boolean probe;
         final BlockingQueue<Event> events;
+        final PendingCount.Share share;
         final AtomicBoolean finished = new AtomicBoolean();
         volatile Disposable subscription;
 
-        InFlightCall(String thread, Bytes key, PendingEntry entry, boolean probe, BlockingQueue<Event> events) {
+        InFlightCall(String thread, Bytes key, PendingEntry entry, boolean probe, BlockingQueue<Event> events,
+                PendingCount.Share share) {
             this.thread = thread;
             this.key = key;
             this.entry = entry;
             this.probe = probe;
             this.events = events;
+            this.share = share;
         }
 
         boolean finish() {
@@ -178,6 +181,9 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
     @Override
     public void close() {
         closed = true;
+        if (waiter == null) {
+            return; // never initialised
+        }
         for (InFlightCall call : inFlight.values()) {
             if (call.finish()) {
                 Disposable subscription = call.subscription;
@@ -273,7 +279,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         PendingEntry entry = stored.firstAttemptAt() == PendingEntry.NONE
                 ? new PendingEntry(stored.request(), stored.attempts(), now, PendingEntry.NONE)
                 : stored;
-        InFlightCall call = new InFlightCall(thread, key, entry, probe, events);
+        InFlightCall call = new InFlightCall(thread, key, entry, probe, events, share);
         inFlight.put(thread, call);
         Duration timeout = config.attemptTimeout();
         call.subscription = Mono.defer(() -> api.call(entry.request()))
@@ -302,7 +308,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
             resources.pause().onAccepted(call.probe);
         }
         if (outcome instanceof CallOutcome.Success || outcome instanceof CallOutcome.PermanentFailure) {
-            share.withdrawOne();
+            call.share.withdrawOne();
         }
         call.events.offer(new Completed(call, outcome, clock.millis()));
     }
