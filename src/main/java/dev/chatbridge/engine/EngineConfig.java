@@ -114,6 +114,61 @@ public record EngineConfig(
         return new Builder();
     }
 
+    /**
+     * The configuration given by the {@code KEY_*} settings present in {@code props} (values as
+     * strings or numbers; durations in milliseconds), defaults for the others. Unknown keys are
+     * ignored: the same map usually carries Kafka settings too.
+     */
+    public static EngineConfig fromProperties(Map<?, ?> props) {
+        Builder b = builder();
+        stringSetting(props, KEY_REQUESTS_TOPIC, b::requestsTopic);
+        stringSetting(props, KEY_RESPONSES_TOPIC, b::responsesTopic);
+        stringSetting(props, KEY_DEAD_LETTERS_TOPIC, b::deadLettersTopic);
+        stringSetting(props, KEY_INPUT_KEYING, v -> {
+            try {
+                b.inputKeying(InputKeying.valueOf(v.trim().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(KEY_INPUT_KEYING + " must be TRUST_INPUT_KEY or REKEY, was '" + v + "'", e);
+            }
+        });
+        intSetting(props, KEY_MAX_IN_FLIGHT, b::maxInFlight);
+        intSetting(props, KEY_MAX_PENDING, b::maxPending);
+        intSetting(props, KEY_MAX_MESSAGES, b::maxMessages);
+        intSetting(props, KEY_MAX_TEXT_BYTES, b::maxTextBytes);
+        intSetting(props, KEY_MAX_RESPONSE_BYTES, b::maxResponseBytes);
+        millisSetting(props, KEY_BACKPRESSURE_MAX_WAIT, b::backpressureMaxWait);
+        millisSetting(props, KEY_DRAIN_INTERVAL, b::drainInterval);
+        millisSetting(props, KEY_ATTEMPT_TIMEOUT, b::attemptTimeout);
+        millisSetting(props, KEY_PAUSE_INITIAL_BACKOFF, b::pauseInitialBackoff);
+        millisSetting(props, KEY_PAUSE_MAX_BACKOFF, b::pauseMaxBackoff);
+        return b.build();
+    }
+
+    private static void stringSetting(Map<?, ?> props, String key, java.util.function.Consumer<String> set) {
+        Object v = props.get(key);
+        if (v != null) {
+            set.accept(v.toString());
+        }
+    }
+
+    private static void intSetting(Map<?, ?> props, String key, java.util.function.IntConsumer set) {
+        Object v = props.get(key);
+        if (v != null) {
+            long value = parseLong(key, v);
+            if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(key + " is out of range, was " + value);
+            }
+            set.accept((int) value);
+        }
+    }
+
+    private static void millisSetting(Map<?, ?> props, String key, java.util.function.Consumer<Duration> set) {
+        Object v = props.get(key);
+        if (v != null) {
+            set.accept(Duration.ofMillis(parseLong(key, v)));
+        }
+    }
+
     /** A builder starting from this configuration. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -200,7 +255,7 @@ public record EngineConfig(
         try {
             return Long.parseLong(value.toString().trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a number of milliseconds, was '" + value + "'", e);
+            throw new IllegalArgumentException(key + " must be a number, was '" + value + "'", e);
         }
     }
 

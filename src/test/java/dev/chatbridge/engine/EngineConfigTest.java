@@ -86,6 +86,22 @@ class EngineConfigTest {
                 .doesNotThrowAnyException();
         assertThatThrownBy(() -> EngineConfig.builder().build().validateAgainst(
                 Map.of("max.poll.interval.ms", "soon"), Duration.ofSeconds(1)))
-                .hasMessageContaining("max.poll.interval.ms must be a number of milliseconds, was 'soon'");
+                .hasMessageContaining("max.poll.interval.ms must be a number, was 'soon'");
+    }
+
+    @Test
+    void shouldReadDottedKeysAndNameTheKeyOfABadValue() {
+        EngineConfig c = EngineConfig.fromProperties(Map.of(
+                EngineConfig.KEY_MAX_IN_FLIGHT, "8", EngineConfig.KEY_INPUT_KEYING, "rekey",
+                EngineConfig.KEY_DRAIN_INTERVAL, 15, "bootstrap.servers", "ignored:9092"));
+        assertThat(c.maxInFlight()).isEqualTo(8);
+        assertThat(c.inputKeying()).isEqualTo(EngineConfig.InputKeying.REKEY);
+        assertThat(c.drainInterval()).isEqualTo(Duration.ofMillis(15));
+        assertThat(c.maxPending()).isEqualTo(1000);
+
+        assertThatThrownBy(() -> EngineConfig.fromProperties(Map.of(EngineConfig.KEY_MAX_PENDING, "lots")))
+                .hasMessageContaining(EngineConfig.KEY_MAX_PENDING + " must be a number");
+        assertThatThrownBy(() -> EngineConfig.fromProperties(Map.of(EngineConfig.KEY_INPUT_KEYING, "sometimes")))
+                .hasMessageContaining(EngineConfig.KEY_INPUT_KEYING + " must be TRUST_INPUT_KEY or REKEY, was 'sometimes'");
     }
 }
