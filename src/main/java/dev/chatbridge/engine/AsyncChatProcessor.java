@@ -107,6 +107,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
     private InFlightLimiter.Waiter waiter;
     private PendingCount.Share share;
     private volatile boolean closed;
+    private volatile String taskName = "?";
 
     AsyncChatProcessor(EngineConfig config, String storeName, ChatApi api, EngineResources resources, Clock clock,
             Topic<String, ChatResponse> responses) {
@@ -123,6 +124,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
+        this.taskName = context.taskId().toString();
         this.store = context.getStateStore(storeName);
         this.events = new LinkedBlockingQueue<>();
         this.queues = new ThreadQueues();
@@ -289,7 +291,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
                         "the API client completed without an outcome")))
                 .onErrorResume(e -> {
                     LOG.error("Task {}: the API client failed instead of returning an outcome (a bug); retrying the call",
-                            context.taskId(), e);
+                            taskName, e);
                     return Mono.just(new CallOutcome.RetriableFailure(null, null, null,
                             "API client error: " + e.getClass().getName()));
                 })

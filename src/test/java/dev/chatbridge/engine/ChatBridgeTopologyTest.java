@@ -169,6 +169,8 @@ class ChatBridgeTopologyTest {
     void shouldRoutePermanentFailuresByTheirReason() {
         FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(switch (r.getRequestId()) {
             case "rejected" -> new CallOutcome.PermanentFailure(DeadLetterReason.REJECTED, 422, null, "nope", "rejected");
+            case "impersonation" -> new CallOutcome.PermanentFailure(DeadLetterReason.IMPERSONATION_DENIED, 403, null,
+                    "not allowed", "impersonation refused");
             default -> new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, 200, null, "{not json",
                     "200 body is not JSON");
         }, Duration.ofMillis(1)));
@@ -176,11 +178,13 @@ class ChatBridgeTopologyTest {
 
         d.send(request("rejected", "t", "hi"));
         d.send(request("unparseable", "t", "hi"));
-        d.awaitOutcomes(2);
+        d.send(request("impersonation", "t", "hi"));
+        d.awaitOutcomes(3);
 
         assertThat(d.deadLetters).extracting(e -> e.getValue().getReason(), e -> e.getValue().getResponseExcerpt())
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(DeadLetterReason.REJECTED, "nope"),
-                        org.assertj.core.groups.Tuple.tuple(DeadLetterReason.UNPARSEABLE_RESPONSE, "{not json"));
+                        org.assertj.core.groups.Tuple.tuple(DeadLetterReason.UNPARSEABLE_RESPONSE, "{not json"),
+                        org.assertj.core.groups.Tuple.tuple(DeadLetterReason.IMPERSONATION_DENIED, "not allowed"));
     }
 
     @Test
@@ -313,5 +317,42 @@ class ChatBridgeTopologyTest {
         assertThat(d.responses).extracting(Map.Entry::getKey).containsExactly("thread-1", "thread-1");
         assertThat(d.responseIds()).containsExactly("a", "b");
         assertThat(d.driver.producedTopicNames()).anyMatch(t -> t.contains("by-thread-repartition"));
+    }
+
+    @Test
+    void shouldKeepOrderAndBoundsUnderRandomLatenciesAcrossManyThreads() {
+        // Given 12 threads of 8 requests each, random latencies and random transient failures
+        SplittableRandom random = new SplittableRandom(2026);
+        FakeChatApi api = new FakeChatApi((r, attempt) -> {
+            Duration latency = Duration.ofMillis(1 + Math.abs(r.getRequestId().hashCode() + attempt) % 15);
+            boolean fail = attempt == 1 && Math.abs(r.getRequestId().hashCode()) % 5 == 0;
+            return Behaviour.answer(fail ? new CallOutcome.RetriableFailure(500, null, null, "500")
+                    : FakeChatApi.success(r.getRequestId()), latency);
+        });
+        EngineDriver d = driver(config().maxInFlight(5).maxPending(200).build(), api);
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            for (int t = 0; t < 12; t++) {
+                if (random.nextInt(4) > 0 || i == 0) {
+                    String id = "t" + t + "-" + i;
+                    sent.add(id);
+                    d.send(request(id, "t" + t, "turn " + i));
+                }
+            }
+        }
+        d.awaitOutcomes(sent.size());
+
+        // Then each request has one outcome, each thread in input order, within every bound
+        assertThat(d.responseIds()).containsExactlyInAnyOrderElementsOf(sent);
+        for (int t = 0; t < 12; t++) {
+            String prefix = "t" + t + "-";
+            assertThat(d.responseIds()).filteredOn(id -> id.startsWith(prefix))
+                    .as("outcomes of thread t" + t).containsExactlyElementsOf(
+                            sent.stream().filter(id -> id.startsWith(prefix)).toList());
+        }
+        assertThat(api.overlaps()).as("overlapping calls of one thread").isZero();
+        assertThat(api.peak()).as("peak of concurrent calls").isLessThanOrEqualTo(5);
+        assertThat(d.resources.limiter().inUse()).isZero();
+        assertThat(d.resources.pending().get()).isZero();
     }
 }
