@@ -1,0 +1,327 @@
+package dev.chatbridge.engine;
+
+import dev.chatbridge.api.RetryPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Settings of the engine, immutable and validated when built: every message names the setting
+ * by its dotted key (the {@code KEY_*} constants) and says what would be accepted.
+ *
+ * <p>{@link #validateAgainst(Map, Duration)} checks the relationships with the Kafka Streams
+ * settings that keep a backpressure wait from getting the instance evicted from its group or its
+ * transaction fenced.
+ *
+ * @param requestsTopic       topic of ChatRequest events ({@value #KEY_REQUESTS_TOPIC})
+ * @param responsesTopic      topic of ChatResponse events ({@value #KEY_RESPONSES_TOPIC})
+ * @param deadLettersTopic    topic of ChatDeadLetter events ({@value #KEY_DEAD_LETTERS_TOPIC})
+ * @param inputKeying         whether input partitioning is trusted or requests are re-keyed by thread
+ * @param maxInFlight         calls in flight at most per instance ({@value #KEY_MAX_IN_FLIGHT})
+ * @param maxPending          accepted, unfinished requests per instance before input waits
+ * @param backpressureMaxWait longest a stream thread waits for room between two punctuations
+ * @param drainInterval       wall-clock period of the completion drain punctuator
+ * @param attemptTimeout      safety net: a call with no outcome by then is cancelled and retried
+ * @param maxMessages         messages per request at most
+ * @param maxTextBytes        UTF-8 bytes of all message texts of a request at most
+ * @param maxResponseBytes    serialized ChatResponse bytes at most; larger answers become
+ *                            RESPONSE_TOO_LARGE dead letters
+ * @param pauseInitialBackoff first pause after an operator failure (401/403/404)
+ * @param pauseMaxBackoff     longest pause between two probe calls
+ * @param retryPolicy         when retriable failures are tried again
+ */
+public record EngineConfig(
+        String requestsTopic,
+        String responsesTopic,
+        String deadLettersTopic,
+        InputKeying inputKeying,
+        int maxInFlight,
+        int maxPending,
+        Duration backpressureMaxWait,
+        Duration drainInterval,
+        Duration attemptTimeout,
+        int maxMessages,
+        int maxTextBytes,
+        int maxResponseBytes,
+        Duration pauseInitialBackoff,
+        Duration pauseMaxBackoff,
+        RetryPolicy retryPolicy) {
+
+    /** How the engine finds the partition of a conversation thread. */
+    public enum InputKeying {
+        /** Producers key requests by thread key; the input partitioning is used as is. */
+        TRUST_INPUT_KEY,
+        /** Requests are re-keyed by thread key through a repartition topic first. */
+        REKEY
+    }
+
+    public static final String KEY_REQUESTS_TOPIC = "chat.topic.requests";
+    public static final String KEY_RESPONSES_TOPIC = "chat.topic.responses";
+    public static final String KEY_DEAD_LETTERS_TOPIC = "chat.topic.dead.letters";
+    public static final String KEY_INPUT_KEYING = "chat.engine.input.keying";
+    public static final String KEY_MAX_IN_FLIGHT = "chat.engine.max.in.flight";
+    public static final String KEY_MAX_PENDING = "chat.engine.max.pending";
+    public static final String KEY_BACKPRESSURE_MAX_WAIT = "chat.engine.backpressure.max.wait.ms";
+    public static final String KEY_DRAIN_INTERVAL = "chat.engine.drain.interval.ms";
+    public static final String KEY_ATTEMPT_TIMEOUT = "chat.engine.attempt.timeout.ms";
+    public static final String KEY_MAX_MESSAGES = "chat.request.max.messages";
+    public static final String KEY_MAX_TEXT_BYTES = "chat.request.max.text.bytes";
+    public static final String KEY_MAX_RESPONSE_BYTES = "chat.response.max.bytes";
+    public static final String KEY_PAUSE_INITIAL_BACKOFF = "chat.engine.pause.initial.backoff.ms";
+    public static final String KEY_PAUSE_MAX_BACKOFF = "chat.engine.pause.max.backoff.ms";
+
+    public EngineConfig {
+        List<String> errors = new ArrayList<>();
+        requireTopic(requestsTopic, KEY_REQUESTS_TOPIC, errors);
+        requireTopic(responsesTopic, KEY_RESPONSES_TOPIC, errors);
+        requireTopic(deadLettersTopic, KEY_DEAD_LETTERS_TOPIC, errors);
+        if (inputKeying == null) {
+            errors.add(KEY_INPUT_KEYING + " must be TRUST_INPUT_KEY or REKEY, was null");
+        }
+        atLeast(maxInFlight, 1, KEY_MAX_IN_FLIGHT, errors);
+        atLeast(maxPending, 1, KEY_MAX_PENDING, errors);
+        if (maxPending < maxInFlight && errors.isEmpty()) {
+            errors.add(KEY_MAX_PENDING + " (" + maxPending + ") must be at least " + KEY_MAX_IN_FLIGHT + " ("
+                    + maxInFlight + "), or in-flight slots could never be filled");
+        }
+        positive(backpressureMaxWait, KEY_BACKPRESSURE_MAX_WAIT, errors);
+        positive(drainInterval, KEY_DRAIN_INTERVAL, errors);
+        positive(attemptTimeout, KEY_ATTEMPT_TIMEOUT, errors);
+        atLeast(maxMessages, 1, KEY_MAX_MESSAGES, errors);
+        atLeast(maxTextBytes, 1, KEY_MAX_TEXT_BYTES, errors);
+        atLeast(maxResponseBytes, 1024, KEY_MAX_RESPONSE_BYTES, errors);
+        positive(pauseInitialBackoff, KEY_PAUSE_INITIAL_BACKOFF, errors);
+        positive(pauseMaxBackoff, KEY_PAUSE_MAX_BACKOFF, errors);
+        if (errors.isEmpty() && pauseMaxBackoff.compareTo(pauseInitialBackoff) < 0) {
+            errors.add(KEY_PAUSE_MAX_BACKOFF + " must be at least " + KEY_PAUSE_INITIAL_BACKOFF);
+        }
+        if (retryPolicy == null) {
+            errors.add("retry policy must be set");
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid engine configuration: " + String.join("; ", errors));
+        }
+    }
+
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The configuration given by the {@code KEY_*} settings present in {@code props} (values as
+     * strings or numbers; durations in milliseconds), defaults for the others. Unknown keys are
+     * ignored: the same map usually carries Kafka settings too.
+     */
+    public static EngineConfig fromProperties(Map<?, ?> props) {
+        Builder b = builder();
+        stringSetting(props, KEY_REQUESTS_TOPIC, b::requestsTopic);
+        stringSetting(props, KEY_RESPONSES_TOPIC, b::responsesTopic);
+        stringSetting(props, KEY_DEAD_LETTERS_TOPIC, b::deadLettersTopic);
+        stringSetting(props, KEY_INPUT_KEYING, v -> {
+            try {
+                b.inputKeying(InputKeying.valueOf(v.trim().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(KEY_INPUT_KEYING + " must be TRUST_INPUT_KEY or REKEY, was '" + v + "'", e);
+            }
+        });
+        intSetting(props, KEY_MAX_IN_FLIGHT, b::maxInFlight);
+        intSetting(props, KEY_MAX_PENDING, b::maxPending);
+        intSetting(props, KEY_MAX_MESSAGES, b::maxMessages);
+        intSetting(props, KEY_MAX_TEXT_BYTES, b::maxTextBytes);
+        intSetting(props, KEY_MAX_RESPONSE_BYTES, b::maxResponseBytes);
+        millisSetting(props, KEY_BACKPRESSURE_MAX_WAIT, b::backpressureMaxWait);
+        millisSetting(props, KEY_DRAIN_INTERVAL, b::drainInterval);
+        millisSetting(props, KEY_ATTEMPT_TIMEOUT, b::attemptTimeout);
+        millisSetting(props, KEY_PAUSE_INITIAL_BACKOFF, b::pauseInitialBackoff);
+        millisSetting(props, KEY_PAUSE_MAX_BACKOFF, b::pauseMaxBackoff);
+        return b.build();
+    }
+
+    private static void stringSetting(Map<?, ?> props, String key, java.util.function.Consumer<String> set) {
+        Object v = props.get(key);
+        if (v != null) {
+            set.accept(v.toString());
+        }
+    }
+
+    private static void intSetting(Map<?, ?> props, String key, java.util.function.IntConsumer set) {
+        Object v = props.get(key);
+        if (v != null) {
+            long value = parseLong(key, v);
+            if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(key + " is out of range, was " + value);
+            }
+            set.accept((int) value);
+        }
+    }
+
+    private static void millisSetting(Map<?, ?> props, String key, java.util.function.Consumer<Duration> set) {
+        Object v = props.get(key);
+        if (v != null) {
+            set.accept(Duration.ofMillis(parseLong(key, v)));
+        }
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.requestsTopic = requestsTopic;
+        b.responsesTopic = responsesTopic;
+        b.deadLettersTopic = deadLettersTopic;
+        b.inputKeying = inputKeying;
+        b.maxInFlight = maxInFlight;
+        b.maxPending = maxPending;
+        b.backpressureMaxWait = backpressureMaxWait;
+        b.drainInterval = drainInterval;
+        b.attemptTimeout = attemptTimeout;
+        b.maxMessages = maxMessages;
+        b.maxTextBytes = maxTextBytes;
+        b.maxResponseBytes = maxResponseBytes;
+        b.pauseInitialBackoff = pauseInitialBackoff;
+        b.pauseMaxBackoff = pauseMaxBackoff;
+        b.retryPolicy = retryPolicy;
+        return b;
+    }
+
+    /**
+     * Refuses Kafka Streams settings under which a stream thread could stay out of {@code poll()}
+     * longer than {@code max.poll.interval.ms} allows, or keep a transaction open past the
+     * producer's {@code transaction.timeout.ms}.
+     *
+     * <p>A stream thread waits for room at most {@code backpressureMaxWait} between two rounds of
+     * punctuation; Kafka Streams itself leaves its processing loop to poll once half of
+     * {@code max.poll.interval.ms} is spent. The bound checked is therefore
+     * {@code backpressureMaxWait + attemptDeadline < max.poll.interval.ms / 2}, and under
+     * exactly-once also {@code backpressureMaxWait + attemptDeadline + commit.interval.ms <
+     * transaction.timeout.ms}.
+     *
+     * @param streamsProps    the Kafka Streams properties the instance will run with
+     * @param attemptDeadline the longest one API call may take (the client's per-attempt deadline)
+     * @throws IllegalArgumentException naming the keys and the fix when the settings could clash
+     */
+    public void validateAgainst(Map<?, ?> streamsProps, Duration attemptDeadline) {
+        Objects.requireNonNull(attemptDeadline, "attemptDeadline");
+        long budget = backpressureMaxWait.toMillis() + attemptDeadline.toMillis();
+        long maxPoll = longSetting(streamsProps, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000L,
+                StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
+        List<String> errors = new ArrayList<>();
+        if (budget >= maxPoll / 2) {
+            errors.add(KEY_BACKPRESSURE_MAX_WAIT + " (" + backpressureMaxWait.toMillis() + ") + the per-attempt deadline ("
+                    + attemptDeadline.toMillis() + " ms) must stay below half of "
+                    + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG + " (" + maxPoll + "), or a waiting stream thread "
+                    + "is evicted from the group: lower " + KEY_BACKPRESSURE_MAX_WAIT + " or raise "
+                    + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG + " above " + (2 * budget + 2));
+        }
+        if (StreamsProperties.isExactlyOnce(streamsProps)) {
+            long commit = longSetting(streamsProps, StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100L);
+            long txTimeout = longSetting(streamsProps, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                    StreamsProperties.EOS_TRANSACTION_TIMEOUT_MS,
+                    StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
+            if (budget + commit >= txTimeout) {
+                errors.add(KEY_BACKPRESSURE_MAX_WAIT + " (" + backpressureMaxWait.toMillis()
+                        + ") + the per-attempt deadline (" + attemptDeadline.toMillis() + " ms) + "
+                        + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG + " (" + commit + ") must stay below the producer "
+                        + ProducerConfig.TRANSACTION_TIMEOUT_CONFIG + " (" + txTimeout + ") under exactly-once, "
+                        + "or the open transaction is aborted and the thread fenced: lower "
+                        + KEY_BACKPRESSURE_MAX_WAIT + " or set " + StreamsConfig.producerPrefix(
+                                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG) + " above " + (budget + commit));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("engine and Kafka Streams settings clash: " + String.join("; ", errors));
+        }
+    }
+
+    private static long longSetting(Map<?, ?> props, String key, long fallback, String... overrides) {
+        for (String override : overrides) {
+            Object v = props.get(override);
+            if (v != null) {
+                return parseLong(override, v);
+            }
+        }
+        Object v = props.get(key);
+        return v == null ? fallback : parseLong(key, v);
+    }
+
+    private static long parseLong(String key, Object value) {
+        try {
+            return Long.parseLong(value.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, was '" + value + "'", e);
+        }
+    }
+
+    private static void requireTopic(String topic, String key, List<String> errors) {
+        if (topic == null || topic.isBlank()) {
+            errors.add(key + " must name a topic, was '" + topic + "'");
+        } else if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+            errors.add(key + " must be a legal topic name (letters, digits, '.', '_', '-'), was '" + topic + "'");
+        }
+    }
+
+    private static void atLeast(int value, int min, String key, List<String> errors) {
+        if (value < min) {
+            errors.add(key + " must be at least " + min + ", was " + value);
+        }
+    }
+
+    private static void positive(Duration value, String key, List<String> errors) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            errors.add(key + " must be a positive duration, was " + (value == null ? "null" : value.toMillis()));
+        }
+    }
+
+    /** Collects settings; starts from the defaults. */
+    public static final class Builder {
+        private String requestsTopic = "chat-requests";
+        private String responsesTopic = "chat-responses";
+        private String deadLettersTopic = "chat-dead-letters";
+        private InputKeying inputKeying = InputKeying.TRUST_INPUT_KEY;
+        private int maxInFlight = 64;
+        private int maxPending = 1000;
+        private Duration backpressureMaxWait = Duration.ofSeconds(5);
+        private Duration drainInterval = Duration.ofMillis(10);
+        private Duration attemptTimeout = Duration.ofMinutes(5);
+        private int maxMessages = 100;
+        private int maxTextBytes = 100 * 1024;
+        private int maxResponseBytes = 1_000_000;
+        private Duration pauseInitialBackoff = Duration.ofSeconds(1);
+        private Duration pauseMaxBackoff = Duration.ofMinutes(1);
+        private RetryPolicy retryPolicy = new RetryPolicy(
+                5, Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(5),
+                new Random());
+
+        private Builder() {}
+
+        public Builder requestsTopic(String v) { requestsTopic = v; return this; }
+        public Builder responsesTopic(String v) { responsesTopic = v; return this; }
+        public Builder deadLettersTopic(String v) { deadLettersTopic = v; return this; }
+        public Builder inputKeying(InputKeying v) { inputKeying = v; return this; }
+        public Builder maxInFlight(int v) { maxInFlight = v; return this; }
+        public Builder maxPending(int v) { maxPending = v; return this; }
+        public Builder backpressureMaxWait(Duration v) { backpressureMaxWait = v; return this; }
+        public Builder drainInterval(Duration v) { drainInterval = v; return this; }
+        public Builder attemptTimeout(Duration v) { attemptTimeout = v; return this; }
+        public Builder maxMessages(int v) { maxMessages = v; return this; }
+        public Builder maxTextBytes(int v) { maxTextBytes = v; return this; }
+        public Builder maxResponseBytes(int v) { maxResponseBytes = v; return this; }
+        public Builder pauseInitialBackoff(Duration v) { pauseInitialBackoff = v; return this; }
+        public Builder pauseMaxBackoff(Duration v) { pauseMaxBackoff = v; return this; }
+        public Builder retryPolicy(RetryPolicy v) { retryPolicy = v; return this; }
+
+        /** Validates and builds; throws {@link IllegalArgumentException} naming every bad setting. */
+        public EngineConfig build() {
+            return new EngineConfig(requestsTopic, responsesTopic, deadLettersTopic, inputKeying, maxInFlight,
+                    maxPending, backpressureMaxWait, drainInterval, attemptTimeout, maxMessages, maxTextBytes,
+                    maxResponseBytes, pauseInitialBackoff, pauseMaxBackoff, retryPolicy);
+        }
+    }
+}

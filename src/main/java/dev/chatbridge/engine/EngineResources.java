@@ -1,0 +1,48 @@
+package dev.chatbridge.engine;
+
+import java.time.Clock;
+
+/**
+ * What the tasks of one Kafka Streams instance share: the in-flight limiter, the pending count,
+ * the operator pause and the per-thread backpressure budgets. A runner creates exactly one per
+ * {@code KafkaStreams} instance and passes it to {@link ChatBridgeTopology#build}; it is never a
+ * static, so two instances in one JVM (tests) each get their own.
+ *
+ * <p><b>Threading.</b> Immutable holder; each member documents its own threading.
+ */
+public final class EngineResources {
+
+    private final InFlightLimiter limiter;
+    private final PendingCount pending;
+    private final OperatorPause pause;
+    private final ThreadLocal<WaitBudget> waitBudgets;
+
+    /** Resources sized by the configuration. */
+    public EngineResources(EngineConfig config, Clock clock) {
+        this.limiter = new InFlightLimiter(config.maxInFlight());
+        this.pending = new PendingCount();
+        this.pause = new OperatorPause(config.pauseInitialBackoff(), config.pauseMaxBackoff(), clock);
+        long maxWaitNanos = config.backpressureMaxWait().toNanos();
+        this.waitBudgets = ThreadLocal.withInitial(() -> new WaitBudget(maxWaitNanos));
+    }
+
+    /** The in-flight limit of the instance. */
+    public InFlightLimiter limiter() {
+        return limiter;
+    }
+
+    /** Accepted, unfinished requests of the instance. */
+    public PendingCount pending() {
+        return pending;
+    }
+
+    /** Operator pause and readiness of the instance. */
+    public OperatorPause pause() {
+        return pause;
+    }
+
+    /** The calling stream thread's backpressure budget. */
+    WaitBudget waitBudgetOfCurrentThread() {
+        return waitBudgets.get();
+    }
+}

@@ -1,0 +1,109 @@
+package dev.chatbridge.engine;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * One task's in-memory index of its pending table: for each conversation thread, the sequences
+ * of its pending entries in input order, and which threads have a head entry ready to call.
+ *
+ * <p>A thread is in exactly one of these states: <i>ready</i> (its head waits for a permit, in
+ * the FIFO {@code ready} queue, so threads of a task are served round robin), <i>scheduled</i>
+ * (its head waits for a retry backoff to pass), <i>busy</i> (its head is being called: in neither
+ * queue), or absent (nothing pending). Only the head of a thread is ever called, which gives at
+ * most one call per thread and per-thread input order.
+ *
+ * <p>Memory is proportional to the task's pending entries. Rebuilt from the store on {@code init()}.
+ *
+ * <p><b>Threading.</b> Owned by the task's stream thread; not thread-safe.
+ */
+final class ThreadQueues {
+
+    private record Scheduled(long notBefore, String thread) {}
+
+    private final Map<String, ArrayDeque<Long>> byThread = new HashMap<>();
+    private final ArrayDeque<String> ready = new ArrayDeque<>();
+    private final PriorityQueue<Scheduled> scheduled =
+            new PriorityQueue<>((a, b) -> Long.compare(a.notBefore(), b.notBefore()));
+    private int size;
+
+    /** Adds an entry at the end of its thread; a thread that had nothing pending becomes ready (or scheduled). */
+    void append(String thread, long sequence, long notBefore, long now) {
+        ArrayDeque<Long> q = byThread.computeIfAbsent(thread, t -> new ArrayDeque<>());
+        if (!q.isEmpty() && q.peekLast() >= sequence) {
+            throw new IllegalStateException("pending entries of a thread out of order: " + sequence + " after " + q.peekLast());
+        }
+        q.addLast(sequence);
+        size++;
+        if (q.size() == 1) {
+            wait(thread, notBefore, now);
+        }
+    }
+
+    /** Moves threads whose backoff has passed to the ready queue. */
+    void promoteDue(long now) {
+        while (!scheduled.isEmpty() && scheduled.peek().notBefore() <= now) {
+            ready.addLast(scheduled.poll().thread());
+        }
+    }
+
+    boolean hasReady() {
+        return !ready.isEmpty();
+    }
+
+    /** Takes the next ready thread; it is busy until {@link #removeHead}, {@link #retryHead} or {@link #requeueHead}. */
+    String pollReady() {
+        return ready.pollFirst();
+    }
+
+    /** The sequence of the thread's head entry. */
+    long head(String thread) {
+        ArrayDeque<Long> q = byThread.get(thread);
+        if (q == null || q.isEmpty()) {
+            throw new IllegalStateException("no pending entry for thread key of length " + thread.length());
+        }
+        return q.peekFirst();
+    }
+
+    /** The busy thread's head reached its final outcome; its next entry, if any, becomes ready. */
+    void removeHead(String thread, long now) {
+        ArrayDeque<Long> q = byThread.get(thread);
+        q.pollFirst();
+        size--;
+        if (q.isEmpty()) {
+            byThread.remove(thread);
+        } else {
+            wait(thread, PendingEntry.NONE, now);
+        }
+    }
+
+    /** The busy thread's head is to be called again after {@code notBefore}; the thread's later entries wait. */
+    void retryHead(String thread, long notBefore, long now) {
+        wait(thread, notBefore, now);
+    }
+
+    /** The busy thread's head is to be called again as soon as possible (its call ended without an answer). */
+    void requeueHead(String thread) {
+        ready.addLast(thread);
+    }
+
+    /** Entries indexed. */
+    int size() {
+        return size;
+    }
+
+    /** Threads with a pending entry. */
+    int threads() {
+        return byThread.size();
+    }
+
+    private void wait(String thread, long notBefore, long now) {
+        if (notBefore != PendingEntry.NONE && notBefore > now) {
+            scheduled.add(new Scheduled(notBefore, thread));
+        } else {
+            ready.addLast(thread);
+        }
+    }
+}
