@@ -15,7 +15,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * Settings of the engine, immutable and validated when built: every message names the setting
  * by its dotted key (the {@code KEY_*} constants) and says what would be accepted.
  *
- * <p>{@link #validateAgainst(Map, Duration)} checks the relationships with the Kafka Streams
+ * <p>{@link #validateAgainst(Map)} checks the relationships with the Kafka Streams
  * settings that keep a backpressure wait from getting the instance evicted from its group or its
  * transaction fenced.
  *
@@ -191,31 +191,33 @@ public record EngineConfig(
     }
 
     /**
-     * Refuses Kafka Streams settings under which a stream thread could stay out of {@code poll()}
+     * Refuses settings under which a backpressure wait could keep a stream thread from polling
      * longer than {@code max.poll.interval.ms} allows, or keep a transaction open past the
      * producer's {@code transaction.timeout.ms}.
      *
      * <p>A stream thread waits for room at most {@code backpressureMaxWait} between two rounds of
      * punctuation; Kafka Streams itself leaves its processing loop to poll once half of
      * {@code max.poll.interval.ms} is spent. The bound checked is therefore
-     * {@code backpressureMaxWait + attemptDeadline < max.poll.interval.ms / 2}, and under
-     * exactly-once also {@code backpressureMaxWait + attemptDeadline + commit.interval.ms <
-     * transaction.timeout.ms}.
+     * {@code backpressureMaxWait < max.poll.interval.ms / 2}, and under exactly-once also
+     * {@code backpressureMaxWait + commit.interval.ms < transaction.timeout.ms}.
      *
-     * @param streamsProps    the Kafka Streams properties the instance will run with
-     * @param attemptDeadline the longest one API call may take (the client's per-attempt deadline)
+     * <p>The API's per-attempt deadline and the retry budget are deliberately not part of either
+     * bound: no stream thread ever waits for an HTTP call and no transaction stays open across
+     * one (the pending table makes an accepted request durable at the next commit), so however
+     * slow the API is, it shows up as pending entries and consumer lag, never as a long poll gap
+     * or a long transaction.
+     *
+     * @param streamsProps the Kafka Streams properties the instance will run with
      * @throws IllegalArgumentException naming the keys and the fix when the settings could clash
      */
-    public void validateAgainst(Map<?, ?> streamsProps, Duration attemptDeadline) {
-        Objects.requireNonNull(attemptDeadline, "attemptDeadline");
-        long budget = backpressureMaxWait.toMillis() + attemptDeadline.toMillis();
+    public void validateAgainst(Map<?, ?> streamsProps) {
+        long budget = backpressureMaxWait.toMillis();
         long maxPoll = longSetting(streamsProps, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000L,
                 StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
                 StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
         List<String> errors = new ArrayList<>();
         if (budget >= maxPoll / 2) {
-            errors.add(KEY_BACKPRESSURE_MAX_WAIT + " (" + backpressureMaxWait.toMillis() + ") + the per-attempt deadline ("
-                    + attemptDeadline.toMillis() + " ms) must stay below half of "
+            errors.add(KEY_BACKPRESSURE_MAX_WAIT + " (" + budget + ") must stay below half of "
                     + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG + " (" + maxPoll + "), or a waiting stream thread "
                     + "is evicted from the group: lower " + KEY_BACKPRESSURE_MAX_WAIT + " or raise "
                     + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG + " above " + (2 * budget + 2));
@@ -226,8 +228,7 @@ public record EngineConfig(
                     StreamsProperties.EOS_TRANSACTION_TIMEOUT_MS,
                     StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
             if (budget + commit >= txTimeout) {
-                errors.add(KEY_BACKPRESSURE_MAX_WAIT + " (" + backpressureMaxWait.toMillis()
-                        + ") + the per-attempt deadline (" + attemptDeadline.toMillis() + " ms) + "
+                errors.add(KEY_BACKPRESSURE_MAX_WAIT + " (" + budget + ") + "
                         + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG + " (" + commit + ") must stay below the producer "
                         + ProducerConfig.TRANSACTION_TIMEOUT_CONFIG + " (" + txTimeout + ") under exactly-once, "
                         + "or the open transaction is aborted and the thread fenced: lower "

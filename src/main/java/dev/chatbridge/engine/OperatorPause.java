@@ -41,6 +41,7 @@ public final class OperatorPause {
     private Duration backoff;
     private long resumeProbeAtMillis;
     private long episodes;
+    private boolean draining;
 
     /** A pause that starts open. */
     public OperatorPause(Duration initialBackoff, Duration maxBackoff, Clock clock) {
@@ -52,6 +53,9 @@ public final class OperatorPause {
 
     /** May a call be dispatched now? A {@link Gate#PROBE} answer must be followed by exactly one call or {@link #probeEnded}. */
     synchronized Gate gate() {
+        if (draining) {
+            return Gate.CLOSED;
+        }
         if (!paused) {
             return Gate.OPEN;
         }
@@ -113,6 +117,15 @@ public final class OperatorPause {
     /** False while dispatching is paused by an operator failure (readiness). */
     public synchronized boolean isReady() {
         return !paused;
+    }
+
+    /**
+     * Stops all further dispatching for good, for a graceful shutdown: calls in flight finish and
+     * their outcomes are forwarded; requests not yet sent stay in the pending table for the next
+     * owner of their task.
+     */
+    public synchronized void stopDispatching() {
+        draining = true;
     }
 
     /** Episodes of operator failure so far (one per pause, however many calls failed in it). */

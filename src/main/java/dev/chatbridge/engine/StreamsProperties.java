@@ -2,7 +2,6 @@ package dev.chatbridge.engine;
 
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -10,18 +9,16 @@ import org.apache.kafka.streams.StreamsConfig;
  * because it is what makes "one outcome per request" hold across crashes; {@code at_least_once}
  * can be selected and then a crash may emit an outcome twice.
  *
- * <p>The producer's {@code transaction.timeout.ms} is raised from Kafka Streams' exactly-once
- * default (10 s) to {@value #DEFAULT_TRANSACTION_TIMEOUT_MS} ms so that a bounded backpressure
- * wait fits inside one transaction (see {@link EngineConfig#validateAgainst}). It must stay at
- * or below the broker's {@code transaction.max.timeout.ms} (15 minutes by default).
+ * <p>The producer's {@code transaction.timeout.ms} keeps Kafka Streams' exactly-once default
+ * (10 s): no transaction ever spans an API call, only a bounded backpressure wait (see
+ * {@link EngineConfig#validateAgainst}), and a short timeout matters after a crash, when an
+ * instance that does not come back leaves a transaction that blocks {@code read_committed}
+ * readers of its output partitions until the timeout aborts it.
  */
 public final class StreamsProperties {
 
     /** Kafka Streams' own default for the producer's transaction timeout under exactly-once. */
     static final long EOS_TRANSACTION_TIMEOUT_MS = 10_000L;
-
-    /** The transaction timeout these defaults set. */
-    public static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 180_000L;
 
     private StreamsProperties() {}
 
@@ -38,10 +35,6 @@ public final class StreamsProperties {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
                 exactlyOnce ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
-        if (exactlyOnce) {
-            p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
-                    Long.toString(DEFAULT_TRANSACTION_TIMEOUT_MS));
-        }
         return p;
     }
 

@@ -1,0 +1,173 @@
+package dev.chatbridge.app;
+
+import dev.chatbridge.api.ChatClient;
+import dev.chatbridge.api.ChatClientConfig;
+import dev.chatbridge.engine.ChatBridgeTopology;
+import dev.chatbridge.engine.EngineConfig;
+import dev.chatbridge.engine.EngineResources;
+import dev.chatbridge.engine.Topics;
+import dev.chatbridge.events.ChatDeadLetter;
+import dev.chatbridge.events.ChatRequest;
+import dev.chatbridge.events.ChatResponse;
+import dev.chatbridge.registry.SchemaRegistryClient;
+import dev.chatbridge.registry.SchemaRegistryClients;
+import dev.chatbridge.serde.AvroSerdeConfig;
+import dev.chatbridge.serde.AvroSerdes;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running chat-bridge instance: the Kafka Streams application, the API client, the registry
+ * client and the engine's shared per-instance resources, started and stopped together.
+ *
+ * <p>The topology itself is a pure function ({@link ChatBridgeTopology#build}); this class only
+ * owns lifecycles and error policy. An uncaught exception in a stream thread shuts the client
+ * down ({@code SHUTDOWN_CLIENT}): {@link #isLive()} turns false and the command line exits
+ * non-zero, rather than looping on a bug.
+ *
+ * <p><b>Shutdown.</b> {@link #close()} stops dispatching new calls, waits up to the drain timeout
+ * for calls in flight to complete (their outcomes are forwarded by the stream threads' punctuator
+ * meanwhile), then closes Kafka Streams, which commits. Whatever did not finish stays in the
+ * pending table and is re-dispatched by the next owner of its task: nothing accepted is lost.
+ *
+ * <p><b>Threading.</b> {@link #start()} and {@link #close()} are called by one controlling thread
+ * (the command's main thread or a shutdown hook); the state queries are safe from any thread.
+ */
+public final class ChatBridgeApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChatBridgeApp.class);
+
+    /**
+     * What an instance is made of.
+     *
+     * @param streams      Kafka Streams (and Kafka client) properties, application id and bootstrap servers included
+     * @param engine       engine settings
+     * @param client       API client settings
+     * @param serdeConfigs registry and serde settings under Confluent's key names
+     * @param drainTimeout how long a graceful shutdown waits for calls in flight
+     */
+    public record Settings(Properties streams, EngineConfig engine, ChatClientConfig client,
+            Map<String, ?> serdeConfigs, Duration drainTimeout) {
+        public Settings {
+            Objects.requireNonNull(streams, "streams");
+            Objects.requireNonNull(engine, "engine");
+            Objects.requireNonNull(client, "client");
+            serdeConfigs = Map.copyOf(serdeConfigs);
+            Objects.requireNonNull(drainTimeout, "drainTimeout");
+        }
+    }
+
+    private final Settings settings;
+    private final SchemaRegistryClient registry;
+    private final ChatClient client;
+    private final EngineResources resources;
+    private final Topology topology;
+    private final KafkaStreams streams;
+    private boolean closed;
+
+    private ChatBridgeApp(Settings settings, Clock clock) {
+        this.settings = settings;
+        settings.engine().validateAgainst(settings.streams());
+        this.registry = SchemaRegistryClients.create(settings.serdeConfigs());
+        AvroSerdeConfig serdeConfig = AvroSerdeConfig.from(settings.serdeConfigs());
+        Topics topics = Topics.of(settings.engine(),
+                AvroSerdes.of(ChatRequest.class, registry, serdeConfig, false),
+                AvroSerdes.of(ChatResponse.class, registry, serdeConfig, false),
+                AvroSerdes.of(ChatDeadLetter.class, registry, serdeConfig, false));
+        this.client = new ChatClient(settings.client());
+        this.resources = new EngineResources(settings.engine(), clock);
+        this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
+        this.streams = new KafkaStreams(topology, settings.streams());
+        streams.setUncaughtExceptionHandler(exception -> {
+            LOG.error("A stream thread failed; shutting this instance down. Cause: {}", exception.toString(), exception);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    }
+
+    /**
+     * Builds an instance, not started.
+     *
+     * @throws IllegalArgumentException when settings clash (the message names the keys and the fix)
+     */
+    public static ChatBridgeApp create(Settings settings) {
+        return new ChatBridgeApp(settings, Clock.systemUTC());
+    }
+
+    /** Starts processing; returns at once (Kafka Streams starts its threads). */
+    public ChatBridgeApp start() {
+        streams.start();
+        return this;
+    }
+
+    /** The topology this instance runs. */
+    public Topology topology() {
+        return topology;
+    }
+
+    /** The Kafka Streams instance (for state listeners, metrics binders and tests). */
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** The engine's shared resources (in-flight limiter, pending count, operator pause). */
+    public EngineResources resources() {
+        return resources;
+    }
+
+    /** Live unless Kafka Streams failed or stopped (ERROR, PENDING_ERROR, NOT_RUNNING). */
+    public boolean isLive() {
+        KafkaStreams.State state = streams.state();
+        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR
+                && state != KafkaStreams.State.NOT_RUNNING;
+    }
+
+    /** Ready only when Kafka Streams is RUNNING and the API is not refusing the deployment. */
+    public boolean isReady() {
+        return streams.state() == KafkaStreams.State.RUNNING && resources.pause().isReady();
+    }
+
+    /**
+     * Graceful shutdown: stop dispatching, let calls in flight finish up to the drain timeout,
+     * then close Kafka Streams (which commits what was forwarded). Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        resources.pause().stopDispatching();
+        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+        int inFlight = resources.limiter().inUse();
+        if (inFlight > 0 && isLive()) {
+            LOG.info("Shutting down: waiting up to {} ms for {} call(s) in flight",
+                    settings.drainTimeout().toMillis(), inFlight);
+        }
+        while (resources.limiter().inUse() > 0 && isLive() && System.nanoTime() - deadline < 0) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int unfinished = resources.limiter().inUse();
+        if (unfinished > 0) {
+            LOG.warn("Drain timeout: {} call(s) still in flight stay pending and are re-sent by the next owner",
+                    unfinished);
+        }
+        streams.close(Duration.ofSeconds(30));
+        client.close();
+        registry.close();
+        LOG.info("chat-bridge stopped");
+    }
+}
