@@ -5,6 +5,7 @@ import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.engine.ChatBridgeTopology;
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.EngineResources;
+import dev.chatbridge.engine.RegistryUnavailableException;
 import dev.chatbridge.engine.Topics;
 import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>The topology itself is a pure function ({@link ChatBridgeTopology#build}); this class only
  * owns lifecycles and error policy. An uncaught exception in a stream thread shuts the client
  * down ({@code SHUTDOWN_CLIENT}): {@link #isLive()} turns false and the command line exits
- * non-zero, rather than looping on a bug.
+ * non-zero, rather than looping on a bug. The one exception is an unreachable schema registry,
+ * which is waited out (see {@link #onStreamThreadFailure}).
  *
  * <p><b>Shutdown.</b> {@link #close()} stops dispatching new calls, waits up to the drain timeout
  * for calls in flight to complete (their outcomes are forwarded by the stream threads' punctuator
@@ -87,10 +89,23 @@ public final class ChatBridgeApp implements AutoCloseable {
         this.resources = new EngineResources(settings.engine(), clock);
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
         this.streams = new KafkaStreams(topology, settings.streams());
-        streams.setUncaughtExceptionHandler(exception -> {
-            LOG.error("A stream thread failed; shutting this instance down. Cause: {}", exception.toString(), exception);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        streams.setUncaughtExceptionHandler(ChatBridgeApp::onStreamThreadFailure);
+    }
+
+    /**
+     * Error policy: an unreachable schema registry is waited out (the thread is replaced and
+     * re-reads from its last commit; the registry client's retries pace it); anything else is a
+     * bug or a fatal state, and the instance shuts down rather than loop.
+     */
+    static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable exception) {
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (t instanceof RegistryUnavailableException) {
+                LOG.error("Schema registry unreachable; replacing the stream thread, input waits: {}", t.getMessage());
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+        }
+        LOG.error("A stream thread failed; shutting this instance down. Cause: {}", exception.toString(), exception);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     }
 
     /**

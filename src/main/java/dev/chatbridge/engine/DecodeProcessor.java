@@ -3,6 +3,7 @@ package dev.chatbridge.engine;
 import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.DeadLetterReason;
+import dev.chatbridge.serde.SerdeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -23,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * the raw value and the source coordinates; the application keeps running. Decoding here rather
  * than in the source's deserializer lets the topology route the failure itself, inside the same
  * transaction under exactly-once.
+ *
+ * <p>One failure is not the record's: an unreachable schema registry. Then the record is not
+ * dead-lettered (it is probably fine); {@link RegistryUnavailableException} fails the stream
+ * thread, whose replacement reads the record again from the last commit, so input waits as lag
+ * until the registry answers.
  *
  * <p><b>Threading.</b> Stream thread only.
  */
@@ -56,6 +62,13 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
             try {
                 request = deserializer.deserialize(topic, record.headers(), record.value());
                 failure = request == null ? "the deserializer returned no ChatRequest" : null;
+            } catch (SerdeException e) {
+                if (e.kind() == SerdeException.Kind.REGISTRY_UNAVAILABLE) {
+                    // Not the record's fault: dead-lettering it would lose a good request. Fail the
+                    // thread instead; the runner replaces it and the record is read again.
+                    throw new RegistryUnavailableException(topic, e);
+                }
+                failure = "cannot decode a ChatRequest: " + e.getMessage();
             } catch (RuntimeException e) {
                 failure = "cannot decode a ChatRequest: " + e.getClass().getName() + ": " + e.getMessage();
             }

@@ -1,0 +1,59 @@
+package dev.chatbridge.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.chatbridge.events.ChatRequest;
+import dev.chatbridge.events.DeadLetterReason;
+import dev.chatbridge.serde.SerdeException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.Test;
+
+class DecodeProcessorTest {
+
+    private static MockProcessorContext<String, Decoded> context(DecodeProcessor processor) {
+        MockProcessorContext<String, Decoded> context = new MockProcessorContext<>();
+        context.setRecordMetadata("chat-requests", 2, 41L);
+        processor.init(context);
+        return context;
+    }
+
+    private static Deserializer<ChatRequest> failingWith(SerdeException.Kind kind) {
+        return (topic, data) -> {
+            throw new SerdeException(kind, "failure of kind " + kind);
+        };
+    }
+
+    @Test
+    void shouldNotDeadLetterAGoodRecordWhenTheRegistryIsUnreachable() {
+        DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.REGISTRY_UNAVAILABLE),
+                Clock.systemUTC());
+        MockProcessorContext<String, Decoded> context = context(processor);
+
+        assertThatThrownBy(() -> processor.process(new Record<>(new byte[] {1}, new byte[] {0, 0, 0, 0, 1}, 0L)))
+                .isInstanceOf(RegistryUnavailableException.class)
+                .hasMessageContaining("chat-requests").hasMessageContaining("read again");
+        assertThat(context.forwarded()).as("nothing forwarded, so nothing dead-lettered").isEmpty();
+    }
+
+    @Test
+    void shouldDeadLetterBytesThatAreTheRecordsFault() {
+        DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.BAD_MAGIC_BYTE),
+                Clock.systemUTC());
+        MockProcessorContext<String, Decoded> context = context(processor);
+
+        processor.process(new Record<>("k".getBytes(StandardCharsets.UTF_8), new byte[] {9}, 0L));
+
+        assertThat(context.forwarded()).hasSize(1);
+        Decoded decoded = context.forwarded().get(0).record().value();
+        assertThat(decoded).isInstanceOfSatisfying(Decoded.Undecodable.class, u -> {
+            assertThat(u.deadLetter().getReason()).isEqualTo(DeadLetterReason.UNDECODABLE_INPUT);
+            assertThat(u.deadLetter().getMessage()).contains("failure of kind BAD_MAGIC_BYTE");
+            assertThat(u.deadLetter().getSourceOffset()).isEqualTo(41L);
+        });
+    }
+}
