@@ -3,11 +3,6 @@ package dev.chatbridge.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.chatbridge.events.ChatMessage;
@@ -19,12 +14,12 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
-import org.slf4j.LoggerFactory;
 
 /**
  * Shared fixture of the ChatClient tests: loopback servers and clients closed after each test, and a
@@ -41,22 +36,11 @@ abstract class ChatClientTestSupport {
     final ObjectMapper json = JsonMapper.builder().build();
     final List<CallOutcome> outcomes = new CopyOnWriteArrayList<>();
     final List<AutoCloseable> resources = new ArrayList<>();
-    final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private Level apiLevel;
-    private Level nettyLevel;
+    LogCapture logs;
 
     @BeforeEach
     void captureLogs() {
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        logs.setContext(context);
-        logs.start();
-        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(logs);
-        Logger api = context.getLogger("dev.chatbridge.api");
-        Logger netty = context.getLogger("reactor.netty");
-        apiLevel = api.getLevel();
-        nettyLevel = netty.getLevel();
-        api.setLevel(Level.TRACE);
-        netty.setLevel(Level.DEBUG);
+        logs = LogCapture.start(Map.of("dev.chatbridge.api", Level.TRACE, "reactor.netty", Level.DEBUG));
     }
 
     @AfterEach
@@ -64,33 +48,14 @@ abstract class ChatClientTestSupport {
         for (AutoCloseable resource : resources) {
             resource.close();
         }
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
-        context.getLogger("dev.chatbridge.api").setLevel(apiLevel);
-        context.getLogger("reactor.netty").setLevel(nettyLevel);
+        logs.close();
         if (!outcomes.isEmpty()) {
-            assertThat(logs.list).as("log lines of a test that called the API (capture works)").isNotEmpty();
+            assertThat(logs.events()).as("log lines of a test that called the API (capture works)").isNotEmpty();
         }
-        assertThat(keyLeaks()).as("log lines or logged exceptions carrying the API key").isEmpty();
+        assertThat(logs.linesContaining(KEY)).as("log lines or logged exceptions carrying the API key").isEmpty();
         for (CallOutcome outcome : outcomes) {
             assertThat(outcome.toString()).as("outcome").doesNotContain(KEY);
         }
-    }
-
-    /** Log lines (message or exception messages) that contain the key. */
-    List<String> keyLeaks() {
-        List<String> leaks = new ArrayList<>();
-        for (ILoggingEvent event : logs.list) {
-            if (event.getFormattedMessage().contains(KEY)) {
-                leaks.add(event.getLoggerName() + ": " + event.getFormattedMessage());
-            }
-            for (IThrowableProxy t = event.getThrowableProxy(); t != null; t = t.getCause()) {
-                if (String.valueOf(t.getMessage()).contains(KEY)) {
-                    leaks.add(event.getLoggerName() + ": exception " + t.getClassName());
-                }
-            }
-        }
-        return leaks;
     }
 
     // --- helpers ---
