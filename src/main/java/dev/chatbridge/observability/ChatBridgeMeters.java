@@ -22,9 +22,9 @@ public enum ChatBridgeMeters {
     REQUESTS("chat.bridge.requests", Kind.COUNTER, "requests",
             "Requests that reached a final outcome and were forwarded: a response, or a dead letter with its reason "
                     + "(reason is `none` for responses). Requests refused before any call count too.",
-            MeterTag.OUTCOME, MeterTag.DEAD_LETTER_REASON),
+            MeterTag.OUTCOME, MeterTag.REQUEST_REASON),
     /** Dead letters by reason. */
-    DEAD_LETTERS("chat.bridge.dead.letters", Kind.COUNTER, "requests",
+    DEAD_LETTERS("chat.bridge.dead.letters", Kind.COUNTER, "letters",
             "Dead letters forwarded, by reason: the dead-letter part of chat.bridge.requests, for alert rules.",
             MeterTag.DEAD_LETTER_REASON),
     /** Calls sent to the API. */

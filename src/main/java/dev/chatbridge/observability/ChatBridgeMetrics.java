@@ -49,11 +49,11 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     public ChatBridgeMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.responses = counter(ChatBridgeMeters.REQUESTS, MeterTag.OUTCOME.key(), "response",
-                MeterTag.DEAD_LETTER_REASON.key(), "none");
+                MeterTag.REQUEST_REASON.key(), "none");
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             String value = MeterTag.lower(reason);
             deadLetterRequests.put(reason, counter(ChatBridgeMeters.REQUESTS, MeterTag.OUTCOME.key(), "dead_letter",
-                    MeterTag.DEAD_LETTER_REASON.key(), value));
+                    MeterTag.REQUEST_REASON.key(), value));
             deadLetters.put(reason, counter(ChatBridgeMeters.DEAD_LETTERS, MeterTag.DEAD_LETTER_REASON.key(), value));
         }
         for (RetryReason reason : RetryReason.values()) {

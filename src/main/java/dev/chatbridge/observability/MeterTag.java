@@ -15,8 +15,10 @@ public enum MeterTag {
     /** What a request came to. */
     OUTCOME("outcome", List.of("response", "dead_letter")),
     /** Why a request was dead-lettered ({@code none} for responses): the dead-letter reason in lower case. */
-    DEAD_LETTER_REASON("reason", Stream.concat(Stream.of("none"), Arrays.stream(DeadLetterReason.values())
+    REQUEST_REASON("reason", Stream.concat(Stream.of("none"), Arrays.stream(DeadLetterReason.values())
             .map(MeterTag::lower)).toList()),
+    /** Why a request was dead-lettered: the dead-letter reason in lower case. */
+    DEAD_LETTER_REASON("reason", Arrays.stream(DeadLetterReason.values()).map(MeterTag::lower).toList()),
     /** What a call came to, by the failure taxonomy of engine.md. */
     RESULT("result", Arrays.stream(CallResult.values()).map(CallResult::tagValue).toList()),
     /** Why a call is retried: an HTTP status class or a transport failure kind. */
