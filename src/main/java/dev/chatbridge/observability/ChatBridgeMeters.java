@@ -148,6 +148,12 @@ public enum ChatBridgeMeters {
                 .append("`kafka_producer_*`, ...) and the Reactor Netty connection pool meters of the API client ")
                 .append("(`reactor_netty_connection_provider_*`, pool name `chat-api`).\n\n")
                 .append("Timers publish histogram buckets (`_bucket{le=...}`) between 1 ms and 5 min.\n\n")
+                .append("Health: `GET /health/live` answers 200 `{\"status\":\"UP\"}` unless Kafka Streams is ERROR, ")
+                .append("PENDING_ERROR or NOT_RUNNING (503); `GET /health/ready` answers 200 only while Kafka Streams ")
+                .append("is RUNNING and the API accepts the deployment (no operator failure), else 503 with the reason.\n\n")
+                .append("Logs: text by default, JSON lines with `-Dchatbridge.log.format=json` or ")
+                .append("`CHAT_BRIDGE_LOG_FORMAT=json`. Request-scoped engine lines carry `requestId` and `threadId` ")
+                .append("in the MDC; prompts, answers and the API key are never logged.\n\n")
                 .append("| Name | Prometheus | Type | Unit | Tags | Description |\n")
                 .append("|---|---|---|---|---|---|\n");
         for (ChatBridgeMeters meter : values()) {
