@@ -25,6 +25,8 @@ import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
@@ -62,6 +64,7 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     private final HttpClient http;
     private final ResponseReader reader;
     private final String secret;
+    private final CallTimings timings;
 
     /** A client with the system clock (for {@code Retry-After} dates). */
     public ChatClient(ChatClientConfig config) {
@@ -70,7 +73,13 @@ public final class ChatClient implements ChatApi, AutoCloseable {
 
     /** A client whose {@code Retry-After} dates are read relative to {@code clock}. */
     public ChatClient(ChatClientConfig config, Clock clock) {
+        this(config, clock, CallTimings.NONE);
+    }
+
+    /** A client that also reports the timings of its calls to {@code timings}. */
+    public ChatClient(ChatClientConfig config, Clock clock, CallTimings timings) {
         this.config = Objects.requireNonNull(config, "config");
+        this.timings = Objects.requireNonNull(timings, "timings");
         this.secret = config.apiKey().secret();
         this.mapper = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
         this.reader = new ResponseReader(config, mapper, Objects.requireNonNull(clock, "clock"), this::redact);
@@ -112,6 +121,8 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         byte[] body = requestBody(request);
         Watchdog watchdog = new Watchdog(Schedulers.parallel(), config.firstByteTimeout(), config.idleTimeout(),
                 config.attemptTimeout());
+        AtomicLong startedNanos = new AtomicLong();
+        AtomicBoolean sawAnswerBytes = new AtomicBoolean();
         Mono<CallOutcome> exchange = http
                 .headers(h -> {
                     h.set("X-Request-Id", request.getRequestId());
@@ -122,7 +133,12 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                 .post()
                 .uri(config.endpoint())
                 .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
-                .response((response, content) -> reader.read(response, content.doOnNext(chunk -> watchdog.onBytes())))
+                .response((response, content) -> reader.read(response, content.doOnNext(chunk -> {
+                    watchdog.onBytes();
+                    if (response.status().code() / 100 == 2 && sawAnswerBytes.compareAndSet(false, true)) {
+                        timings.firstByte(Duration.ofNanos(System.nanoTime() - startedNanos.get()));
+                    }
+                })))
                 .next()
                 .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
                         "the exchange ended without an answer")))
@@ -130,7 +146,10 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         Mono<CallOutcome> expired = watchdog.expired()
                 .map(message -> new CallOutcome.RetriableFailure(null, null, null, "timed out: " + message));
         return Mono.firstWithSignal(exchange, expired)
-                .doOnSubscribe(subscription -> watchdog.start())
+                .doOnSubscribe(subscription -> {
+                    startedNanos.set(System.nanoTime());
+                    watchdog.start();
+                })
                 .doFinally(signal -> watchdog.dispose());
     }
 

@@ -1,23 +1,29 @@
 package dev.chatbridge.app;
 
+import dev.chatbridge.api.CallTimings;
 import dev.chatbridge.api.ChatClient;
 import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.engine.ChatBridgeTopology;
 import dev.chatbridge.engine.EngineConfig;
+import dev.chatbridge.engine.EngineMetrics;
 import dev.chatbridge.engine.EngineResources;
 import dev.chatbridge.engine.RegistryUnavailableException;
 import dev.chatbridge.engine.Topics;
 import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.ChatResponse;
+import dev.chatbridge.observability.ChatBridgeMetrics;
 import dev.chatbridge.registry.SchemaRegistryClient;
 import dev.chatbridge.registry.SchemaRegistryClients;
 import dev.chatbridge.serde.AvroSerdeConfig;
 import dev.chatbridge.serde.AvroSerdes;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
@@ -40,6 +46,12 @@ import org.slf4j.LoggerFactory;
  * for calls in flight to complete (their outcomes are forwarded by the stream threads' punctuator
  * meanwhile), then closes Kafka Streams, which commits. Whatever did not finish stays in the
  * pending table and is re-dispatched by the next owner of its task: nothing accepted is lost.
+ *
+ * <p><b>Metrics.</b> Built with a {@link MeterRegistry} ({@link #create(Settings, MeterRegistry)}),
+ * the instance registers chat-bridge's own meters ({@code ChatBridgeMeters}) and the Kafka Streams
+ * client meters on it, and unbinds the latter on {@link #close()}. The registry and the ops HTTP
+ * server ({@code OpsServer}, over {@code Health.of(app.streams(), app.resources().pause())}) belong
+ * to the caller, which creates them before and closes them after the app.
  *
  * <p><b>Threading.</b> {@link #start()} and {@link #close()} are called by one controlling thread
  * (the command's main thread or a shutdown hook); the state queries are safe from any thread.
@@ -74,9 +86,10 @@ public final class ChatBridgeApp implements AutoCloseable {
     private final EngineResources resources;
     private final Topology topology;
     private final KafkaStreams streams;
+    private final Optional<KafkaStreamsMetrics> streamsMetrics;
     private boolean closed;
 
-    private ChatBridgeApp(Settings settings, Clock clock) {
+    private ChatBridgeApp(Settings settings, Clock clock, MeterRegistry meterRegistry) {
         this.settings = settings;
         settings.engine().validateAgainst(settings.streams());
         this.registry = SchemaRegistryClients.create(settings.serdeConfigs());
@@ -85,11 +98,20 @@ public final class ChatBridgeApp implements AutoCloseable {
                 AvroSerdes.of(ChatRequest.class, registry, serdeConfig, false),
                 AvroSerdes.of(ChatResponse.class, registry, serdeConfig, false),
                 AvroSerdes.of(ChatDeadLetter.class, registry, serdeConfig, false));
-        this.client = new ChatClient(settings.client());
-        this.resources = new EngineResources(settings.engine(), clock);
+        ChatBridgeMetrics metrics = meterRegistry == null ? null : new ChatBridgeMetrics(meterRegistry);
+        this.client = new ChatClient(settings.client(), clock, metrics == null ? CallTimings.NONE : metrics);
+        this.resources = new EngineResources(settings.engine(), clock, metrics == null ? EngineMetrics.NONE : metrics);
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
         this.streams = new KafkaStreams(topology, settings.streams());
         streams.setUncaughtExceptionHandler(ChatBridgeApp::onStreamThreadFailure);
+        if (metrics != null) {
+            metrics.bindInstance(resources.limiter(), resources.pending(), resources.pause(), this::isReady);
+            KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams);
+            binder.bindTo(meterRegistry);
+            this.streamsMetrics = Optional.of(binder);
+        } else {
+            this.streamsMetrics = Optional.empty();
+        }
     }
 
     /**
@@ -114,7 +136,16 @@ public final class ChatBridgeApp implements AutoCloseable {
      * @throws IllegalArgumentException when settings clash (the message names the keys and the fix)
      */
     public static ChatBridgeApp create(Settings settings) {
-        return new ChatBridgeApp(settings, Clock.systemUTC());
+        return new ChatBridgeApp(settings, Clock.systemUTC(), null);
+    }
+
+    /**
+     * Builds an instance, not started, that reports its meters to {@code registry}.
+     *
+     * @throws IllegalArgumentException when settings clash (the message names the keys and the fix)
+     */
+    public static ChatBridgeApp create(Settings settings, MeterRegistry registry) {
+        return new ChatBridgeApp(settings, Clock.systemUTC(), Objects.requireNonNull(registry, "registry"));
     }
 
     /** Starts processing; returns at once (Kafka Streams starts its threads). */
@@ -181,6 +212,7 @@ public final class ChatBridgeApp implements AutoCloseable {
                     unfinished);
         }
         streams.close(Duration.ofSeconds(30));
+        streamsMetrics.ifPresent(KafkaStreamsMetrics::close);
         client.close();
         registry.close();
         LOG.info("chat-bridge stopped");

@@ -73,6 +73,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         final BlockingQueue<Event> events;
         final PendingCount.Share share;
         final AtomicBoolean finished = new AtomicBoolean();
+        final long startedNanos = System.nanoTime();
         volatile Disposable subscription;
 
         InFlightCall(String thread, Bytes key, PendingEntry entry, boolean probe, BlockingQueue<Event> events,
@@ -104,6 +105,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
     private BlockingQueue<Event> events;
     private ThreadQueues queues;
     private Map<String, InFlightCall> inFlight;
+    private Map<Bytes, Long> acceptedAtNanos;
     private InFlightLimiter.Waiter waiter;
     private PendingCount.Share share;
     private volatile boolean closed;
@@ -129,6 +131,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         this.events = new LinkedBlockingQueue<>();
         this.queues = new ThreadQueues();
         this.inFlight = new HashMap<>();
+        this.acceptedAtNanos = new HashMap<>();
         this.closed = false;
         BlockingQueue<Event> mine = events;
         this.waiter = resources.limiter().register(context.taskId().toString(), () -> mine.offer(Granted.PERMIT));
@@ -168,13 +171,15 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
                 .offset();
         Bytes key = PendingKey.of(record.key(), offset);
         if (store.get(key) != null) {
-            LOG.debug("Task {}: request at offset {} is already pending (re-processed input)", context.taskId(), offset);
+            RequestMdc.run(request, () -> LOG.debug("Task {}: request at offset {} is already pending (re-processed input)",
+                    taskName, offset));
             return;
         }
         if (resources.pending().get() >= config.maxPending()) {
             waitForRoom();
         }
         store.put(key, PendingEntry.accepted(request));
+        acceptedAtNanos.put(key, System.nanoTime());
         share.add();
         queues.append(record.key(), offset, PendingEntry.NONE, now);
         dispatch();
@@ -203,6 +208,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
                     inFlight.size());
         }
         inFlight.clear();
+        acceptedAtNanos.clear();
         resources.limiter().unregister(waiter);
         share.withdrawAll();
         events.clear();
@@ -283,6 +289,8 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
                 : stored;
         InFlightCall call = new InFlightCall(thread, key, entry, probe, events, share);
         inFlight.put(thread, call);
+        Long acceptedAt = acceptedAtNanos.remove(key);
+        resources.metrics().callStarted(acceptedAt == null ? null : Duration.ofNanos(call.startedNanos - acceptedAt));
         Duration timeout = config.attemptTimeout();
         call.subscription = Mono.defer(() -> api.call(entry.request()))
                 .timeout(timeout, Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
@@ -290,8 +298,9 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
                 .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
                         "the API client completed without an outcome")))
                 .onErrorResume(e -> {
-                    LOG.error("Task {}: the API client failed instead of returning an outcome (a bug); retrying the call",
-                            taskName, e);
+                    RequestMdc.run(entry.request(), () -> LOG.error(
+                            "Task {}: the API client failed instead of returning an outcome (a bug); retrying the call",
+                            taskName, e));
                     return Mono.just(new CallOutcome.RetriableFailure(null, null, null,
                             "API client error: " + e.getClass().getName()));
                 })
@@ -304,6 +313,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
             return;
         }
         resources.limiter().release();
+        resources.metrics().callEnded(outcome, Duration.ofNanos(System.nanoTime() - call.startedNanos));
         if (outcome instanceof CallOutcome.OperatorFailure failure) {
             resources.pause().onOperatorFailure(failure.httpStatus(), failure.message(), call.probe);
         } else {
@@ -354,6 +364,9 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         if (delay.isPresent()) {
             long notBefore = now + delay.get().toMillis();
             store.put(call.key, new PendingEntry(entry.request(), attempts, entry.firstAttemptAt(), notBefore));
+            resources.metrics().retryScheduled(failure);
+            RequestMdc.run(entry.request(), () -> LOG.debug("Task {}: attempt {} failed, retrying in {} ms: {}",
+                    taskName, attempts, delay.get().toMillis(), failure.message()));
             queues.retryHead(call.thread, notBefore, clock.millis());
             return;
         }
@@ -369,11 +382,17 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         store.delete(call.key);
         queues.removeHead(call.thread, clock.millis());
         if (outcome instanceof ChatDeadLetter dl) {
-            LOG.debug("Task {}: request {} dead-lettered: {}", context.taskId(), dl.getRequestId(), dl.getReason());
+            RequestMdc.run(call.entry.request(), () -> LOG.debug("Task {}: request {} dead-lettered: {}",
+                    taskName, dl.getRequestId(), dl.getReason()));
         }
     }
 
     private void forward(String threadKey, SpecificRecord outcome) {
         context.forward(new Record<>(threadKey, outcome, clock.millis()));
+        if (outcome instanceof ChatDeadLetter dl) {
+            resources.metrics().deadLettered(dl.getReason());
+        } else {
+            resources.metrics().responded();
+        }
     }
 }

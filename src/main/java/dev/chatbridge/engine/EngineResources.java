@@ -1,10 +1,11 @@
 package dev.chatbridge.engine;
 
 import java.time.Clock;
+import java.util.Objects;
 
 /**
  * What the tasks of one Kafka Streams instance share: the in-flight limiter, the pending count,
- * the operator pause and the per-thread backpressure budgets. A runner creates exactly one per
+ * the operator pause, the per-thread backpressure budgets and the metrics sink. A runner creates exactly one per
  * {@code KafkaStreams} instance and passes it to {@link ChatBridgeTopology#build}; it is never a
  * static, so two instances in one JVM (tests) each get their own.
  *
@@ -16,9 +17,16 @@ public final class EngineResources {
     private final PendingCount pending;
     private final OperatorPause pause;
     private final ThreadLocal<WaitBudget> waitBudgets;
+    private final EngineMetrics metrics;
 
-    /** Resources sized by the configuration. */
+    /** Resources sized by the configuration, reporting no metrics. */
     public EngineResources(EngineConfig config, Clock clock) {
+        this(config, clock, EngineMetrics.NONE);
+    }
+
+    /** Resources sized by the configuration, reporting to {@code metrics}. */
+    public EngineResources(EngineConfig config, Clock clock, EngineMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.limiter = new InFlightLimiter(config.maxInFlight());
         this.pending = new PendingCount();
         this.pause = new OperatorPause(config.pauseInitialBackoff(), config.pauseMaxBackoff(), clock);
@@ -39,6 +47,11 @@ public final class EngineResources {
     /** Operator pause and readiness of the instance. */
     public OperatorPause pause() {
         return pause;
+    }
+
+    /** Where the engine reports what it does. */
+    EngineMetrics metrics() {
+        return metrics;
     }
 
     /** The calling stream thread's backpressure budget. */

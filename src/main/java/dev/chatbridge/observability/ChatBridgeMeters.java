@@ -1,0 +1,176 @@
+package dev.chatbridge.observability;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.prometheusmetrics.PrometheusNamingConvention;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The catalogue of chat-bridge's own meters: every meter the service registers is one of these,
+ * with its name, type, base unit, description and tag keys. {@code docs/metrics.md} is rendered
+ * from it ({@link #markdown()}); a unit test fails when the committed file is stale.
+ *
+ * <p>Names are dotted lower case under {@code chat.bridge.}; Prometheus shows them with
+ * underscores, {@code _total} for counters and the unit for timers and gauges (see
+ * {@link #prometheusName()}). Tags come only from {@link MeterTag}, whose value sets are closed.
+ * Timers publish a histogram (buckets from 1 ms to 5 min) for quantiles across instances.
+ */
+public enum ChatBridgeMeters {
+
+    /** Requests that reached a final outcome. */
+    REQUESTS("chat.bridge.requests", Kind.COUNTER, "requests",
+            "Requests that reached a final outcome and were forwarded: a response, or a dead letter with its reason "
+                    + "(reason is `none` for responses). Requests refused before any call count too.",
+            MeterTag.OUTCOME, MeterTag.REQUEST_REASON),
+    /** Dead letters by reason. */
+    DEAD_LETTERS("chat.bridge.dead.letters", Kind.COUNTER, "letters",
+            "Dead letters forwarded, by reason: the dead-letter part of chat.bridge.requests, for alert rules.",
+            MeterTag.DEAD_LETTER_REASON),
+    /** Calls sent to the API. */
+    API_CALLS("chat.bridge.api.calls", Kind.COUNTER, "calls",
+            "Calls of POST /chats/v2 dispatched, first attempts and retries alike. Call amplification is "
+                    + "rate(chat.bridge.api.calls) / rate(chat.bridge.requests)."),
+    /** Duration of a call by result. */
+    CALL_DURATION("chat.bridge.call.duration", Kind.TIMER, "seconds",
+            "Duration of one call, from dispatch to its outcome, by result (success, permanent, retriable, operator). "
+                    + "Calls cancelled by a rebalance or shutdown are not recorded.",
+            MeterTag.RESULT),
+    /** Time to the first event of an answer. */
+    TIME_TO_FIRST_EVENT("chat.bridge.call.first.event", Kind.TIMER, "seconds",
+            "Time from the start of a call to the first body byte of a 2xx answer: the first event of a streamed answer."),
+    /** Time a request waited behind its conversation thread. */
+    QUEUE_WAIT("chat.bridge.request.queue.wait", Kind.TIMER, "seconds",
+            "Time from accepting a request to its first call: waiting behind earlier requests of its thread, "
+                    + "for a free in-flight permit or for an operator pause. Not recorded for requests re-loaded "
+                    + "from the pending table after a restart or rebalance."),
+    /** Retries by reason. */
+    RETRIES("chat.bridge.retries", Kind.COUNTER, "retries",
+            "Retriable failures that will be retried, by reason: HTTP status (408, 425, 429, 5xx), broken_stream, "
+                    + "timeout, connect, reset or other. Failures that exhaust the retry budget are dead letters instead.",
+            MeterTag.RETRY_REASON),
+    /** Calls in flight now. */
+    IN_FLIGHT("chat.bridge.in.flight", Kind.GAUGE, "calls",
+            "Calls in flight now (permits of the in-flight limiter in use), at most chat.engine.max.in.flight."),
+    /** Accepted, unfinished requests now. */
+    PENDING("chat.bridge.pending", Kind.GAUGE, "requests",
+            "Accepted requests not yet finished, across the instance's tasks; backpressure compares it with "
+                    + "chat.engine.max.pending."),
+    /** Operator-failure episodes. */
+    OPERATOR_FAILURE_EPISODES("chat.bridge.operator.failure.episodes", Kind.COUNTER, "episodes",
+            "Episodes in which the API refused the deployment (401/403 key, 404 base path) and dispatching paused; "
+                    + "one per pause, however many calls failed in it."),
+    /** Readiness. */
+    READY("chat.bridge.ready", Kind.GAUGE, null,
+            "1 when the instance is ready (Kafka Streams RUNNING and the API not refusing the deployment), else 0.");
+
+    /** How a meter measures. */
+    public enum Kind {
+        /** A monotonic count. */
+        COUNTER(Meter.Type.COUNTER),
+        /** A timer with a histogram. */
+        TIMER(Meter.Type.TIMER),
+        /** A value sampled when read. */
+        GAUGE(Meter.Type.GAUGE);
+
+        private final Meter.Type micrometerType;
+
+        Kind(Meter.Type micrometerType) {
+            this.micrometerType = micrometerType;
+        }
+
+        /** The Micrometer meter type. */
+        public Meter.Type micrometerType() {
+            return micrometerType;
+        }
+    }
+
+    private static final PrometheusNamingConvention PROMETHEUS = new PrometheusNamingConvention();
+
+    private final String meterName;
+    private final Kind kind;
+    private final String baseUnit;
+    private final String description;
+    private final List<MeterTag> tags;
+
+    ChatBridgeMeters(String meterName, Kind kind, String baseUnit, String description, MeterTag... tags) {
+        this.meterName = meterName;
+        this.kind = kind;
+        this.baseUnit = baseUnit;
+        this.description = description;
+        this.tags = List.of(tags);
+    }
+
+    /** The dotted meter name. */
+    public String meterName() {
+        return meterName;
+    }
+
+    /** The meter's type. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The base unit, or null for a unitless gauge. */
+    public String baseUnit() {
+        return baseUnit;
+    }
+
+    /** What it measures, for a human. */
+    public String description() {
+        return description;
+    }
+
+    /** Its tags, in order. */
+    public List<MeterTag> tags() {
+        return tags;
+    }
+
+    /** The name of its main Prometheus sample: {@code _total} for a counter, {@code _seconds_count} for a timer. */
+    public String prometheusName() {
+        String base = PROMETHEUS.name(meterName, kind.micrometerType(), baseUnit);
+        return switch (kind) {
+            case COUNTER -> base + "_total";
+            case TIMER -> base + "_count";
+            case GAUGE -> base;
+        };
+    }
+
+    /** {@code docs/metrics.md}: the catalogue as a Markdown page. */
+    public static String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# chat-bridge metrics\n\n")
+                .append("<!-- Generated from dev.chatbridge.observability.ChatBridgeMeters; do not edit. -->\n")
+                .append("<!-- Regenerate: ./mvnw -o test -Dtest=ChatBridgeMetersTest -Dchatbridge.docs.write=true -->\n\n")
+                .append("The service's own meters. `GET /metrics` on the ops port (`chat.metrics.port`, default 9404) ")
+                .append("shows them in the Prometheus text format, next to the JVM meters (`jvm_*`, `process_*`, ")
+                .append("`system_*`), the Kafka Streams client meters (`kafka_stream_*`, `kafka_consumer_*`, ")
+                .append("`kafka_producer_*`, ...) and the Reactor Netty connection pool meters of the API client ")
+                .append("(`reactor_netty_connection_provider_*`, pool name `chat-api`).\n\n")
+                .append("Timers publish histogram buckets (`_bucket{le=...}`) between 1 ms and 5 min.\n\n")
+                .append("Health: `GET /health/live` answers 200 `{\"status\":\"UP\"}` unless Kafka Streams is ERROR, ")
+                .append("PENDING_ERROR or NOT_RUNNING (503); `GET /health/ready` answers 200 only while Kafka Streams ")
+                .append("is RUNNING and the API accepts the deployment (no operator failure), else 503 with the reason.\n\n")
+                .append("Logs: text by default, JSON lines with `-Dchatbridge.log.format=json` or ")
+                .append("`CHAT_BRIDGE_LOG_FORMAT=json`. Request-scoped engine lines carry `requestId` and `threadId` ")
+                .append("in the MDC; prompts, answers and the API key are never logged.\n\n")
+                .append("| Name | Prometheus | Type | Unit | Tags | Description |\n")
+                .append("|---|---|---|---|---|---|\n");
+        for (ChatBridgeMeters meter : values()) {
+            md.append("| `").append(meter.meterName).append("` | `").append(meter.prometheusName()).append("` | ")
+                    .append(meter.kind.name().toLowerCase(Locale.ROOT)).append(" | ")
+                    .append(meter.baseUnit == null ? "" : meter.baseUnit).append(" | ")
+                    .append(meter.tags.stream().map(t -> "`" + t.key() + "`").collect(Collectors.joining(", ")))
+                    .append(" | ").append(meter.description).append(" |\n");
+        }
+        md.append("\n## Tag values\n\n");
+        for (ChatBridgeMeters meter : values()) {
+            for (MeterTag tag : meter.tags) {
+                md.append("- `").append(meter.meterName).append("` `").append(tag.key()).append("`: ")
+                        .append(tag.allowedValues().stream().map(v -> "`" + v + "`").collect(Collectors.joining(", ")))
+                        .append('\n');
+            }
+        }
+        return md.toString();
+    }
+}
