@@ -150,9 +150,14 @@ final class ItFixture implements AutoCloseable {
 
     /** Creates and starts an instance; the fixture closes it if the test did not. */
     ChatBridgeApp startApp(EngineConfig engine) {
+        return createApp(engine).start();
+    }
+
+    /** Creates an instance, not started (to add listeners first); the fixture closes it if the test did not. */
+    ChatBridgeApp createApp(EngineConfig engine) {
         ChatBridgeApp app = ChatBridgeApp.create(settings(engine));
         apps.add(app);
-        return app.start();
+        return app;
     }
 
     /** Produces the requests keyed by thread id, in list order, and waits until all are acknowledged. */
