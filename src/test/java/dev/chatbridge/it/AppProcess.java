@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * reads one properties file (Kafka Streams keys, {@code chat.*} engine keys,
  * {@code schema.registry.url}, and {@value #BASE_URL} / {@value #API_KEY} for the API), starts
  * {@link ChatBridgeApp}, prints {@code STARTED}, then a status line every 500 ms until it is
- * killed. SIGTERM closes the app gracefully (shutdown hook); SIGKILL does not.
+ * killed. SIGTERM closes the app gracefully (shutdown hook); SIGKILL does not. It exits by
+ * itself when the test JVM that started it is gone, so a crashed test run leaves no orphan.
  *
  * <p>Threading: the main thread prints; the shutdown hook closes.
  */
@@ -53,8 +54,13 @@ public final class AppProcess {
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "app-close"));
         app.start();
         System.out.println("STARTED pid=" + ProcessHandle.current().pid());
+        ProcessHandle parent = ProcessHandle.current().parent().orElseThrow();
         while (true) {
             TimeUnit.MILLISECONDS.sleep(500);
+            if (!parent.isAlive()) {
+                System.out.println("PARENT GONE: exiting");
+                System.exit(2);
+            }
             System.out.println("STATUS state=" + app.streams().state() + " inFlight="
                     + app.resources().limiter().inUse() + " pending=" + app.resources().pending().get());
         }
