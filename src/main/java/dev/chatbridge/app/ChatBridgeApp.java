@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -211,7 +212,10 @@ public final class ChatBridgeApp implements AutoCloseable {
             LOG.warn("Drain timeout: {} call(s) still in flight stay pending and are re-sent by the next owner",
                     unfinished);
         }
-        streams.close(Duration.ofSeconds(30));
+        // Leave the group: otherwise this instance's tasks stay unassigned until session.timeout.ms
+        // expires (45 s by default), and their requests wait that long on a scale-down.
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         streamsMetrics.ifPresent(KafkaStreamsMetrics::close);
         client.close();
         registry.close();
