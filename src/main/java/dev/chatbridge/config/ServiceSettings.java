@@ -55,7 +55,7 @@ public final class ServiceSettings {
      */
     public static ChatBridgeApp.Settings forRun(ChatBridgeConfig config) {
         List<String> problems = new ArrayList<>();
-        requireKafka(config, problems);
+        requireKafkaFor(config, problems);
         String url = config.string(API_URL);
         if (url == null || url.isBlank()) {
             problems.add(API_URL + " is not set: run needs the base URL of the assistant API. Set the environment "
@@ -89,7 +89,7 @@ public final class ServiceSettings {
     }
 
     /** Adds a problem for each missing Kafka or registry connection setting. */
-    static void requireKafka(ChatBridgeConfig config, List<String> problems) {
+    public static void requireKafkaFor(ChatBridgeConfig config, List<String> problems) {
         Map<String, String> kafka = config.kafkaSettings();
         if (blank(kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG))) {
             problems.add("bootstrap.servers is not set: name the Kafka brokers with the environment variable "
