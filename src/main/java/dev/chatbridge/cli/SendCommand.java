@@ -6,6 +6,7 @@ import dev.chatbridge.events.ChatRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -49,6 +51,30 @@ final class SendCommand implements Callable<Integer> {
         this.context = context;
     }
 
+    /**
+     * Parses every line of {@code reader}, hands each request to {@code sink} in order, reports
+     * each bad line on {@code err} with its number; returns how many lines were skipped.
+     */
+    static int readLines(BufferedReader reader, PrintWriter err, Consumer<ChatRequest> sink) throws IOException {
+        int skipped = 0;
+        String line;
+        int number = 0;
+        while ((line = reader.readLine()) != null) {
+            number++;
+            if (line.isBlank()) {
+                continue;
+            }
+            Object parsed = RequestJson.parse(line);
+            if (parsed instanceof RequestJson.BadLine bad) {
+                err.println("line " + number + ": " + bad.problem() + "; skipped");
+                skipped++;
+            } else {
+                sink.accept((ChatRequest) parsed);
+            }
+        }
+        return skipped;
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         ChatBridgeConfig parsed;
@@ -73,22 +99,8 @@ final class SendCommand implements Callable<Integer> {
         try (BufferedReader reader = file != null ? Files.newBufferedReader(file, StandardCharsets.UTF_8)
                 : new BufferedReader(new InputStreamReader(context.in(), StandardCharsets.UTF_8));
                 KafkaProducer<String, ChatRequest> producer = KafkaIo.requestProducer(parsed)) {
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                Object parsedLine = RequestJson.parse(line);
-                if (parsedLine instanceof RequestJson.BadLine bad) {
-                    context.err().println("line " + number + ": " + bad.problem() + "; skipped");
-                    skipped++;
-                    continue;
-                }
-                ChatRequest request = (ChatRequest) parsedLine;
-                pending.add(producer.send(new ProducerRecord<>(target, RequestJson.threadKey(request), request)));
-            }
+            skipped = readLines(reader, context.err(), request -> pending.add(
+                    producer.send(new ProducerRecord<>(target, RequestJson.threadKey(request), request))));
             producer.flush();
             for (Future<RecordMetadata> f : pending) {
                 try {
