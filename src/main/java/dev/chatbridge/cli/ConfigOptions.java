@@ -36,10 +36,15 @@ final class ConfigOptions {
 
     /** Loads the settings from the flags, the context's environment and the file. */
     ConfigLoader.Loaded load(CliContext context, Map<String, String> extraFlags) {
-        Map<String, String> flags = flags();
-        flags.putAll(extraFlags);
-        ConfigLoader.Loaded loaded = ConfigLoader.load(flags, context.environment(), file);
+        ConfigLoader.Loaded loaded = loadQuietly(context, extraFlags);
         loaded.warnings().forEach(w -> context.err().println("warning: " + w));
         return loaded;
+    }
+
+    /** Like {@link #load} without printing the warnings (for a second load of the same sources). */
+    ConfigLoader.Loaded loadQuietly(CliContext context, Map<String, String> extraFlags) {
+        Map<String, String> flags = flags();
+        flags.putAll(extraFlags);
+        return ConfigLoader.load(flags, context.environment(), file);
     }
 }

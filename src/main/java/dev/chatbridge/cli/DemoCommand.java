@@ -77,6 +77,7 @@ final class DemoCommand implements Callable<Integer> {
         ChatBridgeConfig given;
         try {
             given = config.load(context, api.flags()).parse();
+            LogSetup.apply(given.logFormat());
         } catch (InvalidConfigurationException e) {
             e.problems().forEach(p -> context.err().println("error: " + p));
             return RunCommand.CONFIG_ERROR;
@@ -92,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
         context.out().println("Starting the chat-bridge demo on 127.0.0.1 ...");
         context.out().flush();
         try (LocalStack stack = LocalStack.start(kafkaPort, registryPort, realApi ? -1 : apiPort)) {
-            ChatBridgeConfig demo = config.load(context, demoSettings(stack, stateDir, realApi)).parse();
+            ChatBridgeConfig demo = config.loadQuietly(context, demoSettings(stack, stateDir, realApi)).parse();
             stack.printAddresses(context.out());
             if (realApi) {
                 context.out().println("  API:                     " + demo.string(ChatBridgeConfig.API_URL) + " (configured)");
