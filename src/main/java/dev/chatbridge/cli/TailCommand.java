@@ -61,6 +61,12 @@ final class TailCommand implements Callable<Integer> {
             return RunCommand.CONFIG_ERROR;
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+        Lifecycle lifecycle = follow ? new Lifecycle(context, Duration.ofSeconds(10)) : null;
+        int code = tail(parsed, deadline);
+        return lifecycle == null ? code : lifecycle.finished(code);
+    }
+
+    private int tail(ChatBridgeConfig parsed, long deadline) {
         try (KafkaIo.OutcomeReader reader = new KafkaIo.OutcomeReader(parsed, fromBeginning)) {
             while (!context.stopRequested()) {
                 for (KafkaIo.Outcome o : reader.poll(POLL)) {
