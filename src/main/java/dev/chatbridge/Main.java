@@ -1,5 +1,12 @@
 package dev.chatbridge;
 
+import dev.chatbridge.cli.CliContext;
+import dev.chatbridge.cli.Commands;
+import java.io.ByteArrayInputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,12 +28,27 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line and exits with its exit code. */
     public static void main(String[] args) {
-        System.exit(execute(args));
+        System.exit(execute(CliContext.system(), args));
     }
 
-    /** Runs the command line and returns its exit code, without exiting (for tests). */
+    /**
+     * Runs the command line in this JVM and returns its exit code, without exiting (for tests):
+     * the standard streams, an empty environment, no stdin and no shutdown hook.
+     */
     public static int execute(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return execute(Map.of(), args);
+    }
+
+    /** Like {@link #execute(String...)} with the given environment variables. */
+    public static int execute(Map<String, String> environment, String... args) {
+        return execute(new CliContext(environment, new ByteArrayInputStream(new byte[0]),
+                new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
+                new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true), false), args);
+    }
+
+    /** Runs the command line with everything from {@code context}; returns the exit code. */
+    public static int execute(CliContext context, String... args) {
+        return Commands.register(new CommandLine(new Main()), context).execute(args);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.chatbridge.api.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
@@ -61,20 +62,22 @@ public record EngineConfig(
         REKEY
     }
 
-    public static final String KEY_REQUESTS_TOPIC = "chat.topic.requests";
-    public static final String KEY_RESPONSES_TOPIC = "chat.topic.responses";
-    public static final String KEY_DEAD_LETTERS_TOPIC = "chat.topic.dead.letters";
-    public static final String KEY_INPUT_KEYING = "chat.engine.input.keying";
-    public static final String KEY_MAX_IN_FLIGHT = "chat.engine.max.in.flight";
-    public static final String KEY_MAX_PENDING = "chat.engine.max.pending";
-    public static final String KEY_BACKPRESSURE_MAX_WAIT = "chat.engine.backpressure.max.wait.ms";
-    public static final String KEY_DRAIN_INTERVAL = "chat.engine.drain.interval.ms";
-    public static final String KEY_ATTEMPT_TIMEOUT = "chat.engine.attempt.timeout.ms";
+    public static final String KEY_REQUESTS_TOPIC = "chat.topics.requests";
+    public static final String KEY_RESPONSES_TOPIC = "chat.topics.responses";
+    public static final String KEY_DEAD_LETTERS_TOPIC = "chat.topics.dead.letters";
+    public static final String KEY_INPUT_KEYING = "chat.input.keying";
+    public static final String KEY_MAX_IN_FLIGHT = "chat.max.in.flight";
+    public static final String KEY_MAX_PENDING = "chat.max.pending";
+    public static final String KEY_BACKPRESSURE_MAX_WAIT = "chat.backpressure.max.wait.ms";
+    public static final String KEY_DRAIN_INTERVAL = "chat.drain.interval.ms";
+    public static final String KEY_ATTEMPT_TIMEOUT = "chat.call.timeout.ms";
     public static final String KEY_MAX_MESSAGES = "chat.request.max.messages";
     public static final String KEY_MAX_TEXT_BYTES = "chat.request.max.text.bytes";
     public static final String KEY_MAX_RESPONSE_BYTES = "chat.response.max.bytes";
-    public static final String KEY_PAUSE_INITIAL_BACKOFF = "chat.engine.pause.initial.backoff.ms";
-    public static final String KEY_PAUSE_MAX_BACKOFF = "chat.engine.pause.max.backoff.ms";
+    public static final String KEY_PAUSE_INITIAL_BACKOFF = "chat.pause.initial.backoff.ms";
+    public static final String KEY_PAUSE_MAX_BACKOFF = "chat.pause.max.backoff.ms";
+
+    private static final EngineConfig DEFAULTS = fromProperties(Map.of());
 
     public EngineConfig {
         List<String> errors = new ArrayList<>();
@@ -109,64 +112,47 @@ public record EngineConfig(
         }
     }
 
-    /** A builder holding the defaults. */
+    /** A builder holding the defaults (those of {@link EngineConfigDef#definition()}). */
     public static Builder builder() {
-        return new Builder();
+        return DEFAULTS.toBuilder();
     }
 
     /**
-     * The configuration given by the {@code KEY_*} settings present in {@code props} (values as
-     * strings or numbers; durations in milliseconds), defaults for the others. Unknown keys are
-     * ignored: the same map usually carries Kafka settings too.
+     * The configuration given by the {@code KEY_*} and retry settings present in {@code props}
+     * (values as strings or numbers; durations in milliseconds), the defaults of
+     * {@link EngineConfigDef#definition()} for the others. Unknown keys are ignored: the same map
+     * usually carries Kafka settings too.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException naming the key of a value of the wrong type
+     * @throws IllegalArgumentException naming every setting out of its range
      */
     public static EngineConfig fromProperties(Map<?, ?> props) {
-        Builder b = builder();
-        stringSetting(props, KEY_REQUESTS_TOPIC, b::requestsTopic);
-        stringSetting(props, KEY_RESPONSES_TOPIC, b::responsesTopic);
-        stringSetting(props, KEY_DEAD_LETTERS_TOPIC, b::deadLettersTopic);
-        stringSetting(props, KEY_INPUT_KEYING, v -> {
-            try {
-                b.inputKeying(InputKeying.valueOf(v.trim().toUpperCase(java.util.Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(KEY_INPUT_KEYING + " must be TRUST_INPUT_KEY or REKEY, was '" + v + "'", e);
-            }
-        });
-        intSetting(props, KEY_MAX_IN_FLIGHT, b::maxInFlight);
-        intSetting(props, KEY_MAX_PENDING, b::maxPending);
-        intSetting(props, KEY_MAX_MESSAGES, b::maxMessages);
-        intSetting(props, KEY_MAX_TEXT_BYTES, b::maxTextBytes);
-        intSetting(props, KEY_MAX_RESPONSE_BYTES, b::maxResponseBytes);
-        millisSetting(props, KEY_BACKPRESSURE_MAX_WAIT, b::backpressureMaxWait);
-        millisSetting(props, KEY_DRAIN_INTERVAL, b::drainInterval);
-        millisSetting(props, KEY_ATTEMPT_TIMEOUT, b::attemptTimeout);
-        millisSetting(props, KEY_PAUSE_INITIAL_BACKOFF, b::pauseInitialBackoff);
-        millisSetting(props, KEY_PAUSE_MAX_BACKOFF, b::pauseMaxBackoff);
-        return b.build();
+        Map<String, Object> v = EngineConfigDef.definition().parse(props);
+        return new Builder()
+                .requestsTopic((String) v.get(KEY_REQUESTS_TOPIC))
+                .responsesTopic((String) v.get(KEY_RESPONSES_TOPIC))
+                .deadLettersTopic((String) v.get(KEY_DEAD_LETTERS_TOPIC))
+                .inputKeying(InputKeying.valueOf(((String) v.get(KEY_INPUT_KEYING)).trim().toUpperCase(Locale.ROOT)))
+                .maxInFlight((Integer) v.get(KEY_MAX_IN_FLIGHT))
+                .maxPending((Integer) v.get(KEY_MAX_PENDING))
+                .backpressureMaxWait(millis(v, KEY_BACKPRESSURE_MAX_WAIT))
+                .drainInterval(millis(v, KEY_DRAIN_INTERVAL))
+                .attemptTimeout(millis(v, KEY_ATTEMPT_TIMEOUT))
+                .maxMessages((Integer) v.get(KEY_MAX_MESSAGES))
+                .maxTextBytes((Integer) v.get(KEY_MAX_TEXT_BYTES))
+                .maxResponseBytes((Integer) v.get(KEY_MAX_RESPONSE_BYTES))
+                .pauseInitialBackoff(millis(v, KEY_PAUSE_INITIAL_BACKOFF))
+                .pauseMaxBackoff(millis(v, KEY_PAUSE_MAX_BACKOFF))
+                .retryPolicy(new RetryPolicy((Integer) v.get(EngineConfigDef.KEY_RETRY_MAX_ATTEMPTS),
+                        millis(v, EngineConfigDef.KEY_RETRY_INITIAL_BACKOFF),
+                        millis(v, EngineConfigDef.KEY_RETRY_MAX_BACKOFF),
+                        millis(v, EngineConfigDef.KEY_RETRY_MAX_RETRY_AFTER),
+                        millis(v, EngineConfigDef.KEY_RETRY_MAX_TOTAL_TIME), new Random()))
+                .build();
     }
 
-    private static void stringSetting(Map<?, ?> props, String key, java.util.function.Consumer<String> set) {
-        Object v = props.get(key);
-        if (v != null) {
-            set.accept(v.toString());
-        }
-    }
-
-    private static void intSetting(Map<?, ?> props, String key, java.util.function.IntConsumer set) {
-        Object v = props.get(key);
-        if (v != null) {
-            long value = parseLong(key, v);
-            if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(key + " is out of range, was " + value);
-            }
-            set.accept((int) value);
-        }
-    }
-
-    private static void millisSetting(Map<?, ?> props, String key, java.util.function.Consumer<Duration> set) {
-        Object v = props.get(key);
-        if (v != null) {
-            set.accept(Duration.ofMillis(parseLong(key, v)));
-        }
+    private static Duration millis(Map<String, Object> values, String key) {
+        return Duration.ofMillis((Long) values.get(key));
     }
 
     /** A builder starting from this configuration. */
@@ -280,25 +266,23 @@ public record EngineConfig(
         }
     }
 
-    /** Collects settings; starts from the defaults. */
+    /** Collects settings; {@link EngineConfig#builder()} starts it from the defaults. */
     public static final class Builder {
-        private String requestsTopic = "chat-requests";
-        private String responsesTopic = "chat-responses";
-        private String deadLettersTopic = "chat-dead-letters";
-        private InputKeying inputKeying = InputKeying.TRUST_INPUT_KEY;
-        private int maxInFlight = 64;
-        private int maxPending = 1000;
-        private Duration backpressureMaxWait = Duration.ofSeconds(5);
-        private Duration drainInterval = Duration.ofMillis(10);
-        private Duration attemptTimeout = Duration.ofMinutes(5);
-        private int maxMessages = 100;
-        private int maxTextBytes = 100 * 1024;
-        private int maxResponseBytes = 1_000_000;
-        private Duration pauseInitialBackoff = Duration.ofSeconds(1);
-        private Duration pauseMaxBackoff = Duration.ofMinutes(1);
-        private RetryPolicy retryPolicy = new RetryPolicy(
-                5, Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(5),
-                new Random());
+        private String requestsTopic;
+        private String responsesTopic;
+        private String deadLettersTopic;
+        private InputKeying inputKeying;
+        private int maxInFlight;
+        private int maxPending;
+        private Duration backpressureMaxWait;
+        private Duration drainInterval;
+        private Duration attemptTimeout;
+        private int maxMessages;
+        private int maxTextBytes;
+        private int maxResponseBytes;
+        private Duration pauseInitialBackoff;
+        private Duration pauseMaxBackoff;
+        private RetryPolicy retryPolicy;
 
         private Builder() {}
 

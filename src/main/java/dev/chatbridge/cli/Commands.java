@@ -1,0 +1,24 @@
+package dev.chatbridge.cli;
+
+import picocli.CommandLine;
+
+/** Registers chat-bridge's subcommands on the top-level command line. */
+public final class Commands {
+
+    private Commands() {
+    }
+
+    /** Adds every subcommand, each bound to {@code context}; returns {@code commandLine}. */
+    public static CommandLine register(CommandLine commandLine, CliContext context) {
+        commandLine.addSubcommand(new RunCommand(context));
+        commandLine.addSubcommand(new DemoCommand(context));
+        commandLine.addSubcommand(new SandboxCommand(context));
+        commandLine.addSubcommand(new SendCommand(context));
+        commandLine.addSubcommand(new TailCommand(context));
+        commandLine.addSubcommand(new TopologyCommand(context));
+        commandLine.addSubcommand(new SimulateCommand(context));
+        commandLine.setOut(context.out());
+        commandLine.setErr(context.err());
+        return commandLine;
+    }
+}

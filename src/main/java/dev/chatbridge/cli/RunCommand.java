@@ -1,0 +1,62 @@
+package dev.chatbridge.cli;
+
+import dev.chatbridge.app.ChatBridgeApp;
+import dev.chatbridge.config.ChatBridgeConfig;
+import dev.chatbridge.config.InvalidConfigurationException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code chat-bridge run}: the service against the configured Kafka, registry and API. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs the service against the configured Kafka, schema registry and API until SIGTERM/Ctrl-C,",
+            "then drains calls in flight (chat.shutdown.drain.timeout.ms) and exits 0.",
+            "Exit codes: 0 stopped on request, 1 failed while running, 2 bad configuration or missing topics.",
+            "Settings: flags > environment (CHAT_BRIDGE_*, KAFKA_*) > --config file > defaults; see docs/configuration.md."})
+final class RunCommand implements Callable<Integer> {
+
+    /** Exit code for configuration problems found before starting. */
+    static final int CONFIG_ERROR = 2;
+
+    private final CliContext context;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Mixin
+    ApiOptions api;
+
+    RunCommand(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        ChatBridgeConfig parsed;
+        ChatBridgeApp app;
+        try {
+            parsed = config.load(context, api.flags()).parse();
+            LogSetup.apply(parsed.logFormat());
+            app = ServiceRunner.start(parsed);
+        } catch (InvalidConfigurationException e) {
+            e.problems().forEach(p -> context.err().println("error: " + p));
+            return CONFIG_ERROR;
+        } catch (IllegalStateException | UncheckedIOException e) {
+            context.err().println("error: " + e.getMessage());
+            return CONFIG_ERROR;
+        }
+        Lifecycle lifecycle = new Lifecycle(context,
+                Duration.ofMillis(parsed.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)).plusSeconds(60));
+        context.err().println("chat-bridge running; SIGTERM or Ctrl-C stops it gracefully");
+        String failure = lifecycle.awaitStopOrFailure(() -> ServiceRunner.failure(app));
+        app.close();
+        if (failure != null) {
+            context.err().println("error: " + failure);
+            return lifecycle.finished(1);
+        }
+        context.err().println("chat-bridge stopped");
+        return lifecycle.finished(0);
+    }
+}

@@ -1,0 +1,223 @@
+package dev.chatbridge.config;
+
+import static dev.chatbridge.config.ChatBridgeConfig.API_ATTEMPT_TIMEOUT;
+import static dev.chatbridge.config.ChatBridgeConfig.API_CONNECT_TIMEOUT;
+import static dev.chatbridge.config.ChatBridgeConfig.API_FIRST_BYTE_TIMEOUT;
+import static dev.chatbridge.config.ChatBridgeConfig.API_IDLE_TIMEOUT;
+import static dev.chatbridge.config.ChatBridgeConfig.API_KEY;
+import static dev.chatbridge.config.ChatBridgeConfig.API_KEY_FILE;
+import static dev.chatbridge.config.ChatBridgeConfig.API_URL;
+
+import dev.chatbridge.api.ApiKey;
+import dev.chatbridge.api.ChatClientConfig;
+import dev.chatbridge.app.ChatBridgeApp;
+import dev.chatbridge.engine.EngineConfig;
+import dev.chatbridge.engine.StreamsProperties;
+import dev.chatbridge.registry.RegistryClientConfig;
+import dev.chatbridge.serde.AvroSerdeConfig;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Turns a {@link ChatBridgeConfig} into what the service is made of ({@link ChatBridgeApp.Settings})
+ * and checks, before anything starts, everything that would make it fail later: missing API URL,
+ * key, brokers or registry, and clashing timeouts. Every problem is one line that names the
+ * setting, its environment variable and the fix. Stateless.
+ */
+public final class ServiceSettings {
+
+    /** Kafka Streams' application id when none is configured. */
+    public static final String DEFAULT_APPLICATION_ID = "chat-bridge";
+
+    private static final Set<String> SERDE_KEYS = Set.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS,
+            AvroSerdeConfig.USE_LATEST_VERSION, AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY,
+            AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY, RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT,
+            RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS, RegistryClientConfig.HTTP_READ_TIMEOUT_MS,
+            RegistryClientConfig.MAX_RETRIES, RegistryClientConfig.RETRIES_WAIT_MS,
+            RegistryClientConfig.RETRIES_MAX_WAIT_MS);
+
+    private ServiceSettings() {
+    }
+
+    /**
+     * The settings of one service instance.
+     *
+     * @throws InvalidConfigurationException with one line per problem
+     */
+    public static ChatBridgeApp.Settings forRun(ChatBridgeConfig config) {
+        List<String> problems = new ArrayList<>();
+        requireKafkaFor(config, problems);
+        String url = config.string(API_URL);
+        if (url == null || url.isBlank()) {
+            problems.add(API_URL + " is not set: run needs the base URL of the assistant API. Set the environment "
+                    + "variable " + ConfigLoader.envVarFor(API_URL) + "=https://..., or " + API_URL
+                    + "=https://... in the --config file, or pass --api-url");
+        }
+        ApiKey key = apiKey(config, problems);
+        EngineConfig engine = engine(config, problems);
+        timeouts(config, engine, problems);
+        Properties streams = streamsProperties(config);
+        if (engine != null) {
+            try {
+                engine.validateAgainst(streams);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        ChatClientConfig client = null;
+        if (problems.isEmpty()) {
+            try {
+                client = clientConfig(config, url, key, engine.maxInFlight());
+            } catch (IllegalArgumentException e) {
+                problems.add("the API settings (" + ChatBridgeConfig.PREFIX + "api.*) are invalid: " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException(problems);
+        }
+        return new ChatBridgeApp.Settings(streams, engine, client, serdeConfigs(config),
+                Duration.ofMillis(config.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)));
+    }
+
+    /** Adds a problem for each missing Kafka or registry connection setting. */
+    public static void requireKafkaFor(ChatBridgeConfig config, List<String> problems) {
+        Map<String, String> kafka = config.kafkaSettings();
+        if (blank(kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG))) {
+            problems.add("bootstrap.servers is not set: name the Kafka brokers with the environment variable "
+                    + "KAFKA_BOOTSTRAP_SERVERS=host:9092, or bootstrap.servers=host:9092 in the --config file, "
+                    + "or pass --bootstrap-servers");
+        }
+        if (blank(kafka.get(RegistryClientConfig.SCHEMA_REGISTRY_URL))) {
+            problems.add("schema.registry.url is not set: name the schema registry with the environment variable "
+                    + "KAFKA_SCHEMA_REGISTRY_URL=http://host:8081, or schema.registry.url=... in the --config file, "
+                    + "or pass --registry-url");
+        }
+    }
+
+    /**
+     * Kafka Streams properties: chat-bridge's defaults, then every Kafka setting as given (the
+     * registry and serde settings left out), then the processing guarantee of
+     * {@link ChatBridgeConfig#PROCESSING_GUARANTEE}.
+     */
+    public static Properties streamsProperties(ChatBridgeConfig config) {
+        Map<String, String> kafka = config.kafkaSettings();
+        String guarantee = config.string(ChatBridgeConfig.PROCESSING_GUARANTEE);
+        Properties props = StreamsProperties.defaults(
+                kafka.getOrDefault(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID),
+                kafka.getOrDefault(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, ""),
+                StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee));
+        props.putAll(clientProperties(config));
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        return props;
+    }
+
+    /** Settings for plain Kafka clients (admin, producer, consumer): the Kafka settings without the serde ones. */
+    public static Map<String, Object> clientProperties(ChatBridgeConfig config) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        config.kafkaSettings().forEach((k, v) -> {
+            if (!isSerdeKey(k) && !StreamsConfig.PROCESSING_GUARANTEE_CONFIG.equals(k)) {
+                props.put(k, v);
+            }
+        });
+        return props;
+    }
+
+    /** Settings for the serdes and the registry client: every Kafka setting (they ignore what is not theirs). */
+    public static Map<String, Object> serdeConfigs(ChatBridgeConfig config) {
+        return new LinkedHashMap<>(config.kafkaSettings());
+    }
+
+    static boolean isSerdeKey(String key) {
+        return key.startsWith("schema.registry.") || key.startsWith("basic.auth.") || key.startsWith("bearer.auth.")
+                || SERDE_KEYS.contains(key);
+    }
+
+    private static ApiKey apiKey(ChatBridgeConfig config, List<String> problems) {
+        String file = config.string(API_KEY_FILE);
+        String value = config.secret(API_KEY);
+        if (blank(file) && value == null) {
+            problems.add("no API key: set " + API_KEY_FILE + " to a file that holds the key (environment variable "
+                    + ConfigLoader.envVarFor(API_KEY_FILE) + "=/path/to/key, preferred), or the key itself in the "
+                    + "environment variable " + ConfigLoader.envVarFor(API_KEY) + " (" + API_KEY + ")");
+            return null;
+        }
+        if (!blank(file) && value != null) {
+            problems.add("both " + API_KEY_FILE + " and " + API_KEY + " are set: keep only one of them ("
+                    + ConfigLoader.envVarFor(API_KEY_FILE) + " or " + ConfigLoader.envVarFor(API_KEY) + ")");
+            return null;
+        }
+        try {
+            return blank(file) ? ApiKey.of(value) : ApiKey.fromFile(Path.of(file.trim()));
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            String setting = blank(file) ? API_KEY : API_KEY_FILE;
+            problems.add(setting + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static EngineConfig engine(ChatBridgeConfig config, List<String> problems) {
+        try {
+            return config.engine();
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+    }
+
+    private static void timeouts(ChatBridgeConfig config, EngineConfig engine, List<String> problems) {
+        long attempt = config.longValue(API_ATTEMPT_TIMEOUT);
+        for (String shorter : List.of(API_CONNECT_TIMEOUT, API_FIRST_BYTE_TIMEOUT)) {
+            if (config.longValue(shorter) > attempt) {
+                problems.add(shorter + " (" + config.longValue(shorter) + ") must not exceed " + API_ATTEMPT_TIMEOUT
+                        + " (" + attempt + "): lower " + shorter + " or raise " + API_ATTEMPT_TIMEOUT);
+            }
+        }
+        if (engine != null && engine.attemptTimeout().toMillis() < attempt) {
+            problems.add(EngineConfig.KEY_ATTEMPT_TIMEOUT + " (" + engine.attemptTimeout().toMillis()
+                    + ") must be at least " + API_ATTEMPT_TIMEOUT + " (" + attempt + "), or the safety net cancels "
+                    + "attempts the API client would still finish: raise " + EngineConfig.KEY_ATTEMPT_TIMEOUT);
+        }
+        String given = config.kafkaSettings().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        if (given != null && !given.equals(config.string(ChatBridgeConfig.PROCESSING_GUARANTEE))) {
+            problems.add("processing.guarantee=" + given + " is set but chat-bridge reads "
+                    + ChatBridgeConfig.PROCESSING_GUARANTEE + ": set that instead ("
+                    + ConfigLoader.envVarFor(ChatBridgeConfig.PROCESSING_GUARANTEE) + ")");
+        }
+    }
+
+    private static ChatClientConfig clientConfig(ChatBridgeConfig config, String url, ApiKey key, int maxInFlight) {
+        ChatClientConfig.Builder b = ChatClientConfig.builder()
+                .baseUrl(url)
+                .apiKey(key)
+                .connectTimeout(millis(config, API_CONNECT_TIMEOUT))
+                .firstByteTimeout(millis(config, API_FIRST_BYTE_TIMEOUT))
+                .idleTimeout(millis(config, API_IDLE_TIMEOUT))
+                .attemptTimeout(millis(config, API_ATTEMPT_TIMEOUT))
+                .maxInFlight(maxInFlight)
+                .retryBrokenStreams(config.bool(ChatBridgeConfig.API_RETRY_BROKEN_STREAMS));
+        String store = config.string(ChatBridgeConfig.API_TRUSTSTORE_LOCATION);
+        if (!blank(store)) {
+            b.trustStore(new ChatClientConfig.TrustStore(Path.of(store.trim()),
+                    config.secret(ChatBridgeConfig.API_TRUSTSTORE_PASSWORD),
+                    config.string(ChatBridgeConfig.API_TRUSTSTORE_TYPE)));
+        }
+        return b.build();
+    }
+
+    private static Duration millis(ChatBridgeConfig config, String key) {
+        return Duration.ofMillis(config.longValue(key));
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}

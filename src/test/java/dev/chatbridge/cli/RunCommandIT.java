@@ -1,0 +1,128 @@
+package dev.chatbridge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatbridge.registry.EmbeddedSchemaRegistry;
+import dev.chatbridge.simulator.ApiSimulator;
+import dev.chatbridge.simulator.SimulatorConfig;
+import dev.chatbridge.testing.KafkaCluster;
+import dev.chatbridge.testing.WithKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code run}, {@code send} and {@code tail} as a user runs them, against a real broker, registry and simulator. */
+@WithKafka
+@Timeout(240)
+class RunCommandIT {
+
+    private static EmbeddedSchemaRegistry registry;
+    private static ApiSimulator simulator;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startRegistryAndApi() {
+        registry = new EmbeddedSchemaRegistry(0).start();
+        simulator = new ApiSimulator(SimulatorConfig.builder().apiKeys("it-key").build()).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        simulator.close();
+        registry.close();
+    }
+
+    private Map<String, String> environment(KafkaCluster kafka) {
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("KAFKA_SCHEMA_REGISTRY_URL", registry.url());
+        env.put("KAFKA_APPLICATION_ID", kafka.uniqueName("app"));
+        env.put("KAFKA_STATE_DIR", dir.resolve("state").toString());
+        env.put("CHAT_BRIDGE_API_URL", simulator.baseUrl());
+        env.put("CHAT_BRIDGE_API_KEY", "it-key");
+        env.put("CHAT_BRIDGE_TOPICS_REQUESTS", kafka.uniqueTopic("requests"));
+        env.put("CHAT_BRIDGE_TOPICS_RESPONSES", kafka.uniqueTopic("responses"));
+        env.put("CHAT_BRIDGE_TOPICS_DEAD_LETTERS", kafka.uniqueTopic("dead-letters"));
+        env.put("CHAT_BRIDGE_TOPICS_PARTITIONS", "2");
+        env.put("CHAT_BRIDGE_TOPICS_REPLICATION_FACTOR", "1");
+        env.put("CHAT_BRIDGE_METRICS_PORT", "0");
+        return env;
+    }
+
+    @Test
+    void shouldRefuseToStartNamingTheMissingTopicsAndTheSettingThatCreatesThem(KafkaCluster kafka) {
+        Map<String, String> env = environment(kafka);
+        CliRun cli = new CliRun(env);
+
+        int code = cli.execute("run");
+
+        assertThat(code).isEqualTo(RunCommand.CONFIG_ERROR);
+        assertThat(cli.err()).contains(env.get("CHAT_BRIDGE_TOPICS_REQUESTS"), env.get("CHAT_BRIDGE_TOPICS_RESPONSES"),
+                "do not exist", "chat.topics.create=true", "CHAT_BRIDGE_TOPICS_CREATE=true");
+    }
+
+    @Test
+    void shouldAnswerSentRequestsShowThemInTailAndStopGracefullyWithExitZero(KafkaCluster kafka) throws Exception {
+        // Given the service running with topic creation on
+        Map<String, String> env = environment(kafka);
+        env.put("CHAT_BRIDGE_TOPICS_CREATE", "true");
+        CliRun service = new CliRun(env);
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> service.execute("run"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || service.err().contains("chat-bridge running"));
+        assertThat(run).as("run is still running; stderr: %s", service.err()).isNotDone();
+
+        // When three lines are sent, one of them bad
+        Path requests = Files.writeString(dir.resolve("requests.jsonl"), String.join("\n",
+                "{\"requestId\":\"r1\",\"threadId\":\"t1\",\"messages\":[{\"role\":\"User\",\"text\":\"Hello\"}]}",
+                "{\"requestId\":\"r2\",\"threadId\":\"t1\",\"messages\":[{\"role\":\"User\"",
+                "{\"requestId\":\"r3\",\"threadId\":\"t2\",\"messages\":[{\"role\":\"User\",\"text\":\"Bad #fault:400\"}]}"));
+        CliRun send = new CliRun(env);
+        int sendCode = send.execute("send", "--file", requests.toString());
+
+        // Then the bad line is reported and skipped, the others are sent
+        assertThat(sendCode).isEqualTo(1);
+        assertThat(send.err()).contains("line 2: not JSON", "skipped", "sent 2 request(s)");
+
+        // And tail shows one outcome for each sent request
+        List<JsonNode> lines = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            CliRun tail = new CliRun(env);
+            assertThat(tail.execute("tail", "--from-beginning", "--timeout", "10")).isZero();
+            lines.clear();
+            for (String line : tail.out().lines().toList()) {
+                lines.add(AvroJson.MAPPER.readTree(line));
+            }
+            return lines.size() >= 2;
+        });
+        assertThat(lines).hasSize(2);
+        Map<String, JsonNode> byRequest = new HashMap<>();
+        lines.forEach(l -> byRequest.put(l.get("value").get("requestId").asText(), l));
+        assertThat(byRequest.keySet()).isEqualTo(Set.of("r1", "r3"));
+        assertThat(byRequest.get("r1").get("topic").asText()).isEqualTo(env.get("CHAT_BRIDGE_TOPICS_RESPONSES"));
+        assertThat(byRequest.get("r1").get("key").asText()).isEqualTo("t1");
+        assertThat(byRequest.get("r1").get("value").get("text").asText()).isNotBlank();
+        assertThat(byRequest.get("r3").get("value").get("reason").asText()).isEqualTo("BAD_REQUEST");
+        assertThat(byRequest.get("r3").get("value").get("problem").get("status").asInt()).isEqualTo(400);
+
+        // When a stop is requested (what SIGTERM does), Then run drains, closes and exits 0
+        service.context().requestStop();
+        assertThat(run.get(90, TimeUnit.SECONDS)).as("run exit code; stderr: %s", service.err()).isZero();
+        assertThat(service.err()).contains("chat-bridge stopped");
+    }
+}
