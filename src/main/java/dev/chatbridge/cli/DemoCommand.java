@@ -98,13 +98,10 @@ final class DemoCommand implements Callable<Integer> {
             if (realApi) {
                 context.out().println("  API:                     " + demo.string(ChatBridgeConfig.API_URL) + " (configured)");
             }
-            context.out().println("  Metrics port:            " + demo.integer(ChatBridgeConfig.METRICS_PORT)
-                    + " (" + ChatBridgeConfig.METRICS_PORT + ")");
-            ChatBridgeApp app = ServiceRunner.start(demo);
-            try {
-                return lifecycle.finished(traffic(demo, app, lifecycle, started));
-            } finally {
-                app.close();
+            try (RunningService service = ServiceRunner.start(demo)) {
+                context.out().println("  Metrics and health:      " + service.opsUrl()
+                        + "/metrics, /health/live, /health/ready");
+                return lifecycle.finished(traffic(demo, service.app(), lifecycle, started));
             }
         } catch (InvalidConfigurationException e) {
             e.problems().forEach(p -> context.err().println("error: " + p));

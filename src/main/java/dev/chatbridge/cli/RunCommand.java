@@ -1,6 +1,5 @@
 package dev.chatbridge.cli;
 
-import dev.chatbridge.app.ChatBridgeApp;
 import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.config.InvalidConfigurationException;
 import java.io.UncheckedIOException;
@@ -35,11 +34,11 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ChatBridgeConfig parsed;
-        ChatBridgeApp app;
+        RunningService service;
         try {
             parsed = config.load(context, api.flags()).parse();
             LogSetup.apply(parsed.logFormat());
-            app = ServiceRunner.start(parsed);
+            service = ServiceRunner.start(parsed);
         } catch (InvalidConfigurationException e) {
             e.problems().forEach(p -> context.err().println("error: " + p));
             return CONFIG_ERROR;
@@ -49,9 +48,10 @@ final class RunCommand implements Callable<Integer> {
         }
         Lifecycle lifecycle = new Lifecycle(context,
                 Duration.ofMillis(parsed.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)).plusSeconds(60));
-        context.err().println("chat-bridge running; SIGTERM or Ctrl-C stops it gracefully");
-        String failure = lifecycle.awaitStopOrFailure(() -> ServiceRunner.failure(app));
-        app.close();
+        context.err().println("chat-bridge running; metrics and health on " + service.opsUrl()
+                + "; SIGTERM or Ctrl-C stops it gracefully");
+        String failure = lifecycle.awaitStopOrFailure(() -> ServiceRunner.failure(service.app()));
+        service.close();
         if (failure != null) {
             context.err().println("error: " + failure);
             return lifecycle.finished(1);

@@ -4,13 +4,17 @@ import dev.chatbridge.app.ChatBridgeApp;
 import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.config.Redaction;
 import dev.chatbridge.config.ServiceSettings;
+import dev.chatbridge.observability.Health;
+import dev.chatbridge.observability.OpsServer;
+import dev.chatbridge.observability.ServiceRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code run} code path shared by {@code run} and {@code demo}: validate, log the effective
- * configuration once (secrets redacted), make sure the topics exist, start a {@link ChatBridgeApp}.
+ * configuration once (secrets redacted), make sure the topics exist, start a {@link ChatBridgeApp}
+ * with its metrics and its ops server (metrics and health endpoints).
  */
 final class ServiceRunner {
 
@@ -25,12 +29,28 @@ final class ServiceRunner {
      * @throws dev.chatbridge.config.InvalidConfigurationException one line per configuration problem
      * @throws IllegalStateException when the topics are missing (and not to be created) or Kafka is unreachable
      */
-    static ChatBridgeApp start(ChatBridgeConfig config) {
+    static RunningService start(ChatBridgeConfig config) {
         ChatBridgeApp.Settings settings = ServiceSettings.forRun(config);
         LOG.info("chat-bridge effective configuration:\n{}", Redaction.effectiveConfiguration(config));
         TopicCheck.ensureTopics(config, settings.engine(), ServiceSettings.clientProperties(config));
-        ChatBridgeApp app = ChatBridgeApp.create(settings);
-        return app.start();
+        String host = config.string(ChatBridgeConfig.METRICS_HOST);
+        ServiceRegistry metrics = ServiceRegistry.create();
+        ChatBridgeApp app = null;
+        try {
+            app = ChatBridgeApp.create(settings, metrics.registry());
+            OpsServer ops = OpsServer.start(host, config.integer(ChatBridgeConfig.METRICS_PORT), metrics.registry(),
+                    Health.of(app.streams(), app.resources().pause()));
+            RunningService service = new RunningService(app, metrics, ops, host);
+            LOG.info("Metrics and health on {} (/metrics, /health/live, /health/ready)", service.opsUrl());
+            app.start();
+            return service;
+        } catch (RuntimeException e) {
+            if (app != null) {
+                app.close();
+            }
+            metrics.close();
+            throw e;
+        }
     }
 
     /** Null while the instance is healthy; otherwise why it stopped on its own. */

@@ -61,10 +61,10 @@ class TwoInstancesIT {
             ChatBridgeConfig first = config(env, dir.resolve("state-1"));
             ChatBridgeConfig second = config(env, dir.resolve("state-2"));
 
-            try (ChatBridgeApp one = ServiceRunner.start(first); ChatBridgeApp two = ServiceRunner.start(second)) {
+            try (RunningService one = ServiceRunner.start(first); RunningService two = ServiceRunner.start(second)) {
                 // Then both get tasks once the group settles
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> hasActiveTasks(one) && hasActiveTasks(two));
+                        .until(() -> hasActiveTasks(one.app()) && hasActiveTasks(two.app()));
 
                 // When requests of many threads are published
                 List<ChatRequest> requests = IntStream.rangeClosed(1, REQUESTS)
@@ -93,7 +93,7 @@ class TwoInstancesIT {
                 }
                 assertThat(outcomes).hasSize(REQUESTS);
                 assertThat(outcomes.values()).as("outcomes per request").containsOnly(1);
-                assertThat(one.isLive() && two.isLive()).isTrue();
+                assertThat(one.app().isLive() && two.app().isLive()).isTrue();
             }
         }
     }

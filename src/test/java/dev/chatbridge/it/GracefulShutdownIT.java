@@ -1,0 +1,136 @@
+package dev.chatbridge.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.chatbridge.Main;
+import dev.chatbridge.config.ChatBridgeConfig;
+import dev.chatbridge.engine.EngineConfig;
+import dev.chatbridge.events.ChatRequest;
+import dev.chatbridge.simulator.LatencyModel;
+import dev.chatbridge.simulator.SimulatorConfig;
+import dev.chatbridge.testing.KafkaCluster;
+import dev.chatbridge.testing.WithKafka;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The {@code run} command as a separate JVM, stopped with SIGTERM during load: calls in flight
+ * finish (drain), nothing accepted is lost, and a restarted instance answers the rest.
+ */
+@WithKafka
+class GracefulShutdownIT {
+
+    private static final int THREADS = 60;
+    private static final int TURNS = 3;
+    private static final int MAX_IN_FLIGHT = 32;
+    private static final Path OUT = Path.of("target", "it-processes");
+
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void killChildren() throws InterruptedException {
+        for (Process p : started) {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void shouldFinishCallsInFlightAndLoseNothingWhenTheRunCommandGetsSigterm(KafkaCluster kafka) throws Exception {
+        // Given an API that takes 1.5 s per answer and the run command in its own JVM
+        SimulatorConfig.Builder sim = SimulatorConfig.builder()
+                .latency(LatencyModel.fixed(Duration.ofMillis(1_500))).chunks(2).chunkInterval(Duration.ofMillis(5));
+        try (ItFixture fx = ItFixture.start(kafka, sim, 4); OutcomeReader reader = new OutcomeReader(fx)) {
+            List<ChatRequest> input = ItFixture.conversations("sigterm", THREADS, TURNS,
+                    (thread, turn) -> "Turn " + turn + " of thread " + thread);
+            List<String> ids = input.stream().map(ChatRequest::getRequestId).toList();
+            Path config = writeConfig(fx);
+            fx.produce(input);
+            long start = System.nanoTime();
+            Process first = launch(config, "first");
+
+            // When SIGTERM arrives while calls are in flight
+            await("20 calls in flight").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> fx.simulator.stats().currentConcurrent() >= 20);
+            int inFlightAtTerm = fx.simulator.stats().currentConcurrent();
+            first.destroy();
+            assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("run stopped after SIGTERM").isTrue();
+            assertThat(first.exitValue()).as("exit code of run after SIGTERM").isZero();
+            long callsAtExit = fx.simulator.stats().totalCalls();
+            reader.readToEnd(Duration.ofSeconds(30));
+            int outcomesAtExit = reader.distinctSeen();
+
+            // Then every call that was started had its outcome committed before the process ended
+            assertThat((long) outcomesAtExit).as("committed outcomes when the process ended vs calls it made")
+                    .isEqualTo(callsAtExit);
+
+            // and a restarted instance answers the rest, exactly once each, in thread order, with no call repeated
+            Process second = launch(config, "second");
+            assertThat(reader.awaitAll(ids, Duration.ofSeconds(120)))
+                    .as("all outcomes after the restart (seen %d of %d)", reader.distinctSeen(), ids.size()).isTrue();
+            second.destroy();
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("second run stopped after SIGTERM").isTrue();
+            reader.readToEnd(Duration.ofSeconds(30));
+            Invariants.printFigures("GracefulShutdownIT", input.size(), start, fx.simulator,
+                    "inFlightAtTerm=" + inFlightAtTerm + " callsAtExit=" + callsAtExit + " outcomesAtExit="
+                            + outcomesAtExit);
+
+            Invariants.assertExactlyOneOutcomeEach(input, reader.outcomes());
+            Invariants.assertOutcomeOrderPerThread(input, reader.outcomes());
+            Invariants.assertApiOrderPerThread(input, fx.simulator, 0);
+            Invariants.assertConcurrency(fx.simulator, MAX_IN_FLIGHT, false);
+            assertThat(fx.simulator.stats().totalCalls()).as("API calls: drained calls are not sent again")
+                    .isEqualTo(input.size());
+        }
+    }
+
+    private Path writeConfig(ItFixture fx) throws IOException {
+        Properties p = fx.streamsProps(fx.newStateDir());
+        p.put(EngineConfig.KEY_REQUESTS_TOPIC, fx.requests);
+        p.put(EngineConfig.KEY_RESPONSES_TOPIC, fx.responses);
+        p.put(EngineConfig.KEY_DEAD_LETTERS_TOPIC, fx.deadLetters);
+        p.put(EngineConfig.KEY_MAX_IN_FLIGHT, Integer.toString(MAX_IN_FLIGHT));
+        p.put(ChatBridgeConfig.API_URL, fx.simulator.baseUrl());
+        p.put(ChatBridgeConfig.API_KEY, ItFixture.API_KEY);
+        p.put(ChatBridgeConfig.METRICS_PORT, "0");
+        p.put(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT, "30000");
+        p.put("schema.registry.url", fx.registry.url());
+        Files.createDirectories(OUT);
+        Path file = OUT.resolve(fx.applicationId + "-run.properties");
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            p.store(w, "GracefulShutdownIT");
+        }
+        return file;
+    }
+
+    private Process launch(Path config, String name) throws IOException {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String base = config.getFileName().toString().replace(".properties", "");
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1",
+                Main.class.getName(), "run", "--config", config.toAbsolutePath().toString())
+                .redirectOutput(OUT.resolve(base + "-" + name + ".out").toFile())
+                .redirectError(OUT.resolve(base + "-" + name + ".err").toFile());
+        builder.environment().put("CLASSPATH", classpath);
+        builder.environment().keySet().removeIf(k -> k.startsWith("CHAT_BRIDGE_") || k.startsWith("KAFKA_"));
+        Process process = builder.start();
+        started.add(process);
+        return process;
+    }
+}
