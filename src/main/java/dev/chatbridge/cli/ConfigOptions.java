@@ -1,8 +1,14 @@
 package dev.chatbridge.cli;
 
+import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.config.ConfigLoader;
+import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.config.ServiceSettings;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -39,6 +45,29 @@ final class ConfigOptions {
         ConfigLoader.Loaded loaded = loadQuietly(context, extraFlags);
         loaded.warnings().forEach(w -> context.err().println("warning: " + w));
         return loaded;
+    }
+
+    /**
+     * Loads what a command that only talks to Kafka and the registry needs ({@code send},
+     * {@code tail}): prints each problem as one {@code error:} line and returns null when the
+     * configuration cannot serve.
+     */
+    ChatBridgeConfig loadForKafkaClient(CliContext context) {
+        try {
+            ChatBridgeConfig parsed = load(context, Map.of()).parse();
+            List<String> problems = new ArrayList<>();
+            ServiceSettings.requireKafkaFor(parsed, problems);
+            if (!problems.isEmpty()) {
+                throw new InvalidConfigurationException(problems);
+            }
+            return parsed;
+        } catch (InvalidConfigurationException e) {
+            e.problems().forEach(p -> context.err().println("error: " + p));
+            return null;
+        } catch (UncheckedIOException e) {
+            context.err().println("error: " + e.getMessage());
+            return null;
+        }
     }
 
     /** Like {@link #load} without printing the warnings (for a second load of the same sources). */

@@ -1,13 +1,11 @@
 package dev.chatbridge.cli;
 
 import dev.chatbridge.config.ChatBridgeConfig;
-import dev.chatbridge.config.InvalidConfigurationException;
 import dev.chatbridge.events.ChatRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,19 +75,8 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        ChatBridgeConfig parsed;
-        try {
-            parsed = config.load(context, java.util.Map.of()).parse();
-            List<String> problems = new ArrayList<>();
-            dev.chatbridge.config.ServiceSettings.requireKafkaFor(parsed, problems);
-            if (!problems.isEmpty()) {
-                throw new InvalidConfigurationException(problems);
-            }
-        } catch (InvalidConfigurationException e) {
-            e.problems().forEach(p -> context.err().println("error: " + p));
-            return RunCommand.CONFIG_ERROR;
-        } catch (UncheckedIOException e) {
-            context.err().println("error: " + e.getMessage());
+        ChatBridgeConfig parsed = config.loadForKafkaClient(context);
+        if (parsed == null) {
             return RunCommand.CONFIG_ERROR;
         }
         String target = topic != null ? topic : parsed.engine().requestsTopic();

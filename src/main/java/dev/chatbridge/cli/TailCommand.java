@@ -2,13 +2,8 @@ package dev.chatbridge.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatbridge.config.ChatBridgeConfig;
-import dev.chatbridge.config.InvalidConfigurationException;
-import dev.chatbridge.config.ServiceSettings;
-import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
@@ -45,19 +40,8 @@ final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ChatBridgeConfig parsed;
-        try {
-            parsed = config.load(context, Map.of()).parse();
-            List<String> problems = new ArrayList<>();
-            ServiceSettings.requireKafkaFor(parsed, problems);
-            if (!problems.isEmpty()) {
-                throw new InvalidConfigurationException(problems);
-            }
-        } catch (InvalidConfigurationException e) {
-            e.problems().forEach(p -> context.err().println("error: " + p));
-            return RunCommand.CONFIG_ERROR;
-        } catch (UncheckedIOException e) {
-            context.err().println("error: " + e.getMessage());
+        ChatBridgeConfig parsed = config.loadForKafkaClient(context);
+        if (parsed == null) {
             return RunCommand.CONFIG_ERROR;
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();

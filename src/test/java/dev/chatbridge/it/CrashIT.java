@@ -10,12 +10,8 @@ import dev.chatbridge.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -30,18 +26,12 @@ class CrashIT {
     private static final int THREADS = 120;
     private static final int TURNS = 3;
     private static final int MAX_IN_FLIGHT = 64;
-    private static final Path OUT = Path.of("target", "it-processes");
 
-    private final List<Process> started = new ArrayList<>();
+    private final ChildJvms jvms = new ChildJvms();
 
     @AfterEach
     void killChildren() throws InterruptedException {
-        for (Process p : started) {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        jvms.killAll();
     }
 
     @Test
@@ -106,26 +96,11 @@ class CrashIT {
         p.put(AppProcess.BASE_URL, fx.simulator.baseUrl());
         p.put(AppProcess.API_KEY, ItFixture.API_KEY);
         p.put(AppProcess.REGISTRY_URL, fx.registry.url());
-        Files.createDirectories(OUT);
-        Path file = OUT.resolve(fx.applicationId + ".properties");
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            p.store(w, "CrashIT");
-        }
-        return file;
+        return ChildJvms.writeProperties(p, fx.applicationId);
     }
 
     private Process launch(Path config, String name) throws IOException {
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String base = config.getFileName().toString().replace(".properties", "");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1",
-                AppProcess.class.getName(), config.toAbsolutePath().toString())
-                .redirectOutput(OUT.resolve(base + "-" + name + ".out").toFile())
-                .redirectError(OUT.resolve(base + "-" + name + ".err").toFile());
-        builder.environment().put("CLASSPATH", classpath);
-        Process process = builder.start();
-        started.add(process);
-        return process;
+        return jvms.launch(AppProcess.class, List.of(config.toAbsolutePath().toString()), base + "-" + name);
     }
 }

@@ -12,12 +12,8 @@ import dev.chatbridge.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -35,18 +31,12 @@ class GracefulShutdownIT {
     private static final int THREADS = 60;
     private static final int TURNS = 3;
     private static final int MAX_IN_FLIGHT = 32;
-    private static final Path OUT = Path.of("target", "it-processes");
 
-    private final List<Process> started = new ArrayList<>();
+    private final ChildJvms jvms = new ChildJvms();
 
     @AfterEach
     void killChildren() throws InterruptedException {
-        for (Process p : started) {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        jvms.killAll();
     }
 
     @Test
@@ -110,27 +100,11 @@ class GracefulShutdownIT {
         p.put(ChatBridgeConfig.METRICS_PORT, "0");
         p.put(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT, "30000");
         p.put("schema.registry.url", fx.registry.url());
-        Files.createDirectories(OUT);
-        Path file = OUT.resolve(fx.applicationId + "-run.properties");
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            p.store(w, "GracefulShutdownIT");
-        }
-        return file;
+        return ChildJvms.writeProperties(p, fx.applicationId + "-run");
     }
 
     private Process launch(Path config, String name) throws IOException {
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String base = config.getFileName().toString().replace(".properties", "");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1",
-                Main.class.getName(), "run", "--config", config.toAbsolutePath().toString())
-                .redirectOutput(OUT.resolve(base + "-" + name + ".out").toFile())
-                .redirectError(OUT.resolve(base + "-" + name + ".err").toFile());
-        builder.environment().put("CLASSPATH", classpath);
-        builder.environment().keySet().removeIf(k -> k.startsWith("CHAT_BRIDGE_") || k.startsWith("KAFKA_"));
-        Process process = builder.start();
-        started.add(process);
-        return process;
+        return jvms.launch(Main.class, List.of("run", "--config", config.toAbsolutePath().toString()), base + "-" + name);
     }
 }
