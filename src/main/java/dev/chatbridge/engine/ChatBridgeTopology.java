@@ -73,7 +73,8 @@ public final class ChatBridgeTopology {
 
         KStream<String, Decoded> decoded = builder
                 .stream(requests.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests-source"))
-                .process(() -> new DecodeProcessor(requests.valueSerde().deserializer(), clock), Named.as("decode"));
+                .process(() -> new DecodeProcessor(requests.valueSerde().deserializer(), clock,
+                        config.inputKeying() == EngineConfig.InputKeying.TRUST_INPUT_KEY), Named.as("decode"));
 
         var decodedBranches = decoded.split(Named.as("decoded-"))
                 .branch((k, v) -> v instanceof Decoded.Undecodable, Branched.as("undecodable"))

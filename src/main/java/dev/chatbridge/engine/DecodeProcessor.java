@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * than in the source's deserializer lets the topology route the failure itself, inside the same
  * transaction under exactly-once.
  *
+ * <p>Under {@code TRUST_INPUT_KEY} the partitioning of the input decides which task serves a
+ * thread, so input that is not keyed by its thread key is logged once per task with the fix
+ * ({@code REKEY}): it is correct only if producers key each thread's requests consistently.
+ *
  * <p>One failure is not the record's: an unreachable schema registry. Then the record is not
  * dead-lettered (it is probably fine); {@link RegistryUnavailableException} fails the stream
  * thread, whose replacement reads the record again from the last commit, so input waits as lag
@@ -38,11 +42,14 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
 
     private final Deserializer<ChatRequest> deserializer;
     private final Clock clock;
+    private final boolean trustsInputKey;
+    private boolean warnedAboutKey;
     private ProcessorContext<String, Decoded> context;
 
-    DecodeProcessor(Deserializer<ChatRequest> deserializer, Clock clock) {
+    DecodeProcessor(Deserializer<ChatRequest> deserializer, Clock clock, boolean trustsInputKey) {
         this.deserializer = deserializer;
         this.clock = clock;
+        this.trustsInputKey = trustsInputKey;
     }
 
     @Override
@@ -75,6 +82,14 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
         }
         if (failure == null) {
             String threadKey = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
+            if (trustsInputKey && !warnedAboutKey && !threadKey.equals(utf8OrNull(record.key()))) {
+                warnedAboutKey = true;
+                LOG.warn("Input at {}-{}@{} is not keyed by its thread key (the threadId, or the requestId without"
+                        + " one). Per-thread order holds only if producers give every request of a thread the same"
+                        + " key; if they do not, set {}=REKEY. Warned once per task.", topic,
+                        source == null ? null : source.partition(), source == null ? null : source.offset(),
+                        EngineConfig.KEY_INPUT_KEYING);
+            }
             context.forward(record.withKey(threadKey).withValue(new Decoded.Valid(request)));
             return;
         }

@@ -1,5 +1,7 @@
 package dev.chatbridge.api;
 
+import dev.chatbridge.testing.LogCapture;
+
 import static dev.chatbridge.api.SimulatorOutcomes.assertOperatorFailure;
 import static dev.chatbridge.api.SimulatorOutcomes.assertProblemExcerpt;
 import static dev.chatbridge.api.SimulatorOutcomes.assertTransportFailure;

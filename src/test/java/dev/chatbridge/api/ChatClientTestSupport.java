@@ -1,5 +1,7 @@
 package dev.chatbridge.api;
 
+import dev.chatbridge.testing.LogCapture;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;

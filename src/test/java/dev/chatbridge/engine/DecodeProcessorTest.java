@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.DeadLetterReason;
 import dev.chatbridge.serde.SerdeException;
+import dev.chatbridge.testing.LogCapture;
+import dev.chatbridge.testing.SampleEvents;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.Test;
@@ -31,7 +35,7 @@ class DecodeProcessorTest {
     @Test
     void shouldNotDeadLetterAGoodRecordWhenTheRegistryIsUnreachable() {
         DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.REGISTRY_UNAVAILABLE),
-                Clock.systemUTC());
+                Clock.systemUTC(), true);
         MockProcessorContext<String, Decoded> context = context(processor);
 
         assertThatThrownBy(() -> processor.process(new Record<>(new byte[] {1}, new byte[] {0, 0, 0, 0, 1}, 0L)))
@@ -41,9 +45,43 @@ class DecodeProcessorTest {
     }
 
     @Test
+    void shouldWarnOnceWhenTrustedInputIsNotKeyedByThread() {
+        Serde<ChatRequest> serde = TestAvroSerde.of(ChatRequest.class);
+        DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), Clock.systemUTC(), true);
+        MockProcessorContext<String, Decoded> context = context(processor);
+        byte[] value = serde.serializer().serialize("chat-requests", SampleEvents.fullRequest("r-1", "thread-9"));
+
+        try (LogCapture logs = LogCapture.start(Map.of())) {
+            processor.process(new Record<>("not-the-thread".getBytes(StandardCharsets.UTF_8), value, 0L));
+            processor.process(new Record<>("not-the-thread".getBytes(StandardCharsets.UTF_8), value, 0L));
+            processor.process(new Record<>("thread-9".getBytes(StandardCharsets.UTF_8), value, 0L));
+
+            assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().contains("not keyed by its thread key"))
+                    .as("warnings about the input key").hasSize(1)
+                    .allSatisfy(e -> assertThat(e.getFormattedMessage()).contains("chat.input.keying=REKEY"));
+        }
+        assertThat(context.forwarded()).as("every request still goes on, keyed by its thread").hasSize(3)
+                .allSatisfy(f -> assertThat(f.record().key()).isEqualTo("thread-9"));
+    }
+
+    @Test
+    void shouldNotWarnAboutKeysWhenRequestsAreRekeyed() {
+        Serde<ChatRequest> serde = TestAvroSerde.of(ChatRequest.class);
+        DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), Clock.systemUTC(), false);
+        context(processor);
+        byte[] value = serde.serializer().serialize("chat-requests", SampleEvents.fullRequest("r-1", "thread-9"));
+
+        try (LogCapture logs = LogCapture.start(Map.of())) {
+            processor.process(new Record<>(null, value, 0L));
+
+            assertThat(logs.events()).noneMatch(e -> e.getFormattedMessage().contains("not keyed by its thread key"));
+        }
+    }
+
+    @Test
     void shouldDeadLetterBytesThatAreTheRecordsFault() {
         DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.BAD_MAGIC_BYTE),
-                Clock.systemUTC());
+                Clock.systemUTC(), true);
         MockProcessorContext<String, Decoded> context = context(processor);
 
         processor.process(new Record<>("k".getBytes(StandardCharsets.UTF_8), new byte[] {9}, 0L));

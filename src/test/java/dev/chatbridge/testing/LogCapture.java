@@ -1,4 +1,4 @@
-package dev.chatbridge.api;
+package dev.chatbridge.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: lines are appended by any logging thread (the appender is synchronised); open and
  * close belong to the test thread.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
     private final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -38,26 +38,26 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** Starts capturing, with each named logger set to its level until {@link #close()}. */
-    static LogCapture start(Map<String, Level> levels) {
+    public static LogCapture start(Map<String, Level> levels) {
         return new LogCapture(levels);
     }
 
     /** The lines captured so far. */
-    List<ILoggingEvent> events() {
+    public List<ILoggingEvent> events() {
         synchronized (appender) {
             return List.copyOf(appender.list);
         }
     }
 
     /** Forgets the lines captured so far (after a test planted a secret on purpose). */
-    void clear() {
+    public void clear() {
         synchronized (appender) {
             appender.list.clear();
         }
     }
 
     /** Captured lines whose message or any exception message in its cause chain contains one of {@code secrets}. */
-    List<String> linesContaining(String... secrets) {
+    public List<String> linesContaining(String... secrets) {
         List<String> found = new ArrayList<>();
         for (ILoggingEvent event : events()) {
             StringBuilder line = new StringBuilder(event.getLoggerName()).append(": ").append(event.getFormattedMessage());
