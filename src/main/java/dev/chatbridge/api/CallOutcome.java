@@ -54,16 +54,40 @@ public sealed interface CallOutcome
     /**
      * A transient failure.
      *
+     * @param cause      what kind of transient failure, as a type (metrics and policy never parse
+     *                   the message)
      * @param httpStatus the status of the answer, or null for connect errors, resets and timeouts
      * @param retryAfter the server's {@code Retry-After}, or null when it gave none
      * @param excerpt    a bounded excerpt of the body, or null
      * @param message    what went wrong, for a human
      */
-    record RetriableFailure(Integer httpStatus, Duration retryAfter, String excerpt, String message)
+    record RetriableFailure(RetryCause cause, Integer httpStatus, Duration retryAfter, String excerpt, String message)
             implements CallOutcome {
         public RetriableFailure {
+            Objects.requireNonNull(cause, "cause");
             Objects.requireNonNull(message, "message");
         }
+
+        /** A failure whose cause follows from the status alone: {@code STATUS} with one, else {@code OTHER}. */
+        public RetriableFailure(Integer httpStatus, Duration retryAfter, String excerpt, String message) {
+            this(httpStatus == null ? RetryCause.OTHER : RetryCause.STATUS, httpStatus, retryAfter, excerpt, message);
+        }
+    }
+
+    /** The kind of a transient failure. */
+    enum RetryCause {
+        /** The API answered with a transient status (408, 425, 429, 5xx); see {@code httpStatus}. */
+        STATUS,
+        /** A 2xx event stream broke before its end. */
+        BROKEN_STREAM,
+        /** A time limit passed: connect, first byte, idle gap, attempt deadline, pool acquisition. */
+        TIMEOUT,
+        /** No connection could be made. */
+        CONNECT,
+        /** The connection closed or failed mid-exchange. */
+        RESET,
+        /** Anything else (an unexpected client failure). */
+        OTHER
     }
 
     /**

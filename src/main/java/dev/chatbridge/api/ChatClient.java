@@ -140,11 +140,12 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                     }
                 })))
                 .next()
-                .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
-                        "the exchange ended without an answer")))
+                .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(CallOutcome.RetryCause.RESET,
+                        null, null, null, "the exchange ended without an answer")))
                 .onErrorResume(error -> Mono.just(transportFailure(error)));
         Mono<CallOutcome> expired = watchdog.expired()
-                .map(message -> new CallOutcome.RetriableFailure(null, null, null, "timed out: " + message));
+                .map(message -> new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
+                        "timed out: " + message));
         return Mono.firstWithSignal(exchange, expired)
                 .doOnSubscribe(subscription -> {
                     startedNanos.set(System.nanoTime());
@@ -167,26 +168,35 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     private CallOutcome transportFailure(Throwable error) {
         String detail = error.getMessage() == null ? error.getClass().getSimpleName() : redact(error.getMessage());
         String message;
+        CallOutcome.RetryCause cause;
         if (error instanceof ConnectTimeoutException) {
+            cause = CallOutcome.RetryCause.TIMEOUT;
             message = "timed out: no connection to " + config.baseUrl() + " within connectTimeout " + config.connectTimeout();
         } else if (error instanceof ConnectException) {
+            cause = CallOutcome.RetryCause.CONNECT;
             message = "cannot connect to " + config.baseUrl() + ": " + detail;
         } else if (error instanceof PrematureCloseException) {
+            cause = CallOutcome.RetryCause.RESET;
             message = "the connection closed before the answer was complete: " + detail;
         } else if (error instanceof SSLException) {
+            cause = CallOutcome.RetryCause.CONNECT;
             message = "TLS with " + config.baseUrl() + " failed: " + detail;
         } else if (error instanceof PoolAcquireTimeoutException) {
+            cause = CallOutcome.RetryCause.TIMEOUT;
             message = "timed out: no pooled connection free within pendingAcquireTimeout " + config.pendingAcquireTimeout();
         } else if (error instanceof PoolAcquirePendingLimitException) {
+            cause = CallOutcome.RetryCause.OTHER;
             message = "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
                     + " calls already waiting for one (maxInFlight " + config.maxInFlight() + ")";
         } else if (error instanceof IOException) {
+            cause = CallOutcome.RetryCause.RESET;
             message = "the connection failed: " + detail;
         } else {
             LOG.warn("unexpected failure of a call to {}: {}: {}", config.endpoint(), error.getClass().getName(), detail);
+            cause = CallOutcome.RetryCause.OTHER;
             message = "unexpected failure (" + error.getClass().getName() + "): " + detail;
         }
-        return new CallOutcome.RetriableFailure(null, null, null, message);
+        return new CallOutcome.RetriableFailure(cause, null, null, null, message);
     }
 
     private String redact(String text) {

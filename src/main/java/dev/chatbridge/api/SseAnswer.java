@@ -111,11 +111,13 @@ final class SseAnswer {
 
     private CallOutcome broken(String what) {
         if (events == 0) {
-            return new CallOutcome.RetriableFailure(status, null, null, what + " before any complete event");
+            return new CallOutcome.RetriableFailure(CallOutcome.RetryCause.BROKEN_STREAM, status, null, null,
+                    what + " before any complete event");
         }
         String message = what + " after " + events + " complete events";
         if (config.retryBrokenStreams()) {
-            return new CallOutcome.RetriableFailure(status, null, null, message + "; the partial answer is discarded");
+            return new CallOutcome.RetriableFailure(CallOutcome.RetryCause.BROKEN_STREAM, status, null, null,
+                    message + "; the partial answer is discarded");
         }
         return new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, null,
                 message + " (retryBrokenStreams is false)");

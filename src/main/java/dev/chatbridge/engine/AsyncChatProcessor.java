@@ -293,7 +293,8 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         resources.metrics().callStarted(acceptedAt == null ? null : Duration.ofNanos(call.startedNanos - acceptedAt));
         Duration timeout = config.attemptTimeout();
         call.subscription = Mono.defer(() -> api.call(entry.request()))
-                .timeout(timeout, Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
+                .timeout(timeout, Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(
+                        CallOutcome.RetryCause.TIMEOUT, null, null, null,
                         "no outcome within " + EngineConfig.KEY_ATTEMPT_TIMEOUT + "=" + timeout.toMillis() + "; call cancelled")))
                 .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
                         "the API client completed without an outcome")))

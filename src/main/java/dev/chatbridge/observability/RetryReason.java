@@ -1,15 +1,12 @@
 package dev.chatbridge.observability;
 
 import dev.chatbridge.api.CallOutcome;
-import java.util.Locale;
 
 /**
  * The {@code reason} tag of a retry: the HTTP status class of the failed answer, or the kind of
  * transport failure when there was no status. A bounded set, whatever the failure said.
  *
- * <p>Transport failures carry no status, so their kind is read from the start of the client's
- * message, which {@code ChatClient} and the engine word consistently ("timed out: ...",
- * "cannot connect ...", "the connection ..."); anything else is {@link #OTHER}.
+ * <p>Transport failures carry no status; their kind is the failure's {@code RetryCause}.
  */
 enum RetryReason {
     HTTP_408("408"),
@@ -56,16 +53,12 @@ enum RetryReason {
             }
             return OTHER;
         }
-        String message = failure.message().toLowerCase(Locale.ROOT);
-        if (message.startsWith("timed out") || message.startsWith("no outcome within")) {
-            return TIMEOUT;
-        }
-        if (message.startsWith("cannot connect")) {
-            return CONNECT;
-        }
-        if (message.startsWith("the connection") || message.startsWith("the exchange ended")) {
-            return RESET;
-        }
-        return OTHER;
+        return switch (failure.cause()) {
+            case BROKEN_STREAM -> BROKEN_STREAM;
+            case TIMEOUT -> TIMEOUT;
+            case CONNECT -> CONNECT;
+            case RESET -> RESET;
+            case STATUS, OTHER -> OTHER;
+        };
     }
 }

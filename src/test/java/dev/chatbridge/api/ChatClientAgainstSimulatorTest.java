@@ -267,6 +267,7 @@ class ChatClientAgainstSimulatorTest {
         CallOutcome outcome = call(client, request("hi #fault:reset"));
 
         assertTransportFailure(outcome);
+        assertThat(((CallOutcome.RetriableFailure) outcome).cause()).isEqualTo(CallOutcome.RetryCause.RESET);
         assertThat(((CallOutcome.RetriableFailure) outcome).message()).doesNotStartWith("timed out");
     }
 
@@ -281,6 +282,7 @@ class ChatClientAgainstSimulatorTest {
         CallOutcome outcome = call(nowhere, request("hi"));
 
         assertTransportFailure(outcome);
+        assertThat(((CallOutcome.RetriableFailure) outcome).cause()).isEqualTo(CallOutcome.RetryCause.CONNECT);
         assertThat(((CallOutcome.RetriableFailure) outcome).message()).startsWith("cannot connect to http://127.0.0.1:" + port);
     }
 
@@ -293,6 +295,7 @@ class ChatClientAgainstSimulatorTest {
         CallOutcome outcome = call(impatient, request("wait #fault:" + fault));
 
         assertTransportFailure(outcome);
+        assertThat(((CallOutcome.RetriableFailure) outcome).cause()).isEqualTo(CallOutcome.RetryCause.TIMEOUT);
         assertThat(((CallOutcome.RetriableFailure) outcome).message())
                 .isEqualTo("timed out: no byte of the answer within firstByteTimeout " + SHORT);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("time until the client gave up").isLessThan(MAX_STALL);
@@ -305,6 +308,7 @@ class ChatClientAgainstSimulatorTest {
         CallOutcome outcome = call(impatient, request("wait #fault:stall"));
 
         assertTransportFailure(outcome);
+        assertThat(((CallOutcome.RetriableFailure) outcome).cause()).isEqualTo(CallOutcome.RetryCause.TIMEOUT);
         assertThat(((CallOutcome.RetriableFailure) outcome).message())
                 .isEqualTo("timed out: the answer stalled: no byte for idleTimeout " + SHORT);
     }
@@ -330,7 +334,7 @@ class ChatClientAgainstSimulatorTest {
     void shouldRetryWhenTheStreamBreaksMidwayAndBrokenStreamsAreRetried() {
         CallOutcome outcome = call(client, request("hi #fault:midstream"));
 
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(200, null, null,
+        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.BROKEN_STREAM, 200, null, null,
                 "the event stream broke (PrematureCloseException) after 2 complete events; the partial answer is discarded"));
     }
 

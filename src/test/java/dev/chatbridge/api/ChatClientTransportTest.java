@@ -62,7 +62,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server, b -> b.firstByteTimeout(Duration.ofMillis(300))), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(null, null, null,
+        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
                 "timed out: no byte of the answer within firstByteTimeout PT0.3S"));
         await().atMost(WAIT).until(() -> server.closedConnections() == 1);
     }
@@ -76,7 +76,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server, b -> b.idleTimeout(Duration.ofMillis(300))), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(null, null, null,
+        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
                 "timed out: the answer stalled: no byte for idleTimeout PT0.3S"));
     }
 
@@ -92,7 +92,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
                 .attemptTimeout(Duration.ofMillis(800)).connectTimeout(Duration.ofMillis(400))), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(null, null, null,
+        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
                 "timed out: the attempt took longer than attemptTimeout PT0.8S"));
     }
 
@@ -105,7 +105,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server, b -> b.retryBrokenStreams(true)), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(200, null, null,
+        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.BROKEN_STREAM, 200, null, null,
                 "the event stream broke (PrematureCloseException) after 1 complete events; the partial answer is discarded"));
     }
 
@@ -132,7 +132,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(200, null, null,
+        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.BROKEN_STREAM, 200, null, null,
                 "the event stream ended in the middle of an event after 1 complete events; the partial answer is discarded"));
     }
 
@@ -181,10 +181,10 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome third = call(client, request(null));
 
         // Then
-        assertThat(third).isEqualTo(new CallOutcome.RetriableFailure(null, null, null,
+        assertThat(third).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.OTHER, null, null, null,
                 "no pooled connection free and maxPendingAcquires 1 calls already waiting for one (maxInFlight 1)"));
         await().atMost(WAIT).until(() -> outcomes.size() == 2);
-        assertThat(outcomes.get(1)).as("the waiting call").isEqualTo(new CallOutcome.RetriableFailure(null, null, null,
+        assertThat(outcomes.get(1)).as("the waiting call").isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
                 "timed out: no pooled connection free within pendingAcquireTimeout PT0.5S"));
         assertThat(server.requestsReceived()).isZero();
     }
@@ -199,7 +199,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(500, null, "echo: Bearer [redacted]",
+        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.STATUS, 500, null, "echo: Bearer [redacted]",
                 "the API answered HTTP 500 Internal Server Error, a transient failure"));
     }
 

@@ -3,6 +3,7 @@ package dev.chatbridge.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatbridge.api.CallOutcome;
+import dev.chatbridge.api.CallOutcome.RetryCause;
 import dev.chatbridge.api.ChatAnswer;
 import dev.chatbridge.events.DeadLetterReason;
 import io.micrometer.core.instrument.Meter;
@@ -98,17 +99,15 @@ class ChatBridgeMetersTest {
 
     @Test
     void shouldClassifyRetriesIntoTheBoundedReasonSet() {
-        assertThat(reason(429, "x")).isEqualTo("429");
-        assertThat(reason(408, "x")).isEqualTo("408");
-        assertThat(reason(425, "x")).isEqualTo("425");
-        assertThat(reason(502, "x")).isEqualTo("5xx");
-        assertThat(reason(200, "the stream ended before any complete event")).isEqualTo("broken_stream");
-        assertThat(reason(null, "timed out: no byte of the answer within firstByteTimeout PT30S")).isEqualTo("timeout");
-        assertThat(reason(null, "no outcome within chat.engine.attempt.timeout.ms=100; call cancelled")).isEqualTo("timeout");
-        assertThat(reason(null, "cannot connect to http://127.0.0.1:1: refused")).isEqualTo("connect");
-        assertThat(reason(null, "the connection closed before the answer was complete: x")).isEqualTo("reset");
-        assertThat(reason(null, "the connection failed: Connection reset by peer")).isEqualTo("reset");
-        assertThat(reason(null, "API client error: java.lang.IllegalStateException")).isEqualTo("other");
+        assertThat(reason(RetryCause.STATUS, 429)).isEqualTo("429");
+        assertThat(reason(RetryCause.STATUS, 408)).isEqualTo("408");
+        assertThat(reason(RetryCause.STATUS, 425)).isEqualTo("425");
+        assertThat(reason(RetryCause.STATUS, 502)).isEqualTo("5xx");
+        assertThat(reason(RetryCause.BROKEN_STREAM, 200)).isEqualTo("broken_stream");
+        assertThat(reason(RetryCause.TIMEOUT, null)).isEqualTo("timeout");
+        assertThat(reason(RetryCause.CONNECT, null)).isEqualTo("connect");
+        assertThat(reason(RetryCause.RESET, null)).isEqualTo("reset");
+        assertThat(reason(RetryCause.OTHER, null)).isEqualTo("other");
     }
 
     @Test
@@ -125,7 +124,7 @@ class ChatBridgeMetersTest {
                 .isEqualTo(expected);
     }
 
-    private static String reason(Integer status, String message) {
-        return RetryReason.of(new CallOutcome.RetriableFailure(status, null, null, message)).tagValue();
+    private static String reason(RetryCause cause, Integer status) {
+        return RetryReason.of(new CallOutcome.RetriableFailure(cause, status, null, null, "failed")).tagValue();
     }
 }
