@@ -17,6 +17,8 @@ public final class Commands {
         commandLine.addSubcommand(new TailCommand(context));
         commandLine.addSubcommand(new TopologyCommand(context));
         commandLine.addSubcommand(new SimulateCommand(context));
+        // Descriptions are written as lines of up to ~105 characters; keep picocli from re-wrapping them at 80.
+        commandLine.setUsageHelpWidth(110);
         commandLine.setOut(context.out());
         commandLine.setErr(context.err());
         return commandLine;

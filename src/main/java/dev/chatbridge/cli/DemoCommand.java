@@ -42,14 +42,8 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     ApiOptions api;
 
-    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka port (0 = free; default ${DEFAULT-VALUE}).")
-    int kafkaPort;
-
-    @Option(names = "--registry-port", defaultValue = "8081", description = "Registry port (0 = free; default ${DEFAULT-VALUE}).")
-    int registryPort;
-
-    @Option(names = "--api-port", defaultValue = "8090", description = "Simulator port (0 = free; default ${DEFAULT-VALUE}).")
-    int apiPort;
+    @Mixin
+    LocalStackPorts ports;
 
     @Option(names = "--metrics-port", defaultValue = "9404", description = "Metrics port (0 = free; default ${DEFAULT-VALUE}).")
     int metricsPort;
@@ -92,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
         Lifecycle lifecycle = new Lifecycle(context, Duration.ofSeconds(90));
         context.out().println("Starting the chat-bridge demo on 127.0.0.1 ...");
         context.out().flush();
-        try (LocalStack stack = LocalStack.start(kafkaPort, registryPort, realApi ? -1 : apiPort)) {
+        try (LocalStack stack = ports.start(!realApi)) {
             ChatBridgeConfig demo = config.loadQuietly(context, demoSettings(stack, stateDir, realApi)).parse();
             stack.printAddresses(context.out());
             if (realApi) {

@@ -3,7 +3,7 @@ package dev.chatbridge.cli;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code chat-bridge sandbox}: broker, registry and simulator, without the service or traffic. */
 @Command(name = "sandbox", mixinStandardHelpOptions = true,
@@ -13,14 +13,8 @@ final class SandboxCommand implements Callable<Integer> {
 
     private final CliContext context;
 
-    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka port (0 = free; default ${DEFAULT-VALUE}).")
-    int kafkaPort;
-
-    @Option(names = "--registry-port", defaultValue = "8081", description = "Registry port (0 = free; default ${DEFAULT-VALUE}).")
-    int registryPort;
-
-    @Option(names = "--api-port", defaultValue = "8090", description = "Simulator port (0 = free; default ${DEFAULT-VALUE}).")
-    int apiPort;
+    @Mixin
+    LocalStackPorts ports;
 
     SandboxCommand(CliContext context) {
         this.context = context;
@@ -29,7 +23,7 @@ final class SandboxCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Lifecycle lifecycle = new Lifecycle(context, Duration.ofSeconds(60));
-        try (LocalStack stack = LocalStack.start(kafkaPort, registryPort, apiPort)) {
+        try (LocalStack stack = ports.start(true)) {
             context.out().println("chat-bridge sandbox is up:");
             stack.printAddresses(context.out());
             context.out().println();
