@@ -199,7 +199,10 @@ public final class ChatBridgeApp implements AutoCloseable {
             LOG.info("Shutting down: waiting up to {} ms for {} call(s) in flight",
                     settings.drainTimeout().toMillis(), inFlight);
         }
-        while (resources.limiter().inUse() > 0 && isLive() && System.nanoTime() - deadline < 0) {
+        // Wait for the calls in flight and for their outcomes to be forwarded by the stream threads'
+        // punctuator: an answer that arrived but was not forwarded before close would be sent again.
+        while ((resources.limiter().inUse() > 0 || resources.unforwardedCompletions() > 0) && isLive()
+                && System.nanoTime() - deadline < 0) {
             try {
                 TimeUnit.MILLISECONDS.sleep(20);
             } catch (InterruptedException e) {

@@ -9,7 +9,9 @@ import dev.chatbridge.events.DeadLetterReason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -211,7 +213,9 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         acceptedAtNanos.clear();
         resources.limiter().unregister(waiter);
         share.withdrawAll();
-        events.clear();
+        List<Event> dropped = new ArrayList<>();
+        events.drainTo(dropped);
+        resources.completionsHandled((int) dropped.stream().filter(e -> e instanceof Completed).count());
     }
 
     /**
@@ -313,6 +317,9 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         if (!call.finish()) {
             return;
         }
+        // Counted as waiting to be forwarded before the permit goes back, so that a graceful
+        // shutdown never sees "nothing in flight and nothing to forward" while this one is between.
+        resources.completionQueued();
         resources.limiter().release();
         resources.metrics().callEnded(outcome, Duration.ofNanos(System.nanoTime() - call.startedNanos));
         if (outcome instanceof CallOutcome.OperatorFailure failure) {
@@ -323,11 +330,21 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         if (outcome instanceof CallOutcome.Success || outcome instanceof CallOutcome.PermanentFailure) {
             call.share.withdrawOne();
         }
-        call.events.offer(new Completed(call, outcome, clock.millis()));
+        Completed completed = new Completed(call, outcome, clock.millis());
+        call.events.offer(completed);
+        if (closed && call.events.remove(completed)) {
+            // The task closed while this completed; close() may already have drained the queue,
+            // so whoever takes the event off the queue counts it as handled (dropped).
+            resources.completionsHandled(1);
+        }
     }
 
     private void handle(Event event) {
-        if (!(event instanceof Completed completed) || closed) {
+        if (!(event instanceof Completed completed)) {
+            return;
+        }
+        resources.completionsHandled(1);
+        if (closed) {
             return;
         }
         InFlightCall call = completed.call();

@@ -2,6 +2,7 @@ package dev.chatbridge.engine;
 
 import java.time.Clock;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the tasks of one Kafka Streams instance share: the in-flight limiter, the pending count,
@@ -12,6 +13,9 @@ import java.util.Objects;
  * <p><b>Threading.</b> Immutable holder; each member documents its own threading.
  */
 public final class EngineResources {
+
+    /** Completions queued by Netty threads and not yet handled by their stream thread. */
+    private final AtomicInteger unforwarded = new AtomicInteger();
 
     private final InFlightLimiter limiter;
     private final PendingCount pending;
@@ -57,5 +61,24 @@ public final class EngineResources {
     /** The calling stream thread's backpressure budget. */
     WaitBudget waitBudgetOfCurrentThread() {
         return waitBudgets.get();
+    }
+
+    /**
+     * Calls that completed but whose outcome the stream thread has not forwarded (or dropped) yet.
+     * A graceful shutdown waits for this and the calls in flight to reach zero before it closes
+     * Kafka Streams, so that finished answers are published rather than sent again.
+     */
+    public int unforwardedCompletions() {
+        return unforwarded.get();
+    }
+
+    /** A Netty thread queued a completion for a stream thread. */
+    void completionQueued() {
+        unforwarded.incrementAndGet();
+    }
+
+    /** A stream thread handled (forwarded or dropped) {@code count} queued completions. */
+    void completionsHandled(int count) {
+        unforwarded.addAndGet(-count);
     }
 }

@@ -354,5 +354,6 @@ class ChatBridgeTopologyTest {
         assertThat(api.peak()).as("peak of concurrent calls").isLessThanOrEqualTo(5);
         assertThat(d.resources.limiter().inUse()).isZero();
         assertThat(d.resources.pending().get()).isZero();
+        assertThat(d.resources.unforwardedCompletions()).as("completions not yet forwarded").isZero();
     }
 }

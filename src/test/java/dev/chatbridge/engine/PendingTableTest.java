@@ -74,6 +74,7 @@ class PendingTableTest {
         neverAnswers.releaseHeld();
         first.collect();
         assertThat(first.outcomes()).isZero();
+        assertThat(first.resources.unforwardedCompletions()).as("late completions counted as waiting").isZero();
 
         // And a new driver opens the state that survived
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
