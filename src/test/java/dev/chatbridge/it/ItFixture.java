@@ -166,6 +166,10 @@ final class ItFixture implements AutoCloseable {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                // One batch in flight per partition: right after topic creation a first batch can meet
+                // NOT_LEADER_OR_FOLLOWER while later ones land, and the idempotent retry of sequence 0
+                // is then refused as out of order until the delivery timeout (seen once in LoadIT).
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
