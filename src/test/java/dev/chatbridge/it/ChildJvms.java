@@ -1,5 +1,6 @@
 package dev.chatbridge.it;
 
+import dev.chatbridge.Main;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +52,12 @@ final class ChildJvms {
         Process process = builder.start();
         started.add(process);
         return process;
+    }
+
+    /** Starts {@code chat-bridge run --config <config>} in a new JVM; logs under {@code <config name>-<name>}. */
+    Process run(Path config, String name) throws IOException {
+        String base = config.getFileName().toString().replace(".properties", "");
+        return launch(Main.class, List.of("run", "--config", config.toAbsolutePath().toString()), base + "-" + name);
     }
 
     /** Kills every process started here that is still alive (SIGKILL), waiting briefly for each. */

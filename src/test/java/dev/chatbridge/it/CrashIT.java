@@ -3,23 +3,20 @@ package dev.chatbridge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.simulator.LatencyModel;
 import dev.chatbridge.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The application as a separate JVM, killed with SIGKILL while many calls are in flight, then restarted. */
+/** The run command as a separate JVM, killed with SIGKILL while many calls are in flight, then restarted. */
 @WithKafka
 class CrashIT {
 
@@ -45,10 +42,10 @@ class CrashIT {
             List<ChatRequest> input = ItFixture.conversations("crash", THREADS, TURNS,
                     (thread, turn) -> "Turn " + turn + " of thread " + thread);
             List<String> ids = input.stream().map(ChatRequest::getRequestId).toList();
-            Path config = writeConfig(fx);
+            Path config = fx.runConfigFile(MAX_IN_FLIGHT);
             fx.produce(input);
             long start = System.nanoTime();
-            Process first = launch(config, "first");
+            Process first = jvms.run(config, "first");
 
             // When at least 50 calls are in flight, the process is killed with SIGKILL
             await("50 calls in flight").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
@@ -64,7 +61,7 @@ class CrashIT {
             int outcomesAtKill = reader.distinctSeen();
 
             // and restarted on the same state directory
-            Process second = launch(config, "second");
+            Process second = jvms.run(config, "second");
 
             // Then every request gets exactly one committed outcome, in thread order
             assertThat(reader.awaitAll(ids, Duration.ofSeconds(120)))
@@ -85,22 +82,5 @@ class CrashIT {
             assertThat(extraCalls).as("calls beyond one per request").isPositive()
                     .isLessThanOrEqualTo(2L * MAX_IN_FLIGHT);
         }
-    }
-
-    private Path writeConfig(ItFixture fx) throws IOException {
-        Properties p = fx.streamsProps(fx.newStateDir());
-        p.put(EngineConfig.KEY_REQUESTS_TOPIC, fx.requests);
-        p.put(EngineConfig.KEY_RESPONSES_TOPIC, fx.responses);
-        p.put(EngineConfig.KEY_DEAD_LETTERS_TOPIC, fx.deadLetters);
-        p.put(EngineConfig.KEY_MAX_IN_FLIGHT, Integer.toString(MAX_IN_FLIGHT));
-        p.put(AppProcess.BASE_URL, fx.simulator.baseUrl());
-        p.put(AppProcess.API_KEY, ItFixture.API_KEY);
-        p.put(AppProcess.REGISTRY_URL, fx.registry.url());
-        return ChildJvms.writeProperties(p, fx.applicationId);
-    }
-
-    private Process launch(Path config, String name) throws IOException {
-        String base = config.getFileName().toString().replace(".properties", "");
-        return jvms.launch(AppProcess.class, List.of(config.toAbsolutePath().toString()), base + "-" + name);
     }
 }

@@ -3,19 +3,14 @@ package dev.chatbridge.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.chatbridge.Main;
-import dev.chatbridge.config.ChatBridgeConfig;
-import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.simulator.LatencyModel;
 import dev.chatbridge.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,10 +44,10 @@ class GracefulShutdownIT {
             List<ChatRequest> input = ItFixture.conversations("sigterm", THREADS, TURNS,
                     (thread, turn) -> "Turn " + turn + " of thread " + thread);
             List<String> ids = input.stream().map(ChatRequest::getRequestId).toList();
-            Path config = writeConfig(fx);
+            Path config = fx.runConfigFile(MAX_IN_FLIGHT);
             fx.produce(input);
             long start = System.nanoTime();
-            Process first = launch(config, "first");
+            Process first = jvms.run(config, "first");
 
             // When SIGTERM arrives while calls are in flight
             await("20 calls in flight").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20))
@@ -70,7 +65,7 @@ class GracefulShutdownIT {
                     .isEqualTo(callsAtExit);
 
             // and a restarted instance answers the rest, exactly once each, in thread order, with no call repeated
-            Process second = launch(config, "second");
+            Process second = jvms.run(config, "second");
             assertThat(reader.awaitAll(ids, Duration.ofSeconds(120)))
                     .as("all outcomes after the restart (seen %d of %d)", reader.distinctSeen(), ids.size()).isTrue();
             second.destroy();
@@ -87,24 +82,5 @@ class GracefulShutdownIT {
             assertThat(fx.simulator.stats().totalCalls()).as("API calls: drained calls are not sent again")
                     .isEqualTo(input.size());
         }
-    }
-
-    private Path writeConfig(ItFixture fx) throws IOException {
-        Properties p = fx.streamsProps(fx.newStateDir());
-        p.put(EngineConfig.KEY_REQUESTS_TOPIC, fx.requests);
-        p.put(EngineConfig.KEY_RESPONSES_TOPIC, fx.responses);
-        p.put(EngineConfig.KEY_DEAD_LETTERS_TOPIC, fx.deadLetters);
-        p.put(EngineConfig.KEY_MAX_IN_FLIGHT, Integer.toString(MAX_IN_FLIGHT));
-        p.put(ChatBridgeConfig.API_URL, fx.simulator.baseUrl());
-        p.put(ChatBridgeConfig.API_KEY, ItFixture.API_KEY);
-        p.put(ChatBridgeConfig.METRICS_PORT, "0");
-        p.put(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT, "30000");
-        p.put("schema.registry.url", fx.registry.url());
-        return ChildJvms.writeProperties(p, fx.applicationId + "-run");
-    }
-
-    private Process launch(Path config, String name) throws IOException {
-        String base = config.getFileName().toString().replace(".properties", "");
-        return jvms.launch(Main.class, List.of("run", "--config", config.toAbsolutePath().toString()), base + "-" + name);
     }
 }

@@ -4,6 +4,7 @@ import dev.chatbridge.api.ApiKey;
 import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.api.RetryPolicy;
 import dev.chatbridge.app.ChatBridgeApp;
+import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.StreamsProperties;
 import dev.chatbridge.events.ChatMessage;
@@ -132,6 +133,25 @@ final class ItFixture implements AutoCloseable {
      * 100 ms commit interval, a short poll, and a 6 s session timeout so that a vanished member
      * (killed, or closed without leaving the group) is noticed quickly.
      */
+    /**
+     * A properties file for the {@code run} command in its own JVM: the fixture's Kafka settings
+     * with a new state dir, its topics, simulator and registry, {@code maxInFlight}, metrics on a
+     * free port and a 30 s drain.
+     */
+    Path runConfigFile(int maxInFlight) throws IOException {
+        Properties p = streamsProps(newStateDir());
+        p.put(EngineConfig.KEY_REQUESTS_TOPIC, requests);
+        p.put(EngineConfig.KEY_RESPONSES_TOPIC, responses);
+        p.put(EngineConfig.KEY_DEAD_LETTERS_TOPIC, deadLetters);
+        p.put(EngineConfig.KEY_MAX_IN_FLIGHT, Integer.toString(maxInFlight));
+        p.put(ChatBridgeConfig.API_URL, simulator.baseUrl());
+        p.put(ChatBridgeConfig.API_KEY, API_KEY);
+        p.put(ChatBridgeConfig.METRICS_PORT, "0");
+        p.put(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT, "30000");
+        p.put("schema.registry.url", registry.url());
+        return ChildJvms.writeProperties(p, applicationId + "-run");
+    }
+
     Properties streamsProps(Path stateDir) {
         Properties p = StreamsProperties.defaults(applicationId, kafka.bootstrapServers(), true);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
