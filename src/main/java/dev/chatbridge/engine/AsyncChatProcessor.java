@@ -6,9 +6,13 @@ import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.ChatResponse;
 import dev.chatbridge.events.DeadLetterReason;
+import dev.chatbridge.serde.SerdeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,13 +22,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -40,11 +45,30 @@ import reactor.core.publisher.Mono;
  * <p><b>Guarantees.</b> An accepted request is in the changelogged pending table; under
  * exactly-once its put commits with the consumed offset, and its outcome's forward commits with
  * its delete, so a commit never waits for a call and every committed request yields exactly one
- * committed outcome. Per thread, only the head entry is ever called, so calls and outcomes follow
- * input order. On {@code init()} every entry in the table is re-dispatched in thread order with
- * its stored attempt count; calls in flight at a crash are therefore sent again (the API sees a
- * call at least once). On {@code close()} in-flight calls are cancelled and their late
- * completions dropped; the next owner of the task re-dispatches them.
+ * committed outcome. Per thread, only the head entry is ever handled, so calls and outcomes follow
+ * input order; a request refused before any call also waits for its thread's earlier entries, so
+ * its dead letter never overtakes them. On {@code init()} every entry in the table is re-dispatched
+ * in thread order with its stored attempt count; calls in flight at a crash are therefore sent
+ * again (the API sees a call at least once). On {@code close()} in-flight calls are cancelled and
+ * their late completions dropped; the next owner of the task re-dispatches them.
+ *
+ * <p><b>Replays.</b> The table also holds the task's high-water mark: the highest input offset
+ * accepted. A record at or below it was accepted before (its outcome may be published already:
+ * at-least-once replays input after a crash), so it is skipped. A topic deleted and created again
+ * starts its offsets afresh: when the {@link TopicIdentity} tells a new id for the source topic,
+ * the mark is reset.
+ *
+ * <p><b>Registry trouble waits.</b> Nothing here stops because the schema registry cannot be
+ * asked: input that could not be decoded for that reason is parked in the table, in input order,
+ * and every later record of the task waits behind it (also parked) until the registry answers; a
+ * pending request that cannot be read waits; an outcome that cannot be serialized is kept and
+ * written later. Each of these retries after a backoff that doubles up to
+ * {@value #REGISTRY_RETRY_MAX_MS} ms, and {@link RegistryWait} turns readiness false meanwhile.
+ *
+ * <p><b>Sizes.</b> Every outcome is serialized here once, by {@link OutcomeWriter}, within
+ * {@code chat.response.max.bytes}; entries keep the input's bytes only when they are within
+ * {@code chat.request.max.bytes}, so no record written for a request (changelog, outputs) can
+ * exceed what the producer accepts.
  *
  * <p><b>Threading.</b> Everything here is owned by the task's stream thread (init, process, the
  * wall-clock punctuator, close), except {@link #onOutcome}, which runs on the thread that
@@ -55,9 +79,21 @@ import reactor.core.publisher.Mono;
  * or writes the store. {@link #events} holds at most one completion per call this task started
  * plus one wake-up per permit granted to it, so it is bounded by {@code maxInFlight} times two.
  */
-final class AsyncChatProcessor implements Processor<String, ChatRequest, String, SpecificRecord> {
+final class AsyncChatProcessor implements Processor<String, Decoded, String, OutcomeWriter.Written> {
 
     private static final Logger LOG = LoggerFactory.getLogger(AsyncChatProcessor.class);
+
+    /** Pseudo-thread of input parked while the registry could not be asked (real thread keys have no control characters). */
+    static final String PARKED = "\u0000parked";
+    /** Pseudo-thread of dead letters that belong to no conversation and wait to be written. */
+    static final String LOOSE = "\u0000loose";
+    /** Key of the task's high-water mark of accepted input offsets. */
+    static final Bytes HIGH_WATER_MARK = PendingKey.of("\u0000high-water-mark", 0);
+
+    static final long REGISTRY_RETRY_MIN_MS = 100;
+    static final long REGISTRY_RETRY_MAX_MS = 5_000;
+    /** Largest input key kept in an entry or dead letter; larger keys are reported by size only. */
+    static final int MAX_KEPT_KEY_BYTES = 4 * 1024;
 
     /** What the stream thread learns from other threads. */
     private sealed interface Event {}
@@ -71,6 +107,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         final String thread;
         final Bytes key;
         final PendingEntry entry;
+        final ChatRequest request;
         final boolean probe;
         final BlockingQueue<Event> events;
         final PendingCount.Share share;
@@ -78,11 +115,12 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         final long startedNanos = System.nanoTime();
         volatile Disposable subscription;
 
-        InFlightCall(String thread, Bytes key, PendingEntry entry, boolean probe, BlockingQueue<Event> events,
-                PendingCount.Share share) {
+        InFlightCall(String thread, Bytes key, PendingEntry entry, ChatRequest request, boolean probe,
+                BlockingQueue<Event> events, PendingCount.Share share) {
             this.thread = thread;
             this.key = key;
             this.entry = entry;
+            this.request = request;
             this.probe = probe;
             this.events = events;
             this.share = share;
@@ -99,34 +137,44 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
     private final EngineResources resources;
     private final Clock clock;
     private final RequestValidator validator;
-    private final Serializer<ChatResponse> responseSerializer;
-    private final String responsesTopic;
+    private final OutcomeWriter writer;
+    private final Deserializer<ChatRequest> requests;
+    private final boolean rekeyed;
+    private final RateLimitedLog replayLog = new RateLimitedLog(10, TimeUnit.SECONDS);
 
-    private ProcessorContext<String, SpecificRecord> context;
-    private KeyValueStore<Bytes, PendingEntry> store;
+    private ProcessorContext<String, OutcomeWriter.Written> context;
+    private KeyValueStore<Bytes, byte[]> store;
     private BlockingQueue<Event> events;
     private ThreadQueues queues;
     private Map<String, InFlightCall> inFlight;
     private Map<Bytes, Long> acceptedAtNanos;
+    private ArrayDeque<Completed> unwritten;
     private InFlightLimiter.Waiter waiter;
     private PendingCount.Share share;
+    private Cancellable punctuator;
+    private String sourceTopic;
+    private long highWaterMark;
+    private String sourceTopicId;
+    private long registryBackoffMs = REGISTRY_RETRY_MIN_MS;
+    private long registryRetryAt;
     private volatile boolean closed;
     private volatile String taskName = "?";
 
     AsyncChatProcessor(EngineConfig config, String storeName, ChatApi api, EngineResources resources, Clock clock,
-            Topic<String, ChatResponse> responses) {
+            Topics topics) {
         this.config = config;
         this.storeName = storeName;
         this.api = api;
         this.resources = resources;
         this.clock = clock;
-        this.validator = new RequestValidator(config.maxMessages(), config.maxTextBytes());
-        this.responseSerializer = responses.valueSerde().serializer();
-        this.responsesTopic = responses.name();
+        this.validator = new RequestValidator(config);
+        this.writer = new OutcomeWriter(topics.responses(), topics.deadLetters(), config.maxResponseBytes());
+        this.requests = topics.requests().valueSerde().deserializer();
+        this.rekeyed = config.inputKeying() == EngineConfig.InputKeying.REKEY;
     }
 
     @Override
-    public void init(ProcessorContext<String, SpecificRecord> context) {
+    public void init(ProcessorContext<String, OutcomeWriter.Written> context) {
         this.context = context;
         this.taskName = context.taskId().toString();
         this.store = context.getStateStore(storeName);
@@ -134,57 +182,198 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         this.queues = new ThreadQueues();
         this.inFlight = new HashMap<>();
         this.acceptedAtNanos = new HashMap<>();
+        this.unwritten = new ArrayDeque<>();
         this.closed = false;
+        this.highWaterMark = -1;
+        this.sourceTopicId = null;
+        this.sourceTopic = rekeyed ? context.applicationId() + "-" + ChatBridgeTopology.REPARTITION_NAME + "-repartition"
+                : config.requestsTopic();
         BlockingQueue<Event> mine = events;
-        this.waiter = resources.limiter().register(context.taskId().toString(), () -> mine.offer(Granted.PERMIT));
+        this.waiter = resources.limiter().register(taskName, () -> mine.offer(Granted.PERMIT));
         this.share = resources.pending().share();
+        try {
+            load();
+            punctuator = context.schedule(config.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
+                resources.waitBudgetOfCurrentThread().reset();
+                drainAndDispatch();
+            });
+            dispatch();
+        } catch (RuntimeException | Error e) {
+            // Kafka Streams does not call close() after a failed init(): give back what init() took.
+            release();
+            throw e;
+        }
+    }
+
+    /** Rebuilds the in-memory index from the table, reading only each entry's header. */
+    private void load() {
         long now = clock.millis();
-        try (KeyValueIterator<Bytes, PendingEntry> it = store.all()) {
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
-                queues.append(PendingKey.threadKey(kv.key), PendingKey.sequence(kv.key), kv.value.notBefore(), now);
+                if (kv.key.equals(HIGH_WATER_MARK)) {
+                    ByteBuffer b = ByteBuffer.wrap(kv.value);
+                    highWaterMark = b.getLong();
+                    sourceTopicId = b.remaining() == 0 ? null
+                            : new String(kv.value, 8, kv.value.length - 8, StandardCharsets.UTF_8);
+                    continue;
+                }
+                PendingEntry.Header header = PendingEntry.header(kv.value);
+                queues.append(PendingKey.threadKey(kv.key), PendingKey.sequence(kv.key), header.notBefore(), now,
+                        header.kind().isLocal());
                 share.add();
             }
         }
-        if (queues.size() > 0) {
-            LOG.info("Task {}: re-dispatching {} pending requests of {} threads from the pending table",
-                    context.taskId(), queues.size(), queues.threads());
+        if (highWaterMark >= 0) {
+            Optional<String> id = resources.topicIds().idOf(sourceTopic);
+            if (id.isPresent() && sourceTopicId != null && !id.get().equals(sourceTopicId)) {
+                LOG.warn("Task {}: topic {} was deleted and created again (its id changed from {} to {}), so its "
+                        + "offsets start afresh: the high-water mark {} is reset. The {} requests still pending are "
+                        + "kept and answered.", taskName, sourceTopic, sourceTopicId, id.get(), highWaterMark,
+                        queues.size());
+                highWaterMark = -1;
+            }
+            id.ifPresent(v -> sourceTopicId = v);
+        } else {
+            sourceTopicId = resources.topicIds().idOf(sourceTopic).orElse(null);
         }
-        context.schedule(config.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
-            resources.waitBudgetOfCurrentThread().reset();
-            drainAndDispatch();
-        });
-        dispatch();
+        if (queues.size() > 0) {
+            LOG.info("Task {}: re-dispatching {} pending entries of {} threads from the pending table", taskName,
+                    queues.size(), queues.threads());
+        }
     }
 
     @Override
-    public void process(Record<String, ChatRequest> record) {
+    public void process(Record<String, Decoded> record) {
         drainAndDispatch();
-        ChatRequest request = record.value();
-        long now = clock.millis();
-        Optional<String> problem = validator.problem(request);
-        if (problem.isPresent()) {
-            forward(record.key(), Outcomes.deadLetter(request, DeadLetterReason.INVALID_REQUEST, null, null, null,
-                    "request refused before any call: " + problem.get(), 0, clock.instant()));
+        RecordMetadata source = context.recordMetadata()
+                .orElseThrow(() -> new IllegalStateException("a request record without an offset"));
+        long offset = source.offset();
+        if (offset <= highWaterMark) {
+            resources.metrics().replaySkipped();
+            long heldBack = replayLog.tryAcquire();
+            if (heldBack >= 0) {
+                LOG.info("Task {}: skipped input at offset {} (and {} more since the last such line): at or below "
+                        + "the high-water mark {} of accepted input, so it was accepted before (a replay after a "
+                        + "crash). If {} was deleted and created again while this state was kept, reset the "
+                        + "application (streams reset tool) instead.", taskName, offset, heldBack, highWaterMark,
+                        sourceTopic);
+            }
             return;
         }
-        long offset = context.recordMetadata()
-                .orElseThrow(() -> new IllegalStateException("a request record without an offset"))
-                .offset();
-        Bytes key = PendingKey.of(record.key(), offset);
-        if (store.get(key) != null) {
-            RequestMdc.run(request, () -> LOG.debug("Task {}: request at offset {} is already pending (re-processed input)",
-                    taskName, offset));
-            return;
-        }
+        highWaterMark = offset;
+        store.put(HIGH_WATER_MARK, highWaterMarkBytes());
+        Decoded decoded = record.value();
+        InputFacts input = InputFacts.of(source.partition(), offset, decoded.rawKey(), decoded.value());
         if (resources.pending().get() >= config.maxPending()) {
             waitForRoom();
         }
-        store.put(key, PendingEntry.accepted(request));
-        acceptedAtNanos.put(key, System.nanoTime());
-        share.add();
-        queues.append(record.key(), offset, PendingEntry.NONE, now);
+        if (queues.has(PARKED)) {
+            behindParked(decoded, input);
+        } else {
+            admit(decoded, input);
+        }
         dispatch();
+    }
+
+    private byte[] highWaterMarkBytes() {
+        byte[] id = sourceTopicId == null ? new byte[0] : sourceTopicId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + id.length).putLong(highWaterMark).put(id).array();
+    }
+
+    /** Takes one input record (new, or un-parked) into the table, or publishes its dead letter. */
+    private void admit(Decoded decoded, InputFacts input) {
+        long now = clock.millis();
+        if (decoded instanceof Decoded.Parked parked) {
+            park(parked.rawKey(), parked.value(), input, null, null);
+        } else if (decoded instanceof Decoded.Undecodable u) {
+            emitOrKeep(LOOSE, local(PendingEntry.Kind.UNDECODABLE, input, u.problem(), null, null, u.rawKey(),
+                    u.value()), now);
+        } else if (decoded instanceof Decoded.Refused r) {
+            emitOrKeep(LOOSE, local(PendingEntry.Kind.REFUSED, input, r.problem(), null, null, null, r.value()), now);
+        } else {
+            Decoded.Valid v = (Decoded.Valid) decoded;
+            ChatRequest request = v.request();
+            String thread = RequestValidator.threadKey(request);
+            Optional<String> problem = validator.problem(request, v.value().length);
+            if (problem.isPresent()) {
+                PendingEntry entry = local(PendingEntry.Kind.REFUSED, input, problem.get(), request.getRequestId(),
+                        request.getThreadId(), null, v.value());
+                if (queues.has(thread)) {
+                    keep(thread, entry, now); // waits for the thread's earlier entries
+                } else {
+                    emitOrKeep(thread, entry, now);
+                }
+                return;
+            }
+            Bytes key = keep(thread, PendingEntry.request(input, v.value()), now);
+            acceptedAtNanos.put(key, System.nanoTime());
+        }
+    }
+
+    /** While input is parked, every later record waits behind it, so no thread's order can change. */
+    private void behindParked(Decoded decoded, InputFacts input) {
+        if (decoded instanceof Decoded.Parked parked) {
+            park(parked.rawKey(), parked.value(), input, null, null);
+        } else if (decoded instanceof Decoded.Valid v) {
+            park(v.rawKey(), v.value(), input, v.request().getRequestId(), v.request().getThreadId());
+        } else {
+            admit(decoded, input); // belongs to no conversation: nothing to keep in order with
+        }
+    }
+
+    /** Keeps input to decode when the registry answers, at the end of the parked queue. */
+    private void park(byte[] rawKey, byte[] value, InputFacts input, String requestId, String threadId) {
+        long now = clock.millis();
+        if (value.length > config.maxRequestBytes()) {
+            // Too large to keep: only its dead letter waits, in the same place.
+            keep(PARKED, local(PendingEntry.Kind.REFUSED, input, "the request record is " + value.length
+                    + " bytes, more than " + EngineConfig.KEY_MAX_REQUEST_BYTES + "=" + config.maxRequestBytes(),
+                    requestId, threadId, null, value), now);
+        } else {
+            keep(PARKED, new PendingEntry(PendingEntry.Kind.PARKED, 0, PendingEntry.NONE, PendingEntry.NONE, input,
+                    null, null, null, keptKey(rawKey), value), now);
+        }
+        if (requestId == null) {
+            registryUnavailable("decode");
+        }
+    }
+
+    /** An entry handled on the stream thread; keeps the value and key only within their budgets. */
+    private PendingEntry local(PendingEntry.Kind kind, InputFacts input, String note, String requestId,
+            String threadId, byte[] rawKey, byte[] value) {
+        boolean keepValue = value != null && value.length <= config.maxRequestBytes();
+        InputFacts facts = keepValue ? input : input.withHashOf(value);
+        return new PendingEntry(kind, 0, PendingEntry.NONE, PendingEntry.NONE, facts, OutcomeWriter.cut(note),
+                validId(requestId), validId(threadId), keptKey(rawKey), keepValue ? value : null);
+    }
+
+    private String validId(String id) {
+        return id == null || id.length() > config.maxIdChars() ? null : id;
+    }
+
+    private static byte[] keptKey(byte[] rawKey) {
+        return rawKey == null || rawKey.length > MAX_KEPT_KEY_BYTES ? null : rawKey;
+    }
+
+    private Bytes keep(String thread, PendingEntry entry, long now) {
+        Bytes key = PendingKey.of(thread, entry.input().offset());
+        store.put(key, entry.toBytes());
+        share.add();
+        queues.append(thread, entry.input().offset(), entry.notBefore(), now, entry.kind().isLocal());
+        return key;
+    }
+
+    /** Publishes a local entry's dead letter now if it can be written, else keeps the entry to try later. */
+    private void emitOrKeep(String thread, PendingEntry entry, long now) {
+        try {
+            OutcomeWriter.Written written = writer.deadLetter(letter(entry, null));
+            registryAnswered();
+            forward(keyOf(thread, entry), written);
+        } catch (OutcomeWriter.NotWritable e) {
+            registryUnavailable("output");
+            keep(thread, entry.withNotBefore(registryRetryAt), now);
+        }
     }
 
     @Override
@@ -206,16 +395,28 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
             }
         }
         if (!inFlight.isEmpty()) {
-            LOG.info("Task {}: cancelled {} calls in flight; the next owner re-dispatches them", context.taskId(),
+            LOG.info("Task {}: cancelled {} calls in flight; the next owner re-dispatches them", taskName,
                     inFlight.size());
         }
         inFlight.clear();
         acceptedAtNanos.clear();
+        release();
+    }
+
+    /** Gives back what the task holds of the instance: its limiter place, pending share, queued completions. */
+    private void release() {
+        closed = true;
+        if (punctuator != null) {
+            punctuator.cancel();
+            punctuator = null;
+        }
         resources.limiter().unregister(waiter);
         share.withdrawAll();
         List<Event> dropped = new ArrayList<>();
         events.drainTo(dropped);
-        resources.completionsHandled((int) dropped.stream().filter(e -> e instanceof Completed).count());
+        int completions = (int) dropped.stream().filter(e -> e instanceof Completed).count() + unwritten.size();
+        unwritten.clear();
+        resources.completionsHandled(completions);
     }
 
     /**
@@ -231,7 +432,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
             while (resources.pending().get() >= config.maxPending()) {
                 long remaining = budget.remainingNanos() - (System.nanoTime() - start);
                 if (remaining <= 0) {
-                    LOG.debug("Task {}: backpressure wait budget spent; accepting beyond {}={}", context.taskId(),
+                    LOG.debug("Task {}: backpressure wait budget spent; accepting beyond {}={}", taskName,
                             EngineConfig.KEY_MAX_PENDING, config.maxPending());
                     return;
                 }
@@ -243,7 +444,7 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            LOG.warn("Task {}: interrupted while waiting for room; accepting the record", context.taskId());
+            LOG.warn("Task {}: interrupted while waiting for room; accepting the record", taskName);
         } finally {
             budget.spend(System.nanoTime() - start);
         }
@@ -257,13 +458,25 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         dispatch();
     }
 
-    /** Starts calls for ready thread heads while the pause and the limiter allow. */
+    /** Handles ready thread heads: local ones here, calls while the pause and the limiter allow. */
     private void dispatch() {
-        queues.promoteDue(clock.millis());
+        long now = clock.millis();
+        if (!unwritten.isEmpty() && now >= registryRetryAt) {
+            List<Completed> again = new ArrayList<>(unwritten);
+            unwritten.clear();
+            again.forEach(this::handle);
+        }
+        queues.promoteDue(now);
         boolean gateClosed = false;
         while (queues.hasReady()) {
+            String thread = queues.pollReady();
+            if (queues.headIsLocal(thread)) {
+                handleLocal(thread);
+                continue;
+            }
             OperatorPause.Gate gate = resources.pause().gate();
             if (gate == OperatorPause.Gate.CLOSED) {
+                queues.unpoll(thread);
                 gateClosed = true;
                 break;
             }
@@ -271,39 +484,159 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
                 if (gate == OperatorPause.Gate.PROBE) {
                     resources.pause().probeEnded();
                 }
+                queues.unpoll(thread);
                 break;
             }
-            start(queues.pollReady(), gate == OperatorPause.Gate.PROBE);
+            start(thread, gate == OperatorPause.Gate.PROBE);
         }
         if (gateClosed || !queues.hasReady()) {
             resources.limiter().returnGrants(waiter);
         }
     }
 
+    /** The thread's head is a local entry: publish its dead letter, or un-park it. */
+    private void handleLocal(String thread) {
+        Bytes key = PendingKey.of(thread, queues.head(thread));
+        PendingEntry entry = read(key);
+        long now = clock.millis();
+        if (thread.equals(PARKED)) {
+            if (entry.kind() == PendingEntry.Kind.PARKED) {
+                Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), entry.rawKey(),
+                        entry.value());
+                if (decoded instanceof Decoded.Parked) {
+                    registryUnavailable("decode");
+                    queues.retryHead(thread, registryRetryAt, now);
+                    return;
+                }
+                registryAnswered();
+                removeHead(thread, key);
+                admit(decoded, entry.input());
+                return;
+            }
+            if (entry.threadId() != null || entry.requestId() != null) {
+                // A refusal that waited behind parked input: now it waits behind its own thread only.
+                removeHead(thread, key);
+                String own = entry.threadId() != null ? entry.threadId() : entry.requestId();
+                if (queues.has(own)) {
+                    keep(own, entry, now);
+                } else {
+                    emitOrKeep(own, entry, now);
+                }
+                return;
+            }
+        }
+        ChatDeadLetter letter;
+        try {
+            letter = letter(entry, null);
+        } catch (SerdeException e) {
+            registryUnavailable("dispatch");
+            queues.retryHead(thread, registryRetryAt, now);
+            return;
+        }
+        try {
+            OutcomeWriter.Written written = writer.deadLetter(letter);
+            registryAnswered();
+            forward(keyOf(thread, entry), written);
+            removeHead(thread, key);
+        } catch (OutcomeWriter.NotWritable e) {
+            registryUnavailable("output");
+            queues.retryHead(thread, registryRetryAt, now);
+        }
+    }
+
+    private void removeHead(String thread, Bytes key) {
+        store.delete(key);
+        queues.removeHead(thread, clock.millis());
+        share.withdrawOne();
+    }
+
+    /**
+     * The dead letter of a local entry (refused or undecodable), or of a request entry that can no
+     * longer be decoded ({@code problem} given).
+     *
+     * @throws SerdeException {@code REGISTRY_UNAVAILABLE} when the refused request cannot be read now
+     */
+    private ChatDeadLetter letter(PendingEntry entry, String problem) {
+        Instant now = clock.instant();
+        ChatDeadLetter letter;
+        if (problem != null || entry.kind() == PendingEntry.Kind.UNDECODABLE) {
+            letter = Outcomes.undecodable(problem != null ? problem : entry.note(), now);
+            letter = Outcomes.withInput(letter, sourceTopic, entry.input(), entry.rawKey(), entry.value(), entry.value());
+        } else {
+            ChatRequest request = null;
+            if (entry.value() != null) {
+                Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, entry.value());
+                if (decoded instanceof Decoded.Parked parked) {
+                    throw parked.cause();
+                }
+                request = decoded instanceof Decoded.Valid v ? v.request()
+                        : decoded instanceof Decoded.Refused r ? r.request() : null;
+            }
+            letter = Outcomes.refused(request, entry.requestId(), entry.threadId(), entry.note(), now);
+            letter = Outcomes.withInput(letter, sourceTopic, entry.input(), null, null, entry.value());
+        }
+        return letter;
+    }
+
+    private PendingEntry read(Bytes key) {
+        byte[] stored = store.get(key);
+        if (stored == null) {
+            throw new IllegalStateException("pending index and pending table disagree at task " + taskName);
+        }
+        return PendingEntry.fromBytes(stored);
+    }
+
     private void start(String thread, boolean probe) {
         Bytes key = PendingKey.of(thread, queues.head(thread));
-        PendingEntry stored = store.get(key);
-        if (stored == null) {
+        PendingEntry stored;
+        try {
+            stored = read(key);
+        } catch (RuntimeException e) {
             resources.limiter().release();
-            throw new IllegalStateException("pending index and pending table disagree at task " + context.taskId());
+            throw e;
         }
         long now = clock.millis();
+        Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, stored.value());
+        ChatRequest request = decoded instanceof Decoded.Valid v ? v.request()
+                : decoded instanceof Decoded.Refused r ? r.request() : null;
+        if (request == null) {
+            resources.limiter().release();
+            if (probe) {
+                resources.pause().probeEnded();
+            }
+            if (decoded instanceof Decoded.Parked) {
+                registryUnavailable("dispatch");
+                queues.retryHead(thread, registryRetryAt, now);
+                return;
+            }
+            String problem = "the pending request can no longer be decoded: "
+                    + ((Decoded.Undecodable) decoded).problem();
+            try {
+                forward(thread, writer.deadLetter(letter(stored, problem)));
+                removeHead(thread, key);
+            } catch (OutcomeWriter.NotWritable e) {
+                registryUnavailable("output");
+                queues.retryHead(thread, registryRetryAt, now);
+            }
+            return;
+        }
+        registryAnswered();
         PendingEntry entry = stored.firstAttemptAt() == PendingEntry.NONE
-                ? new PendingEntry(stored.request(), stored.attempts(), now, PendingEntry.NONE)
+                ? stored.withAttempt(stored.attempts(), now, PendingEntry.NONE)
                 : stored;
-        InFlightCall call = new InFlightCall(thread, key, entry, probe, events, share);
+        InFlightCall call = new InFlightCall(thread, key, entry, request, probe, events, share);
         inFlight.put(thread, call);
         Long acceptedAt = acceptedAtNanos.remove(key);
         resources.metrics().callStarted(acceptedAt == null ? null : Duration.ofNanos(call.startedNanos - acceptedAt));
         Duration timeout = config.attemptTimeout();
-        call.subscription = Mono.defer(() -> api.call(entry.request()))
+        call.subscription = Mono.defer(() -> api.call(request))
                 .timeout(timeout, Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(
                         CallOutcome.RetryCause.TIMEOUT, null, null, null,
                         "no outcome within " + EngineConfig.KEY_ATTEMPT_TIMEOUT + "=" + timeout.toMillis() + "; call cancelled")))
                 .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
                         "the API client completed without an outcome")))
                 .onErrorResume(e -> {
-                    RequestMdc.run(entry.request(), () -> LOG.error(
+                    RequestMdc.run(request, () -> LOG.error(
                             "Task {}: the API client failed instead of returning an outcome (a bug); retrying the call",
                             taskName, e));
                     return Mono.just(new CallOutcome.RetriableFailure(null, null, null,
@@ -312,7 +645,11 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
                 .subscribe(outcome -> onOutcome(call, outcome));
     }
 
-    /** Runs on the thread that completes the call. Frees the permit now, not when the outcome is forwarded. */
+    /**
+     * Runs on the thread that completes the call. Frees the permit now, not when the outcome is
+     * forwarded. Whatever a hook throws, the completion still reaches the stream thread, so the
+     * thread's head is never left busy.
+     */
     private void onOutcome(InFlightCall call, CallOutcome outcome) {
         if (!call.finish()) {
             return;
@@ -320,22 +657,27 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         // Counted as waiting to be forwarded before the permit goes back, so that a graceful
         // shutdown never sees "nothing in flight and nothing to forward" while this one is between.
         resources.completionQueued();
-        resources.limiter().release();
-        resources.metrics().callEnded(outcome, Duration.ofNanos(System.nanoTime() - call.startedNanos));
-        if (outcome instanceof CallOutcome.OperatorFailure failure) {
-            resources.pause().onOperatorFailure(failure.httpStatus(), failure.message(), call.probe);
-        } else {
-            resources.pause().onAccepted(call.probe);
-        }
-        if (outcome instanceof CallOutcome.Success || outcome instanceof CallOutcome.PermanentFailure) {
-            call.share.withdrawOne();
-        }
-        Completed completed = new Completed(call, outcome, clock.millis());
-        call.events.offer(completed);
-        if (closed && call.events.remove(completed)) {
-            // The task closed while this completed; close() may already have drained the queue,
-            // so whoever takes the event off the queue counts it as handled (dropped).
-            resources.completionsHandled(1);
+        try {
+            resources.limiter().release();
+            if (outcome instanceof CallOutcome.Success || outcome instanceof CallOutcome.PermanentFailure) {
+                call.share.withdrawOne();
+            }
+            resources.metrics().callEnded(outcome, Duration.ofNanos(System.nanoTime() - call.startedNanos));
+            if (outcome instanceof CallOutcome.OperatorFailure failure) {
+                resources.pause().onOperatorFailure(failure.httpStatus(), failure.message(), call.probe);
+            } else {
+                resources.pause().onAccepted(call.probe);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Task {}: a hook failed while completing a call (a bug); the outcome is still handled", taskName, e);
+        } finally {
+            Completed completed = new Completed(call, outcome, clock.millis());
+            call.events.offer(completed);
+            if (closed && call.events.remove(completed)) {
+                // The task closed while this completed; close() may already have drained the queue,
+                // so whoever takes the event off the queue counts it as handled (dropped).
+                resources.completionsHandled(1);
+            }
         }
     }
 
@@ -343,74 +685,115 @@ final class AsyncChatProcessor implements Processor<String, ChatRequest, String,
         if (!(event instanceof Completed completed)) {
             return;
         }
-        resources.completionsHandled(1);
-        if (closed) {
-            return;
-        }
         InFlightCall call = completed.call();
-        if (inFlight.get(call.thread) != call) {
+        if (closed || inFlight.get(call.thread) != call) {
+            resources.completionsHandled(1);
             return;
         }
-        inFlight.remove(call.thread);
         PendingEntry entry = call.entry;
-        ChatRequest request = entry.request();
+        ChatRequest request = call.request;
         int attempts = entry.attempts() + 1;
         long now = completed.completedAt();
         CallOutcome outcome = completed.outcome();
-        if (outcome instanceof CallOutcome.Success s) {
-            ChatResponse response = Outcomes.response(request, s.answer(), attempts, now - entry.firstAttemptAt(),
-                    Instant.ofEpochMilli(now));
-            int size = responseSerializer.serialize(responsesTopic, response).length;
-            finish(call, size > config.maxResponseBytes()
-                    ? Outcomes.tooLarge(request, response, size, config.maxResponseBytes(), clock.instant())
-                    : response);
-        } else if (outcome instanceof CallOutcome.PermanentFailure p) {
-            finish(call, Outcomes.deadLetter(request, p.reason(), p.httpStatus(), p.problem(), p.excerpt(),
-                    p.message(), attempts, clock.instant()));
-        } else if (outcome instanceof CallOutcome.RetriableFailure r) {
-            retryOrGiveUp(call, r, attempts, now);
-        } else {
-            // OperatorFailure: the deployment, not the request, is at fault; the entry stays and waits for the pause.
-            queues.requeueHead(call.thread);
+        try {
+            if (outcome instanceof CallOutcome.Success s) {
+                ChatResponse response = Outcomes.response(request, s.answer(), attempts,
+                        now - entry.firstAttemptAt(), Instant.ofEpochMilli(now));
+                finish(call, writer.response(request, response, letter -> withInput(entry, letter)));
+            } else if (outcome instanceof CallOutcome.PermanentFailure p) {
+                finish(call, writer.deadLetter(withInput(entry, Outcomes.deadLetter(request, p.reason(),
+                        p.httpStatus(), p.problem(), p.excerpt(), p.message(), attempts, clock.instant()))));
+            } else if (outcome instanceof CallOutcome.RetriableFailure r) {
+                retryOrGiveUp(call, r, attempts, now);
+            } else {
+                // OperatorFailure: the deployment, not the request, is at fault; the entry stays and waits for the pause.
+                inFlight.remove(call.thread);
+                resources.completionsHandled(1);
+                queues.requeueHead(call.thread);
+            }
+        } catch (OutcomeWriter.NotWritable e) {
+            // Kept (still counted as not forwarded) and written once the registry answers.
+            registryUnavailable("output");
+            unwritten.add(completed);
         }
     }
 
-    private void retryOrGiveUp(InFlightCall call, CallOutcome.RetriableFailure failure, int attempts, long now) {
+    private ChatDeadLetter withInput(PendingEntry entry, ChatDeadLetter letter) {
+        return Outcomes.withInput(letter, sourceTopic, entry.input(), null, null, entry.value());
+    }
+
+    private void retryOrGiveUp(InFlightCall call, CallOutcome.RetriableFailure failure, int attempts, long now)
+            throws OutcomeWriter.NotWritable {
         PendingEntry entry = call.entry;
         Duration elapsed = Duration.ofMillis(Math.max(0, now - entry.firstAttemptAt()));
         Optional<Duration> delay = config.retryPolicy().nextDelay(attempts, elapsed, failure.retryAfter());
         if (delay.isPresent()) {
             long notBefore = now + delay.get().toMillis();
-            store.put(call.key, new PendingEntry(entry.request(), attempts, entry.firstAttemptAt(), notBefore));
+            store.put(call.key, entry.withAttempt(attempts, entry.firstAttemptAt(), notBefore).toBytes());
             resources.metrics().retryScheduled(failure);
-            RequestMdc.run(entry.request(), () -> LOG.debug("Task {}: attempt {} failed, retrying in {} ms: {}",
+            RequestMdc.run(call.request, () -> LOG.debug("Task {}: attempt {} failed, retrying in {} ms: {}",
                     taskName, attempts, delay.get().toMillis(), failure.message()));
+            inFlight.remove(call.thread);
+            resources.completionsHandled(1);
             queues.retryHead(call.thread, notBefore, clock.millis());
             return;
         }
+        ChatDeadLetter letter = withInput(entry, Outcomes.deadLetter(call.request, DeadLetterReason.RETRIES_EXHAUSTED,
+                failure.httpStatus(), null, failure.excerpt(), "gave up after " + attempts + " attempts in "
+                        + elapsed.toMillis() + " ms; last failure: " + failure.message(), attempts, clock.instant()));
+        OutcomeWriter.Written written = writer.deadLetter(letter);
         share.withdrawOne();
-        finish(call, Outcomes.deadLetter(entry.request(), DeadLetterReason.RETRIES_EXHAUSTED, failure.httpStatus(),
-                null, failure.excerpt(), "gave up after " + attempts + " attempts in " + elapsed.toMillis()
-                        + " ms; last failure: " + failure.message(), attempts, clock.instant()));
+        finish(call, written);
     }
 
     /** Forwards the final outcome and deletes the entry in the same step (one transaction under exactly-once). */
-    private void finish(InFlightCall call, SpecificRecord outcome) {
+    private void finish(InFlightCall call, OutcomeWriter.Written outcome) {
+        registryAnswered();
+        inFlight.remove(call.thread);
+        resources.completionsHandled(1);
         forward(call.thread, outcome);
         store.delete(call.key);
         queues.removeHead(call.thread, clock.millis());
-        if (outcome instanceof ChatDeadLetter dl) {
-            RequestMdc.run(call.entry.request(), () -> LOG.debug("Task {}: request {} dead-lettered: {}",
-                    taskName, dl.getRequestId(), dl.getReason()));
+        if (outcome.deadLetter() != null) {
+            ChatDeadLetter dl = outcome.deadLetter();
+            RequestMdc.run(call.request, () -> LOG.debug("Task {}: request dead-lettered: {}", taskName, dl.getReason()));
         }
     }
 
-    private void forward(String threadKey, SpecificRecord outcome) {
-        context.forward(new Record<>(threadKey, outcome, clock.millis()));
-        if (outcome instanceof ChatDeadLetter dl) {
-            resources.metrics().deadLettered(dl.getReason());
+    private void forward(String key, OutcomeWriter.Written outcome) {
+        context.forward(new Record<>(key, outcome, clock.millis()));
+        if (outcome.deadLetter() != null) {
+            resources.metrics().deadLettered(outcome.deadLetter().getReason());
+            if (!outcome.deadLetter().getOmitted().isEmpty()) {
+                resources.metrics().deadLetterShrunk();
+            }
         } else {
             resources.metrics().responded();
         }
+    }
+
+    /**
+     * Output key of a local entry's dead letter: its thread; for input that belongs to no thread,
+     * the input key when it is a short, printable UTF-8 text (else none: the key's size is in the letter).
+     */
+    private String keyOf(String thread, PendingEntry entry) {
+        if (!thread.equals(PARKED) && !thread.equals(LOOSE)) {
+            return thread;
+        }
+        String key = DecodeProcessor.utf8OrNull(entry.rawKey());
+        return key != null && key.length() <= config.maxIdChars() && key.equals(LogSafe.text(key)) ? key : null;
+    }
+
+    private void registryUnavailable(String step) {
+        long now = clock.millis();
+        registryRetryAt = now + registryBackoffMs;
+        registryBackoffMs = Math.min(REGISTRY_RETRY_MAX_MS, registryBackoffMs * 2);
+        resources.metrics().registryWait(step);
+        resources.registryWait().unavailable();
+    }
+
+    private void registryAnswered() {
+        registryBackoffMs = REGISTRY_RETRY_MIN_MS;
+        resources.registryWait().available();
     }
 }

@@ -30,17 +30,25 @@ import org.apache.kafka.streams.state.Stores;
  * The chat-bridge topology, as a pure function of its configuration and collaborators:
  *
  * <pre>
- * requests (bytes) → decode ─┬─ undecodable ──────────────────────────────→ dead letters
- *                            └─ request → [REKEY: repartition by thread key]
- *                                       → async processor (+ pending table) ─┬─ response → responses
- *                                                                            └─ dead letter → dead letters
+ * requests (bytes) → decode → async processor (+ pending table) ─┬─ response bytes → responses
+ *                                                                 └─ dead letter bytes → dead letters
+ *
+ * REKEY: requests (bytes) → decode ─┬─ valid: the original bytes → repartition by thread key → decode → async processor …
+ *                                   └─ undecodable or refused → dead letters
  * </pre>
+ *
+ * <p>Every outcome, including undecodable input, goes through the async processor, which
+ * serializes it within the size budget and keeps it in the pending table while the schema
+ * registry cannot be asked (see {@link AsyncChatProcessor}).
  *
  * Both outputs are keyed by the thread key: the request's {@code threadId}, or its
  * {@code requestId} when it has none. Nothing here starts or stops anything; a runner owns the
  * {@code KafkaStreams} instance and creates one {@link EngineResources} for it.
  */
 public final class ChatBridgeTopology {
+
+    /** Name of the REKEY repartition step (its topic is {@code <application.id>-by-thread-repartition}). */
+    static final String REPARTITION_NAME = "by-thread";
 
     /** Name of the pending table (its changelog is {@code <application.id>-pending-requests-changelog}). */
     public static final String PENDING_STORE = "pending-requests";
@@ -70,48 +78,56 @@ public final class ChatBridgeTopology {
         Objects.requireNonNull(clock, "clock");
         StreamsBuilder builder = new StreamsBuilder();
         Topic<byte[], ChatRequest> requests = topics.requests();
+        RequestValidator validator = new RequestValidator(config);
+        boolean rekey = config.inputKeying() == EngineConfig.InputKeying.REKEY;
 
-        KStream<String, Decoded> decoded = builder
-                .stream(requests.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests-source"))
-                .process(() -> new DecodeProcessor(requests.valueSerde().deserializer(), clock,
-                        config.inputKeying() == EngineConfig.InputKeying.TRUST_INPUT_KEY), Named.as("decode"));
-
-        var decodedBranches = decoded.split(Named.as("decoded-"))
-                .branch((k, v) -> v instanceof Decoded.Undecodable, Branched.as("undecodable"))
-                .defaultBranch(Branched.as("valid"));
-        decodedBranches.get("decoded-undecodable")
-                .mapValues(v -> ((Decoded.Undecodable) v).deadLetter(), Named.as("undecodable-dead-letter"))
-                .to(topics.deadLetters().name(), deadLetterSink(topics, "undecodable-sink"));
-
-        KStream<String, ChatRequest> valid = decodedBranches.get("decoded-valid")
-                .mapValues(v -> ((Decoded.Valid) v).request(), Named.as("valid-request"));
-        if (config.inputKeying() == EngineConfig.InputKeying.REKEY) {
-            valid = valid.repartition(Repartitioned.with(Serdes.String(), requests.valueSerde()).withName("by-thread"));
+        KStream<byte[], byte[]> input = builder.stream(requests.name(),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests-source"));
+        KStream<String, Decoded> decoded;
+        if (!rekey) {
+            decoded = input.process(() -> new DecodeProcessor(requests.valueSerde().deserializer(), validator, true, true),
+                    Named.as("decode"));
+        } else {
+            // The thread key is needed to route a record, so this first decode cannot park input: while the
+            // registry cannot be asked, its stream thread fails and is replaced (see DecodeProcessor).
+            var routed = input.process(() -> new DecodeProcessor(requests.valueSerde().deserializer(), validator,
+                            false, false), Named.as("decode-to-route"))
+                    .split(Named.as("routed-"))
+                    .branch((k, v) -> v instanceof Decoded.Valid valid && valid.value().length <= config.maxRequestBytes(),
+                            Branched.as("valid"))
+                    .defaultBranch(Branched.as("refused"));
+            routed.get("routed-refused")
+                    .process(() -> new EarlyDeadLetterProcessor(config, topics), Named.as("refused-dead-letter"))
+                    .to(topics.deadLetters().name(), bytesSink("early-dead-letters-sink"));
+            // The producer's own bytes travel through the repartition topic, keyed by thread, and are decoded again.
+            decoded = routed.get("routed-valid")
+                    .mapValues(Decoded::value, Named.as("original-bytes"))
+                    .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REPARTITION_NAME))
+                    .process(() -> new RekeyedDecodeProcessor(requests.valueSerde().deserializer(), validator),
+                            Named.as("decode"));
         }
 
-        StoreBuilder<KeyValueStore<Bytes, PendingEntry>> store = Stores.keyValueStoreBuilder(
-                        pendingStore,
-                        Serdes.Bytes(),
-                        PendingEntry.serde(requests.valueSerde(), requests.name()))
+        StoreBuilder<KeyValueStore<Bytes, byte[]>> store = Stores.keyValueStoreBuilder(
+                        pendingStore, Serdes.Bytes(), Serdes.ByteArray())
                 .withLoggingEnabled(Map.of());
-        KStream<String, SpecificRecord> outcomes = valid.process(
-                new AsyncSupplier(config, api, resources, clock, topics.responses(), store), Named.as("dispatch"));
+        KStream<String, OutcomeWriter.Written> outcomes = decoded.process(
+                new AsyncSupplier(config, api, resources, clock, topics, store), Named.as("dispatch"));
 
         var outcomeBranches = outcomes.split(Named.as("outcome-"))
-                .branch((k, v) -> v instanceof ChatResponse, Branched.as("response"))
+                .branch((k, v) -> v.response(), Branched.as("response"))
                 .defaultBranch(Branched.as("dead-letter"));
         outcomeBranches.get("outcome-response")
-                .mapValues(v -> (ChatResponse) v, Named.as("as-response"))
-                .to(topics.responses().name(), Produced.with(topics.responses().keySerde(),
-                        topics.responses().valueSerde()).withName("responses-sink"));
+                .mapValues(OutcomeWriter.Written::bytes, Named.as("response-bytes"))
+                .to(topics.responses().name(), bytesSink("responses-sink"));
         outcomeBranches.get("outcome-dead-letter")
-                .mapValues(v -> (ChatDeadLetter) v, Named.as("as-dead-letter"))
-                .to(topics.deadLetters().name(), deadLetterSink(topics, "dead-letters-sink"));
+                .mapValues(OutcomeWriter.Written::bytes, Named.as("dead-letter-bytes"))
+                .to(topics.deadLetters().name(), bytesSink("dead-letters-sink"));
         return builder.build();
     }
 
-    private static Produced<String, ChatDeadLetter> deadLetterSink(Topics topics, String name) {
-        return Produced.with(topics.deadLetters().keySerde(), topics.deadLetters().valueSerde()).withName(name);
+    /** Outcomes are serialized (and sized) by the engine itself, so the sinks write bytes. */
+    private static Produced<String, byte[]> bytesSink(String name) {
+        return Produced.with(Serdes.String(), Serdes.ByteArray()).withName(name);
     }
 
     /** Supplies one processor per task, connected to the pending table. */
@@ -120,13 +136,13 @@ public final class ChatBridgeTopology {
             ChatApi api,
             EngineResources resources,
             Clock clock,
-            Topic<String, ChatResponse> responses,
-            StoreBuilder<KeyValueStore<Bytes, PendingEntry>> store)
-            implements ProcessorSupplier<String, ChatRequest, String, SpecificRecord> {
+            Topics topics,
+            StoreBuilder<KeyValueStore<Bytes, byte[]>> store)
+            implements ProcessorSupplier<String, Decoded, String, OutcomeWriter.Written> {
 
         @Override
-        public Processor<String, ChatRequest, String, SpecificRecord> get() {
-            return new AsyncChatProcessor(config, PENDING_STORE, api, resources, clock, responses);
+        public Processor<String, Decoded, String, OutcomeWriter.Written> get() {
+            return new AsyncChatProcessor(config, PENDING_STORE, api, resources, clock, topics);
         }
 
         @Override

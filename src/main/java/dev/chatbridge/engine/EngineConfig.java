@@ -31,8 +31,11 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param attemptTimeout      safety net: a call with no outcome by then is cancelled and retried
  * @param maxMessages         messages per request at most
  * @param maxTextBytes        UTF-8 bytes of all message texts of a request at most
- * @param maxResponseBytes    serialized ChatResponse bytes at most; larger answers become
- *                            RESPONSE_TOO_LARGE dead letters
+ * @param maxRequestBytes     bytes of one request record at most
+ * @param maxIdChars          characters of requestId, threadId and assistantId at most
+ * @param maxMetadataBytes    UTF-8 bytes of a request's metadata keys and values at most
+ * @param maxResponseBytes    serialized bytes of any outcome event at most; larger answers become
+ *                            RESPONSE_TOO_LARGE dead letters, larger dead letters leave fields out
  * @param pauseInitialBackoff first pause after an operator failure (401/403/404)
  * @param pauseMaxBackoff     longest pause between two probe calls
  * @param retryPolicy         when retriable failures are tried again
@@ -49,6 +52,9 @@ public record EngineConfig(
         Duration attemptTimeout,
         int maxMessages,
         int maxTextBytes,
+        int maxRequestBytes,
+        int maxIdChars,
+        int maxMetadataBytes,
         int maxResponseBytes,
         Duration pauseInitialBackoff,
         Duration pauseMaxBackoff,
@@ -73,9 +79,15 @@ public record EngineConfig(
     public static final String KEY_ATTEMPT_TIMEOUT = "chat.call.timeout.ms";
     public static final String KEY_MAX_MESSAGES = "chat.request.max.messages";
     public static final String KEY_MAX_TEXT_BYTES = "chat.request.max.text.bytes";
+    public static final String KEY_MAX_REQUEST_BYTES = "chat.request.max.bytes";
+    public static final String KEY_MAX_ID_CHARS = "chat.request.max.id.chars";
+    public static final String KEY_MAX_METADATA_BYTES = "chat.request.max.metadata.bytes";
     public static final String KEY_MAX_RESPONSE_BYTES = "chat.response.max.bytes";
     public static final String KEY_PAUSE_INITIAL_BACKOFF = "chat.pause.initial.backoff.ms";
     public static final String KEY_PAUSE_MAX_BACKOFF = "chat.pause.max.backoff.ms";
+
+    /** Room for the smallest dead letter (ids and message cut to 1000 characters each), whatever else is left out. */
+    static final int MIN_RESPONSE_BYTES = 16 * 1024;
 
     private static final EngineConfig DEFAULTS = fromProperties(Map.of());
 
@@ -98,7 +110,10 @@ public record EngineConfig(
         positive(attemptTimeout, KEY_ATTEMPT_TIMEOUT, errors);
         atLeast(maxMessages, 1, KEY_MAX_MESSAGES, errors);
         atLeast(maxTextBytes, 1, KEY_MAX_TEXT_BYTES, errors);
-        atLeast(maxResponseBytes, 1024, KEY_MAX_RESPONSE_BYTES, errors);
+        atLeast(maxRequestBytes, 1024, KEY_MAX_REQUEST_BYTES, errors);
+        atLeast(maxIdChars, 16, KEY_MAX_ID_CHARS, errors);
+        atLeast(maxMetadataBytes, 0, KEY_MAX_METADATA_BYTES, errors);
+        atLeast(maxResponseBytes, MIN_RESPONSE_BYTES, KEY_MAX_RESPONSE_BYTES, errors);
         positive(pauseInitialBackoff, KEY_PAUSE_INITIAL_BACKOFF, errors);
         positive(pauseMaxBackoff, KEY_PAUSE_MAX_BACKOFF, errors);
         if (errors.isEmpty() && pauseMaxBackoff.compareTo(pauseInitialBackoff) < 0) {
@@ -140,6 +155,9 @@ public record EngineConfig(
                 .attemptTimeout(millis(v, KEY_ATTEMPT_TIMEOUT))
                 .maxMessages((Integer) v.get(KEY_MAX_MESSAGES))
                 .maxTextBytes((Integer) v.get(KEY_MAX_TEXT_BYTES))
+                .maxRequestBytes((Integer) v.get(KEY_MAX_REQUEST_BYTES))
+                .maxIdChars((Integer) v.get(KEY_MAX_ID_CHARS))
+                .maxMetadataBytes((Integer) v.get(KEY_MAX_METADATA_BYTES))
                 .maxResponseBytes((Integer) v.get(KEY_MAX_RESPONSE_BYTES))
                 .pauseInitialBackoff(millis(v, KEY_PAUSE_INITIAL_BACKOFF))
                 .pauseMaxBackoff(millis(v, KEY_PAUSE_MAX_BACKOFF))
@@ -169,6 +187,9 @@ public record EngineConfig(
         b.attemptTimeout = attemptTimeout;
         b.maxMessages = maxMessages;
         b.maxTextBytes = maxTextBytes;
+        b.maxRequestBytes = maxRequestBytes;
+        b.maxIdChars = maxIdChars;
+        b.maxMetadataBytes = maxMetadataBytes;
         b.maxResponseBytes = maxResponseBytes;
         b.pauseInitialBackoff = pauseInitialBackoff;
         b.pauseMaxBackoff = pauseMaxBackoff;
@@ -279,6 +300,9 @@ public record EngineConfig(
         private Duration attemptTimeout;
         private int maxMessages;
         private int maxTextBytes;
+        private int maxRequestBytes;
+        private int maxIdChars;
+        private int maxMetadataBytes;
         private int maxResponseBytes;
         private Duration pauseInitialBackoff;
         private Duration pauseMaxBackoff;
@@ -297,6 +321,9 @@ public record EngineConfig(
         public Builder attemptTimeout(Duration v) { attemptTimeout = v; return this; }
         public Builder maxMessages(int v) { maxMessages = v; return this; }
         public Builder maxTextBytes(int v) { maxTextBytes = v; return this; }
+        public Builder maxRequestBytes(int v) { maxRequestBytes = v; return this; }
+        public Builder maxIdChars(int v) { maxIdChars = v; return this; }
+        public Builder maxMetadataBytes(int v) { maxMetadataBytes = v; return this; }
         public Builder maxResponseBytes(int v) { maxResponseBytes = v; return this; }
         public Builder pauseInitialBackoff(Duration v) { pauseInitialBackoff = v; return this; }
         public Builder pauseMaxBackoff(Duration v) { pauseMaxBackoff = v; return this; }
@@ -306,7 +333,7 @@ public record EngineConfig(
         public EngineConfig build() {
             return new EngineConfig(requestsTopic, responsesTopic, deadLettersTopic, inputKeying, maxInFlight,
                     maxPending, backpressureMaxWait, drainInterval, attemptTimeout, maxMessages, maxTextBytes,
-                    maxResponseBytes, pauseInitialBackoff, pauseMaxBackoff, retryPolicy);
+                    maxRequestBytes, maxIdChars, maxMetadataBytes, maxResponseBytes, pauseInitialBackoff, pauseMaxBackoff, retryPolicy);
         }
     }
 }

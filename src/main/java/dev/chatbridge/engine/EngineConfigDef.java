@@ -66,9 +66,19 @@ public final class EngineConfigDef {
                 .define(EngineConfig.KEY_MAX_TEXT_BYTES, INT, 100 * 1024, Range.atLeast(1), MEDIUM,
                         "UTF-8 bytes of all message texts of a request at most; larger requests become "
                                 + "INVALID_REQUEST dead letters.")
-                .define(EngineConfig.KEY_MAX_RESPONSE_BYTES, INT, 1_000_000, Range.atLeast(1024), MEDIUM,
-                        "Serialized ChatResponse bytes at most (keep below the topic's max.message.bytes); larger "
-                                + "answers become RESPONSE_TOO_LARGE dead letters.")
+                .define(EngineConfig.KEY_MAX_REQUEST_BYTES, INT, 256 * 1024, Range.atLeast(1024), MEDIUM,
+                        "Bytes of one request record's value at most; a larger request becomes an INVALID_REQUEST "
+                                + "dead letter that leaves the request out (its size and SHA-256 stay).")
+                .define(EngineConfig.KEY_MAX_ID_CHARS, INT, 256, Range.atLeast(16), MEDIUM,
+                        "Characters of requestId, threadId and assistantId at most; longer ids, blank ids and ids "
+                                + "with control characters make a request INVALID_REQUEST.")
+                .define(EngineConfig.KEY_MAX_METADATA_BYTES, INT, 16 * 1024, Range.atLeast(0), MEDIUM,
+                        "UTF-8 bytes of a request's metadata keys and values at most; more makes it INVALID_REQUEST.")
+                .define(EngineConfig.KEY_MAX_RESPONSE_BYTES, INT, 1_000_000, Range.atLeast(EngineConfig.MIN_RESPONSE_BYTES), MEDIUM,
+                        "Serialized bytes of any outcome event at most (keep it below the producer's "
+                                + "max.request.size and the output topics' max.message.bytes, less room for key and "
+                                + "headers; run checks this). A larger answer becomes a RESPONSE_TOO_LARGE dead "
+                                + "letter; a larger dead letter leaves fields out and lists them in 'omitted'.")
                 .define(EngineConfig.KEY_PAUSE_INITIAL_BACKOFF, LONG, 1_000L, Range.atLeast(1), LOW,
                         "First pause of all calls after the API refuses the deployment (401, 403, 404).")
                 .define(EngineConfig.KEY_PAUSE_MAX_BACKOFF, LONG, 60_000L, Range.atLeast(1), LOW,

@@ -43,4 +43,20 @@ public interface EngineMetrics {
     /** A dead letter was forwarded (stream thread). */
     default void deadLettered(DeadLetterReason reason) {
     }
+
+    /**
+     * The engine had to wait for the schema registry (stream thread): {@code step} is
+     * {@code decode} (input parked), {@code dispatch} (a pending request could not be read) or
+     * {@code output} (an outcome could not be serialized).
+     */
+    default void registryWait(String step) {
+    }
+
+    /** An input record at or below the task's high-water mark was skipped as a replay (stream thread). */
+    default void replaySkipped() {
+    }
+
+    /** A dead letter was over the size budget and left fields out (stream thread). */
+    default void deadLetterShrunk() {
+    }
 }

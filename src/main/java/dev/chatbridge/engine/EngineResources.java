@@ -22,6 +22,8 @@ public final class EngineResources {
     private final OperatorPause pause;
     private final ThreadLocal<WaitBudget> waitBudgets;
     private final EngineMetrics metrics;
+    private final RegistryWait registryWait = new RegistryWait();
+    private final TopicIdentity topicIds;
 
     /** Resources sized by the configuration, reporting no metrics. */
     public EngineResources(EngineConfig config, Clock clock) {
@@ -30,7 +32,13 @@ public final class EngineResources {
 
     /** Resources sized by the configuration, reporting to {@code metrics}. */
     public EngineResources(EngineConfig config, Clock clock, EngineMetrics metrics) {
+        this(config, clock, metrics, TopicIdentity.UNKNOWN);
+    }
+
+    /** Resources sized by the configuration, reporting to {@code metrics}, telling topic ids with {@code topicIds}. */
+    public EngineResources(EngineConfig config, Clock clock, EngineMetrics metrics, TopicIdentity topicIds) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.topicIds = Objects.requireNonNull(topicIds, "topicIds");
         this.limiter = new InFlightLimiter(config.maxInFlight());
         this.pending = new PendingCount();
         this.pause = new OperatorPause(config.pauseInitialBackoff(), config.pauseMaxBackoff(), clock);
@@ -51,6 +59,16 @@ public final class EngineResources {
     /** Operator pause and readiness of the instance. */
     public OperatorPause pause() {
         return pause;
+    }
+
+    /** Whether the instance waits for the schema registry (readiness). */
+    public RegistryWait registryWait() {
+        return registryWait;
+    }
+
+    /** Tells topic ids (to notice a re-created input topic). */
+    TopicIdentity topicIds() {
+        return topicIds;
     }
 
     /** Where the engine reports what it does. */

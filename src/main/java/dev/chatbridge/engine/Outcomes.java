@@ -6,7 +6,9 @@ import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.ChatResponse;
 import dev.chatbridge.events.DeadLetterReason;
 import dev.chatbridge.events.ProblemDetails;
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.List;
 
 /** Builds the output events from a request and what became of it. Stateless. */
 final class Outcomes {
@@ -51,9 +53,53 @@ final class Outcomes {
                 .setHttpStatus(httpStatus)
                 .setProblem(problem)
                 .setResponseExcerpt(excerpt)
-                .setMessage(message)
+                .setMessage(OutcomeWriter.cut(message))
                 .setAttempts(attempts)
                 .setRequest(request)
+                .setFailedAt(failedAt)
+                .build();
+    }
+
+    /**
+     * The dead letter with what is known of its input record: source coordinates, sizes and the
+     * value's hash, and the raw key and value when given (undecodable input).
+     */
+    static ChatDeadLetter withInput(ChatDeadLetter deadLetter, String topic, InputFacts input, byte[] rawKey,
+            byte[] rawValue, byte[] valueForHash) {
+        ChatDeadLetter.Builder b = ChatDeadLetter.newBuilder(deadLetter);
+        if (input.offset() >= 0) {
+            b.setSourceTopic(topic).setSourcePartition(input.partition()).setSourceOffset(input.offset());
+        }
+        return b.setRawKeySize(input.keySize() < 0 ? null : input.keySize())
+                .setRawValueSize(input.valueSize() < 0 ? null : input.valueSize())
+                .setRawValueSha256(input.hashOf(valueForHash))
+                .setRawKey(rawKey == null ? null : ByteBuffer.wrap(rawKey))
+                .setRawValue(rawValue == null ? null : ByteBuffer.wrap(rawValue))
+                .build();
+    }
+
+    /** The dead letter for input that is not a ChatRequest (or a null value). */
+    static ChatDeadLetter undecodable(String message, Instant failedAt) {
+        return ChatDeadLetter.newBuilder()
+                .setReason(DeadLetterReason.UNDECODABLE_INPUT)
+                .setMessage(OutcomeWriter.cut(message))
+                .setAttempts(0)
+                .setFailedAt(failedAt)
+                .build();
+    }
+
+    /** The dead letter for a request refused before any call; {@code request} may be null (left out or unknown). */
+    static ChatDeadLetter refused(ChatRequest request, String requestId, String threadId, String problem,
+            Instant failedAt) {
+        return ChatDeadLetter.newBuilder()
+                .setRequestId(OutcomeWriter.cut(request != null ? request.getRequestId() : requestId))
+                .setThreadId(OutcomeWriter.cut(request != null ? request.getThreadId() : threadId))
+                .setReason(DeadLetterReason.INVALID_REQUEST)
+                .setMessage(OutcomeWriter.cut("request refused before any call: " + problem))
+                .setAttempts(0)
+                .setRequest(request)
+                .setOmitted(request == null && (requestId != null || threadId != null) ? List.of("request")
+                        : List.of())
                 .setFailedAt(failedAt)
                 .build();
     }

@@ -8,7 +8,8 @@ import org.slf4j.MDC;
  * MDC, and restores what was there before, on the calling thread. The MDC is per JVM thread, so a
  * scope never outlives the block and never crosses a hand-off to another thread.
  *
- * <p>Only identifiers go into the MDC, never prompt or answer text, account or API key.
+ * <p>Only identifiers go into the MDC, never prompt or answer text, account or API key. They
+ * come from producers, so they are escaped and cut first ({@link LogSafe}).
  */
 final class RequestMdc {
 
@@ -24,8 +25,8 @@ final class RequestMdc {
     static void run(ChatRequest request, Runnable logLines) {
         String previousRequestId = MDC.get(REQUEST_ID);
         String previousThreadId = MDC.get(THREAD_ID);
-        set(REQUEST_ID, request.getRequestId());
-        set(THREAD_ID, request.getThreadId());
+        set(REQUEST_ID, LogSafe.text(request.getRequestId()));
+        set(THREAD_ID, LogSafe.text(request.getThreadId()));
         try {
             logLines.run();
         } finally {

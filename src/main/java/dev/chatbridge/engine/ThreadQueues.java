@@ -2,8 +2,10 @@ package dev.chatbridge.engine;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 
 /**
  * One task's in-memory index of its pending table: for each conversation thread, the sequences
@@ -15,6 +17,11 @@ import java.util.PriorityQueue;
  * queue), or absent (nothing pending). Only the head of a thread is ever called, which gives at
  * most one call per thread and per-thread input order.
  *
+ * <p>Entries are either calls or <i>local</i> entries, which the stream thread handles itself
+ * (a refused request's dead letter, undecodable or parked input): {@link #headIsLocal} tells
+ * which, so the caller takes an in-flight permit only for a call. Sequences are input offsets of
+ * the task's one source partition, so they are unique across threads.
+ *
  * <p>Memory is proportional to the task's pending entries. Rebuilt from the store on {@code init()}.
  *
  * <p><b>Threading.</b> Owned by the task's stream thread; not thread-safe.
@@ -24,18 +31,22 @@ final class ThreadQueues {
     private record Scheduled(long notBefore, String thread) {}
 
     private final Map<String, ArrayDeque<Long>> byThread = new HashMap<>();
+    private final Set<Long> local = new HashSet<>();
     private final ArrayDeque<String> ready = new ArrayDeque<>();
     private final PriorityQueue<Scheduled> scheduled =
             new PriorityQueue<>((a, b) -> Long.compare(a.notBefore(), b.notBefore()));
     private int size;
 
     /** Adds an entry at the end of its thread; a thread that had nothing pending becomes ready (or scheduled). */
-    void append(String thread, long sequence, long notBefore, long now) {
+    void append(String thread, long sequence, long notBefore, long now, boolean isLocal) {
         ArrayDeque<Long> q = byThread.computeIfAbsent(thread, t -> new ArrayDeque<>());
         if (!q.isEmpty() && q.peekLast() >= sequence) {
             throw new IllegalStateException("pending entries of a thread out of order: " + sequence + " after " + q.peekLast());
         }
         q.addLast(sequence);
+        if (isLocal) {
+            local.add(sequence);
+        }
         size++;
         if (q.size() == 1) {
             wait(thread, notBefore, now);
@@ -58,6 +69,21 @@ final class ThreadQueues {
         return ready.pollFirst();
     }
 
+    /** Puts a thread just taken with {@link #pollReady} back at the front (it could not be served now). */
+    void unpoll(String thread) {
+        ready.addFirst(thread);
+    }
+
+    /** Whether the thread has pending entries. */
+    boolean has(String thread) {
+        return byThread.containsKey(thread);
+    }
+
+    /** Whether the thread's head entry is handled locally (no API call). */
+    boolean headIsLocal(String thread) {
+        return local.contains(head(thread));
+    }
+
     /** The sequence of the thread's head entry. */
     long head(String thread) {
         ArrayDeque<Long> q = byThread.get(thread);
@@ -70,7 +96,7 @@ final class ThreadQueues {
     /** The busy thread's head reached its final outcome; its next entry, if any, becomes ready. */
     void removeHead(String thread, long now) {
         ArrayDeque<Long> q = byThread.get(thread);
-        q.pollFirst();
+        local.remove(q.pollFirst());
         size--;
         if (q.isEmpty()) {
             byThread.remove(thread);

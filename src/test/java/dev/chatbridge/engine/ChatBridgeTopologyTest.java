@@ -254,9 +254,9 @@ class ChatBridgeTopologyTest {
 
     @Test
     void shouldDeadLetterAnAnswerTooLargeForTheOutputTopicSayingNothingWasTruncated() {
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(FakeChatApi.success("y".repeat(5000)),
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(FakeChatApi.success("y".repeat(20_000)),
                 Duration.ofMillis(1)));
-        EngineDriver d = driver(config().maxResponseBytes(2048).build(), api);
+        EngineDriver d = driver(config().maxResponseBytes(16_384).build(), api);
 
         d.send(request("big", "t", "hi"));
         d.awaitOutcomes(1);
@@ -264,7 +264,7 @@ class ChatBridgeTopologyTest {
         assertThat(d.responses).isEmpty();
         ChatDeadLetter dl = d.deadLetters.get(0).getValue();
         assertThat(dl.getReason()).isEqualTo(DeadLetterReason.RESPONSE_TOO_LARGE);
-        assertThat(dl.getMessage()).contains(EngineConfig.KEY_MAX_RESPONSE_BYTES + "=2048", "first 1000 of 5000 characters",
+        assertThat(dl.getMessage()).contains(EngineConfig.KEY_MAX_RESPONSE_BYTES + "=16384", "first 1000 of 20000 characters",
                 "nothing was truncated silently");
         assertThat(dl.getResponseExcerpt()).hasSize(1000);
     }

@@ -9,7 +9,7 @@ import dev.chatbridge.serde.SerdeException;
 import dev.chatbridge.testing.LogCapture;
 import dev.chatbridge.testing.SampleEvents;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -26,6 +26,8 @@ class DecodeProcessorTest {
         return context;
     }
 
+    private static final RequestValidator VALIDATOR = new RequestValidator(EngineConfig.builder().build());
+
     private static Deserializer<ChatRequest> failingWith(SerdeException.Kind kind) {
         return (topic, data) -> {
             throw new SerdeException(kind, "failure of kind " + kind);
@@ -35,7 +37,7 @@ class DecodeProcessorTest {
     @Test
     void shouldNotDeadLetterAGoodRecordWhenTheRegistryIsUnreachable() {
         DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.REGISTRY_UNAVAILABLE),
-                Clock.systemUTC(), true);
+                VALIDATOR, true, false);
         MockProcessorContext<String, Decoded> context = context(processor);
 
         assertThatThrownBy(() -> processor.process(new Record<>(new byte[] {1}, new byte[] {0, 0, 0, 0, 1}, 0L)))
@@ -47,7 +49,7 @@ class DecodeProcessorTest {
     @Test
     void shouldWarnOnceWhenTrustedInputIsNotKeyedByThread() {
         Serde<ChatRequest> serde = TestAvroSerde.of(ChatRequest.class);
-        DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), Clock.systemUTC(), true);
+        DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), VALIDATOR, true, true);
         MockProcessorContext<String, Decoded> context = context(processor);
         byte[] value = serde.serializer().serialize("chat-requests", SampleEvents.fullRequest("r-1", "thread-9"));
 
@@ -67,7 +69,7 @@ class DecodeProcessorTest {
     @Test
     void shouldNotWarnAboutKeysWhenRequestsAreRekeyed() {
         Serde<ChatRequest> serde = TestAvroSerde.of(ChatRequest.class);
-        DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), Clock.systemUTC(), false);
+        DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), VALIDATOR, false, true);
         context(processor);
         byte[] value = serde.serializer().serialize("chat-requests", SampleEvents.fullRequest("r-1", "thread-9"));
 
@@ -81,7 +83,7 @@ class DecodeProcessorTest {
     @Test
     void shouldDeadLetterBytesThatAreTheRecordsFault() {
         DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.BAD_MAGIC_BYTE),
-                Clock.systemUTC(), true);
+                VALIDATOR, true, true);
         MockProcessorContext<String, Decoded> context = context(processor);
 
         processor.process(new Record<>("k".getBytes(StandardCharsets.UTF_8), new byte[] {9}, 0L));
@@ -89,9 +91,40 @@ class DecodeProcessorTest {
         assertThat(context.forwarded()).hasSize(1);
         Decoded decoded = context.forwarded().get(0).record().value();
         assertThat(decoded).isInstanceOfSatisfying(Decoded.Undecodable.class, u -> {
-            assertThat(u.deadLetter().getReason()).isEqualTo(DeadLetterReason.UNDECODABLE_INPUT);
-            assertThat(u.deadLetter().getMessage()).contains("failure of kind BAD_MAGIC_BYTE");
-            assertThat(u.deadLetter().getSourceOffset()).isEqualTo(41L);
+            assertThat(u.problem()).contains("failure of kind BAD_MAGIC_BYTE");
+            assertThat(u.rawKey()).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
+            assertThat(u.value()).containsExactly(9);
         });
+    }
+
+    @Test
+    void shouldParkARecordWhenTheRegistryIsUnreachableAndParkingIsOn() {
+        DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.REGISTRY_UNAVAILABLE),
+                VALIDATOR, true, true);
+        MockProcessorContext<String, Decoded> context = context(processor);
+
+        processor.process(new Record<>(new byte[] {1}, new byte[] {0, 0, 0, 0, 1}, 0L));
+
+        assertThat(context.forwarded()).singleElement()
+                .satisfies(f -> assertThat(f.record().value()).isInstanceOf(Decoded.Parked.class));
+    }
+
+    @Test
+    void shouldRefuseARequestWhoseThreadKeyCannotKeyAnything() {
+        Serde<ChatRequest> serde = TestAvroSerde.of(ChatRequest.class);
+        DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), VALIDATOR, true, true);
+        MockProcessorContext<String, Decoded> context = context(processor);
+        for (String threadId : List.of("", "a\nforged log line", "x".repeat(300_000))) {
+            ChatRequest r = ChatRequest.newBuilder(SampleEvents.fullRequest("r-1", "t")).setThreadId(threadId).build();
+            processor.process(new Record<>(null, serde.serializer().serialize("chat-requests", r), 0L));
+        }
+        assertThat(context.forwarded()).hasSize(3).allSatisfy(f -> {
+            assertThat(f.record().key()).as("a refused request has no thread to key it by").isNull();
+            assertThat(f.record().value()).isInstanceOf(Decoded.Refused.class);
+        });
+        assertThat(context.forwarded()).extracting(f -> ((Decoded.Refused) f.record().value()).problem())
+                .satisfiesExactly(p -> assertThat(p).contains("threadId is blank"),
+                        p -> assertThat(p).contains("control character (LF)"),
+                        p -> assertThat(p).contains("300000 characters, more than chat.request.max.id.chars=256"));
     }
 }

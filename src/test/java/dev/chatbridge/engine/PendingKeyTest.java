@@ -38,9 +38,24 @@ class PendingKeyTest {
 
     @Test
     void shouldRoundTripAPendingEntry() {
-        var serde = PendingEntry.serde(EngineDriver.REQUESTS, "chat-requests");
-        PendingEntry entry = new PendingEntry(EngineDriver.request("r", "t", "hello"), 2, 1000L, 2000L);
-        byte[] bytes = serde.serializer().serialize("changelog", entry);
-        assertThat(serde.deserializer().deserialize("changelog", bytes)).isEqualTo(entry);
+        byte[] request = EngineDriver.REQUESTS.serializer().serialize("chat-requests", EngineDriver.request("r", "t", "hello"));
+        PendingEntry entry = PendingEntry.request(new InputFacts(3, 42L, 1, request.length, null), request)
+                .withAttempt(2, 1000L, 2000L);
+        PendingEntry read = PendingEntry.fromBytes(entry.toBytes());
+        assertThat(read.value()).isEqualTo(request);
+        assertThat(read).usingRecursiveComparison().isEqualTo(entry);
+        assertThat(PendingEntry.header(entry.toBytes())).isEqualTo(new PendingEntry.Header(PendingEntry.Kind.REQUEST, 2000L));
+    }
+
+    @Test
+    void shouldReadAVersion1EntryAsARequestWithItsEncodedBytes() {
+        byte[] request = EngineDriver.REQUESTS.serializer().serialize("chat-requests", EngineDriver.request("r", "t", "hello"));
+        byte[] v1 = java.nio.ByteBuffer.allocate(21 + request.length).put((byte) 1).putInt(2).putLong(1000L)
+                .putLong(2000L).put(request).array();
+        PendingEntry read = PendingEntry.fromBytes(v1);
+        assertThat(read.kind()).isEqualTo(PendingEntry.Kind.REQUEST);
+        assertThat(read.attempts()).isEqualTo(2);
+        assertThat(read.notBefore()).isEqualTo(2000L);
+        assertThat(read.value()).isEqualTo(request);
     }
 }

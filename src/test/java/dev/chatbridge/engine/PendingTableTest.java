@@ -160,10 +160,14 @@ class PendingTableTest {
     }
 
     private static List<KeyValue<Bytes, PendingEntry>> entries(EngineDriver d) {
-        KeyValueStore<Bytes, PendingEntry> store = d.driver.getKeyValueStore(ChatBridgeTopology.PENDING_STORE);
+        KeyValueStore<Bytes, byte[]> store = d.driver.getKeyValueStore(ChatBridgeTopology.PENDING_STORE);
         List<KeyValue<Bytes, PendingEntry>> all = new ArrayList<>();
-        try (KeyValueIterator<Bytes, PendingEntry> it = store.all()) {
-            it.forEachRemaining(all::add);
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            it.forEachRemaining(kv -> {
+                if (!kv.key.equals(AsyncChatProcessor.HIGH_WATER_MARK)) {
+                    all.add(KeyValue.pair(kv.key, PendingEntry.fromBytes(kv.value)));
+                }
+            });
         }
         return all;
     }

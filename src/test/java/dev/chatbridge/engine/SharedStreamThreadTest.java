@@ -4,12 +4,11 @@ import static dev.chatbridge.engine.EngineDriver.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.chatbridge.events.ChatResponse;
+import dev.chatbridge.events.ChatRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -44,20 +43,25 @@ class SharedStreamThreadTest {
         api.close();
     }
 
-    private AsyncChatProcessor task(int partition, MockProcessorContext<String, SpecificRecord> context) {
-        KeyValueStore<Bytes, PendingEntry> store = Stores.keyValueStoreBuilder(
+    private AsyncChatProcessor task(int partition, MockProcessorContext<String, OutcomeWriter.Written> context) {
+        KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(ChatBridgeTopology.PENDING_STORE), Serdes.Bytes(),
-                        PendingEntry.serde(EngineDriver.REQUESTS, config.requestsTopic()))
+                        Serdes.ByteArray())
                 .withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         AsyncChatProcessor processor = new AsyncChatProcessor(config, ChatBridgeTopology.PENDING_STORE, api, resources,
-                Clock.systemUTC(), topics.responses());
+                Clock.systemUTC(), topics);
         processor.init(context);
         return processor;
     }
 
-    private static MockProcessorContext<String, SpecificRecord> context(int partition) {
+    private static Decoded valid(ChatRequest request) {
+        byte[] bytes = EngineDriver.REQUESTS.serializer().serialize("chat-requests", request);
+        return new Decoded.Valid(request, request.getThreadId().getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes);
+    }
+
+    private static MockProcessorContext<String, OutcomeWriter.Written> context(int partition) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "shared-thread-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
@@ -67,20 +71,20 @@ class SharedStreamThreadTest {
     @Test
     void shouldNotWaitForAnotherTaskOfTheSameThreadToForwardBeforeAcceptingInput() {
         // Given task A filled the instance's pending bound and its calls completed, but A has not run since
-        MockProcessorContext<String, SpecificRecord> contextA = context(0);
-        MockProcessorContext<String, SpecificRecord> contextB = context(1);
+        MockProcessorContext<String, OutcomeWriter.Written> contextA = context(0);
+        MockProcessorContext<String, OutcomeWriter.Written> contextB = context(1);
         taskA = task(0, contextA);
         taskB = task(1, contextB);
         contextA.setRecordMetadata("chat-requests", 0, 0);
-        taskA.process(new Record<>("a1", request("a1", "a1", "x"), 0L));
+        taskA.process(new Record<>("a1", valid(request("a1", "a1", "x")), 0L));
         contextA.setRecordMetadata("chat-requests", 0, 1);
-        taskA.process(new Record<>("a2", request("a2", "a2", "x"), 0L));
+        taskA.process(new Record<>("a2", valid(request("a2", "a2", "x")), 0L));
         await().atMost(Duration.ofSeconds(5)).until(() -> api.calls().size() == 2 && api.inFlight() == 0);
 
         // When task B, on the same thread, receives a request
         long start = System.nanoTime();
         contextB.setRecordMetadata("chat-requests", 1, 0);
-        taskB.process(new Record<>("b1", request("b1", "b1", "x"), 0L));
+        taskB.process(new Record<>("b1", valid(request("b1", "b1", "x")), 0L));
         long waitedMs = (System.nanoTime() - start) / 1_000_000;
 
         // Then it is accepted and called without waiting out the 5 s budget: A's permits and pending
@@ -91,7 +95,8 @@ class SharedStreamThreadTest {
 
         // And A forwards its outcomes when its own punctuator runs
         contextA.scheduledPunctuators().get(0).getPunctuator().punctuate(0L);
-        assertThat(contextA.forwarded()).extracting(f -> ((ChatResponse) f.record().value()).getRequestId())
+        assertThat(contextA.forwarded()).extracting(f -> EngineDriver.RESPONSES.deserializer()
+                        .deserialize("chat-responses", f.record().value().bytes()).getRequestId())
                 .containsExactlyInAnyOrderElementsOf(List.of("a1", "a2"));
     }
 }

@@ -29,8 +29,9 @@ final class SurvivingStoreSupplier implements KeyValueBytesStoreSupplier {
         this.name = name;
     }
 
+    /** Pending entries on the disk (the task's high-water mark does not count). */
     int size() {
-        return disk.size();
+        return (int) disk.keySet().stream().filter(k -> !k.equals(AsyncChatProcessor.HIGH_WATER_MARK)).count();
     }
 
     @Override
