@@ -88,7 +88,10 @@ final class Outcomes {
                 .build();
     }
 
-    /** The dead letter for a request refused before any call; {@code request} may be null (left out or unknown). */
+    /**
+     * The dead letter for a request refused before any call; {@code request} is null when it was
+     * too large to keep, and {@code omitted} then says so.
+     */
     static ChatDeadLetter refused(ChatRequest request, String requestId, String threadId, String problem,
             Instant failedAt) {
         return ChatDeadLetter.newBuilder()
@@ -98,8 +101,7 @@ final class Outcomes {
                 .setMessage(OutcomeWriter.cut("request refused before any call: " + problem))
                 .setAttempts(0)
                 .setRequest(request)
-                .setOmitted(request == null && (requestId != null || threadId != null) ? List.of("request")
-                        : List.of())
+                .setOmitted(request == null ? List.of("request") : List.of())
                 .setFailedAt(failedAt)
                 .build();
     }

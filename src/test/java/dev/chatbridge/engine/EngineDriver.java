@@ -52,9 +52,14 @@ final class EngineDriver implements AutoCloseable {
     }
 
     EngineDriver(EngineConfig config, ChatApi api, Path stateDir, boolean exactlyOnce, KeyValueBytesStoreSupplier pendingStore) {
+        this(config, api, stateDir, exactlyOnce, pendingStore, Topics.of(config, REQUESTS, RESPONSES, DEAD_LETTERS),
+                TopicIdentity.UNKNOWN, EngineMetrics.NONE);
+    }
+
+    EngineDriver(EngineConfig config, ChatApi api, Path stateDir, boolean exactlyOnce, KeyValueBytesStoreSupplier pendingStore,
+            Topics topics, TopicIdentity topicIds, EngineMetrics metrics) {
         this.config = config;
-        this.resources = new EngineResources(config, Clock.systemUTC());
-        Topics topics = Topics.of(config, REQUESTS, RESPONSES, DEAD_LETTERS);
+        this.resources = new EngineResources(config, Clock.systemUTC(), metrics, topicIds);
         Properties props = StreamsProperties.defaults("engine-test", "127.0.0.1:9", exactlyOnce);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(ChatBridgeTopology.build(config, topics, api, resources, Clock.systemUTC(), pendingStore), props);
