@@ -85,6 +85,7 @@ public final class ChatBridgeApp implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final ChatClient client;
     private final EngineResources resources;
+    private final AdminTopicIdentity topicIds;
     private final Topology topology;
     private final KafkaStreams streams;
     private final Optional<KafkaStreamsMetrics> streamsMetrics;
@@ -101,7 +102,9 @@ public final class ChatBridgeApp implements AutoCloseable {
                 AvroSerdes.of(ChatDeadLetter.class, registry, serdeConfig, false));
         ChatBridgeMetrics metrics = meterRegistry == null ? null : new ChatBridgeMetrics(meterRegistry);
         this.client = new ChatClient(settings.client(), clock, metrics == null ? CallTimings.NONE : metrics);
-        this.resources = new EngineResources(settings.engine(), clock, metrics == null ? EngineMetrics.NONE : metrics);
+        this.topicIds = new AdminTopicIdentity(settings.streams());
+        this.resources = new EngineResources(settings.engine(), clock, metrics == null ? EngineMetrics.NONE : metrics,
+                topicIds);
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
         this.streams = new KafkaStreams(topology, settings.streams());
         streams.setUncaughtExceptionHandler(ChatBridgeApp::onStreamThreadFailure);
@@ -177,9 +180,10 @@ public final class ChatBridgeApp implements AutoCloseable {
                 && state != KafkaStreams.State.NOT_RUNNING;
     }
 
-    /** Ready only when Kafka Streams is RUNNING and the API is not refusing the deployment. */
+    /** Ready only when Kafka Streams is RUNNING, the API is not refusing the deployment and the registry answers. */
     public boolean isReady() {
-        return streams.state() == KafkaStreams.State.RUNNING && resources.pause().isReady();
+        return streams.state() == KafkaStreams.State.RUNNING && resources.pause().isReady()
+                && !resources.registryWait().isWaiting();
     }
 
     /**
@@ -222,6 +226,7 @@ public final class ChatBridgeApp implements AutoCloseable {
         streamsMetrics.ifPresent(KafkaStreamsMetrics::close);
         client.close();
         registry.close();
+        topicIds.close();
         LOG.info("chat-bridge stopped");
     }
 }

@@ -39,7 +39,7 @@ final class ServiceRunner {
         try {
             app = ChatBridgeApp.create(settings, metrics.registry());
             OpsServer ops = OpsServer.start(host, config.integer(ChatBridgeConfig.METRICS_PORT), metrics.registry(),
-                    Health.of(app.streams(), app.resources().pause()));
+                    Health.of(app.streams(), app.resources().pause(), app.resources().registryWait()));
             RunningService service = new RunningService(app, metrics, ops, host);
             LOG.info("Metrics and health on {} (/metrics, /health/live, /health/ready)", service.opsUrl());
             app.start();

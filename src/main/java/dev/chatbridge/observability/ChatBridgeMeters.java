@@ -60,9 +60,23 @@ public enum ChatBridgeMeters {
     OPERATOR_FAILURE_EPISODES("chat.bridge.operator.failure.episodes", Kind.COUNTER, "episodes",
             "Episodes in which the API refused the deployment (401/403 key, 404 base path) and dispatching paused; "
                     + "one per pause, however many calls failed in it."),
+    /** Waits for the schema registry. */
+    REGISTRY_WAITS("chat.bridge.registry.waits", Kind.COUNTER, "waits",
+            "Times a step could not ask the schema registry (unreachable, 401, 403, 429 or 5xx) and waits instead of "
+                    + "failing: decode (input parked in the pending table), dispatch (a pending request could not be "
+                    + "read), output (an outcome could not be serialized). Readiness is false while the instance waits.",
+            MeterTag.REGISTRY_STEP),
+    /** Input skipped as a replay. */
+    INPUT_REPLAYED("chat.bridge.input.replayed", Kind.COUNTER, "records",
+            "Input records at or below their task's high-water mark of accepted offsets, skipped because they were "
+                    + "accepted before (a replay after a crash under at_least_once)."),
+    /** Dead letters that left fields out to fit. */
+    DEAD_LETTERS_SHRUNK("chat.bridge.dead.letters.shrunk", Kind.COUNTER, "letters",
+            "Dead letters that were over chat.response.max.bytes and left fields out (listed in their 'omitted')."),
     /** Readiness. */
     READY("chat.bridge.ready", Kind.GAUGE, null,
-            "1 when the instance is ready (Kafka Streams RUNNING and the API not refusing the deployment), else 0.");
+            "1 when the instance is ready (Kafka Streams RUNNING, the API not refusing the deployment and the schema "
+                    + "registry answering), else 0.");
 
     /** How a meter measures. */
     public enum Kind {

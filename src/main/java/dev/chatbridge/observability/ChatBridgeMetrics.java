@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -44,6 +45,9 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     private final Counter apiCalls;
     private final Timer firstEvent;
     private final Timer queueWait;
+    private final Map<String, Counter> registryWaits = new HashMap<>();
+    private final Counter replayed;
+    private final Counter shrunk;
 
     /** Registers the counters and timers of the catalogue on {@code registry}. */
     public ChatBridgeMetrics(MeterRegistry registry) {
@@ -65,6 +69,11 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
         this.apiCalls = counter(ChatBridgeMeters.API_CALLS);
         this.firstEvent = timer(ChatBridgeMeters.TIME_TO_FIRST_EVENT);
         this.queueWait = timer(ChatBridgeMeters.QUEUE_WAIT);
+        for (String step : MeterTag.REGISTRY_STEP.allowedValues()) {
+            registryWaits.put(step, counter(ChatBridgeMeters.REGISTRY_WAITS, MeterTag.REGISTRY_STEP.key(), step));
+        }
+        this.replayed = counter(ChatBridgeMeters.INPUT_REPLAYED);
+        this.shrunk = counter(ChatBridgeMeters.DEAD_LETTERS_SHRUNK);
     }
 
     /**
@@ -114,6 +123,24 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     @Override
     public void firstByte(Duration elapsed) {
         firstEvent.record(elapsed);
+    }
+
+    @Override
+    public void registryWait(String step) {
+        Counter counter = registryWaits.get(step);
+        if (counter != null) {
+            counter.increment();
+        }
+    }
+
+    @Override
+    public void replaySkipped() {
+        replayed.increment();
+    }
+
+    @Override
+    public void deadLetterShrunk() {
+        shrunk.increment();
     }
 
     private Counter counter(ChatBridgeMeters meter, String... tags) {

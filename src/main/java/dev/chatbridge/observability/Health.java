@@ -1,6 +1,7 @@
 package dev.chatbridge.observability;
 
 import dev.chatbridge.engine.OperatorPause;
+import dev.chatbridge.engine.RegistryWait;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -16,7 +17,8 @@ import org.apache.kafka.streams.KafkaStreams;
  * @param streamsState the Kafka Streams state now
  * @param apiAccepting false while dispatching is paused by an operator failure
  */
-public record Health(Supplier<KafkaStreams.State> streamsState, BooleanSupplier apiAccepting) {
+public record Health(Supplier<KafkaStreams.State> streamsState, BooleanSupplier apiAccepting,
+        BooleanSupplier registryWaiting) {
 
     /** One probe's answer. */
     public record Status(boolean up, String reason) {
@@ -25,11 +27,17 @@ public record Health(Supplier<KafkaStreams.State> streamsState, BooleanSupplier 
     public Health {
         Objects.requireNonNull(streamsState, "streamsState");
         Objects.requireNonNull(apiAccepting, "apiAccepting");
+        Objects.requireNonNull(registryWaiting, "registryWaiting");
     }
 
     /** Health of a running instance. */
     public static Health of(KafkaStreams streams, OperatorPause pause) {
-        return new Health(streams::state, pause::isReady);
+        return new Health(streams::state, pause::isReady, () -> false);
+    }
+
+    /** Health of a running instance that also reports waiting for the schema registry as not ready. */
+    public static Health of(KafkaStreams streams, OperatorPause pause, RegistryWait registry) {
+        return new Health(streams::state, pause::isReady, registry::isWaiting);
     }
 
     /** Down only when Kafka Streams failed or stopped (ERROR, PENDING_ERROR, NOT_RUNNING). */
@@ -50,6 +58,10 @@ public record Health(Supplier<KafkaStreams.State> streamsState, BooleanSupplier 
         if (!apiAccepting.getAsBoolean()) {
             return new Status(false, "the API refuses the deployment (operator failure: key or base URL); "
                     + "dispatching is paused until a probe call is accepted");
+        }
+        if (registryWaiting.getAsBoolean()) {
+            return new Status(false, "the schema registry cannot be asked (unreachable, or refusing with 401, 403, "
+                    + "429 or 5xx); input is parked in the pending table and outcomes wait until it answers");
         }
         return new Status(true, "Kafka Streams is RUNNING and the API accepts calls");
     }

@@ -22,7 +22,9 @@ public enum MeterTag {
     /** What a call came to, by the failure taxonomy of engine.md. */
     RESULT("result", Arrays.stream(CallResult.values()).map(CallResult::tagValue).toList()),
     /** Why a call is retried: an HTTP status class or a transport failure kind. */
-    RETRY_REASON("reason", Arrays.stream(RetryReason.values()).map(RetryReason::tagValue).toList());
+    RETRY_REASON("reason", Arrays.stream(RetryReason.values()).map(RetryReason::tagValue).toList()),
+    /** Which step waited for the schema registry. */
+    REGISTRY_STEP("step", List.of("decode", "dispatch", "output"));
 
     private final String key;
     private final List<String> values;

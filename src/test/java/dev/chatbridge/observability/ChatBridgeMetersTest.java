@@ -28,7 +28,7 @@ class ChatBridgeMetersTest {
 
     private static final Path DOCS = Path.of("docs", "metrics.md");
     private static final String WRITE_PROPERTY = "chatbridge.docs.write";
-    private static final Set<String> ALLOWED_TAG_KEYS = Set.of("outcome", "reason", "result");
+    private static final Set<String> ALLOWED_TAG_KEYS = Set.of("outcome", "reason", "result", "step");
 
     @Test
     void shouldGiveEveryMeterAUniqueDottedLowercaseName() {

@@ -80,7 +80,7 @@ class ObservabilityIT {
                 ChatBridgeApp app = ChatBridgeApp.create(settings(kafka, stateDir, requests, responses, deadLetters),
                         metrics.registry());
                 OpsServer ops = OpsServer.start("127.0.0.1", 0, metrics.registry(),
-                        Health.of(app.streams(), app.resources().pause()));
+                        Health.of(app.streams(), app.resources().pause(), app.resources().registryWait()));
                 KafkaProducer<String, ChatRequest> producer = producer(kafka)) {
 
             // Then before start it is live but not ready

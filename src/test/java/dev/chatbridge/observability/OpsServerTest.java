@@ -34,7 +34,7 @@ class OpsServerTest {
     @BeforeEach
     void start() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        server = OpsServer.start("127.0.0.1", 0, registry, new Health(state::get, apiAccepting::get));
+        server = OpsServer.start("127.0.0.1", 0, registry, new Health(state::get, apiAccepting::get, () -> false));
     }
 
     @AfterEach
