@@ -60,6 +60,11 @@ public enum ChatBridgeMeters {
     OPERATOR_FAILURE_EPISODES("chat.bridge.operator.failure.episodes", Kind.COUNTER, "episodes",
             "Episodes in which the API refused the deployment (401/403 key, 404 base path) and dispatching paused; "
                     + "one per pause, however many calls failed in it."),
+    /** Outcomes refused as too large and replaced by a minimal dead letter. */
+    OVERSIZE_OUTCOMES("chat.bridge.oversize.outcomes", Kind.COUNTER, "outcomes",
+            "Outcomes (responses or dead letters) that the producer or the broker refused as too large and that the "
+                    + "production exception handler replaced by a minimal dead letter: the last safety net, normally 0. "
+                    + "Raise max.request.size and the topics' max.message.bytes, or lower chat.response.max.bytes."),
     /** Readiness. */
     READY("chat.bridge.ready", Kind.GAUGE, null,
             "1 when the instance is ready (Kafka Streams RUNNING and the API not refusing the deployment), else 0.");

@@ -44,6 +44,7 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     private final Counter apiCalls;
     private final Timer firstEvent;
     private final Timer queueWait;
+    private final Counter oversizeOutcomes;
 
     /** Registers the counters and timers of the catalogue on {@code registry}. */
     public ChatBridgeMetrics(MeterRegistry registry) {
@@ -65,6 +66,7 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
         this.apiCalls = counter(ChatBridgeMeters.API_CALLS);
         this.firstEvent = timer(ChatBridgeMeters.TIME_TO_FIRST_EVENT);
         this.queueWait = timer(ChatBridgeMeters.QUEUE_WAIT);
+        this.oversizeOutcomes = counter(ChatBridgeMeters.OVERSIZE_OUTCOMES);
     }
 
     /**
@@ -109,6 +111,11 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     public void deadLettered(DeadLetterReason reason) {
         deadLetterRequests.get(reason).increment();
         deadLetters.get(reason).increment();
+    }
+
+    /** An outcome refused as too large was replaced by a minimal dead letter. */
+    public void oversizeOutcomeReplaced() {
+        oversizeOutcomes.increment();
     }
 
     @Override
