@@ -8,6 +8,7 @@ import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.EngineMetrics;
 import dev.chatbridge.engine.EngineResources;
 import dev.chatbridge.engine.RegistryUnavailableException;
+import dev.chatbridge.engine.StreamsProperties;
 import dev.chatbridge.engine.Topics;
 import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
@@ -28,6 +29,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -96,18 +98,20 @@ public final class ChatBridgeApp implements AutoCloseable {
         settings.engine().validateAgainst(settings.streams());
         this.registry = SchemaRegistryClients.create(settings.serdeConfigs());
         AvroSerdeConfig serdeConfig = AvroSerdeConfig.from(settings.serdeConfigs());
+        OutcomeSizeGuard guard = OutcomeSizeGuard.forOutputs(settings.streams(),
+                settings.engine().responsesTopic(), settings.engine().deadLettersTopic());
         Topics topics = Topics.of(settings.engine(),
                 AvroSerdes.of(ChatRequest.class, registry, serdeConfig, false),
-                AvroSerdes.of(ChatResponse.class, registry, serdeConfig, false),
-                AvroSerdes.of(ChatDeadLetter.class, registry, serdeConfig, false));
+                guard.wrap(AvroSerdes.of(ChatResponse.class, registry, serdeConfig, false)),
+                guard.wrap(AvroSerdes.of(ChatDeadLetter.class, registry, serdeConfig, false)));
         ChatBridgeMetrics metrics = meterRegistry == null ? null : new ChatBridgeMetrics(meterRegistry);
         this.client = new ChatClient(settings.client(), clock, metrics == null ? CallTimings.NONE : metrics);
         this.topicIds = new AdminTopicIdentity(settings.streams());
         this.resources = new EngineResources(settings.engine(), clock, metrics == null ? EngineMetrics.NONE : metrics,
                 topicIds);
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
-        this.streams = new KafkaStreams(topology, settings.streams());
-        streams.setUncaughtExceptionHandler(ChatBridgeApp::onStreamThreadFailure);
+        this.streams = new KafkaStreams(topology, withOversizeHandler(settings.streams(), topics, guard, metrics, clock));
+        streams.setUncaughtExceptionHandler(e -> onStreamThreadFailure(e, guard));
         if (metrics != null) {
             metrics.bindInstance(resources.limiter(), resources.pending(), resources.pause(), this::isReady);
             KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams);
@@ -116,6 +120,42 @@ public final class ChatBridgeApp implements AutoCloseable {
         } else {
             this.streamsMetrics = Optional.empty();
         }
+    }
+
+    /**
+     * The streams properties with {@link OversizeOutcomeHandler} as production exception handler
+     * (unless the user chose one) and the objects it needs under its internal key.
+     */
+    static Properties withOversizeHandler(Properties given, Topics topics, OutcomeSizeGuard guard,
+            ChatBridgeMetrics metrics, Clock clock) {
+        Properties props = new Properties();
+        props.putAll(given);
+        // The user's own choice wins, under the current key or the deprecated "default." one.
+        if (!props.containsKey(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG)
+                && !props.containsKey("default." + StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG)) {
+            props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizeOutcomeHandler.class);
+        }
+        props.put(OversizeOutcomeHandler.OUTPUTS_CONFIG, new OversizeOutcomeHandler.Outputs(
+                topics.responses().name(), topics.deadLetters().name(),
+                topics.responses().valueSerde().deserializer(), topics.deadLetters().valueSerde().deserializer(),
+                topics.deadLetters().valueSerde().serializer(), OutputBudget.producerMaxRequestSize(given), guard,
+                StreamsProperties.isExactlyOnce(given), metrics == null ? () -> { } : metrics::oversizeOutcomeReplaced, clock));
+        return props;
+    }
+
+    /**
+     * {@link #onStreamThreadFailure(Throwable)}, except that a thread failed by
+     * {@link OversizeOutcomeHandler} for an outcome Kafka refused inside a transaction is replaced:
+     * it re-reads from the last commit and the lowered {@link OutcomeSizeGuard} turns the outcome
+     * into a dead letter.
+     */
+    static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable exception,
+            OutcomeSizeGuard guard) {
+        if (guard.takeRefusalToRetry()) {
+            LOG.warn("Replacing the stream thread after an outcome too large to publish: {}", exception.toString());
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
+        return onStreamThreadFailure(exception);
     }
 
     /**

@@ -12,7 +12,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs the service against the configured Kafka, schema registry and API until SIGTERM/Ctrl-C,",
             "then drains calls in flight (chat.shutdown.drain.timeout.ms) and exits 0.",
-            "Exit codes: 0 stopped on request, 1 failed while running, 2 bad configuration or missing topics.",
+            "Exit codes: 0 stopped on request, 1 failed while running, 2 bad configuration, missing topics or topic",
+            "and producer size limits that do not fit chat.response.max.bytes.",
             "Settings: flags > environment (CHAT_BRIDGE_*, KAFKA_*) > --config file > defaults; see docs/configuration.md."})
 final class RunCommand implements Callable<Integer> {
 

@@ -1,12 +1,14 @@
 package dev.chatbridge.cli;
 
 import dev.chatbridge.app.ChatBridgeApp;
+import dev.chatbridge.app.OutputBudget;
 import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.config.Redaction;
 import dev.chatbridge.config.ServiceSettings;
 import dev.chatbridge.observability.Health;
 import dev.chatbridge.observability.OpsServer;
 import dev.chatbridge.observability.ServiceRegistry;
+import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,13 +28,20 @@ final class ServiceRunner {
     /**
      * Starts one instance.
      *
-     * @throws dev.chatbridge.config.InvalidConfigurationException one line per configuration problem
+     * @throws dev.chatbridge.config.InvalidConfigurationException one line per configuration problem, size
+     *         limits of the topics and the producer that do not fit chat.response.max.bytes included
      * @throws IllegalStateException when the topics are missing (and not to be created) or Kafka is unreachable
      */
     static RunningService start(ChatBridgeConfig config) {
-        ChatBridgeApp.Settings settings = ServiceSettings.forRun(config);
+        ChatBridgeApp.Settings given = ServiceSettings.forRun(config);
         LOG.info("chat-bridge effective configuration:\n{}", Redaction.effectiveConfiguration(config));
-        TopicCheck.ensureTopics(config, settings.engine(), ServiceSettings.clientProperties(config));
+        Map<String, Object> clientProps = ServiceSettings.clientProperties(config);
+        TopicCheck.ensureTopics(config, given.engine(), clientProps);
+        Map<String, Integer> topicLimits = TopicCheck.checkSizes(given.engine(), given.streams(), clientProps);
+        // The app's output size guard then knows the topics' limits, not only the producer's.
+        ChatBridgeApp.Settings settings = new ChatBridgeApp.Settings(
+                OutputBudget.withTopicLimits(given.streams(), topicLimits), given.engine(), given.client(),
+                given.serdeConfigs(), given.drainTimeout());
         String host = config.string(ChatBridgeConfig.METRICS_HOST);
         ServiceRegistry metrics = ServiceRegistry.create();
         ChatBridgeApp app = null;

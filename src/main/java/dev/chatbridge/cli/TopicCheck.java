@@ -14,17 +14,28 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import dev.chatbridge.app.OutputBudget;
+import dev.chatbridge.config.InvalidConfigurationException;
+import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Makes sure the three topics exist before the service starts: reports the missing ones with the
- * fix, or creates them when {@code chat.topics.create=true}. Stateless; bounded by a timeout.
+ * Makes sure the three topics exist before the service starts (reports the missing ones with the
+ * fix, or creates them when {@code chat.topics.create=true}) and that their size limits fit
+ * {@code chat.response.max.bytes}. Stateless; bounded by a timeout.
  */
 final class TopicCheck {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Logger LOG = LoggerFactory.getLogger(TopicCheck.class);
 
     private TopicCheck() {
     }
@@ -66,8 +77,7 @@ final class TopicCheck {
             missing.forEach(name -> expected.put(name, partitions));
             KafkaTopics.createAndAwait(admin, expected, TIMEOUT);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka at bootstrap.servers=" + clientProps.get("bootstrap.servers")
-                    + " did not answer within " + TIMEOUT.toSeconds() + " s", e);
+            throw unreachable(clientProps, e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot list the topics of Kafka at bootstrap.servers="
                     + clientProps.get("bootstrap.servers") + ": " + e.getCause().getMessage(), e);
@@ -75,5 +85,53 @@ final class TopicCheck {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking the topics", e);
         }
+    }
+
+    /**
+     * Reads the topics' {@code max.message.bytes} and refuses size settings that cannot all hold:
+     * {@code chat.response.max.bytes} plus {@link OutputBudget#KEY_AND_HEADERS_MARGIN} must fit the
+     * producer's {@code max.request.size} and both output topics' {@code max.message.bytes}.
+     *
+     * @return {@code max.message.bytes} of the responses and dead-letters topics, by name
+     * @throws InvalidConfigurationException one line per limit that is too small, naming the fix
+     * @throws IllegalStateException         when Kafka cannot be reached in time
+     */
+    static Map<String, Integer> checkSizes(EngineConfig engine, Properties streamsProps,
+            Map<String, Object> clientProps) {
+        List<String> names = List.of(engine.requestsTopic(), engine.responsesTopic(), engine.deadLettersTopic());
+        Map<String, Integer> limits = new LinkedHashMap<>();
+        try (Admin admin = Admin.create(clientProps)) {
+            List<ConfigResource> resources = names.stream()
+                    .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
+            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            for (ConfigResource resource : resources) {
+                ConfigEntry entry = configs.get(resource).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                if (entry != null && entry.value() != null) {
+                    limits.put(resource.name(), Integer.parseInt(entry.value()));
+                }
+            }
+        } catch (TimeoutException e) {
+            throw unreachable(clientProps, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read the configuration of topics " + names + " from Kafka at "
+                    + "bootstrap.servers=" + clientProps.get("bootstrap.servers") + ": " + e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the topics", e);
+        }
+        LOG.info("max.message.bytes of the topics: {}; producer max.request.size {}; chat.response.max.bytes {}",
+                limits, OutputBudget.producerMaxRequestSize(streamsProps), engine.maxResponseBytes());
+        limits.remove(engine.requestsTopic());
+        List<String> problems = OutputBudget.problems(engine.maxResponseBytes(), streamsProps, limits);
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException(problems);
+        }
+        return limits;
+    }
+
+    private static IllegalStateException unreachable(Map<String, Object> clientProps, TimeoutException e) {
+        return new IllegalStateException("Kafka at bootstrap.servers=" + clientProps.get("bootstrap.servers")
+                + " did not answer within " + TIMEOUT.toSeconds() + " s", e);
     }
 }

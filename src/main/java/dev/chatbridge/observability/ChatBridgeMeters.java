@@ -73,6 +73,11 @@ public enum ChatBridgeMeters {
     /** Dead letters that left fields out to fit. */
     DEAD_LETTERS_SHRUNK("chat.bridge.dead.letters.shrunk", Kind.COUNTER, "letters",
             "Dead letters that were over chat.response.max.bytes and left fields out (listed in their 'omitted')."),
+    /** Outcomes refused as too large and replaced by a minimal dead letter. */
+    OVERSIZE_OUTCOMES("chat.bridge.oversize.outcomes", Kind.COUNTER, "outcomes",
+            "Outcomes (responses or dead letters) that the producer or the broker refused as too large and that the "
+                    + "production exception handler replaced by a minimal dead letter: the last safety net, normally 0. "
+                    + "Raise max.request.size and the topics' max.message.bytes, or lower chat.response.max.bytes."),
     /** Readiness. */
     READY("chat.bridge.ready", Kind.GAUGE, null,
             "1 when the instance is ready (Kafka Streams RUNNING, the API not refusing the deployment and the schema "

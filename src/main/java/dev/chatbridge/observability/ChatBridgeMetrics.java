@@ -48,6 +48,7 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     private final Map<String, Counter> registryWaits = new HashMap<>();
     private final Counter replayed;
     private final Counter shrunk;
+    private final Counter oversizeOutcomes;
 
     /** Registers the counters and timers of the catalogue on {@code registry}. */
     public ChatBridgeMetrics(MeterRegistry registry) {
@@ -74,6 +75,7 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
         }
         this.replayed = counter(ChatBridgeMeters.INPUT_REPLAYED);
         this.shrunk = counter(ChatBridgeMeters.DEAD_LETTERS_SHRUNK);
+        this.oversizeOutcomes = counter(ChatBridgeMeters.OVERSIZE_OUTCOMES);
     }
 
     /**
@@ -118,6 +120,11 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     public void deadLettered(DeadLetterReason reason) {
         deadLetterRequests.get(reason).increment();
         deadLetters.get(reason).increment();
+    }
+
+    /** An outcome refused as too large was replaced by a minimal dead letter. */
+    public void oversizeOutcomeReplaced() {
+        oversizeOutcomes.increment();
     }
 
     @Override

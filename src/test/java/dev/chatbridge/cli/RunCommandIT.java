@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,6 +76,32 @@ class RunCommandIT {
         assertThat(code).isEqualTo(RunCommand.CONFIG_ERROR);
         assertThat(cli.err()).contains(env.get("CHAT_BRIDGE_TOPICS_REQUESTS"), env.get("CHAT_BRIDGE_TOPICS_RESPONSES"),
                 "do not exist", "chat.topics.create=true", "CHAT_BRIDGE_TOPICS_CREATE=true");
+    }
+
+    @Test
+    void shouldRefuseToStartWithOneLineNamingTheFixWhenATopicCannotHoldTheLargestResponse(KafkaCluster kafka)
+            throws Exception {
+        // Given the three topics, the responses topic with a max.message.bytes below chat.response.max.bytes
+        Map<String, String> env = environment(kafka);
+        String responses = env.get("CHAT_BRIDGE_TOPICS_RESPONSES");
+        kafka.adminClient().createTopics(List.of(
+                new NewTopic(env.get("CHAT_BRIDGE_TOPICS_REQUESTS"), 1, (short) 1),
+                new NewTopic(responses, 1, (short) 1).configs(Map.of("max.message.bytes", "500000")),
+                new NewTopic(env.get("CHAT_BRIDGE_TOPICS_DEAD_LETTERS"), 1, (short) 1)))
+                .all().get(30, TimeUnit.SECONDS);
+        CliRun cli = new CliRun(env);
+
+        // When run starts
+        int code = cli.execute("run");
+
+        // Then it exits 2 with one line that names the keys, their values and both fixes
+        assertThat(code).as("exit code; stderr: %s", cli.err()).isEqualTo(RunCommand.CONFIG_ERROR);
+        List<String> errors = cli.err().lines().filter(line -> line.startsWith("error: ")).toList();
+        assertThat(errors).singleElement().asString().contains("chat.response.max.bytes=1000000",
+                "max.message.bytes=500000 of topic " + responses,
+                "lower chat.response.max.bytes (CHAT_BRIDGE_RESPONSE_MAX_BYTES) to at most 491808",
+                "raise the topic's max.message.bytes to at least 1008192");
+        assertThat(cli.err()).doesNotContain("chat-bridge running");
     }
 
     @Test
