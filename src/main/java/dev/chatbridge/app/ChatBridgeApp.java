@@ -109,6 +109,7 @@ public final class ChatBridgeApp implements AutoCloseable {
         this.topicIds = new AdminTopicIdentity(settings.streams());
         this.resources = new EngineResources(settings.engine(), clock, metrics == null ? EngineMetrics.NONE : metrics,
                 topicIds);
+        resources.limitOutputs(guard::maxValueBytes);
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
         this.streams = new KafkaStreams(topology, withOversizeHandler(settings.streams(), topics, guard, metrics, clock));
         streams.setUncaughtExceptionHandler(e -> onStreamThreadFailure(e, guard));

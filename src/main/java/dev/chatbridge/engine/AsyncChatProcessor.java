@@ -168,7 +168,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         this.resources = resources;
         this.clock = clock;
         this.validator = new RequestValidator(config);
-        this.writer = new OutcomeWriter(topics.responses(), topics.deadLetters(), config.maxResponseBytes());
+        this.writer = new OutcomeWriter(topics.responses(), topics.deadLetters(), config.maxResponseBytes(),
+                resources::outputLimit);
         this.requests = topics.requests().valueSerde().deserializer();
         this.rekeyed = config.inputKeying() == EngineConfig.InputKeying.REKEY;
     }

@@ -23,9 +23,10 @@ final class EarlyDeadLetterProcessor implements Processor<String, Decoded, Strin
     private final OutcomeWriter writer;
     private ProcessorContext<String, byte[]> context;
 
-    EarlyDeadLetterProcessor(EngineConfig config, Topics topics) {
+    EarlyDeadLetterProcessor(EngineConfig config, Topics topics, EngineResources resources) {
         this.config = config;
-        this.writer = new OutcomeWriter(topics.responses(), topics.deadLetters(), config.maxResponseBytes());
+        this.writer = new OutcomeWriter(topics.responses(), topics.deadLetters(), config.maxResponseBytes(),
+                resources::outputLimit);
     }
 
     @Override

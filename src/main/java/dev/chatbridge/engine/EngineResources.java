@@ -2,6 +2,7 @@ package dev.chatbridge.engine;
 
 import java.time.Clock;
 import java.util.Objects;
+import java.util.function.ToIntFunction;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,6 +25,7 @@ public final class EngineResources {
     private final EngineMetrics metrics;
     private final RegistryWait registryWait = new RegistryWait();
     private final TopicIdentity topicIds;
+    private volatile ToIntFunction<String> outputLimits = topic -> Integer.MAX_VALUE;
 
     /** Resources sized by the configuration, reporting no metrics. */
     public EngineResources(EngineConfig config, Clock clock) {
@@ -64,6 +66,19 @@ public final class EngineResources {
     /** Whether the instance waits for the schema registry (readiness). */
     public RegistryWait registryWait() {
         return registryWait;
+    }
+
+    /**
+     * Lets the runner lower the largest value published per output topic below
+     * {@code chat.response.max.bytes} (for example after Kafka refused a record as too large).
+     */
+    public void limitOutputs(ToIntFunction<String> maxValueBytesByTopic) {
+        this.outputLimits = Objects.requireNonNull(maxValueBytesByTopic, "maxValueBytesByTopic");
+    }
+
+    /** The largest value the runner lets the engine publish to {@code topic}. */
+    int outputLimit(String topic) {
+        return outputLimits.applyAsInt(topic);
     }
 
     /** Tells topic ids (to notice a re-created input topic). */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.serialization.Serializer;
 
@@ -52,20 +53,29 @@ final class OutcomeWriter {
     private final Serializer<ChatDeadLetter> deadLetters;
     private final String responsesTopic;
     private final String deadLettersTopic;
-    private final int budget;
+    private final int maxBytes;
+    private final ToIntFunction<String> limits;
 
-    OutcomeWriter(Topic<String, ChatResponse> responses, Topic<String, ChatDeadLetter> deadLetters, int budget) {
+    OutcomeWriter(Topic<String, ChatResponse> responses, Topic<String, ChatDeadLetter> deadLetters, int maxBytes,
+            ToIntFunction<String> limits) {
         this.responses = responses.valueSerde().serializer();
         this.deadLetters = deadLetters.valueSerde().serializer();
         this.responsesTopic = responses.name();
         this.deadLettersTopic = deadLetters.name();
-        this.budget = budget;
+        this.maxBytes = maxBytes;
+        this.limits = limits;
+    }
+
+    /** The budget of a topic: {@code chat.response.max.bytes}, or less when the runner lowered it. */
+    private int budget(String topic) {
+        return Math.max(EngineConfig.MIN_RESPONSE_BYTES, Math.min(maxBytes, limits.applyAsInt(topic)));
     }
 
     /** The response's bytes, or a RESPONSE_TOO_LARGE dead letter's when the response is over the budget. */
     Written response(ChatRequest request, ChatResponse response, UnaryOperator<ChatDeadLetter> withInput)
             throws NotWritable {
         byte[] bytes = serialize(() -> responses.serialize(responsesTopic, response));
+        int budget = budget(responsesTopic);
         if (bytes.length <= budget) {
             return new Written(true, bytes, null);
         }
@@ -76,6 +86,7 @@ final class OutcomeWriter {
     /** The dead letter's bytes, shrunk to the budget when needed. */
     Written deadLetter(ChatDeadLetter deadLetter) throws NotWritable {
         byte[] bytes = serializeDeadLetter(deadLetter);
+        int budget = budget(deadLettersTopic);
         if (bytes.length <= budget) {
             return new Written(false, bytes, deadLetter);
         }
