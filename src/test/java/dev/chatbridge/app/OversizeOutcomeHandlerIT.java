@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -77,7 +78,7 @@ class OversizeOutcomeHandlerIT {
     void tearDown() throws IOException {
         registry.close();
         try (var paths = Files.walk(stateDir)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);
             }
         }
@@ -144,6 +145,7 @@ class OversizeOutcomeHandlerIT {
             streams.setStateListener((newState, oldState) -> states.add(newState));
             streams.setUncaughtExceptionHandler(e -> ChatBridgeApp.onStreamThreadFailure(e, guard));
             // When the app runs
+            long started = System.nanoTime();
             streams.start();
 
             // Then the input offset is committed past all three requests
@@ -155,6 +157,7 @@ class OversizeOutcomeHandlerIT {
                 OffsetAndMetadata committed = offsets.get(source);
                 return committed != null && committed.offset() == 3 || !isAlive(streams);
             });
+            long committedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             assertThat(states).as("state changes").doesNotContain(KafkaStreams.State.ERROR,
                     KafkaStreams.State.PENDING_ERROR);
             assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
@@ -180,8 +183,9 @@ class OversizeOutcomeHandlerIT {
             assertThat(letter.getSourceOffset()).isEqualTo(1L);
             assertThat(letter.getMessage()).contains("too large", "max.request.size", "max.message.bytes");
             assertThat(meters.get("chat.bridge.oversize.outcomes").counter().count()).isEqualTo(1.0);
-            LOG.info("IT-FIGURES oversize {}: states {}, dead letter {} bytes for a {}-byte outcome", extra, states,
-                    letters.get(0).serializedValueSize(), letter.getRawValueSize());
+            LOG.info("IT-FIGURES oversize, producer settings {}, topic limits known to the guard {}: states {}, input "
+                    + "committed {} ms after start, dead letter {} bytes for a {}-byte outcome", extra, topicLimits,
+                    states, committedAfterMs, letters.get(0).serializedValueSize(), letter.getRawValueSize());
             streams.close(Duration.ofSeconds(30));
         }
     }
@@ -206,13 +210,7 @@ class OversizeOutcomeHandlerIT {
     }
 
     private Properties streamsConfig(KafkaCluster kafka, Map<String, Object> extra) {
-        Properties config = new Properties();
-        config.put(StreamsConfig.APPLICATION_ID_CONFIG, kafka.uniqueName("oversize-app"));
-        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        Properties config = TestClients.exactlyOnceStreams(kafka, "oversize-app", stateDir);
         config.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         config.putAll(extra);
         return config;

@@ -119,13 +119,7 @@ class ExactlyOnceStreamsIT {
     }
 
     private Properties streamsConfig(KafkaCluster kafka) {
-        Properties config = new Properties();
-        config.put(StreamsConfig.APPLICATION_ID_CONFIG, kafka.uniqueName("eos-app"));
-        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        Properties config = TestClients.exactlyOnceStreams(kafka, "eos-app", stateDir);
         config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         return config;
     }
