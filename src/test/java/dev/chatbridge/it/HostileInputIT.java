@@ -72,6 +72,14 @@ import org.junit.jupiter.api.Timeout;
  * and a request the API answers with 1 MiB of problem details. A null key with a valid value is
  * not hostile: it is answered.
  *
+ * <p>The registry outage: the instance reaches the registry through a {@link CuttableRelay}; the
+ * relay is cut (every connection closed, the port refusing) and the {@link
+ * dev.chatbridge.registry.EmbeddedSchemaRegistry} stopped, later turns are produced written with
+ * a compatible writer schema the instance has not fetched yet, and after {@link #OUTAGE} the
+ * registry is started again on its port (it keeps its store across {@code close()}/{@code start()})
+ * and the relay restored. The relay is needed because the stopped registry goes on serving
+ * established keep-alive connections.
+ *
  * <p>Failures are collected with soft assertions, so that one run reports every broken promise;
  * each hostile shape's result is printed on an {@code IT-HOSTILE} line, the figures on the
  * {@code IT-FIGURES} line. For diagnosis only, {@code -Dhostile.skip=name,name} leaves shapes out
@@ -87,8 +95,12 @@ class HostileInputIT {
     private static final int PARTITIONS = 3;
     private static final int MAX_IN_FLIGHT = 16;
     private static final int UNKNOWN_SCHEMA_IDS = 2_000;
-    /** How long the registry stays away once the outage traffic is produced. */
-    private static final Duration OUTAGE = Duration.ofSeconds(4);
+    /**
+     * How long the registry stays away once the outage traffic is produced: longer than the
+     * registry client's default retry budget (3 retries waiting 1, 2 and 4 s), so that a decode
+     * really fails for want of the registry instead of being carried through by the retries.
+     */
+    private static final Duration OUTAGE = Duration.ofSeconds(10);
     private static final long MIB = 1024L * 1024L;
     /**
      * Bound on the heap growth (used heap after a full GC, at the end versus after start-up). The
@@ -99,6 +111,14 @@ class HostileInputIT {
      * length would not fit at all.
      */
     private static final long HEAP_GROWTH_BOUND = 256 * MIB;
+    /**
+     * Bound on the peak of the old generation above its level after start-up (young pools are left
+     * out: they fill with garbage by design). Under G1 an object of half a region or more is
+     * allocated directly in the old generation, so a buffer sized by a claimed length (2e9 bytes is
+     * 1.86 GiB, which can even succeed in a 2 GiB heap) shows here, while normal processing moves
+     * at most a few tens of MiB there between collections. 512 MiB is a quarter of the heap.
+     */
+    private static final long OLD_GEN_PEAK_BOUND = 512 * MIB;
     private static final Set<KafkaStreams.State> GONE = EnumSet.of(KafkaStreams.State.PENDING_SHUTDOWN,
             KafkaStreams.State.NOT_RUNNING, KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.ERROR);
 
@@ -110,7 +130,8 @@ class HostileInputIT {
                 .chunks(2).chunkInterval(Duration.ofMillis(5));
         try (ItFixture fx = ItFixture.startWithFixedRegistryPort(kafka, sim, PARTITIONS);
                 OutcomeReader reader = new OutcomeReader(fx);
-                KafkaProducer<byte[], byte[]> producer = rawProducer(fx)) {
+                KafkaProducer<byte[], byte[]> producer = rawProducer(fx);
+                CuttableRelay registryLink = new CuttableRelay(fx.registry.port())) {
             SoftAssertions softly = new SoftAssertions();
             AvroSerializer<ChatRequest> serializer = new AvroSerializer<>(fx.registryClient(),
                     AvroSerdeConfig.from(Map.of()), false);
@@ -141,7 +162,9 @@ class HostileInputIT {
             hostile.removeIf(h -> skipped.contains(h.name()));
             Collections.shuffle(hostile, new Random(11));
 
-            ChatBridgeApp app = fx.createApp(fx.engine().maxInFlight(MAX_IN_FLIGHT).build());
+            // the instance reaches the registry through a relay, so that the outage also ends its keep-alive connections
+            ChatBridgeApp app = fx.createApp(fx.engine().maxInFlight(MAX_IN_FLIGHT).build(),
+                    Map.of("schema.registry.url", registryLink.url()));
             StateLog states = new StateLog();
             app.streams().setStateListener(states::record);
             long start = System.nanoTime();
@@ -149,6 +172,7 @@ class HostileInputIT {
             await("RUNNING").atMost(Duration.ofSeconds(60)).pollInSameThread()
                     .until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
             long heapBaseline = usedHeapAfterGc();
+            long oldGenBaseline = oldGenUsed();
             resetHeapPeaks();
 
             // When the hostile records arrive among the first turns
@@ -160,6 +184,7 @@ class HostileInputIT {
             int outageSchemaId = fx.registryClient().register(subject, HostileRecords.withExtraField("outageTag",
                     HostileRecords.nullable(Schema.Type.STRING), HostileRecords.nullDefault()));
             String registryUrl = fx.registry.url();
+            registryLink.cut();
             fx.registry.close();
             long outageStart = System.nanoTime();
             produce(producer, fx.requests, duringOutage,
@@ -176,6 +201,9 @@ class HostileInputIT {
                 softly.fail("requests produced during the registry outage were dead-lettered: "
                         + deadLettered(reader.outcomes(), outageIds));
             }
+            int answeredDuringOutage = (int) reader.outcomes().stream()
+                    .filter(o -> o.requestId() != null && outageIds.contains(o.requestId())).count();
+            printStreamThreads("at the end of the outage");
             // and comes back at the same address with the same schemas
             fx.registry.start();
             long outageMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStart);
@@ -184,18 +212,24 @@ class HostileInputIT {
                     .as("the restarted registry still knows schema id %d (EmbeddedSchemaRegistry must keep its store "
                             + "across close()/start(), or offer a restart with the same store)", outageSchemaId)
                     .isEqualTo(200);
+            registryLink.restore();
 
             // Then everything gets its outcome
             boolean allDone = awaitOutcomes(reader, allIds, matcher, states, Duration.ofSeconds(60));
             long heapAfter = usedHeapAfterGc();
             long heapPeak = heapPeaks();
+            long oldGenPeak = oldGenPeak();
             Invariants.printFigures("HostileInputIT", all.size(), start, fx.simulator, String.format(
                     "hostile=%d unknownSchemaIds=%d heapBaselineMiB=%d heapAfterMiB=%d heapGrowthMiB=%d "
-                            + "heapGrowthBoundMiB=%d heapPoolPeaksMiB=%d xmxMiB=%d outageMs=%d firstPartDone=%s "
+                            + "heapGrowthBoundMiB=%d heapPoolPeaksMiB=%d oldGenBaselineMiB=%d oldGenPeakMiB=%d "
+                            + "oldGenPeakBoundMiB=%d xmxMiB=%d outageMs=%d outageSchemaId=%d "
+                            + "answeredDuringOutage=%d firstPartDone=%s "
                             + "allDone=%s states=%s",
                     sent.size(), UNKNOWN_SCHEMA_IDS, heapBaseline / MIB, heapAfter / MIB,
-                    (heapAfter - heapBaseline) / MIB, HEAP_GROWTH_BOUND / MIB, heapPeak / MIB,
-                    Runtime.getRuntime().maxMemory() / MIB, outageMillis, firstPartDone, allDone,
+                    (heapAfter - heapBaseline) / MIB, HEAP_GROWTH_BOUND / MIB, heapPeak / MIB, oldGenBaseline / MIB,
+                    oldGenPeak / MIB, OLD_GEN_PEAK_BOUND / MIB,
+                    Runtime.getRuntime().maxMemory() / MIB, outageMillis, outageSchemaId, answeredDuringOutage, firstPartDone,
+                    allDone,
                     states.transitions()));
             states.closing();
             app.close();
@@ -255,6 +289,9 @@ class HostileInputIT {
             softly.assertThat(unaccounted).as("outcomes of no input record").isEmpty();
             softly.assertThat(heapAfter - heapBaseline).as("heap growth in bytes (baseline %d MiB, after %d MiB)",
                     heapBaseline / MIB, heapAfter / MIB).isLessThan(HEAP_GROWTH_BOUND);
+            softly.assertThat(oldGenPeak - oldGenBaseline).as("old generation peak above its baseline, in bytes "
+                    + "(baseline %d MiB, peak %d MiB)", oldGenBaseline / MIB, oldGenPeak / MIB)
+                    .isLessThan(OLD_GEN_PEAK_BOUND);
             softly.assertAll();
         }
     }
@@ -480,6 +517,19 @@ class HostileInputIT {
         return flips;
     }
 
+    /** Where the instance's stream threads are (top frames), for the report: are they waiting for the registry? */
+    private static void printStreamThreads(String when) {
+        Thread.getAllStackTraces().forEach((thread, frames) -> {
+            if (thread.getName().contains("StreamThread")) {
+                StringBuilder line = new StringBuilder("IT-STREAM-THREAD " + when + ": " + thread.getState());
+                for (int i = 0; i < Math.min(12, frames.length); i++) {
+                    line.append(" <- ").append(frames[i].getClassName()).append('.').append(frames[i].getMethodName());
+                }
+                System.out.println(line);
+            }
+        });
+    }
+
     private static KafkaProducer<byte[], byte[]> rawProducer(ItFixture fx) {
         return new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fx.kafka.bootstrapServers(),
@@ -566,6 +616,21 @@ class HostileInputIT {
                 pool.resetPeakUsage();
             }
         }
+    }
+
+    private static boolean isOldGen(MemoryPoolMXBean pool) {
+        return pool.getType() == MemoryType.HEAP && !pool.getName().contains("Eden")
+                && !pool.getName().contains("Survivor");
+    }
+
+    private static long oldGenUsed() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(HostileInputIT::isOldGen)
+                .mapToLong(p -> p.getUsage().getUsed()).sum();
+    }
+
+    private static long oldGenPeak() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(HostileInputIT::isOldGen)
+                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
     }
 
     /** Sum of the heap pools' peak usage since the reset (garbage included: an upper bound, for the report). */

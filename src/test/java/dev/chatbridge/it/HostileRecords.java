@@ -112,12 +112,16 @@ final class HostileRecords {
         return new Hostile(name, DeadLetterReason.INVALID_REQUEST, prefix, key(name), serializer.apply(r));
     }
 
-    /** A request the API answers with 1 MiB of problem details ({@code BAD_REQUEST}). */
+    /**
+     * A legal request (64 KiB of text, within the text limit) that the API answers with 1 MiB of
+     * problem details ({@code BAD_REQUEST}): a dead letter keeping the whole request and all
+     * problem details (about 1.02 MB in Avro for the problem alone) cannot fit a 1 MiB record.
+     */
     static Hostile hugeBadRequest(Function<ChatRequest, byte[]> serializer) {
         ChatRequest r = ChatRequest.newBuilder()
                 .setRequestId("hx09-huge-400")
                 .setThreadId("hx09-thread")
-                .setMessages(List.of(user("Please answer #fault:400-huge")))
+                .setMessages(List.of(user("Please answer " + "q".repeat(64 * 1024) + " #fault:400-huge")))
                 .build();
         return new Hostile("huge-400-answer", DeadLetterReason.BAD_REQUEST, "hx09-", key("huge-400-answer"),
                 serializer.apply(r));

@@ -198,6 +198,17 @@ final class ItFixture implements AutoCloseable {
         return app;
     }
 
+    /**
+     * As {@link #createApp(EngineConfig)}, with the instance's own registry settings (for example
+     * the URL of a relay in front of the registry).
+     */
+    ChatBridgeApp createApp(EngineConfig engine, Map<String, Object> serdeConfigs) {
+        ChatBridgeApp app = ChatBridgeApp.create(new ChatBridgeApp.Settings(streamsProps(newStateDir()), engine,
+                client(engine.maxInFlight()), serdeConfigs, Duration.ofSeconds(10)));
+        apps.add(app);
+        return app;
+    }
+
     /** Produces the requests keyed by thread id, in list order, and waits until all are acknowledged. */
     void produce(List<ChatRequest> batch) {
         Map<String, Object> config = Map.of(
