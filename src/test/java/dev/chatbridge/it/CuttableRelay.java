@@ -86,6 +86,9 @@ final class CuttableRelay implements AutoCloseable {
                 }
                 try {
                     Socket upstream = new Socket(InetAddress.getByName("127.0.0.1"), targetPort);
+                    // no Nagle: a request written in two parts would otherwise wait for a delayed ACK
+                    client.setTcpNoDelay(true);
+                    upstream.setTcpNoDelay(true);
                     sockets.add(client);
                     sockets.add(upstream);
                     daemon("relay-up-" + port, () -> copy(client, upstream));
