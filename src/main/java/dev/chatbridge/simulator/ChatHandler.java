@@ -136,6 +136,9 @@ final class ChatHandler {
                 return replies.validation(res, latency,
                         Map.of(path, List.of("The text contains content the assistant does not accept.")));
             }
+            case BAD_REQUEST_HUGE -> {
+                return replies.hugeValidation(res, latency, valid.messages().size() - 1);
+            }
             case TOO_MANY_REQUESTS -> {
                 return replies.problem(res, latency, 429, "Rate limit exceeded. Try again later.",
                         Map.of(HttpHeaderNames.RETRY_AFTER.toString(), Integer.toString(retryAfterSeconds)));

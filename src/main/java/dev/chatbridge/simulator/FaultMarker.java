@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * delay in milliseconds: {@code #fault:slow3000} or {@code #fault:slow3000x2}.
  *
  * @param kind     what goes wrong
- * @param attempts how many attempts of the request get the fault (always unlimited for 400)
+ * @param attempts how many attempts of the request get the fault (always unlimited for 400 and 400-huge)
  * @param delay    the delay of {@code slow<ms>}, or null for the configured one
  */
 record FaultMarker(Kind kind, int attempts, Duration delay) {
@@ -20,13 +20,15 @@ record FaultMarker(Kind kind, int attempts, Duration delay) {
     /** The largest N accepted in {@code x<N>}. */
     static final int MAX_ATTEMPTS = 1_000;
 
-    private static final Pattern MARKER = Pattern.compile("#fault:([a-z0-9]+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern MARKER = Pattern.compile("#fault:([a-z0-9]+(?:-[a-z0-9]+)*)", Pattern.CASE_INSENSITIVE);
     private static final Pattern REPEAT = Pattern.compile("(.+?)x(\\d{1,4})");
     private static final Pattern SLOW = Pattern.compile("slow(\\d{1,7})");
 
     /** Every fault kind, by marker name. */
     enum Kind {
         BAD_REQUEST("400", 400),
+        /** A 400 whose problem details are about {@link Problems#HUGE_PROBLEM_BYTES} long. */
+        BAD_REQUEST_HUGE("400-huge", 400),
         UNAUTHORIZED("401", 401),
         FORBIDDEN("403", 403),
         NOT_FOUND("404", 404),
@@ -67,6 +69,11 @@ record FaultMarker(Kind kind, int attempts, Duration delay) {
             return Optional.empty();
         }
 
+        /** True for kinds that fail every attempt, whatever N (a retry cannot make a bad request good). */
+        boolean alwaysFails() {
+            return this == BAD_REQUEST || this == BAD_REQUEST_HUGE;
+        }
+
         /** True for kinds answered with an error status and a body, nothing else. */
         boolean isErrorStatus() {
             return status >= 400;
@@ -94,6 +101,6 @@ record FaultMarker(Kind kind, int attempts, Duration delay) {
             return Optional.of(new FaultMarker(Kind.SLOW, attempts, Duration.ofMillis(Long.parseLong(slow.group(1)))));
         }
         int n = attempts;
-        return Kind.byMarker(spec).map(kind -> new FaultMarker(kind, kind == Kind.BAD_REQUEST ? Integer.MAX_VALUE : n, null));
+        return Kind.byMarker(spec).map(kind -> new FaultMarker(kind, kind.alwaysFails() ? Integer.MAX_VALUE : n, null));
     }
 }

@@ -17,6 +17,10 @@ final class Problems {
     static final String MEDIA_TYPE = "application/problem+json; charset=utf-8";
     static final String INSTANCE = "/chats/v2";
     static final String VALIDATION_TITLE = "One or more validation errors occurred.";
+    /** Size in bytes of the problem details of {@code #fault:400-huge}: 1 MiB. */
+    static final int HUGE_PROBLEM_BYTES = 1 << 20;
+    /** Share of {@link #HUGE_PROBLEM_BYTES} taken by the {@code errors} map; the rest is the extension member. */
+    private static final int HUGE_ERRORS_BYTES = 640 * 1024;
 
     private final ObjectMapper json;
 
@@ -31,6 +35,50 @@ final class Problems {
         errors.forEach((path, messages) -> messages.forEach(e.putArray(path)::add));
         p.set("errors", e);
         p.put("traceId", traceId());
+        return bytes(p);
+    }
+
+    /**
+     * A 400 validation problem of exactly {@code totalBytes} bytes of UTF-8 JSON, as a validator
+     * that reports every rule it checked might write it: an {@code errors} map of thousands of
+     * property paths (about 640 KiB), {@code traceId}, and a {@code diagnostics} extension member
+     * whose {@code dump} string pads the body to the exact size.
+     *
+     * @param lastMessage index of the last message, named by the first error
+     * @param totalBytes  the size of the body; at least {@value #HUGE_ERRORS_BYTES} plus 1 KiB
+     */
+    byte[] hugeValidation(int lastMessage, int totalBytes) {
+        if (totalBytes < HUGE_ERRORS_BYTES + 1024) {
+            throw new IllegalArgumentException("totalBytes must be at least " + (HUGE_ERRORS_BYTES + 1024));
+        }
+        ObjectNode p = base(400, VALIDATION_TITLE, "See the errors property for details.");
+        ObjectNode e = json.createObjectNode();
+        e.putArray("messages[" + lastMessage + "].text").add("The text contains content the assistant does not accept.");
+        int estimate = 0;
+        for (int i = 0; estimate < HUGE_ERRORS_BYTES; i++) {
+            String path = "messages[" + lastMessage + "].text.segments[" + i + "]";
+            String first = "Segment " + i + " matches rule content-policy/" + (i % 97) + " (score 0." + (i % 10)
+                    + "); the assistant does not accept it.";
+            String second = "Rephrase or remove the segment between characters " + (i * 16) + " and " + (i * 16 + 15) + ".";
+            e.putArray(path).add(first).add(second);
+            estimate += path.length() + first.length() + second.length() + 12;
+        }
+        p.set("errors", e);
+        p.put("traceId", traceId());
+        ObjectNode diagnostics = p.putObject("diagnostics");
+        diagnostics.put("validator", "content-policy/2.14.1");
+        diagnostics.put("rulesEvaluated", e.size());
+        diagnostics.put("dump", "");
+        int missing = totalBytes - bytes(p).length;
+        if (missing < 0) {
+            throw new IllegalStateException("the errors alone exceed " + totalBytes + " bytes");
+        }
+        StringBuilder dump = new StringBuilder(missing);
+        for (int i = 0; dump.length() < missing; i++) {
+            dump.append("rule ").append(i % 97).append(" evaluated; ");
+        }
+        dump.setLength(missing);
+        diagnostics.put("dump", dump.toString());
         return bytes(p);
     }
 

@@ -53,6 +53,12 @@ final class Replies {
         return afterDelay(delay, () -> sendBytes(res, 400, Problems.MEDIA_TYPE, problems.validation(errors), Map.of()));
     }
 
+    /** A 400 with about {@link Problems#HUGE_PROBLEM_BYTES} of problem details ({@code #fault:400-huge}). */
+    Mono<Void> hugeValidation(HttpServerResponse res, Duration delay, int lastMessage) {
+        return afterDelay(delay, () -> sendBytes(res, 400, Problems.MEDIA_TYPE,
+                problems.hugeValidation(lastMessage, Problems.HUGE_PROBLEM_BYTES), Map.of()));
+    }
+
     /** An HTML error page as a gateway in front of the API writes it (502, 504). */
     Mono<Void> gatewayPage(HttpServerResponse res, Duration delay, int status) {
         String reason = Problems.title(status);

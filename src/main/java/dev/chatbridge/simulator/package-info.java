@@ -10,6 +10,10 @@
  * {@code X-Request-Id} header, or by threadId and text when it is absent. Kinds:
  * <ul>
  *   <li>{@code 400}: validation problem details on every attempt, whatever N;</li>
+ *   <li>{@code 400-huge}: the same on every attempt, but 1 MiB of them (exactly 1,048,576 bytes of
+ *       {@code application/problem+json}): an {@code errors} map of thousands of property paths
+ *       (about 640 KiB) and a {@code diagnostics} extension member with a long {@code dump}
+ *       string, to test what a client keeps of a huge error answer;</li>
  *   <li>{@code 401 403 404 405 408 409 413 415 422 425 500 503}: that status with problem
  *       details ({@code 401} with {@code WWW-Authenticate}, {@code 405} with {@code Allow});</li>
  *   <li>{@code 502 504}: that status with an HTML page, as a gateway writes it;</li>

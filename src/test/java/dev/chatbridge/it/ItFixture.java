@@ -20,6 +20,8 @@ import dev.chatbridge.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,11 +67,11 @@ final class ItFixture implements AutoCloseable {
     private final List<Path> stateDirs = new ArrayList<>();
     private final List<ChatBridgeApp> apps = new ArrayList<>();
 
-    private ItFixture(KafkaCluster kafka, SimulatorConfig simulatorConfig, int partitions) {
+    private ItFixture(KafkaCluster kafka, SimulatorConfig simulatorConfig, int partitions, int registryPort) {
         this.kafka = kafka;
         this.partitions = partitions;
         this.simulator = new ApiSimulator(simulatorConfig).start();
-        this.registry = new EmbeddedSchemaRegistry(0).start();
+        this.registry = new EmbeddedSchemaRegistry(registryPort).start();
         this.registryClient = SchemaRegistryClients.create(serdeConfigs());
         this.requests = kafka.uniqueTopic("requests");
         this.responses = kafka.uniqueTopic("responses");
@@ -80,7 +82,23 @@ final class ItFixture implements AutoCloseable {
 
     /** Starts the simulator (which must accept {@link #API_KEY}) and the registry, and creates the topics. */
     static ItFixture start(KafkaCluster kafka, SimulatorConfig.Builder simulator, int partitions) {
-        return new ItFixture(kafka, simulator.apiKeys(API_KEY).build(), partitions);
+        return new ItFixture(kafka, simulator.apiKeys(API_KEY).build(), partitions, 0);
+    }
+
+    /**
+     * As {@link #start}, but the registry listens on a port chosen now and kept, so that the test
+     * can stop it ({@code registry.close()}) and serve again at the same URL ({@code registry.start()}).
+     */
+    static ItFixture startWithFixedRegistryPort(KafkaCluster kafka, SimulatorConfig.Builder simulator, int partitions) {
+        return new ItFixture(kafka, simulator.apiKeys(API_KEY).build(), partitions, freeLoopbackPort());
+    }
+
+    private static int freeLoopbackPort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on 127.0.0.1", e);
+        }
     }
 
     /** Registry settings for serdes, under Confluent's key names. */
@@ -176,6 +194,17 @@ final class ItFixture implements AutoCloseable {
     /** Creates an instance, not started (to add listeners first); the fixture closes it if the test did not. */
     ChatBridgeApp createApp(EngineConfig engine) {
         ChatBridgeApp app = ChatBridgeApp.create(settings(engine));
+        apps.add(app);
+        return app;
+    }
+
+    /**
+     * As {@link #createApp(EngineConfig)}, with the instance's own registry settings (for example
+     * the URL of a relay in front of the registry).
+     */
+    ChatBridgeApp createApp(EngineConfig engine, Map<String, Object> serdeConfigs) {
+        ChatBridgeApp app = ChatBridgeApp.create(new ChatBridgeApp.Settings(streamsProps(newStateDir()), engine,
+                client(engine.maxInFlight()), serdeConfigs, Duration.ofSeconds(10)));
         apps.add(app);
         return app;
     }

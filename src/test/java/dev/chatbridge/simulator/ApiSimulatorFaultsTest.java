@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -94,6 +96,29 @@ class ApiSimulatorFaultsTest {
             SimTestClient.Reply reply = chat("bad #fault:400x1", "bad");
             assertThat(reply.status()).isEqualTo(400);
             assertThat(reply.json().get("errors").has("messages[0].text")).isTrue();
+        }
+    }
+
+    @Test
+    void shouldAnswerOneMebibyteOfProblemDetailsOnEveryAttemptWhenAskedForAHugeBadRequest() {
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            // When a request asks for a huge 400 (and is retried with the same X-Request-Id)
+            SimTestClient.Reply reply = chat("bad #fault:400-huge", "huge");
+
+            // Then every attempt gets 1 MiB of well-formed validation problem details
+            assertThat(reply.status()).as("attempt %d", attempt).isEqualTo(400);
+            assertThat(reply.headers().get("Content-Type")).startsWith("application/problem+json");
+            assertThat(reply.headers().getInt("Content-Length")).isEqualTo(1 << 20);
+            assertThat(reply.body().getBytes(StandardCharsets.UTF_8)).hasSize(1 << 20);
+            JsonNode problem = reply.json();
+            assertThat(problem.get("status").asInt()).isEqualTo(400);
+            assertThat(problem.get("title").asText()).isEqualTo("One or more validation errors occurred.");
+            assertThat(problem.get("errors").has("messages[0].text")).isTrue();
+            assertThat(problem.get("errors").size()).as("properties with errors").isGreaterThan(3_000);
+            assertThat(problem.get("errors").toString().length()).as("size of errors").isGreaterThan(600 * 1024);
+            assertThat(problem.get("diagnostics").get("dump").asText().length()).as("extension member")
+                    .isGreaterThan(300 * 1024);
+            assertThat(problem.get("traceId").isTextual()).isTrue();
         }
     }
 

@@ -23,6 +23,8 @@ class FaultMarkerTest {
         "'#FAULT:Hang', HANG, 1",
         "'#fault:stall', STALL, 1",
         "'#fault:malformed', MALFORMED, 1",
+        "'#fault:400-huge', BAD_REQUEST_HUGE, 2147483647",
+        "'big #FAULT:400-Hugex3 answer', BAD_REQUEST_HUGE, 2147483647",
     })
     void shouldParseKindAndAttempts(String text, Kind kind, int attempts) {
         FaultMarker marker = FaultMarker.parse(text).orElseThrow();
