@@ -29,6 +29,10 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
 
+    static {
+        AvroLimits.install();
+    }
+
     private SchemaRegistryClient client;
     private boolean ownsClient;
     private AvroSerdeConfig config;

@@ -1,0 +1,102 @@
+package dev.chatbridge.serde;
+
+import org.apache.avro.SystemLimitException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Installs chat-bridge's defaults for Avro's JVM-wide decoding limits, which Avro reads once,
+ * from system properties, when {@link SystemLimitException} is first initialised:
+ *
+ * <ul>
+ *   <li>{@value #STRING_MAX_LENGTH} (default {@value #DEFAULT_STRING_MAX_LENGTH} bytes): longest string,
+ *   <li>{@value #BYTES_MAX_LENGTH} (default {@value #DEFAULT_BYTES_MAX_LENGTH} bytes): longest bytes value,
+ *   <li>{@value #COLLECTION_ITEMS_MAX_LENGTH} (default {@value #DEFAULT_COLLECTION_ITEMS_MAX_LENGTH}):
+ *       most items in one array or map; {@link AvroDeserializer} also applies it to the total of
+ *       all array and map items in one record.
+ * </ul>
+ *
+ * <p>Avro's own defaults are about 2^31, which lets a few hostile bytes make it allocate gigabytes.
+ * Ours are far above anything a Kafka record can hold (brokers' default {@code message.max.bytes}
+ * is 1 MiB), and {@link AvroDeserializer} in any case rejects a claimed length larger than the
+ * bytes left in the record. To change a limit, set the JVM system property (for example
+ * {@code -Dorg.apache.avro.limits.string.maxLength=33554432}); a value already set is kept.
+ *
+ * <p>{@link #install()} runs from the static initialisers of the serde's classes, so it runs
+ * before they decode anything; it is idempotent and thread-safe. If some other code initialised
+ * Avro's limits before it, the properties come too late: {@link #install()} then logs a warning
+ * and returns false.
+ */
+public final class AvroLimits {
+
+    /** Avro's property for the longest string, in bytes. */
+    public static final String STRING_MAX_LENGTH = SystemLimitException.MAX_STRING_LENGTH_PROPERTY;
+    /** Avro's property for the longest bytes value. */
+    public static final String BYTES_MAX_LENGTH = SystemLimitException.MAX_BYTES_LENGTH_PROPERTY;
+    /** Avro's property for the most items in one array or map. */
+    public static final String COLLECTION_ITEMS_MAX_LENGTH = SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY;
+
+    /** 16 MiB. */
+    public static final int DEFAULT_STRING_MAX_LENGTH = 16 * 1024 * 1024;
+    /** 16 MiB. */
+    public static final int DEFAULT_BYTES_MAX_LENGTH = 16 * 1024 * 1024;
+    /** One million. */
+    public static final int DEFAULT_COLLECTION_ITEMS_MAX_LENGTH = 1_000_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(AvroLimits.class);
+    private static boolean installed;
+    private static boolean effective;
+
+    private AvroLimits() {
+    }
+
+    /**
+     * Sets each limit property that is not set yet to chat-bridge's default, and checks that Avro
+     * uses the limits.
+     *
+     * @return whether Avro enforces the configured limits (false when it read its limits earlier)
+     */
+    public static synchronized boolean install() {
+        if (installed) {
+            return effective;
+        }
+        installed = true;
+        int strings = defaultIfUnset(STRING_MAX_LENGTH, DEFAULT_STRING_MAX_LENGTH);
+        int bytes = defaultIfUnset(BYTES_MAX_LENGTH, DEFAULT_BYTES_MAX_LENGTH);
+        int items = defaultIfUnset(COLLECTION_ITEMS_MAX_LENGTH, DEFAULT_COLLECTION_ITEMS_MAX_LENGTH);
+        effective = enforced(() -> SystemLimitException.checkMaxStringLength(strings + 1L), strings)
+                & enforced(() -> SystemLimitException.checkMaxBytesLength(bytes + 1L), bytes)
+                & enforced(() -> SystemLimitException.checkMaxCollectionLength(items + 1L), items);
+        if (!effective) {
+            LOG.warn("Avro read its decoding limits before chat-bridge could set them, so they may be as high as"
+                    + " 2^31; set them as JVM options instead: -D{}=… -D{}=… -D{}=…",
+                    STRING_MAX_LENGTH, BYTES_MAX_LENGTH, COLLECTION_ITEMS_MAX_LENGTH);
+        }
+        return effective;
+    }
+
+    private static int defaultIfUnset(String property, int defaultValue) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            System.setProperty(property, Integer.toString(defaultValue));
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            return parsed > 0 && parsed < Integer.MAX_VALUE ? parsed : defaultValue;
+        } catch (NumberFormatException e) {
+            // Avro itself rejects such a value when it reads it; say which one here.
+            LOG.warn("JVM system property {}={} is not a positive whole number", property, value);
+            return defaultValue;
+        }
+    }
+
+    private static boolean enforced(Runnable overLimit, int limit) {
+        try {
+            overLimit.run();
+            return false;
+        } catch (SystemLimitException e) {
+            return limit > 0;
+        }
+    }
+}
