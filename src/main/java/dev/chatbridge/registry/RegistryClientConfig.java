@@ -136,18 +136,18 @@ public final class RegistryClientConfig {
         this.idLookupsPerSecond = (int) longValue(configs, ID_LOOKUPS_PER_SECOND, 20, 1, 1_000_000);
         this.outageBackoff = Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MS, 1_000, 0, Integer.MAX_VALUE));
         this.outageBackoffMax = Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MAX_MS, 30_000, 0, Integer.MAX_VALUE));
-        if (outageBackoffMax.compareTo(outageBackoff) < 0) {
-            throw new ConfigException(OUTAGE_BACKOFF_MAX_MS + " (" + outageBackoffMax.toMillis() + ") is below "
-                    + OUTAGE_BACKOFF_MS + " (" + outageBackoff.toMillis() + "): raise " + OUTAGE_BACKOFF_MAX_MS
-                    + " or lower " + OUTAGE_BACKOFF_MS);
-        }
+        requireNotBelow(OUTAGE_BACKOFF_MAX_MS, outageBackoffMax, OUTAGE_BACKOFF_MS, outageBackoff);
         this.maxRetries = (int) longValue(configs, MAX_RETRIES, 3, 0, 100);
         this.retryWait = Duration.ofMillis(longValue(configs, RETRIES_WAIT_MS, 1000, 0, Integer.MAX_VALUE));
         this.retryMaxWait = Duration.ofMillis(longValue(configs, RETRIES_MAX_WAIT_MS, 20_000, 0, Integer.MAX_VALUE));
-        if (retryMaxWait.compareTo(retryWait) < 0) {
-            throw new ConfigException(RETRIES_MAX_WAIT_MS + " (" + retryMaxWait.toMillis() + ") is below "
-                    + RETRIES_WAIT_MS + " (" + retryWait.toMillis() + "): raise " + RETRIES_MAX_WAIT_MS
-                    + " or lower " + RETRIES_WAIT_MS);
+        requireNotBelow(RETRIES_MAX_WAIT_MS, retryMaxWait, RETRIES_WAIT_MS, retryWait);
+    }
+
+    /** A cap must not be below the value it caps. */
+    private static void requireNotBelow(String capKey, Duration cap, String key, Duration value) {
+        if (cap.compareTo(value) < 0) {
+            throw new ConfigException(capKey + " (" + cap.toMillis() + ") is below " + key + " (" + value.toMillis()
+                    + "): raise " + capKey + " or lower " + key);
         }
     }
 

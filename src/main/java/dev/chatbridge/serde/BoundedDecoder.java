@@ -208,12 +208,8 @@ final class BoundedDecoder extends Decoder {
     private long count(String what, boolean itemsNeedBytes) throws IOException {
         long count = in.readLong();
         if (count < 0) {
-            if (count == Long.MIN_VALUE) {
-                throw new LengthException(SerdeException.Kind.CORRUPT_PAYLOAD, "an " + what + " block claims an item count of " + count);
-            }
-            count = -count;
-            long size = in.readLong();
-            checkBlockSize(what, size);
+            count = itemsOfSizedBlock(what, count);
+            checkBlockSize(what, in.readLong());
         }
         checkCount(what, count, itemsNeedBytes);
         return count;
@@ -227,14 +223,21 @@ final class BoundedDecoder extends Decoder {
                 checkCount(what, count, itemsNeedBytes);
                 return count;
             }
-            if (count == Long.MIN_VALUE) {
-                throw new LengthException(SerdeException.Kind.CORRUPT_PAYLOAD, "an " + what + " block claims an item count of " + count);
-            }
+            long items = itemsOfSizedBlock(what, count);
             long size = in.readLong();
             checkBlockSize(what, size);
-            checkCount(what, -count, itemsNeedBytes);
+            checkCount(what, items, itemsNeedBytes);
             in.skipFixed((int) size);
         }
+    }
+
+    /** The item count of a block whose negative count says that its size in bytes follows. */
+    private static long itemsOfSizedBlock(String what, long negativeCount) throws LengthException {
+        if (negativeCount == Long.MIN_VALUE) {
+            throw new LengthException(SerdeException.Kind.CORRUPT_PAYLOAD, "an " + what + " block claims an item count of "
+                    + negativeCount);
+        }
+        return -negativeCount;
     }
 
     private void checkBlockSize(String what, long size) throws IOException {

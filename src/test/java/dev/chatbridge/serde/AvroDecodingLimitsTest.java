@@ -128,10 +128,7 @@ class AvroDecodingLimitsTest {
     void shouldRejectAnArrayOverAvrosCollectionLimitEvenWhenItsItemsTakeNoBytes() {
         // Given: a writer with an extra array of nulls, whose items take no bytes, so that only the
         // collection limit bounds their count
-        java.util.List<Schema.Field> fields = new java.util.ArrayList<>();
-        ChatRequest.getClassSchema().getFields().forEach(field -> fields.add(new Schema.Field(field, field.schema())));
-        fields.add(new Schema.Field("nothings", SchemaBuilder.array().items().nullType()));
-        Schema nulls = Schema.createRecord("ChatRequest", null, "dev.chatbridge.events", false, fields);
+        Schema nulls = chatRequestWith(new Schema.Field("nothings", SchemaBuilder.array().items().nullType()));
         assertThat(AvroDeserializer.everyArrayItemTakesBytes(nulls, new java.util.IdentityHashMap<>())).isFalse();
         assertThat(AvroDeserializer.everyArrayItemTakesBytes(WIDER_WRITER, new java.util.IdentityHashMap<>())).isTrue();
         int id = registry.register("nulls", nulls);
@@ -161,10 +158,7 @@ class AvroDecodingLimitsTest {
         for (int i = 0; i < 20_000; i++) {
             deep = SchemaBuilder.record("dev.chatbridge.events.N" + i).fields().name("n").type(deep).noDefault().endRecord();
         }
-        java.util.List<Schema.Field> fields = new java.util.ArrayList<>();
-        ChatRequest.getClassSchema().getFields().forEach(field -> fields.add(new Schema.Field(field, field.schema())));
-        fields.add(new Schema.Field("deep", deep));
-        Schema hostile = Schema.createRecord("ChatRequest", null, "dev.chatbridge.events", false, fields);
+        Schema hostile = chatRequestWith(new Schema.Field("deep", deep));
         AtomicInteger calls = new AtomicInteger();
         AvroDeserializer<ChatRequest> deserializer = new AvroDeserializer<>(ChatRequest.class, new FixedAnswer(hostile, calls));
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -205,6 +199,14 @@ class AvroDecodingLimitsTest {
         assertThat(full).isEqualTo(AvroDeserializer.MAX_CACHED_READERS);
         assertThat(afterHits).as("the new id is fetched once, then cached").isEqualTo(full + 1);
         assertThat(calls).as("id 2, used least recently, was evicted").hasValue(full + 2);
+    }
+
+    /** ChatRequest's schema with one more field at the end, which its readers skip. */
+    private static Schema chatRequestWith(Schema.Field extra) {
+        java.util.List<Schema.Field> fields = new java.util.ArrayList<>();
+        ChatRequest.getClassSchema().getFields().forEach(field -> fields.add(new Schema.Field(field, field.schema())));
+        fields.add(extra);
+        return Schema.createRecord("ChatRequest", null, "dev.chatbridge.events", false, fields);
     }
 
     static byte[] framed(int id, byte[] body) {
