@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * {@code -Dorg.apache.avro.limits.string.maxLength=33554432}); a value already set is kept.
  *
  * <p>{@link #install()} runs from the static initialisers of the serde's classes, so it runs
- * before they decode anything; it is idempotent and thread-safe. If some other code initialised
- * Avro's limits before it, the properties come too late: {@link #install()} then logs a warning
- * and returns false.
+ * before they decode anything; it is idempotent and thread-safe. If other code made Avro read its
+ * limits before that (any Avro decoding in the JVM does), Avro keeps the values it read:
+ * {@link #install()} then logs a warning and returns false. {@link AvroDeserializer} does not
+ * depend on that: its decoder applies the limits read here itself.
  */
 public final class AvroLimits {
 
@@ -44,6 +45,9 @@ public final class AvroLimits {
     public static final int DEFAULT_COLLECTION_ITEMS_MAX_LENGTH = 1_000_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(AvroLimits.class);
+    private static final int MAX_STRING = defaultIfUnset(STRING_MAX_LENGTH, DEFAULT_STRING_MAX_LENGTH);
+    private static final int MAX_BYTES = defaultIfUnset(BYTES_MAX_LENGTH, DEFAULT_BYTES_MAX_LENGTH);
+    private static final int MAX_ITEMS = defaultIfUnset(COLLECTION_ITEMS_MAX_LENGTH, DEFAULT_COLLECTION_ITEMS_MAX_LENGTH);
     private static boolean installed;
     private static boolean effective;
 
@@ -61,18 +65,30 @@ public final class AvroLimits {
             return effective;
         }
         installed = true;
-        int strings = defaultIfUnset(STRING_MAX_LENGTH, DEFAULT_STRING_MAX_LENGTH);
-        int bytes = defaultIfUnset(BYTES_MAX_LENGTH, DEFAULT_BYTES_MAX_LENGTH);
-        int items = defaultIfUnset(COLLECTION_ITEMS_MAX_LENGTH, DEFAULT_COLLECTION_ITEMS_MAX_LENGTH);
-        effective = enforced(() -> SystemLimitException.checkMaxStringLength(strings + 1L), strings)
-                & enforced(() -> SystemLimitException.checkMaxBytesLength(bytes + 1L), bytes)
-                & enforced(() -> SystemLimitException.checkMaxCollectionLength(items + 1L), items);
+        effective = enforced(() -> SystemLimitException.checkMaxStringLength(MAX_STRING + 1L))
+                & enforced(() -> SystemLimitException.checkMaxBytesLength(MAX_BYTES + 1L))
+                & enforced(() -> SystemLimitException.checkMaxCollectionLength(MAX_ITEMS + 1L));
         if (!effective) {
-            LOG.warn("Avro read its decoding limits before chat-bridge could set them, so they may be as high as"
-                    + " 2^31; set them as JVM options instead: -D{}=… -D{}=… -D{}=…",
-                    STRING_MAX_LENGTH, BYTES_MAX_LENGTH, COLLECTION_ITEMS_MAX_LENGTH);
+            LOG.warn("Avro read its decoding limits before chat-bridge could set them, so Avro code other than"
+                    + " chat-bridge's deserializer may use limits as high as 2^31; set them as JVM options to be"
+                    + " sure: -D{}=… -D{}=… -D{}=…", STRING_MAX_LENGTH, BYTES_MAX_LENGTH, COLLECTION_ITEMS_MAX_LENGTH);
         }
         return effective;
+    }
+
+    /** The longest string chat-bridge's deserializer accepts, in bytes. */
+    static int maxStringLength() {
+        return MAX_STRING;
+    }
+
+    /** The longest bytes value chat-bridge's deserializer accepts. */
+    static int maxBytesLength() {
+        return MAX_BYTES;
+    }
+
+    /** The most array and map items chat-bridge's deserializer accepts in one record. */
+    static int maxCollectionItems() {
+        return MAX_ITEMS;
     }
 
     private static int defaultIfUnset(String property, int defaultValue) {
@@ -91,12 +107,12 @@ public final class AvroLimits {
         }
     }
 
-    private static boolean enforced(Runnable overLimit, int limit) {
+    private static boolean enforced(Runnable overLimit) {
         try {
             overLimit.run();
             return false;
         } catch (SystemLimitException e) {
-            return limit > 0;
+            return true;
         }
     }
 }

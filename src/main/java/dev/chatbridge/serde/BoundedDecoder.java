@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import org.apache.avro.SystemLimitException;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.Decoder;
 import org.apache.avro.io.DecoderFactory;
@@ -14,7 +13,8 @@ import org.apache.avro.util.Utf8;
  * An Avro binary decoder over one record's bytes that checks every claimed length and item count
  * before anything is allocated for it: a string, bytes value, array block or map block that claims
  * more than the bytes left in the record fails with {@link LengthException} at once, so a few hostile bytes
- * cannot make Avro allocate gigabytes. Avro's limits ({@link AvroLimits}) apply as well.
+ * cannot make Avro allocate gigabytes. The limits of {@link AvroLimits} apply as well, whether or not
+ * Avro itself read them in time.
  *
  * <p>Fixed-size values are read by an unbuffered {@link BinaryDecoder} over the bytes, so the bytes
  * left are always exact; the length-prefixed values are decoded here, from their length. Array
@@ -193,12 +193,13 @@ final class BoundedDecoder extends Decoder {
             throw new LengthException(SerdeException.Kind.TRUNCATED, "a " + what + " claims " + length + " bytes, but only " + left
                     + " bytes are left in the record");
         }
-        try {
-            return what.equals("string") ? SystemLimitException.checkMaxStringLength(length)
-                    : SystemLimitException.checkMaxBytesLength(length);
-        } catch (SystemLimitException e) {
-            throw new LengthException(SerdeException.Kind.LIMIT_EXCEEDED, "a " + what + " of " + length + " bytes: " + e.getMessage());
+        int limit = what.equals("string") ? AvroLimits.maxStringLength() : AvroLimits.maxBytesLength();
+        if (length > limit) {
+            throw new LengthException(SerdeException.Kind.LIMIT_EXCEEDED, "a " + what + " of " + length
+                    + " bytes is over the limit of " + limit + " (" + (what.equals("string")
+                    ? AvroLimits.STRING_MAX_LENGTH : AvroLimits.BYTES_MAX_LENGTH) + ")");
         }
+        return (int) length;
     }
 
     /**
@@ -254,11 +255,10 @@ final class BoundedDecoder extends Decoder {
             throw new LengthException(SerdeException.Kind.TRUNCATED, "an " + what + " block claims " + count + " items, but only " + left
                     + " bytes are left in the record (each item takes at least one)");
         }
-        try {
-            SystemLimitException.checkMaxCollectionLength(items, count);
-        } catch (SystemLimitException e) {
-            throw new LengthException(SerdeException.Kind.LIMIT_EXCEEDED, "an " + what + " block claims " + count + " items after " + items
-                    + " in this record: " + e.getMessage());
+        if (count > AvroLimits.maxCollectionItems() - items) {
+            throw new LengthException(SerdeException.Kind.LIMIT_EXCEEDED, "an " + what + " block claims " + count
+                    + " items after " + items + " in this record, over the limit of " + AvroLimits.maxCollectionItems()
+                    + " (" + AvroLimits.COLLECTION_ITEMS_MAX_LENGTH + ")");
         }
         items += count;
     }
