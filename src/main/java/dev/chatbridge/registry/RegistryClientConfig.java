@@ -45,10 +45,31 @@ public final class RegistryClientConfig {
     public static final String SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
     /** Bound of each client cache, in entries (default 1000). */
     public static final String MAX_SCHEMAS_PER_SUBJECT = "max.schemas.per.subject";
-    /** Connect timeout of one HTTP attempt (default 10000). */
+    /** Connect timeout of one HTTP attempt (default 2000; Confluent's is 60000, far too long for a stream thread). */
     public static final String HTTP_CONNECT_TIMEOUT_MS = "http.connect.timeout.ms";
-    /** Time to wait for one HTTP answer (default 30000). */
+    /** Time to wait for one HTTP answer (default 3000; a registry answers from memory in milliseconds). */
     public static final String HTTP_READ_TIMEOUT_MS = "http.read.timeout.ms";
+    /**
+     * Longest time one client call may take, retries and backoffs included (default 5000): the
+     * longest a stream thread waits for the registry, plus at most {@link #LOOKUP_MAX_WAIT} for the
+     * lookup rate bound.
+     */
+    public static final String CALL_TIMEOUT_MS = "schema.registry.call.timeout.ms";
+    /** How long an id the registry does not know is remembered as unknown (default 60000; 0 forgets at once). */
+    public static final String UNKNOWN_ID_TTL_MS = "schema.registry.unknown.id.ttl.ms";
+    /** Most unknown ids remembered, least recently asked out first (default 10000). */
+    public static final String UNKNOWN_ID_CACHE_SIZE = "schema.registry.unknown.id.cache.size";
+    /** Registry lookups per second for ids not cached, with bursts of as many (default 20). */
+    public static final String ID_LOOKUPS_PER_SECOND = "schema.registry.id.lookups.per.second";
+    /** First pause after the registry was found unavailable, in which calls fail at once (default 1000). */
+    public static final String OUTAGE_BACKOFF_MS = "schema.registry.outage.backoff.ms";
+    /** Cap of that pause, which doubles with each failed probe (default 30000). */
+    public static final String OUTAGE_BACKOFF_MAX_MS = "schema.registry.outage.backoff.max.ms";
+    /**
+     * Longest a lookup waits for the rate bound ({@value}ms is one second); a lookup that would
+     * wait longer fails at once as unavailable.
+     */
+    public static final long LOOKUP_MAX_WAIT = 1000;
     /** Retries after the first attempt for unreachable registries and 5xx answers (default 3). */
     public static final String MAX_RETRIES = "max.retries";
     /** First backoff between attempts (default 1000), doubled on each retry. */
@@ -72,6 +93,12 @@ public final class RegistryClientConfig {
     private final int maxRetries;
     private final Duration retryWait;
     private final Duration retryMaxWait;
+    private final Duration callTimeout;
+    private final Duration unknownIdTtl;
+    private final int unknownIdCacheSize;
+    private final int idLookupsPerSecond;
+    private final Duration outageBackoff;
+    private final Duration outageBackoffMax;
 
     private RegistryClientConfig(Map<String, ?> configs) {
         List<String> rawUrls = urlList(configs);
@@ -101,15 +128,26 @@ public final class RegistryClientConfig {
         this.truststorePassword = string(configs, SSL_TRUSTSTORE_PASSWORD).orElse(null);
         this.truststoreType = truststoreType(configs);
         this.maxSchemasPerSubject = (int) longValue(configs, MAX_SCHEMAS_PER_SUBJECT, 1000, 1, Integer.MAX_VALUE);
-        this.connectTimeout = Duration.ofMillis(longValue(configs, HTTP_CONNECT_TIMEOUT_MS, 10_000, 1, Integer.MAX_VALUE));
-        this.readTimeout = Duration.ofMillis(longValue(configs, HTTP_READ_TIMEOUT_MS, 30_000, 1, Integer.MAX_VALUE));
+        this.connectTimeout = Duration.ofMillis(longValue(configs, HTTP_CONNECT_TIMEOUT_MS, 2_000, 1, Integer.MAX_VALUE));
+        this.readTimeout = Duration.ofMillis(longValue(configs, HTTP_READ_TIMEOUT_MS, 3_000, 1, Integer.MAX_VALUE));
+        this.callTimeout = Duration.ofMillis(longValue(configs, CALL_TIMEOUT_MS, 5_000, 1, Integer.MAX_VALUE));
+        this.unknownIdTtl = Duration.ofMillis(longValue(configs, UNKNOWN_ID_TTL_MS, 60_000, 0, Integer.MAX_VALUE));
+        this.unknownIdCacheSize = (int) longValue(configs, UNKNOWN_ID_CACHE_SIZE, 10_000, 1, 10_000_000);
+        this.idLookupsPerSecond = (int) longValue(configs, ID_LOOKUPS_PER_SECOND, 20, 1, 1_000_000);
+        this.outageBackoff = Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MS, 1_000, 0, Integer.MAX_VALUE));
+        this.outageBackoffMax = Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MAX_MS, 30_000, 0, Integer.MAX_VALUE));
+        requireNotBelow(OUTAGE_BACKOFF_MAX_MS, outageBackoffMax, OUTAGE_BACKOFF_MS, outageBackoff);
         this.maxRetries = (int) longValue(configs, MAX_RETRIES, 3, 0, 100);
         this.retryWait = Duration.ofMillis(longValue(configs, RETRIES_WAIT_MS, 1000, 0, Integer.MAX_VALUE));
         this.retryMaxWait = Duration.ofMillis(longValue(configs, RETRIES_MAX_WAIT_MS, 20_000, 0, Integer.MAX_VALUE));
-        if (retryMaxWait.compareTo(retryWait) < 0) {
-            throw new ConfigException(RETRIES_MAX_WAIT_MS + " (" + retryMaxWait.toMillis() + ") is below "
-                    + RETRIES_WAIT_MS + " (" + retryWait.toMillis() + "): raise " + RETRIES_MAX_WAIT_MS
-                    + " or lower " + RETRIES_WAIT_MS);
+        requireNotBelow(RETRIES_MAX_WAIT_MS, retryMaxWait, RETRIES_WAIT_MS, retryWait);
+    }
+
+    /** A cap must not be below the value it caps. */
+    private static void requireNotBelow(String capKey, Duration cap, String key, Duration value) {
+        if (cap.compareTo(value) < 0) {
+            throw new ConfigException(capKey + " (" + cap.toMillis() + ") is below " + key + " (" + value.toMillis()
+                    + "): raise " + capKey + " or lower " + key);
         }
     }
 
@@ -178,6 +216,36 @@ public final class RegistryClientConfig {
         return retryMaxWait;
     }
 
+    /** Longest time one call may take, retries and backoffs included. */
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    /** How long an unknown id is remembered as unknown; zero to not remember. */
+    public Duration unknownIdTtl() {
+        return unknownIdTtl;
+    }
+
+    /** Most unknown ids remembered. */
+    public int unknownIdCacheSize() {
+        return unknownIdCacheSize;
+    }
+
+    /** Registry lookups per second for ids not cached. */
+    public int idLookupsPerSecond() {
+        return idLookupsPerSecond;
+    }
+
+    /** First pause in which calls fail at once after the registry was found unavailable. */
+    public Duration outageBackoff() {
+        return outageBackoff;
+    }
+
+    /** Cap of that pause. */
+    public Duration outageBackoffMax() {
+        return outageBackoffMax;
+    }
+
     /** The {@code Authorization} header value, if any. Holds a secret: never log it. */
     Optional<String> authorizationHeader() {
         if (basicUserInfo != null) {
@@ -206,7 +274,13 @@ public final class RegistryClientConfig {
                 + ", readTimeout=" + readTimeout.toMillis() + "ms"
                 + ", maxRetries=" + maxRetries
                 + ", retryWait=" + retryWait.toMillis() + "ms"
-                + ", retryMaxWait=" + retryMaxWait.toMillis() + "ms}";
+                + ", retryMaxWait=" + retryMaxWait.toMillis() + "ms"
+                + ", callTimeout=" + callTimeout.toMillis() + "ms"
+                + ", unknownIdTtl=" + unknownIdTtl.toMillis() + "ms"
+                + ", unknownIdCacheSize=" + unknownIdCacheSize
+                + ", idLookupsPerSecond=" + idLookupsPerSecond
+                + ", outageBackoff=" + outageBackoff.toMillis() + "ms"
+                + ", outageBackoffMax=" + outageBackoffMax.toMillis() + "ms}";
     }
 
     private static Map<String, ?> withoutNullValues(Map<String, ?> configs) {

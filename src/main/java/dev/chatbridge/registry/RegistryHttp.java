@@ -35,9 +35,15 @@ import reactor.netty.tcp.SslProvider;
  * <p>Retry policy: an attempt that cannot connect, times out, or gets a 5xx answer is retried up
  * to {@code max.retries} times, each retry on the next URL of the list, after a backoff of
  * {@code retries.wait.ms * 2^(retry-1)} capped at {@code retries.max.wait.ms}. A 4xx answer is
- * final. Each attempt is bounded by the connect and read timeouts (plus a margin), so a call
- * takes at most {@code (max.retries + 1) * (connect + read + 5 s) + backoffs}. The URL that last
- * answered is tried first by the next call.
+ * final. Each attempt is bounded by the connect and read timeouts (plus a margin), and the whole
+ * call, backoffs included, by {@code schema.registry.call.timeout.ms}: no attempt or backoff goes
+ * past it, so a call takes at most that long (default 5 s; with the defaults of 2 s connect and
+ * 3 s read, a registry that never answers gets one full attempt and a second one cut short). The
+ * URL that last answered is tried first by the next call.
+ *
+ * <p>Answers are read up to {@value #MAX_ANSWER_BYTES} bytes: a successful answer that is longer
+ * fails with {@link SchemaRegistryException#ANSWER_TOO_LARGE} (not retried: it would be as long
+ * again); an error answer that is longer keeps its status, and its body is left out.
  *
  * <p>Threading: called from Kafka serializer threads (never from Netty's event loops, because it
  * blocks). Thread-safe: the Reactor Netty client is, and the preferred URL index is atomic.
@@ -51,7 +57,12 @@ final class RegistryHttp implements AutoCloseable {
 
     static final String V1_JSON = "application/vnd.schemaregistry.v1+json";
     static final String ACCEPT = "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json";
-    static final int MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+    /**
+     * 1 MiB. An answer holds one schema: real ones are a few KiB (the largest we know of, tens of
+     * KiB), and the text is parsed twice (JSON, then Avro) on a stream thread for every new id, so
+     * 8 MiB per hostile id was a lot of memory and time for nothing.
+     */
+    static final int MAX_ANSWER_BYTES = 1024 * 1024;
     private static final Duration ATTEMPT_MARGIN = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(RegistryHttp.class);
 
@@ -106,19 +117,29 @@ final class RegistryHttp implements AutoCloseable {
      * @param body JSON request body, or null
      */
     Answer call(HttpMethod method, String path, String body) {
+        long deadline = System.nanoTime() + config.callTimeout().toNanos();
         int attempts = config.maxRetries() + 1;
         int start = preferred.get();
         List<String> failures = new ArrayList<>();
         Answer last5xx = null;
         Throwable lastError = null;
-        for (int attempt = 0; attempt < attempts; attempt++) {
+        int attempt = 0;
+        for (; attempt < attempts; attempt++) {
             if (attempt > 0) {
-                pause(backoff(attempt), method, path);
+                Duration wait = backoff(attempt);
+                if (remaining(deadline).compareTo(wait) <= 0) {
+                    failures.add("no time left for another attempt within " + RegistryClientConfig.CALL_TIMEOUT_MS
+                            + "=" + config.callTimeout().toMillis());
+                    break;
+                }
+                pause(wait, method, path);
             }
             int index = (start + attempt) % urls.size();
             URI base = urls.get(index);
             try {
-                Answer answer = attempt(base, method, path, body);
+                Duration timeout = remaining(deadline);
+                Answer answer = attempt(base, method, path, body,
+                        timeout.compareTo(attemptTimeout) < 0 ? timeout : attemptTimeout);
                 if (answer.status() < 500) {
                     preferred.set(index);
                     if (answer.status() >= 300) {
@@ -134,9 +155,11 @@ final class RegistryHttp implements AutoCloseable {
             } catch (RuntimeException e) {
                 Throwable cause = Exceptions.unwrap(e);
                 if (cause instanceof HttpBodies.TooLargeException) {
+                    preferred.set(index);
                     throw new SchemaRegistryException("Schema registry at " + base + " answered " + method + " " + path
-                            + " with more than " + MAX_ANSWER_BYTES + " bytes: is " + RegistryClientConfig.SCHEMA_REGISTRY_URL
-                            + " pointing at a schema registry?", cause);
+                            + " with more than " + MAX_ANSWER_BYTES + " bytes, more than one schema should take: the"
+                            + " schema cannot be used (is " + RegistryClientConfig.SCHEMA_REGISTRY_URL
+                            + " pointing at a schema registry?)", 200, SchemaRegistryException.ANSWER_TOO_LARGE, cause);
                 }
                 last5xx = null;
                 lastError = cause;
@@ -145,27 +168,37 @@ final class RegistryHttp implements AutoCloseable {
             LOG.warn("Schema registry call {} {} failed (attempt {} of {}): {}", method, path, attempt + 1, attempts,
                     failures.get(failures.size() - 1));
         }
+        int made = Math.min(attempt, attempts);
         if (last5xx != null) {
             SchemaRegistryException answerError = error(last5xx, method, path);
-            throw new SchemaRegistryException(answerError.getMessage() + " after " + attempts + " attempts ("
+            throw new SchemaRegistryException(answerError.getMessage() + " after " + made + " attempts ("
                     + String.join(", ", failures) + ")", last5xx.status(), answerError.errorCode());
         }
         throw new SchemaRegistryException("Schema registry could not be reached for " + method + " " + path + " after "
-                + attempts + " attempts: " + String.join(", ", failures) + ". Check " + RegistryClientConfig.SCHEMA_REGISTRY_URL
+                + made + " attempts: " + String.join(", ", failures) + ". Check " + RegistryClientConfig.SCHEMA_REGISTRY_URL
                 + ", that the registry is running and reachable from this host, and its TLS settings ("
                 + RegistryClientConfig.SSL_TRUSTSTORE_LOCATION + ")", lastError);
     }
 
-    private Answer attempt(URI base, HttpMethod method, String path, String body) {
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    private Answer attempt(URI base, HttpMethod method, String path, String body, Duration timeout) {
         String url = base.toString().replaceAll("/+$", "") + path;
         HttpClient.RequestSender request = http.request(method).uri(url);
         HttpClient.ResponseReceiver<?> receiver = body == null ? request
                 : request.send(ByteBufFlux.fromString(Mono.just(body), StandardCharsets.UTF_8, io.netty.buffer.ByteBufAllocator.DEFAULT));
         Answer answer = receiver
-                .response((response, content) -> HttpBodies.read(content, MAX_ANSWER_BYTES)
-                        .map(bytes -> new Answer(response.status().code(), new String(bytes, StandardCharsets.UTF_8))))
+                .response((response, content) -> {
+                    int status = response.status().code();
+                    return HttpBodies.read(content, MAX_ANSWER_BYTES)
+                            .map(bytes -> new Answer(status, new String(bytes, StandardCharsets.UTF_8)))
+                            .onErrorResume(HttpBodies.TooLargeException.class, e -> status < 300 ? Mono.error(e)
+                                    : Mono.just(new Answer(status, "(error body over " + MAX_ANSWER_BYTES + " bytes left out)")));
+                })
                 .next()
-                .block(attemptTimeout);
+                .block(timeout);
         if (answer == null) {
             throw new IllegalStateException("no answer");
         }

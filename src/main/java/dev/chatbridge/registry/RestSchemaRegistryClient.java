@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
 import org.apache.avro.Schema;
 
@@ -17,6 +18,19 @@ import org.apache.avro.Schema;
  * {@link #getById}, {@link #register} and {@link #getLatest} (ids never change). The latest
  * version is never cached. Schemas are compared with {@link Schema#equals}. Retries, failover
  * and time bounds: see {@link RegistryHttp}.
+ *
+ * <p>Ids the registry does not know are remembered as unknown for {@code schema.registry.unknown.id.ttl.ms}
+ * (default 60 s) in a cache of {@code schema.registry.unknown.id.cache.size} ids (default 10 000,
+ * least recently asked out first), so records that all carry a bogus id cost one registry call a
+ * minute. Lookups of ids not cached are bounded to {@code schema.registry.id.lookups.per.second}
+ * (default 20, see {@link LookupRate}). Once a call fails as unavailable, calls that need the
+ * registry fail at once for a backoff of 1 s doubling to 30 s, with one probe call after each
+ * (see {@link OutageGate}); {@link #available()} reports it.
+ *
+ * <p>Worst case for a calling thread, with the defaults: a call never takes longer than
+ * {@code schema.registry.call.timeout.ms} (5 s), plus for an uncached id at most
+ * {@link RegistryClientConfig#LOOKUP_MAX_WAIT} ms (1 s) of waiting for the lookup rate bound: 6 s.
+ * During an outage, calls fail in microseconds, except one probe per backoff.
  *
  * <p>Threading: blocking; meant for Kafka serializer threads, never for Netty event loops. Safe
  * for concurrent use: caches lock themselves, the HTTP client is thread-safe, and two threads
@@ -32,6 +46,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private final RegistryHttp http;
     private final BoundedCache<SubjectSchema, Integer> ids;
     private final BoundedCache<Integer, Schema> schemas;
+    private final BoundedCache<Integer, Long> unknownIds;
+    private final LookupRate lookups;
+    private final OutageGate outage;
     private volatile boolean closed;
 
     /** A client for these settings; throws {@link org.apache.kafka.common.config.ConfigException} when the truststore cannot be loaded. */
@@ -40,6 +57,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         this.http = new RegistryHttp(config, json);
         this.ids = new BoundedCache<>(config.maxSchemasPerSubject());
         this.schemas = new BoundedCache<>(config.maxSchemasPerSubject());
+        this.unknownIds = new BoundedCache<>(config.unknownIdCacheSize());
+        this.lookups = new LookupRate(config.idLookupsPerSecond(), Duration.ofMillis(RegistryClientConfig.LOOKUP_MAX_WAIT),
+                System::nanoTime);
+        this.outage = new OutageGate(config.outageBackoff(), config.outageBackoffMax(), System::nanoTime);
     }
 
     @Override
@@ -60,8 +81,27 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             return cached;
         }
         String path = "/schemas/ids/" + id;
-        JsonNode answer = parse(http.call(HttpMethod.GET, path, null), path);
-        Schema schema = schemaOf(answer, path);
+        Long unknownUntil = unknownIds.get(id);
+        if (unknownUntil != null) {
+            long left = unknownUntil - System.nanoTime();
+            if (left > 0) {
+                throw new SchemaRegistryException("Schema " + id + " not found: the registry said so less than "
+                        + config.unknownIdTtl().toMillis() + " ms ago (" + RegistryClientConfig.UNKNOWN_ID_TTL_MS
+                        + "), asking again in " + Duration.ofNanos(left).toMillis() + " ms", 404,
+                        SchemaRegistryException.SCHEMA_NOT_FOUND);
+            }
+            unknownIds.remove(id);
+        }
+        RegistryHttp.Answer reply;
+        try {
+            reply = call(HttpMethod.GET, path, null, true);
+        } catch (SchemaRegistryException e) {
+            if (e.isNotFound() && !config.unknownIdTtl().isZero()) {
+                unknownIds.put(id, System.nanoTime() + config.unknownIdTtl().toNanos());
+            }
+            throw e;
+        }
+        Schema schema = schemaOf(parse(reply, path), path);
         schemas.put(id, schema);
         return schema;
     }
@@ -70,11 +110,17 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     public RegisteredSchema getLatest(String subject) {
         checkOpen();
         String path = "/subjects/" + encode(subject) + "/versions/latest";
-        JsonNode answer = parse(http.call(HttpMethod.GET, path, null), path);
+        JsonNode answer = parse(call(HttpMethod.GET, path, null, false), path);
         Schema schema = schemaOf(answer, path);
         int id = intField(answer, "id", path);
         schemas.put(id, schema);
         return new RegisteredSchema(answer.path("subject").asText(subject), id, intField(answer, "version", path), schema);
+    }
+
+    /** False while calls fail at once after the registry was found unavailable. */
+    @Override
+    public boolean available() {
+        return !closed && outage.open();
     }
 
     @Override
@@ -101,11 +147,39 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             return cached;
         }
         String body = json.createObjectNode().put("schema", schema.toString()).toString();
-        JsonNode answer = parse(http.call(HttpMethod.POST, path, body), path);
+        JsonNode answer = parse(call(HttpMethod.POST, path, body, false), path);
         int id = intField(answer, "id", path);
         ids.put(key, id);
         schemas.put(id, schema);
         return id;
+    }
+
+    /** One HTTP call through the outage gate and, for lookups of uncached ids, the rate bound. */
+    private RegistryHttp.Answer call(HttpMethod method, String path, String body, boolean rateBound) {
+        String what = method + " " + path;
+        boolean probe = outage.enter(what);
+        if (rateBound) {
+            try {
+                lookups.acquire(what);
+            } catch (SchemaRegistryException e) {
+                // Our own bound, not the registry's answer: the gate learns nothing from it.
+                outage.withdraw(probe);
+                throw e;
+            }
+        }
+        SchemaRegistryException failure = null;
+        try {
+            return http.call(method, path, body);
+        } catch (SchemaRegistryException e) {
+            failure = e;
+            throw e;
+        } finally {
+            if (failure != null && failure.isUnavailable()) {
+                outage.failed(failure);
+            } else {
+                outage.answered();
+            }
+        }
     }
 
     private JsonNode parse(RegistryHttp.Answer answer, String path) {

@@ -23,6 +23,14 @@ public interface SchemaRegistryClient extends AutoCloseable {
     /** {@code GET /subjects/{subject}/versions/latest}: the newest version registered under the subject. */
     RegisteredSchema getLatest(String subject);
 
+    /**
+     * Whether the registry is thought reachable: false while a client fails calls at once after an
+     * outage (a health signal; calls for cached schemas still answer). Cheap, never blocks.
+     */
+    default boolean available() {
+        return true;
+    }
+
     /** Releases connections; the client is unusable afterwards. */
     @Override
     void close();

@@ -24,12 +24,24 @@ public class SchemaRegistryException extends RuntimeException {
     public static final int INVALID_SCHEMA = 42201;
     /** No error code: the registry could not be reached or gave no registry error body. */
     public static final int NO_ERROR_CODE = -1;
+    /**
+     * Not Confluent's: the client's own code for a successful answer larger than it reads (one
+     * schema's answer is bounded), so the schema cannot be used. Asking again does not help.
+     */
+    public static final int ANSWER_TOO_LARGE = -2;
 
     private final int httpStatus;
     private final int errorCode;
 
     public SchemaRegistryException(String message, int httpStatus, int errorCode) {
         super(message);
+        this.httpStatus = httpStatus;
+        this.errorCode = errorCode;
+    }
+
+    /** A failure with an answer's status and code, caused by another exception. */
+    public SchemaRegistryException(String message, int httpStatus, int errorCode, Throwable cause) {
+        super(message, cause);
         this.httpStatus = httpStatus;
         this.errorCode = errorCode;
     }
@@ -48,5 +60,23 @@ public class SchemaRegistryException extends RuntimeException {
     /** Confluent's error code, or {@link #NO_ERROR_CODE}. */
     public int errorCode() {
         return errorCode;
+    }
+
+    /** Whether the registry says the schema (or its subject) does not exist: 40403, 40401, or a 404 answer. */
+    public boolean isNotFound() {
+        return errorCode == SCHEMA_NOT_FOUND || errorCode == SUBJECT_NOT_FOUND || httpStatus == 404;
+    }
+
+    /**
+     * Whether the failure is the registry's or the way to it, not the request's: no answer, 401 or
+     * 403 (credentials, which an operator fixes), 408 or 429 (slow down) or 5xx. Asking again later
+     * may succeed, so a record that needs the answer should wait rather than be given up.
+     */
+    public boolean isUnavailable() {
+        if (errorCode == ANSWER_TOO_LARGE) {
+            return false;
+        }
+        return httpStatus == 0 || httpStatus == 401 || httpStatus == 403 || httpStatus == 408 || httpStatus == 429
+                || httpStatus >= 500;
     }
 }

@@ -29,6 +29,10 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
 
+    static {
+        AvroLimits.install();
+    }
+
     private SchemaRegistryClient client;
     private boolean ownsClient;
     private AvroSerdeConfig config;
@@ -93,7 +97,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
             }
             return client.lookup(subject, schema);
         } catch (SchemaRegistryException e) {
-            if (!config.autoRegisterSchemas() && isNotFound(e)) {
+            if (!config.autoRegisterSchemas() && e.isNotFound()) {
                 throw new SerdeException(SerdeException.Kind.REGISTRY_ERROR, "Schema " + schema.getFullName()
                         + " is not registered under subject '" + subject + "' and auto.register.schemas is false:"
                         + " register it first, or set auto.register.schemas=true (" + e.getMessage() + ")", e);
@@ -116,12 +120,6 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
                     + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(), e);
         }
         return out.toByteArray();
-    }
-
-    private static boolean isNotFound(SchemaRegistryException e) {
-        return e.errorCode() == SchemaRegistryException.SUBJECT_NOT_FOUND
-                || e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND
-                || e.errorCode() == SchemaRegistryException.VERSION_NOT_FOUND;
     }
 
     private record SubjectSchema(String subject, Schema schema) {

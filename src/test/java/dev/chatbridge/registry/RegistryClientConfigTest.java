@@ -29,14 +29,20 @@ class RegistryClientConfigTest {
     }
 
     @Test
-    void shouldUseConfluentDefaultsAndIgnoreKafkaKeys() {
+    void shouldUseDefaultsAndIgnoreKafkaKeys() {
         RegistryClientConfig config = RegistryClientConfig.from(withUrl("http://127.0.0.1:8081"));
 
         assertThat(config.urls()).containsExactly(URI.create("http://127.0.0.1:8081"));
         assertThat(config.mockScope()).isEmpty();
         assertThat(config.maxSchemasPerSubject()).isEqualTo(1000);
-        assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(config.readTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.readTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.callTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.unknownIdTtl()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.unknownIdCacheSize()).isEqualTo(10_000);
+        assertThat(config.idLookupsPerSecond()).isEqualTo(20);
+        assertThat(config.outageBackoff()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.outageBackoffMax()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.maxRetries()).isEqualTo(3);
         assertThat(config.retryWait()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.retryMaxWait()).isEqualTo(Duration.ofSeconds(20));
