@@ -159,15 +159,26 @@ public final class ChatBridgeApp implements AutoCloseable {
         return onStreamThreadFailure(exception);
     }
 
+    /** How long a thread that failed for want of the registry waits before it is replaced (paces the re-reads). */
+    static final Duration REGISTRY_REPLACE_PAUSE = Duration.ofSeconds(1);
+
     /**
-     * Error policy: an unreachable schema registry is waited out (the thread is replaced and
-     * re-reads from its last commit; the registry client's retries pace it); anything else is a
-     * bug or a fatal state, and the instance shuts down rather than loop.
+     * Error policy: a schema registry that cannot be asked by the REKEY routing step (the one
+     * step that cannot park input) is waited out: the failed thread pauses
+     * {@link #REGISTRY_REPLACE_PAUSE}, since the registry client fails fast during an outage, and
+     * is replaced, re-reading from its last commit. Anything else is a bug or a fatal state, and
+     * the instance shuts down rather than loop.
      */
     static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable exception) {
         for (Throwable t = exception; t != null; t = t.getCause()) {
             if (t instanceof RegistryUnavailableException) {
-                LOG.error("Schema registry unreachable; replacing the stream thread, input waits: {}", t.getMessage());
+                LOG.error("Schema registry cannot be asked; replacing the stream thread in {} ms, input waits: {}",
+                        REGISTRY_REPLACE_PAUSE.toMillis(), t.getMessage());
+                try {
+                    Thread.sleep(REGISTRY_REPLACE_PAUSE.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
             }
         }

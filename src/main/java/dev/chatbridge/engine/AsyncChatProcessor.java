@@ -141,6 +141,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private final Deserializer<ChatRequest> requests;
     private final boolean rekeyed;
     private final RateLimitedLog replayLog = new RateLimitedLog(10, TimeUnit.SECONDS);
+    private final RateLimitedLog registryLog = new RateLimitedLog(10, TimeUnit.SECONDS);
 
     private ProcessorContext<String, OutcomeWriter.Written> context;
     private KeyValueStore<Bytes, byte[]> store;
@@ -194,11 +195,12 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         this.share = resources.pending().share();
         try {
             load();
+            // No dispatch here: handling a local entry forwards, which Kafka Streams refuses during
+            // init(); the first punctuation (chat.drain.interval.ms) or record starts the work.
             punctuator = context.schedule(config.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
                 resources.waitBudgetOfCurrentThread().reset();
                 drainAndDispatch();
             });
-            dispatch();
         } catch (RuntimeException | Error e) {
             // Kafka Streams does not call close() after a failed init(): give back what init() took.
             release();
@@ -336,7 +338,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                     null, null, null, keptKey(rawKey), value), now);
         }
         if (requestId == null) {
-            registryUnavailable("decode");
+            registryUnavailable("decode", null);
         }
     }
 
@@ -372,7 +374,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             registryAnswered();
             forward(keyOf(thread, entry), written);
         } catch (OutcomeWriter.NotWritable e) {
-            registryUnavailable("output");
+            registryUnavailable("output", e.getMessage());
             keep(thread, entry.withNotBefore(registryRetryAt), now);
         }
     }
@@ -504,8 +506,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             if (entry.kind() == PendingEntry.Kind.PARKED) {
                 Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), entry.rawKey(),
                         entry.value());
-                if (decoded instanceof Decoded.Parked) {
-                    registryUnavailable("decode");
+                if (decoded instanceof Decoded.Parked parked) {
+                    registryUnavailable("decode", parked.cause().getMessage());
                     queues.retryHead(thread, registryRetryAt, now);
                     return;
                 }
@@ -530,7 +532,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         try {
             letter = letter(entry, null);
         } catch (SerdeException e) {
-            registryUnavailable("dispatch");
+            registryUnavailable("dispatch", e.getMessage());
             queues.retryHead(thread, registryRetryAt, now);
             return;
         }
@@ -540,7 +542,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             forward(keyOf(thread, entry), written);
             removeHead(thread, key);
         } catch (OutcomeWriter.NotWritable e) {
-            registryUnavailable("output");
+            registryUnavailable("output", e.getMessage());
             queues.retryHead(thread, registryRetryAt, now);
         }
     }
@@ -605,8 +607,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             if (probe) {
                 resources.pause().probeEnded();
             }
-            if (decoded instanceof Decoded.Parked) {
-                registryUnavailable("dispatch");
+            if (decoded instanceof Decoded.Parked parked) {
+                registryUnavailable("dispatch", parked.cause().getMessage());
                 queues.retryHead(thread, registryRetryAt, now);
                 return;
             }
@@ -616,7 +618,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 forward(thread, writer.deadLetter(letter(stored, problem)));
                 removeHead(thread, key);
             } catch (OutcomeWriter.NotWritable e) {
-                registryUnavailable("output");
+                registryUnavailable("output", e.getMessage());
                 queues.retryHead(thread, registryRetryAt, now);
             }
             return;
@@ -714,7 +716,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             }
         } catch (OutcomeWriter.NotWritable e) {
             // Kept (still counted as not forwarded) and written once the registry answers.
-            registryUnavailable("output");
+            registryUnavailable("output", e.getMessage());
             unwritten.add(completed);
         }
     }
@@ -785,7 +787,13 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         return key != null && key.length() <= config.maxIdChars() && key.equals(LogSafe.text(key)) ? key : null;
     }
 
-    private void registryUnavailable(String step) {
+    private void registryUnavailable(String step, String cause) {
+        long heldBack = registryLog.tryAcquire();
+        if (heldBack >= 0) {
+            LOG.warn("Task {}: waiting for the schema registry ({} step, {} more waits since the last such line); "
+                    + "nothing is dead-lettered for it, readiness is false until it answers: {}", taskName, step,
+                    heldBack, cause == null ? "input parked in the pending table" : LogSafe.text(cause));
+        }
         long now = clock.millis();
         registryRetryAt = now + registryBackoffMs;
         registryBackoffMs = Math.min(REGISTRY_RETRY_MAX_MS, registryBackoffMs * 2);

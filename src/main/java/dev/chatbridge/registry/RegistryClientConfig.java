@@ -59,7 +59,7 @@ public final class RegistryClientConfig {
     public static final String UNKNOWN_ID_TTL_MS = "schema.registry.unknown.id.ttl.ms";
     /** Most unknown ids remembered, least recently asked out first (default 10000). */
     public static final String UNKNOWN_ID_CACHE_SIZE = "schema.registry.unknown.id.cache.size";
-    /** Registry lookups per second for ids not cached, with bursts of as many (default 20). */
+    /** Registry lookups per second for ids not cached, with bursts of as many (default 200). */
     public static final String ID_LOOKUPS_PER_SECOND = "schema.registry.id.lookups.per.second";
     /** First pause after the registry was found unavailable, in which calls fail at once (default 1000). */
     public static final String OUTAGE_BACKOFF_MS = "schema.registry.outage.backoff.ms";
@@ -133,7 +133,7 @@ public final class RegistryClientConfig {
         this.callTimeout = Duration.ofMillis(longValue(configs, CALL_TIMEOUT_MS, 5_000, 1, Integer.MAX_VALUE));
         this.unknownIdTtl = Duration.ofMillis(longValue(configs, UNKNOWN_ID_TTL_MS, 60_000, 0, Integer.MAX_VALUE));
         this.unknownIdCacheSize = (int) longValue(configs, UNKNOWN_ID_CACHE_SIZE, 10_000, 1, 10_000_000);
-        this.idLookupsPerSecond = (int) longValue(configs, ID_LOOKUPS_PER_SECOND, 20, 1, 1_000_000);
+        this.idLookupsPerSecond = (int) longValue(configs, ID_LOOKUPS_PER_SECOND, 200, 1, 1_000_000);
         this.outageBackoff = Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MS, 1_000, 0, Integer.MAX_VALUE));
         this.outageBackoffMax = Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MAX_MS, 30_000, 0, Integer.MAX_VALUE));
         requireNotBelow(OUTAGE_BACKOFF_MAX_MS, outageBackoffMax, OUTAGE_BACKOFF_MS, outageBackoff);
