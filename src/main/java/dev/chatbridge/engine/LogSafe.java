@@ -11,6 +11,12 @@ final class LogSafe {
 
     private LogSafe() {}
 
+    /** Whether the character would break or forge a log line: C0/C1 controls and the Unicode line and paragraph separators. */
+    static boolean isControl(char c) {
+        return Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
+                || Character.getType(c) == Character.PARAGRAPH_SEPARATOR;
+    }
+
     static String text(String s) {
         if (s == null) {
             return null;
@@ -19,8 +25,7 @@ final class LogSafe {
         StringBuilder b = null;
         for (int i = 0; i < end; i++) {
             char c = s.charAt(i);
-            boolean unsafe = Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
-                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR;
+            boolean unsafe = isControl(c);
             if (unsafe && b == null) {
                 b = new StringBuilder(end + 16).append(s, 0, i);
             }

@@ -119,8 +119,7 @@ final class RequestValidator {
     private static Optional<String> controlCharacter(String field, String value, String why) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
-                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
+            if (LogSafe.isControl(c)) {
                 String what = c == '\r' ? "CR" : c == '\n' ? "LF" : String.format("U+%04X", (int) c);
                 return Optional.of(field + " contains a control character (" + what + ") at index " + i
                         + "; refused because " + why);

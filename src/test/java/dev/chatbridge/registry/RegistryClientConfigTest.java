@@ -40,7 +40,7 @@ class RegistryClientConfigTest {
         assertThat(config.callTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.unknownIdTtl()).isEqualTo(Duration.ofSeconds(60));
         assertThat(config.unknownIdCacheSize()).isEqualTo(10_000);
-        assertThat(config.idLookupsPerSecond()).isEqualTo(20);
+        assertThat(config.idLookupsPerSecond()).isEqualTo(200);
         assertThat(config.outageBackoff()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.outageBackoffMax()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.maxRetries()).isEqualTo(3);
