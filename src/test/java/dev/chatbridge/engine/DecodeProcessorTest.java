@@ -127,4 +127,21 @@ class DecodeProcessorTest {
                         p -> assertThat(p).contains("control character (LF)"),
                         p -> assertThat(p).contains("300000 characters, more than chat.request.max.id.chars=256"));
     }
+
+    @Test
+    void shouldLogUndecodableInputAtMostOnceInTenSecondsWithTheCountHeldBack() {
+        DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.BAD_MAGIC_BYTE),
+                VALIDATOR, true, true);
+        MockProcessorContext<String, Decoded> context = context(processor);
+
+        try (LogCapture logs = LogCapture.start(Map.of())) {
+            for (int i = 0; i < 1_000; i++) {
+                processor.process(new Record<>(null, new byte[] {9}, 0L));
+            }
+
+            assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().contains("Undecodable input"))
+                    .as("log lines for 1,000 undecodable records").hasSize(1);
+        }
+        assertThat(context.forwarded()).as("every record still gets its outcome").hasSize(1_000);
+    }
 }

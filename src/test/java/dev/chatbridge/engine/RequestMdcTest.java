@@ -42,4 +42,16 @@ class RequestMdcTest {
 
         assertThat(MDC.get(RequestMdc.REQUEST_ID)).isNull();
     }
+
+    @Test
+    void shouldEscapeControlCharactersAndCutLongIdsSoARecordCannotForgeLogLines() {
+        Map<String, String> seen = new HashMap<>();
+        String forged = "r-9\n12:00:00.000 ERROR forged line \u001b[31m";
+
+        RequestMdc.run(EngineDriver.request(forged, "t".repeat(10_000), "x"), () -> seen.putAll(MDC.getCopyOfContextMap()));
+
+        assertThat(seen.get(RequestMdc.REQUEST_ID)).isEqualTo("r-9\\u000A12:00:00.000 ERROR forged line \\u001B[31m")
+                .doesNotContain("\n", "\u001b");
+        assertThat(seen.get(RequestMdc.THREAD_ID)).startsWith("t".repeat(256)).endsWith("…(9744 more characters)");
+    }
 }
