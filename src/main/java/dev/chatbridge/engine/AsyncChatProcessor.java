@@ -7,8 +7,6 @@ import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.ChatResponse;
 import dev.chatbridge.events.DeadLetterReason;
 import dev.chatbridge.serde.SerdeException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,8 +85,6 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     static final String PARKED = "\u0000parked";
     /** Pseudo-thread of dead letters that belong to no conversation and wait to be written. */
     static final String LOOSE = "\u0000loose";
-    /** Key of the task's high-water mark of accepted input offsets. */
-    static final Bytes HIGH_WATER_MARK = PendingKey.of("\u0000high-water-mark", 0);
 
     static final long REGISTRY_RETRY_MIN_MS = 100;
     static final long REGISTRY_RETRY_MAX_MS = 5_000;
@@ -154,8 +150,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private PendingCount.Share share;
     private Cancellable punctuator;
     private String sourceTopic;
-    private long highWaterMark;
-    private String sourceTopicId;
+    private HighWaterMark highWaterMark;
     private long registryBackoffMs = REGISTRY_RETRY_MIN_MS;
     private long registryRetryAt;
     private volatile boolean closed;
@@ -186,8 +181,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         this.acceptedAtNanos = new HashMap<>();
         this.unwritten = new ArrayDeque<>();
         this.closed = false;
-        this.highWaterMark = -1;
-        this.sourceTopicId = null;
+        this.highWaterMark = new HighWaterMark();
         this.sourceTopic = rekeyed ? context.applicationId() + "-" + ChatBridgeTopology.REPARTITION_NAME + "-repartition"
                 : config.requestsTopic();
         BlockingQueue<Event> mine = events;
@@ -214,11 +208,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
-                if (kv.key.equals(HIGH_WATER_MARK)) {
-                    ByteBuffer b = ByteBuffer.wrap(kv.value);
-                    highWaterMark = b.getLong();
-                    sourceTopicId = b.remaining() == 0 ? null
-                            : new String(kv.value, 8, kv.value.length - 8, StandardCharsets.UTF_8);
+                if (kv.key.equals(HighWaterMark.KEY)) {
+                    highWaterMark.load(kv.value);
                     continue;
                 }
                 PendingEntry.Header header = PendingEntry.header(kv.value);
@@ -227,19 +218,12 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 share.add();
             }
         }
-        if (highWaterMark >= 0) {
-            Optional<String> id = resources.topicIds().idOf(sourceTopic);
-            if (id.isPresent() && sourceTopicId != null && !id.get().equals(sourceTopicId)) {
-                LOG.warn("Task {}: topic {} was deleted and created again (its id changed from {} to {}), so its "
-                        + "offsets start afresh: the high-water mark {} is reset. The {} requests still pending are "
-                        + "kept and answered.", taskName, sourceTopic, sourceTopicId, id.get(), highWaterMark,
-                        queues.size());
-                highWaterMark = -1;
-            }
-            id.ifPresent(v -> sourceTopicId = v);
-        } else {
-            sourceTopicId = resources.topicIds().idOf(sourceTopic).orElse(null);
-        }
+        long mark = highWaterMark.offset();
+        Optional<String> id = resources.topicIds().idOf(sourceTopic);
+        highWaterMark.checkTopic(id).ifPresent(old -> LOG.warn("Task {}: topic {} was deleted and created again "
+                + "(its id changed from {} to {}), so its offsets start afresh: the high-water mark {} is reset. The "
+                + "{} entries still pending are kept and answered.", taskName, sourceTopic, old, id.orElseThrow(), mark,
+                queues.size()));
         if (queues.size() > 0) {
             LOG.info("Task {}: re-dispatching {} pending entries of {} threads from the pending table", taskName,
                     queues.size(), queues.threads());
@@ -252,20 +236,19 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         RecordMetadata source = context.recordMetadata()
                 .orElseThrow(() -> new IllegalStateException("a request record without an offset"));
         long offset = source.offset();
-        if (offset <= highWaterMark) {
+        if (highWaterMark.covers(offset)) {
             resources.metrics().replaySkipped();
             long heldBack = replayLog.tryAcquire();
             if (heldBack >= 0) {
                 LOG.info("Task {}: skipped input at offset {} (and {} more since the last such line): at or below "
                         + "the high-water mark {} of accepted input, so it was accepted before (a replay after a "
                         + "crash). If {} was deleted and created again while this state was kept, reset the "
-                        + "application (streams reset tool) instead.", taskName, offset, heldBack, highWaterMark,
+                        + "application (streams reset tool) instead.", taskName, offset, heldBack, highWaterMark.offset(),
                         sourceTopic);
             }
             return;
         }
-        highWaterMark = offset;
-        store.put(HIGH_WATER_MARK, highWaterMarkBytes());
+        highWaterMark.advance(offset, store);
         Decoded decoded = record.value();
         InputFacts input = InputFacts.of(source.partition(), offset, decoded.rawKey(), decoded.value());
         if (resources.pending().get() >= config.maxPending()) {
@@ -277,11 +260,6 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             admit(decoded, input);
         }
         dispatch();
-    }
-
-    private byte[] highWaterMarkBytes() {
-        byte[] id = sourceTopicId == null ? new byte[0] : sourceTopicId.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + id.length).putLong(highWaterMark).put(id).array();
     }
 
     /** Takes one input record (new, or un-parked) into the table, or publishes its dead letter. */

@@ -164,7 +164,7 @@ class PendingTableTest {
         List<KeyValue<Bytes, PendingEntry>> all = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
             it.forEachRemaining(kv -> {
-                if (!kv.key.equals(AsyncChatProcessor.HIGH_WATER_MARK)) {
+                if (!kv.key.equals(HighWaterMark.KEY)) {
                     all.add(KeyValue.pair(kv.key, PendingEntry.fromBytes(kv.value)));
                 }
             });

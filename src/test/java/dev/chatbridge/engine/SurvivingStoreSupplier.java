@@ -31,7 +31,7 @@ final class SurvivingStoreSupplier implements KeyValueBytesStoreSupplier {
 
     /** Pending entries on the disk (the task's high-water mark does not count). */
     int size() {
-        return (int) disk.keySet().stream().filter(k -> !k.equals(AsyncChatProcessor.HIGH_WATER_MARK)).count();
+        return (int) disk.keySet().stream().filter(k -> !k.equals(HighWaterMark.KEY)).count();
     }
 
     @Override
