@@ -92,7 +92,7 @@ final class OutcomeReader implements AutoCloseable {
         return seen.size();
     }
 
-    private void pollOnce() {
+    void pollOnce() {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             Outcome o;
             if (r.topic().equals(fixture.responses)) {
