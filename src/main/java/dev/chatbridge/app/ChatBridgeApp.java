@@ -102,13 +102,16 @@ public final class ChatBridgeApp implements AutoCloseable {
                 settings.engine().responsesTopic(), settings.engine().deadLettersTopic());
         Topics topics = Topics.of(settings.engine(),
                 AvroSerdes.of(ChatRequest.class, registry, serdeConfig, false),
-                guard.wrap(AvroSerdes.of(ChatResponse.class, registry, serdeConfig, false)),
-                guard.wrap(AvroSerdes.of(ChatDeadLetter.class, registry, serdeConfig, false)));
+                AvroSerdes.of(ChatResponse.class, registry, serdeConfig, false),
+                AvroSerdes.of(ChatDeadLetter.class, registry, serdeConfig, false));
         ChatBridgeMetrics metrics = meterRegistry == null ? null : new ChatBridgeMetrics(meterRegistry);
         this.client = new ChatClient(settings.client(), clock, metrics == null ? CallTimings.NONE : metrics);
         this.topicIds = new AdminTopicIdentity(settings.streams());
         this.resources = new EngineResources(settings.engine(), clock, metrics == null ? EngineMetrics.NONE : metrics,
                 topicIds);
+        // The engine serializes every outcome itself and sizes it to the guard's limit per topic (the sinks
+        // write bytes), so the guard needs no serializer wrapping here; the handler lowers the limit when Kafka
+        // still refuses a record.
         resources.limitOutputs(guard::maxValueBytes);
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
         this.streams = new KafkaStreams(topology, withOversizeHandler(settings.streams(), topics, guard, metrics, clock));

@@ -12,11 +12,14 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Refuses an outcome that is too large while Kafka Streams serializes it, before the producer sees
- * it: under exactly-once a record the producer or the broker refuses puts the whole transaction in
- * an abortable error state, so a dead letter can only replace an outcome that never reached the
- * producer. {@link OversizeOutcomeHandler#handleSerializationError} then writes the minimal dead
- * letter in the same, healthy transaction.
+ * The largest outcome value each output topic takes, lowered when Kafka refuses a record as too
+ * large. The chat-bridge engine reads {@link #maxValueBytes} as its budget per topic (it
+ * serializes outcomes itself, and its sinks write bytes). For topologies whose sinks serialize,
+ * {@link #wrap} refuses an outcome that is too large while Kafka Streams serializes it, before the
+ * producer sees it: under exactly-once a record the producer or the broker refuses puts the whole
+ * transaction in an abortable error state, so a dead letter can only replace an outcome that never
+ * reached the producer. {@link OversizeOutcomeHandler#handleSerializationError} then writes the
+ * minimal dead letter in the same, healthy transaction.
  *
  * <p>Only {@link Serializer#serialize(String, Headers, Object)}, the variant Kafka Streams' record
  * collector calls for sink records, is guarded; {@link Serializer#serialize(String, Object)} (what
