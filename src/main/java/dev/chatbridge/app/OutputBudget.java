@@ -130,6 +130,29 @@ public final class OutputBudget {
         return problems;
     }
 
+    /** Room a pending-table record needs besides the request bytes: its key (thread key), ids, note and raw key. */
+    public static final int PENDING_ENTRY_MARGIN = 16 * 1024;
+
+    /**
+     * Why accepted requests might not fit the producer: the pending table's changelog (and, with
+     * REKEY, the repartition topic) carries each request's bytes, up to {@code chat.request.max.bytes},
+     * plus {@link #PENDING_ENTRY_MARGIN}. One line per problem, naming the keys and the fix; empty when they fit.
+     */
+    public static List<String> requestProblems(int maxRequestBytes, Map<?, ?> streamsProps) {
+        long needed = (long) maxRequestBytes + PENDING_ENTRY_MARGIN;
+        int producer = producerMaxRequestSize(streamsProps);
+        if (needed <= producer) {
+            return List.of();
+        }
+        String producerKey = producerKeyInUse(streamsProps);
+        return List.of(EngineConfig.KEY_MAX_REQUEST_BYTES + "=" + maxRequestBytes + " plus " + PENDING_ENTRY_MARGIN
+                + " bytes for the pending entry's key and fields does not fit " + producerKey + "=" + producer
+                + " (the pending table's changelog carries each accepted request): lower "
+                + EngineConfig.KEY_MAX_REQUEST_BYTES + " (" + ConfigLoader.envVarFor(EngineConfig.KEY_MAX_REQUEST_BYTES)
+                + ") to at most " + Math.max(0, producer - PENDING_ENTRY_MARGIN) + ", or raise " + producerKey + " ("
+                + ConfigLoader.envVarFor(producerKey) + ") to at least " + needed);
+    }
+
     private static String line(int maxResponseBytes, String limitDescription, int limit, String raise) {
         return EngineConfig.KEY_MAX_RESPONSE_BYTES + "=" + maxResponseBytes + " plus " + KEY_AND_HEADERS_MARGIN
                 + " bytes for key and headers does not fit " + limitDescription + ": lower " + EngineConfig.KEY_MAX_RESPONSE_BYTES

@@ -123,7 +123,8 @@ final class TopicCheck {
         LOG.info("max.message.bytes of the topics: {}; producer max.request.size {}; chat.response.max.bytes {}",
                 limits, OutputBudget.producerMaxRequestSize(streamsProps), engine.maxResponseBytes());
         limits.remove(engine.requestsTopic());
-        List<String> problems = OutputBudget.problems(engine.maxResponseBytes(), streamsProps, limits);
+        List<String> problems = new ArrayList<>(OutputBudget.problems(engine.maxResponseBytes(), streamsProps, limits));
+        problems.addAll(OutputBudget.requestProblems(engine.maxRequestBytes(), streamsProps));
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }

@@ -60,4 +60,15 @@ class OutputBudgetTest {
         assertThat(OutputBudget.of(streams)).isEqualTo(700_000);
         assertThat(streams).doesNotContainKey(OutputBudget.TOPIC_LIMITS_CONFIG);
     }
+
+    @Test
+    void shouldRefuseARequestBudgetThatThePendingTablesChangelogCannotCarry() {
+        Properties streams = new Properties();
+        streams.put("max.request.size", "200000");
+
+        assertThat(OutputBudget.requestProblems(256 * 1024, streams)).singleElement().asString()
+                .contains("chat.request.max.bytes=262144", "max.request.size=200000",
+                        "to at most " + (200_000 - OutputBudget.PENDING_ENTRY_MARGIN), "CHAT_BRIDGE_REQUEST_MAX_BYTES");
+        assertThat(OutputBudget.requestProblems(256 * 1024, new Properties())).as("defaults fit").isEmpty();
+    }
 }
