@@ -1,5 +1,6 @@
 package dev.chatbridge.app;
 
+import dev.chatbridge.engine.Sha256;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -121,7 +122,7 @@ public final class OutcomeSizeGuard {
                     + " bytes for key and headers)");
             this.size = value.length;
             this.limit = limit;
-            this.sha256 = OversizeOutcomeHandler.sha256(value);
+            this.sha256 = Sha256.hex(value);
         }
 
         /** Size of the refused value in bytes. */

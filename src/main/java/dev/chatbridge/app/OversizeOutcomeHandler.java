@@ -1,19 +1,17 @@
 package dev.chatbridge.app;
 
+import dev.chatbridge.engine.RateLimitedLog;
+import dev.chatbridge.engine.Sha256;
 import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatResponse;
 import dev.chatbridge.events.DeadLetterReason;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -60,7 +58,6 @@ public final class OversizeOutcomeHandler implements ProductionExceptionHandler 
     static final int MAX_ID_CHARS = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(OversizeOutcomeHandler.class);
-    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
      * What the handler needs to write a dead letter.
@@ -92,8 +89,7 @@ public final class OversizeOutcomeHandler implements ProductionExceptionHandler 
         }
     }
 
-    private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
-    private final AtomicLong unlogged = new AtomicLong();
+    private final RateLimitedLog replacedLog = new RateLimitedLog(10, TimeUnit.SECONDS);
     private Outputs outputs;
 
     /** For Kafka Streams, which instantiates the handler by class name and then calls {@link #configure}. */
@@ -150,7 +146,7 @@ public final class OversizeOutcomeHandler implements ProductionExceptionHandler 
         }
         outputs.guard().refused(topic, size(record.value()));
         Identity id = response ? identityOfResponse(record) : identityOfDeadLetter(record);
-        return replace(context, topic, id, record.key(), size(record.value()), sha256(record.value()),
+        return replace(context, topic, id, record.key(), size(record.value()), Sha256.hex(record.value()),
                 record.timestamp(), exception);
     }
 
@@ -257,11 +253,8 @@ public final class OversizeOutcomeHandler implements ProductionExceptionHandler 
     }
 
     private void logReplaced(String topic, int valueSize, ChatDeadLetter letter) {
-        long now = System.nanoTime();
-        long last = lastLog.get();
-        long suppressed = unlogged.incrementAndGet() - 1;
-        if (now - last >= LOG_INTERVAL_NANOS && lastLog.compareAndSet(last, now)) {
-            unlogged.set(0);
+        long suppressed = replacedLog.tryAcquire();
+        if (suppressed >= 0) {
             LOG.warn("An outcome of {} bytes for topic {} was too large to publish (request {}); a minimal {} "
                     + "dead letter replaces it on {}. Raise max.request.size ({}) and the topics' max.message.bytes, "
                     + "or lower chat.response.max.bytes.{}", valueSize, topic, letter.getRequestId(),
@@ -274,11 +267,4 @@ public final class OversizeOutcomeHandler implements ProductionExceptionHandler 
         return bytes == null ? 0 : bytes.length;
     }
 
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes == null ? new byte[0] : bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
-        }
-    }
 }

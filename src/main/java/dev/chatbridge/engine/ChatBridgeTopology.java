@@ -97,7 +97,7 @@ public final class ChatBridgeTopology {
                             Branched.as("valid"))
                     .defaultBranch(Branched.as("refused"));
             routed.get("routed-refused")
-                    .process(() -> new EarlyDeadLetterProcessor(config, topics, resources), Named.as("refused-dead-letter"))
+                    .process(() -> new EarlyDeadLetterProcessor(config, topics, resources, clock), Named.as("refused-dead-letter"))
                     .to(topics.deadLetters().name(), bytesSink("early-dead-letters-sink"));
             // The producer's own bytes travel through the repartition topic, keyed by thread, and are decoded again.
             decoded = routed.get("routed-valid")

@@ -1,6 +1,7 @@
 package dev.chatbridge.engine;
 
 import dev.chatbridge.events.ChatDeadLetter;
+import java.time.Clock;
 import java.time.Instant;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -21,10 +22,12 @@ final class EarlyDeadLetterProcessor implements Processor<String, Decoded, Strin
 
     private final EngineConfig config;
     private final OutcomeWriter writer;
+    private final Clock clock;
     private ProcessorContext<String, byte[]> context;
 
-    EarlyDeadLetterProcessor(EngineConfig config, Topics topics, EngineResources resources) {
+    EarlyDeadLetterProcessor(EngineConfig config, Topics topics, EngineResources resources, Clock clock) {
         this.config = config;
+        this.clock = clock;
         this.writer = new OutcomeWriter(topics.responses(), topics.deadLetters(), config.maxResponseBytes(),
                 resources::outputLimit);
     }
@@ -40,7 +43,7 @@ final class EarlyDeadLetterProcessor implements Processor<String, Decoded, Strin
         Decoded decoded = record.value();
         InputFacts input = InputFacts.of(source == null ? -1 : source.partition(), source == null ? -1 : source.offset(),
                 decoded.rawKey(), decoded.value());
-        Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
+        Instant now = clock.instant();
         ChatDeadLetter letter;
         String key = null;
         if (decoded instanceof Decoded.Undecodable u) {

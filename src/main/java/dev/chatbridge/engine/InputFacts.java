@@ -1,8 +1,5 @@
 package dev.chatbridge.engine;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * What a dead letter keeps of the input record it comes from, even when the record's bytes are
@@ -27,19 +24,12 @@ record InputFacts(int partition, long offset, int keySize, int valueSize, String
 
     /** These facts with the value's hash, for an entry that will not keep the value itself. */
     InputFacts withHashOf(byte[] value) {
-        return value == null ? this : new InputFacts(partition, offset, keySize, valueSize, sha256(value));
+        return value == null ? this : new InputFacts(partition, offset, keySize, valueSize, Sha256.hex(value));
     }
 
     /** The value's hash: the one kept, or computed from the value when it is at hand. */
     String hashOf(byte[] value) {
-        return valueSha256 != null ? valueSha256 : value == null ? null : sha256(value);
+        return valueSha256 != null ? valueSha256 : value == null ? null : Sha256.hex(value);
     }
 
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
-    }
 }

@@ -10,13 +10,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Threading.</b> Lock-free; any thread.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
 
     private final long intervalNanos;
     private final AtomicLong nextAllowed = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong suppressed = new AtomicLong();
 
-    RateLimitedLog(long interval, TimeUnit unit) {
+    /** Lets one line through per {@code interval}. */
+    public RateLimitedLog(long interval, TimeUnit unit) {
         this.intervalNanos = unit.toNanos(interval);
     }
 
@@ -24,7 +25,7 @@ final class RateLimitedLog {
      * Whether this occurrence is logged. Returns the number of occurrences held back since the
      * last logged one (0 or more) when it is, or -1 when it is held back.
      */
-    long tryAcquire() {
+    public long tryAcquire() {
         long now = System.nanoTime();
         long next = nextAllowed.get();
         if ((next == Long.MIN_VALUE || now - next >= 0) && nextAllowed.compareAndSet(next, now + intervalNanos)) {

@@ -1,5 +1,6 @@
 package dev.chatbridge.app;
 
+import dev.chatbridge.engine.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -66,7 +67,7 @@ class OversizeOutcomeHandlerTest {
         assertThat(decoded.getThreadId()).isEqualTo("t1");
         assertThat(decoded.getReason()).isEqualTo(DeadLetterReason.RESPONSE_TOO_LARGE);
         assertThat(decoded.getRawValueSize()).isEqualTo(value.length);
-        assertThat(decoded.getRawValueSha256()).isEqualTo(OversizeOutcomeHandler.sha256(value));
+        assertThat(decoded.getRawValueSha256()).isEqualTo(Sha256.hex(value));
         assertThat(decoded.getOmitted()).containsExactly("event");
         assertThat(decoded.getFailedAt()).isEqualTo(NOW);
         assertThat(decoded.getMessage()).contains(value.length + " bytes", "max.request.size (now 1048576)",

@@ -133,7 +133,7 @@ class PoisonInputTest {
             assertThat(dl.getMessage()).contains("threadId is 300000 characters");
             assertThat(sizeOf(dl)).isLessThanOrEqualTo(d.config.maxResponseBytes());
             assertThat(dl.getRawValueSize()).isEqualTo(value.length);
-            assertThat(dl.getRawValueSha256()).isEqualTo(InputFacts.sha256(value));
+            assertThat(dl.getRawValueSha256()).isEqualTo(Sha256.hex(value));
             assertThat(dl.getOmitted()).contains("request");
             assertThat(e.getKey()).as("no thread to key it by").isNull();
         });
@@ -190,7 +190,7 @@ class PoisonInputTest {
         assertThat(sizeOf(dl)).isLessThanOrEqualTo(d.config.maxResponseBytes());
         assertThat(dl.getRawKeySize()).isEqualTo(600_000);
         assertThat(dl.getRawValueSize()).isEqualTo(900_000);
-        assertThat(dl.getRawValueSha256()).isEqualTo(InputFacts.sha256(value));
+        assertThat(dl.getRawValueSha256()).isEqualTo(Sha256.hex(value));
         assertThat(dl.getRawKey()).as("a key over 4 KiB is reported by size only").isNull();
         assertThat(dl.getSourceOffset()).isZero();
         assertThat(d.deadLetters.get(0).getKey()).isNull();
