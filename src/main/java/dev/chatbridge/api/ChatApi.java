@@ -15,4 +15,14 @@ public interface ChatApi {
 
     /** Calls the API once for the request. */
     Mono<CallOutcome> call(ChatRequest request);
+
+    /**
+     * A synthetic check that the deployment's key is accepted at the endpoint, carrying no user's
+     * account and no user's content; never errors. Used to tell whether a refusal
+     * ({@link CallOutcome.Refused}) is the request's or the deployment's. The default (for
+     * in-process fakes) finds the key accepted.
+     */
+    default Mono<KeyCheck> checkKey() {
+        return Mono.just(KeyCheck.accepted(null));
+    }
 }

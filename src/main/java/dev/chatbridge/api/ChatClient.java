@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -57,6 +58,9 @@ public final class ChatClient implements ChatApi, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChatClient.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /** The body of a key check: no messages, so an API that accepts the key refuses it as invalid. */
+    static final String KEY_CHECK_BODY = "{\"messages\":[]}";
+    private static final byte[] KEY_CHECK_BYTES = KEY_CHECK_BODY.getBytes(StandardCharsets.UTF_8);
 
     private final ChatClientConfig config;
     private final ObjectMapper mapper;
@@ -65,6 +69,7 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     private final ResponseReader reader;
     private final String secret;
     private final CallTimings timings;
+    private final AtomicLong keyChecks = new AtomicLong();
 
     /** A client with the system clock (for {@code Retry-After} dates). */
     public ChatClient(ChatClientConfig config) {
@@ -110,6 +115,7 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         Objects.requireNonNull(request, "request");
         return Mono.defer(() -> attempt(request))
                 .onErrorResume(error -> Mono.just(transportFailure(error)))
+                .map(outcome -> outcome instanceof CallOutcome.Refused r ? Refusals.classify(r, request) : outcome)
                 .doOnNext(outcome -> LOG.debug("call for request {} ended: {}", request.getRequestId(), kind(outcome)));
     }
 
@@ -154,6 +160,52 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                 .doFinally(signal -> watchdog.dispose());
     }
 
+    /**
+     * The synthetic key check: {@code POST /chats/v2} with the body {@value #KEY_CHECK_BODY}, the
+     * deployment's key, no {@code unleash-account} and an {@code X-Request-Id} of
+     * {@code chat-bridge-key-check-<n>}. The API checks the key before the body, so an accepted key
+     * gets a 400 (no messages) and costs no model call and no user's quota; a refused key gets
+     * 401/403, a wrong base URL 404/405 or a redirect. Its body is read and dropped; it ends within
+     * {@code firstByteTimeout}.
+     */
+    @Override
+    public Mono<KeyCheck> checkKey() {
+        String id = "chat-bridge-key-check-" + keyChecks.incrementAndGet();
+        return http.headers(h -> h.set("X-Request-Id", id))
+                .post()
+                .uri(config.endpoint())
+                .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(KEY_CHECK_BYTES)))
+                .response((response, content) -> content.then(Mono.fromSupplier(() -> keyCheck(
+                        response.status().code(), response.responseHeaders().get(HttpHeaderNames.LOCATION)))))
+                .next()
+                .timeout(config.firstByteTimeout())
+                .onErrorResume(error -> Mono.just(new KeyCheck(KeyCheck.Verdict.UNKNOWN, null,
+                        "the key check got no answer: " + transportFailure(error).message())))
+                .defaultIfEmpty(new KeyCheck(KeyCheck.Verdict.UNKNOWN, null, "the key check got no answer"));
+    }
+
+    private KeyCheck keyCheck(int status, String location) {
+        if (status == 401 || status == 403) {
+            return new KeyCheck(KeyCheck.Verdict.REFUSED, status, "the API refused the API key itself (HTTP " + status
+                    + " to a key check without account): check chat.api.key (its file or environment variable) and"
+                    + " that the key is not revoked");
+        }
+        if (status == 404 || status == 405) {
+            return new KeyCheck(KeyCheck.Verdict.REFUSED, status, "the API answered " + status + " for "
+                    + config.endpoint() + " to a key check: the endpoint is not there, check chat.api.url");
+        }
+        if (status >= 300 && status < 400) {
+            return new KeyCheck(KeyCheck.Verdict.REFUSED, status, "the API redirected a key check for "
+                    + config.endpoint() + " with HTTP " + status + " to " + (location == null ? "nowhere"
+                    : redact(location)) + ": set chat.api.url to the final address");
+        }
+        if (status == 408 || status == 425 || status == 429 || status >= 500 || status < 200) {
+            return new KeyCheck(KeyCheck.Verdict.UNKNOWN, status, "the API answered a key check with HTTP " + status
+                    + ", a transient failure");
+        }
+        return KeyCheck.accepted(status);
+    }
+
     /** Closes the connection pool, waiting at most 10 s. */
     @Override
     public void close() {
@@ -165,7 +217,7 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         return "ChatClient[" + config.endpoint() + "]";
     }
 
-    private CallOutcome transportFailure(Throwable error) {
+    private CallOutcome.RetriableFailure transportFailure(Throwable error) {
         String detail = error.getMessage() == null ? error.getClass().getSimpleName() : redact(error.getMessage());
         String message;
         CallOutcome.RetryCause cause;
@@ -269,6 +321,9 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         }
         if (outcome instanceof CallOutcome.OperatorFailure f) {
             return "operator status=" + f.httpStatus();
+        }
+        if (outcome instanceof CallOutcome.Refused f) {
+            return "refused " + f.suspect() + " status=" + f.httpStatus();
         }
         return "success";
     }

@@ -63,20 +63,9 @@ final class ResponseReader {
         if (status == 400) {
             return collect(body, config.maxEventBytes()).map(this::badRequest);
         }
-        if (status == 401 || status == 403) {
-            return Mono.just(new CallOutcome.OperatorFailure(status, "the API rejected the API key with HTTP " + status
-                    + ": check chat.api.key (its file or environment variable), that the key is not revoked, and, for"
-                    + " requests with an account, that the key may impersonate users (unleash-account)"));
-        }
-        if (status == 404) {
-            return Mono.just(new CallOutcome.OperatorFailure(status, "the API answered 404 for " + config.endpoint()
-                    + ": the endpoint is missing there, the base URL is probably wrong (check chat.api.base.url)"));
-        }
-        if (status >= 300 && status < 400) {
+        if (status == 401 || status == 403 || status == 404 || (status >= 300 && status < 400)) {
             String location = response.responseHeaders().get(HttpHeaderNames.LOCATION);
-            return Mono.just(new CallOutcome.OperatorFailure(status, "the API redirected " + config.endpoint()
-                    + " with HTTP " + status + " to " + (location == null ? "nowhere" : redact.apply(location))
-                    + ": set chat.api.base.url to the final address"));
+            return collect(body, config.maxEventBytes()).map(bytes -> refusal(status, location, bytes));
         }
         if (status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)) {
             Duration retryAfter = parseRetryAfter(response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), clock);
@@ -111,6 +100,20 @@ final class ResponseReader {
     private CallOutcome unparseable(int status, BodyBytes bytes, String message) {
         return new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, excerpt(bytes),
                 redact.apply(message));
+    }
+
+    /**
+     * A 3xx, 401, 403 or 404: the request's own refusal or the deployment's, which only a key
+     * check can tell. The problem details are kept (or an excerpt when there are none);
+     * {@link Refusals} names the likely cause once the request is known.
+     */
+    private CallOutcome refusal(int status, String location, BodyBytes bytes) {
+        ProblemDetails problem = bytes.truncated() ? null : problemDetails(bytes.bytes());
+        String where = status >= 300 && status < 400
+                ? " to " + (location == null ? "nowhere" : redact.apply(location)) : "";
+        return new CallOutcome.Refused(status, CallOutcome.Suspect.UNKNOWN, problem,
+                problem == null ? excerpt(bytes) : null, "the API answered HTTP " + status + where + " for "
+                + config.endpoint());
     }
 
     private CallOutcome badRequest(BodyBytes bytes) {

@@ -2,6 +2,7 @@ package dev.chatbridge.engine;
 
 import dev.chatbridge.api.CallOutcome;
 import dev.chatbridge.api.ChatApi;
+import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.ChatResponse;
@@ -104,20 +105,18 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         final Bytes key;
         final PendingEntry entry;
         final ChatRequest request;
-        final boolean probe;
         final BlockingQueue<Event> events;
         final PendingCount.Share share;
         final AtomicBoolean finished = new AtomicBoolean();
         final long startedNanos = System.nanoTime();
         volatile Disposable subscription;
 
-        InFlightCall(String thread, Bytes key, PendingEntry entry, ChatRequest request, boolean probe,
-                BlockingQueue<Event> events, PendingCount.Share share) {
+        InFlightCall(String thread, Bytes key, PendingEntry entry, ChatRequest request, BlockingQueue<Event> events,
+                PendingCount.Share share) {
             this.thread = thread;
             this.key = key;
             this.entry = entry;
             this.request = request;
-            this.probe = probe;
             this.events = events;
             this.share = share;
         }
@@ -138,6 +137,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private final boolean rekeyed;
     private final RateLimitedLog replayLog = new RateLimitedLog(10, TimeUnit.SECONDS);
     private final RateLimitedLog registryLog = new RateLimitedLog(10, TimeUnit.SECONDS);
+    private final RateLimitedLog refusalLog = new RateLimitedLog(10, TimeUnit.SECONDS);
 
     private ProcessorContext<String, OutcomeWriter.Written> context;
     private KeyValueStore<Bytes, byte[]> store;
@@ -370,9 +370,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                     subscription.dispose();
                 }
                 resources.limiter().release();
-                if (call.probe) {
-                    resources.pause().probeEnded();
-                }
+                audit(call, null, System.nanoTime());
             }
         }
         if (!inFlight.isEmpty()) {
@@ -455,20 +453,16 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 handleLocal(thread);
                 continue;
             }
-            OperatorPause.Gate gate = resources.pause().gate();
-            if (gate == OperatorPause.Gate.CLOSED) {
+            if (resources.pause().gate() == OperatorPause.Gate.CLOSED) {
                 queues.unpoll(thread);
                 gateClosed = true;
                 break;
             }
             if (!resources.limiter().tryAcquire(waiter)) {
-                if (gate == OperatorPause.Gate.PROBE) {
-                    resources.pause().probeEnded();
-                }
                 queues.unpoll(thread);
                 break;
             }
-            start(thread, gate == OperatorPause.Gate.PROBE);
+            start(thread);
         }
         if (gateClosed || !queues.hasReady()) {
             resources.limiter().returnGrants(waiter);
@@ -567,7 +561,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         return PendingEntry.fromBytes(stored);
     }
 
-    private void start(String thread, boolean probe) {
+    private void start(String thread) {
         Bytes key = PendingKey.of(thread, queues.head(thread));
         PendingEntry stored;
         try {
@@ -582,9 +576,6 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 : decoded instanceof Decoded.Refused r ? r.request() : null;
         if (request == null) {
             resources.limiter().release();
-            if (probe) {
-                resources.pause().probeEnded();
-            }
             if (decoded instanceof Decoded.Parked parked) {
                 registryUnavailable("dispatch", parked.cause().getMessage());
                 queues.retryHead(thread, registryRetryAt, now);
@@ -605,7 +596,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         PendingEntry entry = stored.firstAttemptAt() == PendingEntry.NONE
                 ? stored.withAttempt(stored.attempts(), now, PendingEntry.NONE)
                 : stored;
-        InFlightCall call = new InFlightCall(thread, key, entry, request, probe, events, share);
+        InFlightCall call = new InFlightCall(thread, key, entry, request, events, share);
         inFlight.put(thread, call);
         Long acceptedAt = acceptedAtNanos.remove(key);
         resources.metrics().callStarted(acceptedAt == null ? null : Duration.ofNanos(call.startedNanos - acceptedAt));
@@ -635,31 +626,68 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         if (!call.finish()) {
             return;
         }
-        // Counted as waiting to be forwarded before the permit goes back, so that a graceful
-        // shutdown never sees "nothing in flight and nothing to forward" while this one is between.
-        resources.completionQueued();
+        long endedNanos = System.nanoTime();
+        CallOutcome.Refused refused = outcome instanceof CallOutcome.Refused r ? r : null;
+        if (refused == null) {
+            // Counted as waiting to be forwarded before the permit goes back, so that a graceful
+            // shutdown never sees "nothing in flight and nothing to forward" while this one is between.
+            resources.completionQueued();
+        }
         try {
             resources.limiter().release();
             if (outcome instanceof CallOutcome.Success || outcome instanceof CallOutcome.PermanentFailure) {
                 call.share.withdrawOne();
             }
-            resources.metrics().callEnded(outcome, Duration.ofNanos(System.nanoTime() - call.startedNanos));
-            if (outcome instanceof CallOutcome.OperatorFailure failure) {
-                resources.pause().onOperatorFailure(failure.httpStatus(), failure.message(), call.probe);
-            } else {
-                resources.pause().onAccepted(call.probe);
-            }
+            resources.metrics().callEnded(outcome, Duration.ofNanos(endedNanos - call.startedNanos));
+            audit(call, outcome, endedNanos);
         } catch (RuntimeException e) {
             LOG.error("Task {}: a hook failed while completing a call (a bug); the outcome is still handled", taskName, e);
         } finally {
-            Completed completed = new Completed(call, outcome, clock.millis());
-            call.events.offer(completed);
-            if (closed && call.events.remove(completed)) {
-                // The task closed while this completed; close() may already have drained the queue,
-                // so whoever takes the event off the queue counts it as handled (dropped).
-                resources.completionsHandled(1);
+            if (refused == null) {
+                deliver(call, outcome);
             }
         }
+        if (refused != null) {
+            // Whose refusal is it? Only a key check made after it can tell; the thread's head waits
+            // (no permit held) and other threads go on.
+            resources.pause().verify(api::checkKey, check -> {
+                resources.completionQueued();
+                if (check.verdict() == KeyCheck.Verdict.ACCEPTED) {
+                    call.share.withdrawOne();
+                    refusedLog(call, refused);
+                    deliver(call, refused.asDeadLetter());
+                } else {
+                    deliver(call, new CallOutcome.OperatorFailure(
+                            check.httpStatus() == null ? refused.httpStatus() : check.httpStatus(), check.message()));
+                }
+            });
+        }
+    }
+
+    /** Hands a completion to the stream thread (already counted with {@code completionQueued}). */
+    private void deliver(InFlightCall call, CallOutcome outcome) {
+        Completed completed = new Completed(call, outcome, clock.millis());
+        call.events.offer(completed);
+        if (closed && call.events.remove(completed)) {
+            // The task closed while this completed; close() may already have drained the queue,
+            // so whoever takes the event off the queue counts it as handled (dropped).
+            resources.completionsHandled(1);
+        }
+    }
+
+    private void refusedLog(InFlightCall call, CallOutcome.Refused refused) {
+        long heldBack = refusalLog.tryAcquire();
+        if (heldBack >= 0) {
+            RequestMdc.run(call.request, () -> LOG.warn("Task {}: {}; dead-lettered as {} ({} more such refusals "
+                    + "since the last such line). Other requests are not held up.", taskName,
+                    refused.message(), refused.suspect().reason(), heldBack));
+        }
+    }
+
+    /** One audit event per call: who asked for what, where it came from, how it ended; never content. */
+    private void audit(InFlightCall call, CallOutcome outcome, long endedNanos) {
+        resources.audit().record(AuditEvent.ofCall(call.request, call.entry, sourceTopic, call.entry.attempts() + 1,
+                outcome, Duration.ofNanos(endedNanos - call.startedNanos), clock.instant()));
     }
 
     private void handle(Event event) {

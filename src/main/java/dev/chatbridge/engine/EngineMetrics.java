@@ -1,6 +1,7 @@
 package dev.chatbridge.engine;
 
 import dev.chatbridge.api.CallOutcome;
+import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.events.DeadLetterReason;
 import java.time.Duration;
 
@@ -29,6 +30,10 @@ public interface EngineMetrics {
     }
 
     /** A call ended with an outcome after {@code duration} (completing thread); cancelled calls are not reported. */
+    /** A key check ended with {@code verdict}. */
+    default void keyChecked(KeyCheck.Verdict verdict) {
+    }
+
     default void callEnded(CallOutcome outcome, Duration duration) {
     }
 

@@ -26,6 +26,7 @@ public final class EngineResources {
     private final RegistryWait registryWait = new RegistryWait();
     private final TopicIdentity topicIds;
     private volatile ToIntFunction<String> outputLimits = topic -> Integer.MAX_VALUE;
+    private volatile AuditSink audit = AuditSink.NONE;
 
     /** Resources sized by the configuration, reporting no metrics. */
     public EngineResources(EngineConfig config, Clock clock) {
@@ -43,7 +44,11 @@ public final class EngineResources {
         this.topicIds = Objects.requireNonNull(topicIds, "topicIds");
         this.limiter = new InFlightLimiter(config.maxInFlight());
         this.pending = new PendingCount();
-        this.pause = new OperatorPause(config.pauseInitialBackoff(), config.pauseMaxBackoff(), clock);
+        this.pause = new OperatorPause(config.pauseInitialBackoff(), config.pauseMaxBackoff());
+        this.pause.onCheck((check, took) -> {
+            metrics.keyChecked(check.verdict());
+            audit.record(AuditEvent.ofKeyCheck(check, took, clock.instant()));
+        });
         long maxWaitNanos = config.backpressureMaxWait().toNanos();
         this.waitBudgets = ThreadLocal.withInitial(() -> new WaitBudget(maxWaitNanos));
     }
@@ -79,6 +84,16 @@ public final class EngineResources {
     /** The largest value the runner lets the engine publish to {@code topic}. */
     int outputLimit(String topic) {
         return outputLimits.applyAsInt(topic);
+    }
+
+    /** Sends one {@link AuditEvent} per call (and key check) to {@code sink}; none are kept by default. */
+    public void auditTo(AuditSink sink) {
+        this.audit = Objects.requireNonNull(sink, "sink");
+    }
+
+    /** Where calls are audited. */
+    AuditSink audit() {
+        return audit;
     }
 
     /** Tells topic ids (to notice a re-created input topic). */

@@ -47,7 +47,12 @@ record PendingEntry(
         /** Input that cannot be decoded: its dead letter waits until it can be published. */
         UNDECODABLE,
         /** Input read while the schema registry could not be asked: decoded once it answers. */
-        PARKED;
+        PARKED,
+        /**
+         * A request the impersonation policy denied before any call: its IMPERSONATION_DENIED dead
+         * letter waits for its thread's earlier entries. Written only when a policy is configured.
+         */
+        DENIED;
 
         /** Entries handled on the stream thread, without an API call (no in-flight permit). */
         boolean isLocal() {
@@ -80,25 +85,36 @@ record PendingEntry(
 
     private static final byte V1 = 1;
     private static final byte V2 = 2;
+    /** Version 2 plus the producer's identity at the end. */
+    private static final byte V3 = 3;
     /** Bytes of the header that {@link #header} reads: version, kind, attempts, first attempt, not before. */
     private static final int V2_HEADER = 1 + 1 + 4 + 8 + 8;
     private static final int V1_HEADER = 1 + 4 + 8 + 8;
+
+    /** The producer's identity (stored form) as checked when the record was read, or null. */
+    String producer() {
+        return input.producer();
+    }
 
     /** The part of an entry that {@code init()} needs: no request bytes are copied or decoded. */
     record Header(Kind kind, long notBefore) {}
 
     /**
-     * Serialized form, version 2: {@code [2][kind][int attempts][long firstAttemptAt][long notBefore]}
-     * then the input facts, the note, ids, raw key and value, each length-prefixed ({@code -1} for null).
+     * Serialized form, version 3: {@code [3][kind][int attempts][long firstAttemptAt][long notBefore]}
+     * then the input facts, the note, ids, raw key, value and the producer's identity, each
+     * length-prefixed ({@code -1} for null). Version 2 is the same without the identity, and is
+     * what is written when there is none.
      */
     byte[] toBytes() {
         byte[] noteBytes = utf8(note);
         byte[] requestIdBytes = utf8(requestId);
         byte[] threadIdBytes = utf8(threadId);
         byte[] sha = input.valueSha256() == null ? null : input.valueSha256().getBytes(StandardCharsets.US_ASCII);
+        byte[] producer = utf8(input.producer());
         int size = V2_HEADER + 4 + 8 + 4 + 4 + len(sha) + len(noteBytes) + len(requestIdBytes) + len(threadIdBytes)
-                + len(rawKey) + len(value);
-        ByteBuffer b = ByteBuffer.allocate(size).put(V2).put((byte) kind.ordinal()).putInt(attempts)
+                + len(rawKey) + len(value) + (producer == null ? 0 : len(producer));
+        // Version 2 while there is no identity, so that entries stay readable by the previous release.
+        ByteBuffer b = ByteBuffer.allocate(size).put(producer == null ? V2 : V3).put((byte) kind.ordinal()).putInt(attempts)
                 .putLong(firstAttemptAt).putLong(notBefore)
                 .putInt(input.partition()).putLong(input.offset()).putInt(input.keySize()).putInt(input.valueSize());
         put(b, sha);
@@ -107,6 +123,9 @@ record PendingEntry(
         put(b, threadIdBytes);
         put(b, rawKey);
         put(b, value);
+        if (producer != null) {
+            put(b, producer);
+        }
         return b.array();
     }
 
@@ -128,7 +147,7 @@ record PendingEntry(
             return new PendingEntry(Kind.REQUEST, attempts, first, notBefore, InputFacts.UNKNOWN, null, null, null,
                     null, request);
         }
-        if (version != V2) {
+        if (version != V2 && version != V3) {
             throw new IllegalStateException("pending entry of unknown format version " + version);
         }
         Kind kind = Kind.values()[b.get()];
@@ -140,10 +159,15 @@ record PendingEntry(
         int keySize = b.getInt();
         int valueSize = b.getInt();
         byte[] sha = get(b);
+        String note = string(get(b));
+        String requestId = string(get(b));
+        String threadId = string(get(b));
+        byte[] rawKey = get(b);
+        byte[] value = get(b);
+        String producer = version == V3 ? string(get(b)) : null;
         InputFacts input = new InputFacts(partition, offset, keySize, valueSize,
-                sha == null ? null : new String(sha, StandardCharsets.US_ASCII));
-        return new PendingEntry(kind, attempts, first, notBefore, input, string(get(b)), string(get(b)),
-                string(get(b)), get(b), get(b));
+                sha == null ? null : new String(sha, StandardCharsets.US_ASCII), producer);
+        return new PendingEntry(kind, attempts, first, notBefore, input, note, requestId, threadId, rawKey, value);
     }
 
     /** Reads only the header: what {@code init()} needs to rebuild the index. */
@@ -155,7 +179,7 @@ record PendingEntry(
             b.getLong();
             return new Header(Kind.REQUEST, b.getLong());
         }
-        if (version != V2 || bytes.length < V2_HEADER) {
+        if ((version != V2 && version != V3) || bytes.length < V2_HEADER) {
             throw new IllegalStateException("pending entry of unknown format version " + version);
         }
         Kind kind = Kind.values()[b.get()];

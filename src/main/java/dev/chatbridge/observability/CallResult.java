@@ -4,7 +4,7 @@ import dev.chatbridge.api.CallOutcome;
 
 /** The {@code result} tag of a call: which kind of {@link CallOutcome} it came to. */
 enum CallResult {
-    SUCCESS, PERMANENT, RETRIABLE, OPERATOR;
+    SUCCESS, PERMANENT, RETRIABLE, REFUSED;
 
     String tagValue() {
         return MeterTag.lower(this);
@@ -20,6 +20,6 @@ enum CallResult {
         if (outcome instanceof CallOutcome.RetriableFailure) {
             return RETRIABLE;
         }
-        return OPERATOR;
+        return REFUSED; // Refused, or OperatorFailure (a refusal a key check confirmed)
     }
 }

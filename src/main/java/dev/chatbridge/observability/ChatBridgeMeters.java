@@ -33,8 +33,9 @@ public enum ChatBridgeMeters {
                     + "rate(chat.bridge.api.calls) / rate(chat.bridge.requests)."),
     /** Duration of a call by result. */
     CALL_DURATION("chat.bridge.call.duration", Kind.TIMER, "seconds",
-            "Duration of one call, from dispatch to its outcome, by result (success, permanent, retriable, operator). "
-                    + "Calls cancelled by a rebalance or shutdown are not recorded.",
+            "Duration of one call, from dispatch to its outcome, by result (success, permanent, retriable, refused: "
+                    + "a 3xx, 401, 403 or 404 whose owner a key check decides). Calls cancelled by a rebalance or "
+                    + "shutdown are not recorded.",
             MeterTag.RESULT),
     /** Time to the first event of an answer. */
     TIME_TO_FIRST_EVENT("chat.bridge.call.first.event", Kind.TIMER, "seconds",
@@ -58,8 +59,18 @@ public enum ChatBridgeMeters {
                     + "chat.engine.max.pending."),
     /** Operator-failure episodes. */
     OPERATOR_FAILURE_EPISODES("chat.bridge.operator.failure.episodes", Kind.COUNTER, "episodes",
-            "Episodes in which the API refused the deployment (401/403 key, 404 base path) and dispatching paused; "
-                    + "one per pause, however many calls failed in it."),
+            "Episodes in which a key check (no account, no user content) was refused too (401/403 key, 404 base "
+                    + "path, redirect) and dispatching paused; one per pause, however many calls failed in it."),
+    /** Key checks by verdict. */
+    KEY_CHECKS("chat.bridge.key.checks", Kind.COUNTER, "checks",
+            "Synthetic key checks (POST /chats/v2 with no messages, no account) by verdict: accepted (a refusal was "
+                    + "the request's: its dead letter), refused (the deployment's: dispatching pauses), unknown "
+                    + "(transient failure: checked again later). Each costs one API request and no model call.",
+            MeterTag.KEY_CHECK_VERDICT),
+    /** Audit events that could not be delivered. */
+    AUDIT_DROPPED("chat.bridge.audit.dropped", Kind.COUNTER, "events",
+            "Audit events the audit topic producer could not take or deliver (the audit log line is written "
+                    + "regardless). Normally 0; alert on any increase."),
     /** Waits for the schema registry. */
     REGISTRY_WAITS("chat.bridge.registry.waits", Kind.COUNTER, "waits",
             "Times a step could not ask the schema registry (unreachable, 401, 403, 429 or 5xx) and waits instead of "

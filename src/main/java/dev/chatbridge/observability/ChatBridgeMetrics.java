@@ -1,6 +1,7 @@
 package dev.chatbridge.observability;
 
 import dev.chatbridge.api.CallOutcome;
+import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.api.CallTimings;
 import dev.chatbridge.engine.EngineMetrics;
 import dev.chatbridge.engine.InFlightLimiter;
@@ -49,6 +50,8 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     private final Counter replayed;
     private final Counter shrunk;
     private final Counter oversizeOutcomes;
+    private final Map<KeyCheck.Verdict, Counter> keyChecks = new EnumMap<>(KeyCheck.Verdict.class);
+    private final Counter auditDropped;
 
     /** Registers the counters and timers of the catalogue on {@code registry}. */
     public ChatBridgeMetrics(MeterRegistry registry) {
@@ -76,6 +79,21 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
         this.replayed = counter(ChatBridgeMeters.INPUT_REPLAYED);
         this.shrunk = counter(ChatBridgeMeters.DEAD_LETTERS_SHRUNK);
         this.oversizeOutcomes = counter(ChatBridgeMeters.OVERSIZE_OUTCOMES);
+        for (KeyCheck.Verdict verdict : KeyCheck.Verdict.values()) {
+            keyChecks.put(verdict, counter(ChatBridgeMeters.KEY_CHECKS, MeterTag.KEY_CHECK_VERDICT.key(),
+                    MeterTag.lower(verdict)));
+        }
+        this.auditDropped = counter(ChatBridgeMeters.AUDIT_DROPPED);
+    }
+
+    @Override
+    public void keyChecked(KeyCheck.Verdict verdict) {
+        keyChecks.get(verdict).increment();
+    }
+
+    /** An audit event could not be handed to or delivered by the audit topic producer. */
+    public void auditDropped() {
+        auditDropped.increment();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.chatbridge.observability;
 
+import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.events.DeadLetterReason;
 import java.util.Arrays;
 import java.util.List;
@@ -24,7 +25,9 @@ public enum MeterTag {
     /** Why a call is retried: an HTTP status class or a transport failure kind. */
     RETRY_REASON("reason", Arrays.stream(RetryReason.values()).map(RetryReason::tagValue).toList()),
     /** Which step waited for the schema registry. */
-    REGISTRY_STEP("step", List.of("decode", "dispatch", "output"));
+    REGISTRY_STEP("step", List.of("decode", "dispatch", "output")),
+    /** What a key check found. */
+    KEY_CHECK_VERDICT("verdict", Arrays.stream(KeyCheck.Verdict.values()).map(MeterTag::lower).toList());
 
     private final String key;
     private final List<String> values;

@@ -2,7 +2,7 @@ package dev.chatbridge.api;
 
 import dev.chatbridge.testing.LogCapture;
 
-import static dev.chatbridge.api.SimulatorOutcomes.assertOperatorFailure;
+import static dev.chatbridge.api.SimulatorOutcomes.assertRefused;
 import static dev.chatbridge.api.SimulatorOutcomes.assertProblemExcerpt;
 import static dev.chatbridge.api.SimulatorOutcomes.assertTransportFailure;
 import static dev.chatbridge.api.SimulatorOutcomes.assertUnparseable;
@@ -160,40 +160,56 @@ class ChatClientAgainstSimulatorTest {
                 List.of("The text contains content the assistant does not accept.")));
     }
 
-    // --- operator problems ---
+    // --- refusals: the request's or the deployment's, as the key check tells ---
 
     @ParameterizedTest
-    @ValueSource(ints = {401, 403, 404})
-    void shouldBlameTheDeploymentWhenSimulatorAnswersAnOperatorStatus(int status) {
+    @ValueSource(ints = {401, 403})
+    void shouldSuspectTheAccountWhenSimulatorRefusesACallCarryingOne(int status) {
         CallOutcome outcome = call(client, request("hi #fault:" + status));
 
-        assertOperatorFailure(outcome, status);
+        assertRefused(outcome, status, CallOutcome.Suspect.ACCOUNT);
+        assertThat(client.checkKey().block(WAIT).verdict()).as("the key itself is accepted")
+                .isEqualTo(KeyCheck.Verdict.ACCEPTED);
     }
 
     @Test
-    void shouldBlameTheKeyWhenSimulatorDoesNotKnowIt() {
+    void shouldSuspectTheEndpointWhenSimulatorAnswers404NamingNothing() {
+        assertRefused(call(client, request("hi #fault:404")), 404, CallOutcome.Suspect.ENDPOINT);
+        assertThat(client.checkKey().block(WAIT).verdict()).isEqualTo(KeyCheck.Verdict.ACCEPTED);
+    }
+
+    @Test
+    void shouldFindTheKeyRefusedWhenSimulatorDoesNotKnowIt() {
         ChatClient wrongKey = client(simulator.baseUrl(), b -> b.apiKey(ApiKey.of(WRONG_KEY)));
 
-        assertOperatorFailure(call(wrongKey, request("hi")), 401);
+        assertRefused(call(wrongKey, request("hi")), 401, CallOutcome.Suspect.ACCOUNT);
+        KeyCheck check = wrongKey.checkKey().block(WAIT);
+        assertThat(check.verdict()).isEqualTo(KeyCheck.Verdict.REFUSED);
+        assertThat(check.message()).contains("chat.api.key");
     }
 
     @Test
-    void shouldBlameTheKeyWhileSimulatorRejectsAllKeys() {
+    void shouldFindTheKeyRefusedWhileSimulatorRejectsAllKeysAndAcceptedAfterwards() {
         simulator.rejectAllKeys(true);
         try {
-            assertOperatorFailure(call(client, request("hi")), 401);
+            assertRefused(call(client, request("hi")), 401, CallOutcome.Suspect.ACCOUNT);
+            assertThat(client.checkKey().block(WAIT).verdict()).isEqualTo(KeyCheck.Verdict.REFUSED);
         } finally {
             simulator.rejectAllKeys(false);
         }
+        assertThat(client.checkKey().block(WAIT).verdict()).isEqualTo(KeyCheck.Verdict.ACCEPTED);
         assertThat(call(client, request("hi again"))).as("once keys are accepted again")
                 .isInstanceOf(CallOutcome.Success.class);
     }
 
     @Test
-    void shouldBlameTheBaseUrlWhenItHasAWrongPath() {
+    void shouldFindTheEndpointRefusedWhenTheBaseUrlHasAWrongPath() {
         ChatClient wrongPath = client(simulator.baseUrl() + "/v0", b -> b);
 
-        assertOperatorFailure(call(wrongPath, request("hi")), 404);
+        assertRefused(call(wrongPath, request("hi")), 404, CallOutcome.Suspect.ENDPOINT);
+        KeyCheck check = wrongPath.checkKey().block(WAIT);
+        assertThat(check.verdict()).isEqualTo(KeyCheck.Verdict.REFUSED);
+        assertThat(check.message()).contains("chat.api.url");
     }
 
     // --- rejected and retriable statuses ---

@@ -86,51 +86,7 @@ class ChatClientStatusTest extends ChatClientTestSupport {
                 "the API rejected the request as bad (HTTP 400): Invalid"));
     }
 
-    // --- operator problems ---
-
-    @Test
-    void shouldBlameTheBaseUrlWhenApiRedirects() {
-        // Given
-        LoopbackServer server = server(LoopbackServer.respond(301, null, "",
-                Map.of("Location", "https://api.example.com/chats/v2")));
-
-        // When
-        CallOutcome outcome = call(client(server), request(null));
-
-        // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.OperatorFailure(301, "the API redirected " + server.baseUrl()
-                + "/chats/v2 with HTTP 301 to https://api.example.com/chats/v2: set chat.api.base.url to the final address"));
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {401, 403})
-    void shouldBlameTheKeyWhenApiRefusesIt(int status) {
-        // Given
-        LoopbackServer server = server(LoopbackServer.respond(status, "application/json", "{\"error\":\"nope\"}"));
-
-        // When
-        CallOutcome outcome = call(client(server), request("bob@example.com"));
-
-        // Then
-        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.OperatorFailure.class, failure -> {
-            assertThat(failure.httpStatus()).isEqualTo(status);
-            assertThat(failure.message()).contains("HTTP " + status, "chat.api.key", "revoked", "impersonate");
-        });
-    }
-
-    @Test
-    void shouldBlameTheBaseUrlWhenApiAnswersNotFound() {
-        // Given
-        LoopbackServer server = server(LoopbackServer.respond(404, "text/plain", "no such route"));
-
-        // When
-        CallOutcome outcome = call(client(server), request(null));
-
-        // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.OperatorFailure(404, "the API answered 404 for "
-                + server.baseUrl() + "/chats/v2: the endpoint is missing there, the base URL is probably wrong"
-                + " (check chat.api.base.url)"));
-    }
+    // 3xx, 401, 403 and 404: see ChatClientRefusalTest
 
     // --- other statuses ---
 

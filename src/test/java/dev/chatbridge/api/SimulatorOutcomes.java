@@ -51,15 +51,12 @@ final class SimulatorOutcomes {
         assertThat(problem.path("traceId").isTextual()).as("traceId in the problem excerpt").isTrue();
     }
 
-    /** An operator failure: the key for 401 and 403, the base URL for 404. */
-    static void assertOperatorFailure(CallOutcome outcome, int status) {
-        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.OperatorFailure.class, f -> {
+    /** A refusal with this status and likely cause. */
+    static void assertRefused(CallOutcome outcome, int status, CallOutcome.Suspect suspect) {
+        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.Refused.class, f -> {
             assertThat(f.httpStatus()).as("httpStatus").isEqualTo(status);
-            if (status == 404) {
-                assertThat(f.message()).as("message").contains("404", "/chats/v2", "chat.api.base.url");
-            } else {
-                assertThat(f.message()).as("message").contains("HTTP " + status, "chat.api.key", "revoked", "impersonate");
-            }
+            assertThat(f.suspect()).as("suspect").isEqualTo(suspect);
+            assertThat(f.message()).as("message").contains("" + status);
         });
     }
 

@@ -4,6 +4,7 @@ import static dev.chatbridge.engine.EngineDriver.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatbridge.api.CallOutcome;
+import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.api.RetryPolicy;
 import dev.chatbridge.engine.FakeChatApi.Behaviour;
 import dev.chatbridge.events.ChatDeadLetter;
@@ -270,10 +271,11 @@ class ChatBridgeTopologyTest {
     }
 
     @Test
-    void shouldPauseOnOperatorFailureWithoutDeadLettersAndResumeWhenTheApiAcceptsCallsAgain() {
-        // Given an API that refuses the key
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
-                new CallOutcome.OperatorFailure(401, "key refused"), Duration.ofMillis(1)));
+    void shouldPauseWithoutDeadLettersWhenTheKeyCheckIsRefusedTooAndResumeWhenTheApiAcceptsTheKeyAgain() {
+        // Given an API that refuses the key: calls and key checks alike
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(new CallOutcome.Refused(401,
+                CallOutcome.Suspect.KEY, null, null, "key refused"), Duration.ofMillis(1)));
+        api.keyChecks(KeyCheck.Verdict.REFUSED);
         EngineDriver d = driver(config().pauseInitialBackoff(Duration.ofMillis(30))
                 .pauseMaxBackoff(Duration.ofMillis(60)).build(), api);
 
@@ -282,17 +284,26 @@ class ChatBridgeTopologyTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInSameThread()
                 .pollInterval(Duration.ofMillis(5)).until(() -> {
                     d.tick();
-                    return api.calls().size() >= 8;
+                    return api.keyChecksMade() >= 4;
                 });
 
-        // Then dispatching is paused: not ready, one episode, no outcome, probes one at a time
+        // Then dispatching is paused: not ready, one episode, no outcome, and no user's request is a probe
         assertThat(d.resources.pause().isReady()).isFalse();
         assertThat(d.resources.pause().episodes()).isEqualTo(1);
         assertThat(d.outcomes()).isZero();
-        int callsWhilePaused = api.calls().size();
+        int callsWhenPaused = api.calls().size();
+        int checksWhenPaused = api.keyChecksMade();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInSameThread()
+                .pollInterval(Duration.ofMillis(5)).until(() -> {
+                    d.tick();
+                    return api.keyChecksMade() >= checksWhenPaused + 2;
+                });
+        assertThat(api.calls()).as("no user's request is sent while paused; the pause probes with key checks")
+                .hasSize(callsWhenPaused);
 
         // When the key works again
         api.script((r, attempt) -> Behaviour.answer(FakeChatApi.success("ok"), Duration.ofMillis(1)));
+        api.keyChecks(KeyCheck.Verdict.ACCEPTED);
         d.awaitOutcomes(5);
 
         // Then every request is answered once, and the instance is ready again
@@ -300,8 +311,38 @@ class ChatBridgeTopologyTest {
         assertThat(d.deadLetters).isEmpty();
         assertThat(d.resources.pause().isReady()).isTrue();
         assertThat(d.resources.pause().episodes()).isEqualTo(1);
-        assertThat(callsWhilePaused).as("calls made while paused (5 at first, then probes)").isLessThan(60);
-        assertThat(d.responses).allSatisfy(e -> assertThat(e.getValue().getAttempts()).as("operator failures do not spend the retry budget").isEqualTo(1));
+        assertThat(d.responses).allSatisfy(e -> assertThat(e.getValue().getAttempts())
+                .as("refusals of the deployment do not spend the retry budget").isEqualTo(1));
+    }
+
+    @Test
+    void shouldDeadLetterARefusedAccountAsImpersonationDeniedWithoutPausingOtherRequests() {
+        // Given an API that refuses one account, while the key itself is accepted
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer("mallory@example.com".equals(r.getAccount())
+                ? new CallOutcome.Refused(403, CallOutcome.Suspect.ACCOUNT, null, "forbidden", "account refused")
+                : FakeChatApi.success("ok"), Duration.ofMillis(1)));
+        EngineDriver d = driver(config().build(), api);
+
+        // When refused and normal requests arrive, two of the refused one's thread after it
+        d.send(withAccount(request("bad-1", "t-bad", "hi"), "mallory@example.com"));
+        d.send(request("after-bad", "t-bad", "next turn"));
+        IntStream.range(0, 4).forEach(i -> d.send(request("ok-" + i, "t-" + i, "hi")));
+        d.awaitOutcomes(6);
+
+        // Then the refused request has one IMPERSONATION_DENIED dead letter, in its thread's order
+        assertThat(d.deadLetters).singleElement().satisfies(e -> {
+            assertThat(e.getValue().getRequestId()).isEqualTo("bad-1");
+            assertThat(e.getValue().getReason()).isEqualTo(DeadLetterReason.IMPERSONATION_DENIED);
+            assertThat(e.getValue().getHttpStatus()).isEqualTo(403);
+        });
+        assertThat(d.responseIds()).containsExactlyInAnyOrder("after-bad", "ok-0", "ok-1", "ok-2", "ok-3");
+        assertThat(d.resources.pause().isReady()).isTrue();
+        assertThat(d.resources.pause().episodes()).isZero();
+        assertThat(api.keyChecksMade()).isEqualTo(1);
+    }
+
+    private static ChatRequest withAccount(ChatRequest request, String account) {
+        return ChatRequest.newBuilder(request).setAccount(account).build();
     }
 
     @Test

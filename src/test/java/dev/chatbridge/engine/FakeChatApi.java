@@ -3,6 +3,7 @@ package dev.chatbridge.engine;
 import dev.chatbridge.api.CallOutcome;
 import dev.chatbridge.api.ChatAnswer;
 import dev.chatbridge.api.ChatApi;
+import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.events.ChatRequest;
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +47,8 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
         return t;
     });
     private volatile BiFunction<ChatRequest, Integer, Behaviour> script;
+    private volatile KeyCheck.Verdict keyVerdict = KeyCheck.Verdict.ACCEPTED;
+    private final AtomicInteger keyChecks = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
     private final AtomicInteger overlaps = new AtomicInteger();
@@ -70,6 +73,25 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
 
     void script(BiFunction<ChatRequest, Integer, Behaviour> newScript) {
         this.script = newScript;
+    }
+
+    /** What key checks find from now on (accepted by default); each check completes on a timer thread. */
+    void keyChecks(KeyCheck.Verdict verdict) {
+        this.keyVerdict = verdict;
+    }
+
+    /** Key checks made so far. */
+    int keyChecksMade() {
+        return keyChecks.get();
+    }
+
+    @Override
+    public Mono<KeyCheck> checkKey() {
+        keyChecks.incrementAndGet();
+        KeyCheck.Verdict verdict = keyVerdict;
+        KeyCheck check = verdict == KeyCheck.Verdict.ACCEPTED ? KeyCheck.accepted(400)
+                : new KeyCheck(verdict, verdict == KeyCheck.Verdict.REFUSED ? 401 : null, "fake key check: " + verdict);
+        return Mono.delay(Duration.ofMillis(1)).map(tick -> check);
     }
 
     @Override

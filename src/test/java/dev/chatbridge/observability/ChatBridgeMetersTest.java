@@ -3,6 +3,7 @@ package dev.chatbridge.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatbridge.api.CallOutcome;
+import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.api.CallOutcome.RetryCause;
 import dev.chatbridge.api.ChatAnswer;
 import dev.chatbridge.events.DeadLetterReason;
@@ -28,7 +29,7 @@ class ChatBridgeMetersTest {
 
     private static final Path DOCS = Path.of("docs", "metrics.md");
     private static final String WRITE_PROPERTY = "chatbridge.docs.write";
-    private static final Set<String> ALLOWED_TAG_KEYS = Set.of("outcome", "reason", "result", "step");
+    private static final Set<String> ALLOWED_TAG_KEYS = Set.of("outcome", "reason", "result", "step", "verdict");
 
     @Test
     void shouldGiveEveryMeterAUniqueDottedLowercaseName() {
@@ -65,7 +66,11 @@ class ChatBridgeMetersTest {
         metrics.callStarted(null);
         metrics.firstByte(Duration.ofMillis(2));
         metrics.callEnded(new CallOutcome.Success(new ChatAnswer("hi", List.of(), List.of(), List.of(), List.of(), null)), Duration.ofMillis(5));
-        metrics.callEnded(new CallOutcome.OperatorFailure(401, "key"), Duration.ofMillis(5));
+        metrics.callEnded(new CallOutcome.Refused(401, CallOutcome.Suspect.KEY, null, null, "key"), Duration.ofMillis(5));
+        for (KeyCheck.Verdict verdict : KeyCheck.Verdict.values()) {
+            metrics.keyChecked(verdict);
+        }
+        metrics.auditDropped();
         metrics.retryScheduled(new CallOutcome.RetriableFailure(503, null, null, "down"));
         metrics.retryScheduled(new CallOutcome.RetriableFailure(null, null, null, "something unheard of"));
         metrics.responded();
@@ -90,7 +95,7 @@ class ChatBridgeMetersTest {
         assertThat(registry.get("chat.bridge.request.queue.wait").timer().count()).isEqualTo(1);
         assertThat(registry.get("chat.bridge.retries").tag("reason", "5xx").counter().count()).isEqualTo(1.0);
         assertThat(registry.get("chat.bridge.retries").tag("reason", "other").counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("chat.bridge.call.duration").tag("result", "operator").timer().count()).isEqualTo(1);
+        assertThat(registry.get("chat.bridge.call.duration").tag("result", "refused").timer().count()).isEqualTo(1);
         assertThat(registry.get("chat.bridge.requests").tag("outcome", "response").counter().count()).isEqualTo(1.0);
         assertThat(registry.get("chat.bridge.requests").tag("outcome", "dead_letter").counters())
                 .hasSize(DeadLetterReason.values().length)
