@@ -71,16 +71,40 @@ public final class ChatBridgeApp implements AutoCloseable {
      * @param client       API client settings
      * @param serdeConfigs registry and serde settings under Confluent's key names
      * @param drainTimeout how long a graceful shutdown waits for calls in flight
+     * @param audit        where calls are audited
      */
     public record Settings(Properties streams, EngineConfig engine, ChatClientConfig client,
-            Map<String, ?> serdeConfigs, Duration drainTimeout) {
+            Map<String, ?> serdeConfigs, Duration drainTimeout, Audit audit) {
         public Settings {
             Objects.requireNonNull(streams, "streams");
             Objects.requireNonNull(engine, "engine");
             Objects.requireNonNull(client, "client");
             serdeConfigs = Map.copyOf(serdeConfigs);
             Objects.requireNonNull(drainTimeout, "drainTimeout");
+            Objects.requireNonNull(audit, "audit");
         }
+
+        /** Settings that audit to the log only. */
+        public Settings(Properties streams, EngineConfig engine, ChatClientConfig client, Map<String, ?> serdeConfigs,
+                Duration drainTimeout) {
+            this(streams, engine, client, serdeConfigs, drainTimeout, Audit.LOG_ONLY);
+        }
+
+        /** These settings with other streams properties. */
+        public Settings withStreams(Properties newStreams) {
+            return new Settings(newStreams, engine, client, serdeConfigs, drainTimeout, audit);
+        }
+    }
+
+    /**
+     * Where calls are audited ({@link AuditTrail}).
+     *
+     * @param log   one JSON line per call on the logger {@value AuditTrail#LOGGER}
+     * @param topic the audit topic, or null for none
+     */
+    public record Audit(boolean log, String topic) {
+        /** The default: the log, no topic. */
+        public static final Audit LOG_ONLY = new Audit(true, null);
     }
 
     private final Settings settings;
@@ -91,6 +115,7 @@ public final class ChatBridgeApp implements AutoCloseable {
     private final Topology topology;
     private final KafkaStreams streams;
     private final Optional<KafkaStreamsMetrics> streamsMetrics;
+    private final AuditTrail audit;
     private boolean closed;
 
     private ChatBridgeApp(Settings settings, Clock clock, MeterRegistry meterRegistry) {
@@ -113,6 +138,9 @@ public final class ChatBridgeApp implements AutoCloseable {
         // write bytes), so the guard needs no serializer wrapping here; the handler lowers the limit when Kafka
         // still refuses a record.
         resources.limitOutputs(guard::maxValueBytes);
+        this.audit = AuditTrail.create(settings.audit().log(), settings.audit().topic(), settings.streams(),
+                metrics == null ? () -> { } : metrics::auditDropped);
+        resources.auditTo(audit);
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
         this.streams = new KafkaStreams(topology, withOversizeHandler(settings.streams(), topics, guard, metrics, clock));
         streams.setUncaughtExceptionHandler(e -> onStreamThreadFailure(e, guard));
@@ -280,6 +308,7 @@ public final class ChatBridgeApp implements AutoCloseable {
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         streamsMetrics.ifPresent(KafkaStreamsMetrics::close);
         client.close();
+        audit.close();
         registry.close();
         topicIds.close();
         LOG.info("chat-bridge stopped");

@@ -39,9 +39,7 @@ final class ServiceRunner {
         TopicCheck.ensureTopics(config, given.engine(), clientProps);
         Map<String, Integer> topicLimits = TopicCheck.checkSizes(given.engine(), given.streams(), clientProps);
         // The app's output size guard then knows the topics' limits, not only the producer's.
-        ChatBridgeApp.Settings settings = new ChatBridgeApp.Settings(
-                OutputBudget.withTopicLimits(given.streams(), topicLimits), given.engine(), given.client(),
-                given.serdeConfigs(), given.drainTimeout());
+        ChatBridgeApp.Settings settings = given.withStreams(OutputBudget.withTopicLimits(given.streams(), topicLimits));
         String host = config.string(ChatBridgeConfig.METRICS_HOST);
         ServiceRegistry metrics = ServiceRegistry.create();
         ChatBridgeApp app = null;

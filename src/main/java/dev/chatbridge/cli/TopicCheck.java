@@ -2,6 +2,7 @@ package dev.chatbridge.cli;
 
 import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.config.ConfigLoader;
+import dev.chatbridge.config.ServiceSettings;
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.kafka.KafkaTopics;
 import java.time.Duration;
@@ -45,7 +46,12 @@ final class TopicCheck {
      *                               to be created, or Kafka cannot be reached in time
      */
     static void ensureTopics(ChatBridgeConfig config, EngineConfig engine, Map<String, Object> clientProps) {
-        List<String> wanted = List.of(engine.requestsTopic(), engine.responsesTopic(), engine.deadLettersTopic());
+        List<String> wanted = new ArrayList<>(List.of(engine.requestsTopic(), engine.responsesTopic(),
+                engine.deadLettersTopic()));
+        String auditTopic = ServiceSettings.audit(config).topic();
+        if (auditTopic != null) {
+            wanted.add(auditTopic);
+        }
         try (Admin admin = Admin.create(clientProps)) {
             Set<String> existing = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             List<String> missing = new ArrayList<>(wanted);

@@ -74,6 +74,10 @@ public final class ChatBridgeConfig {
     public static final String METRICS_PORT = "chat.metrics.port";
     /** human or json. */
     public static final String LOG_FORMAT = "chat.log.format";
+    /** Whether every call is audited as a JSON line on the logger chat.bridge.audit. */
+    public static final String AUDIT_LOG = "chat.audit.log";
+    /** Topic that also receives every audit event, or none. */
+    public static final String AUDIT_TOPIC = "chat.audit.topic";
 
     /** Prefix of chat-bridge's own keys; everything else is a Kafka, Streams or serde setting. */
     public static final String PREFIX = "chat.";
@@ -122,6 +126,16 @@ public final class ChatBridgeConfig {
                     "Address the metrics and health endpoint binds to; 0.0.0.0 to expose it outside a container.")
             .define(METRICS_PORT, INT, 9404, Range.between(0, 65_535), MEDIUM,
                     "Port of the metrics and health endpoint; 0 picks a free one.")
+            .define(AUDIT_LOG, BOOLEAN, true, MEDIUM,
+                    "Write one JSON line per API call (and per key check) on the logger chat.bridge.audit: requestId, "
+                            + "the API's requestId, account, assistantId, threadId, source topic/partition/offset, the "
+                            + "producer's verified identity, status, result, attempt, duration. Never prompts, answers "
+                            + "or the key. See docs/security.md.")
+            .define(AUDIT_TOPIC, STRING, null, MEDIUM,
+                    "Topic that also receives every audit event (the same JSON, keyed by requestId), through an "
+                            + "idempotent producer of its own (acks=all), outside the Streams transaction: a call is "
+                            + "audited even when the transaction that publishes its outcome aborts. Empty: none. "
+                            + "Created with the others when " + TOPICS_CREATE + "=true.")
             .define(LOG_FORMAT, STRING, "human", ConfigDef.ValidString.in("human", "json"), LOW,
                     "Log line format on stderr: human (one readable line) or json (one JSON object per line).");
 

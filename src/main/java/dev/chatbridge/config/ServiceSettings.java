@@ -85,7 +85,14 @@ public final class ServiceSettings {
             throw new InvalidConfigurationException(problems);
         }
         return new ChatBridgeApp.Settings(streams, engine, client, serdeConfigs(config),
-                Duration.ofMillis(config.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)));
+                Duration.ofMillis(config.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)), audit(config));
+    }
+
+    /** Where calls are audited: {@code chat.audit.log} and {@code chat.audit.topic}. */
+    public static ChatBridgeApp.Audit audit(ChatBridgeConfig config) {
+        String topic = config.string(ChatBridgeConfig.AUDIT_TOPIC);
+        return new ChatBridgeApp.Audit(config.bool(ChatBridgeConfig.AUDIT_LOG),
+                topic == null || topic.isBlank() ? null : topic.strip());
     }
 
     /** Adds a problem for each missing Kafka or registry connection setting. */
