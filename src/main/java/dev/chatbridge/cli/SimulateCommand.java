@@ -38,9 +38,9 @@ final class SimulateCommand implements Callable<Integer> {
     String apiKey;
 
     @Option(names = "--refuse-account", paramLabel = "ACCOUNT|@DOMAIN",
-            description = {"Refuse every call on behalf of this account (alice@example.com) or of every account of",
-                "this domain (@example.com), compared with the unleash-account header ignoring case: 403",
-                "problem details naming the account, on every attempt. Repeatable."})
+            description = "Refuse every call on behalf of this account (alice@example.com) or of every account of"
+                    + " this domain (@example.com), compared with the unleash-account header ignoring case: 403"
+                    + " problem details naming the account, on every attempt. Repeatable.")
     List<String> refusedAccounts = new ArrayList<>();
 
     @Option(names = "--huge-answer-bytes", paramLabel = "BYTES", defaultValue = "17300000",

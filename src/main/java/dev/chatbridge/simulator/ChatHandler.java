@@ -291,7 +291,8 @@ final class ChatHandler {
      * or null without the header): 403 when the key may not impersonate it, 401 when the account
      * is unknown or disabled (with a {@code WWW-Authenticate} challenge).
      */
-    private Mono<Void> accountProblem(HttpServerResponse res, Duration delay, int status, String account) {
+    private Mono<Void> accountProblem(HttpServerResponse res, Duration delay, int status, String header) {
+        String account = header == null ? null : header.trim();
         if (status == 403) {
             String detail = account != null ? "The API key may not act on behalf of '" + account + "'."
                     : "The API key may not act on behalf of an account, and the request names none:"
