@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,8 @@ import reactor.netty.http.server.HttpServerResponse;
  * the last message's text) or at configured rates, and records what it saw.
  *
  * <p>Endpoints besides the API: {@code GET /_sim/stats} (a {@link SimulatorStats} as JSON),
- * {@code POST /_sim/reset} and {@code POST /_sim/auth?reject=true|false}. Other methods on
+ * {@code POST /_sim/reset}, {@code POST /_sim/auth?reject=true|false}, and {@code /_sim/login}
+ * (any method: a 200 HTML login page, where {@code #fault:302} sends clients). Other methods on
  * {@code /chats/v2} get 405, other paths 404.
  *
  * <p>Threading: {@link #start()} and {@link #close()} belong to the owner's thread; every other
@@ -71,7 +73,8 @@ public final class ApiSimulator implements AutoCloseable {
                             reset();
                             return res.status(204).send();
                         })
-                        .post("/_sim/auth", this::auth))
+                        .post("/_sim/auth", this::auth)
+                        .route(req -> ChatHandler.LOGIN_PATH.equals(req.fullPath()), this::login))
                 .bindNow(BIND_TIMEOUT);
         return this;
     }
@@ -150,6 +153,14 @@ public final class ApiSimulator implements AutoCloseable {
         }
         rejectAllKeys(Boolean.parseBoolean(value));
         return replies.json(res, 200, Map.of("rejectAllKeys", rejectAllKeys.get()));
+    }
+
+    /** The page an SSO gateway redirects to: 200 HTML, the classic 2xx that is not an answer. */
+    private Mono<Void> login(HttpServerRequest req, HttpServerResponse res) {
+        String page = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form method=\"post\""
+                + " action=\"" + ChatHandler.LOGIN_PATH + "\"><input name=\"username\"><input name=\"password\""
+                + " type=\"password\"><button>Sign in</button></form></body></html>\n";
+        return replies.body(res, Duration.ZERO, 200, "text/html; charset=utf-8", page.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

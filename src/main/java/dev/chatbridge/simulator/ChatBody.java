@@ -48,6 +48,21 @@ sealed interface ChatBody permits ChatBody.Valid, ChatBody.Invalid {
     record Invalid(Map<String, List<String>> errors) implements ChatBody {
     }
 
+    /**
+     * True when {@code body} is a JSON object whose {@code messages} is an empty array: what a
+     * client sends to check its key without asking anything (the API answers 400 to an accepted
+     * key, 401 to any other).
+     */
+    static boolean isKeyProbe(ObjectMapper json, byte[] body) {
+        try {
+            JsonNode root = body.length == 0 ? null : json.readTree(body);
+            JsonNode messages = root == null || !root.isObject() ? null : root.get("messages");
+            return messages != null && messages.isArray() && messages.isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Parses and validates {@code body}. */
     static ChatBody parse(ObjectMapper json, byte[] body) {
         Map<String, List<String>> errors = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -27,9 +28,9 @@ import reactor.netty.http.server.HttpServerResponse;
  * {@code POST /chats/v2}: authentication, media types, body validation, then a fault (by marker
  * or by configured rate) or an answer, SSE or JSON by {@code Accept}.
  *
- * <p>Order of checks: rejected keys (401), content type (415), body size (413), body validation
- * (400), then faults and answers. The latency model delays everything after validation; the
- * checks before answer at once.
+ * <p>Order of checks: rejected keys (401), refused accounts (403, {@code refusedAccounts}), content
+ * type (415), body size (413), body validation (400), then faults and answers. The latency model
+ * delays everything after validation; the checks before answer at once.
  *
  * <p>Threading: {@link #handle} runs on Netty event-loop threads and continues on Reactor timer
  * threads; shared state lives in {@link StatsRecorder} and {@link Dice} (each under its own
@@ -40,6 +41,17 @@ final class ChatHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ChatHandler.class);
     private static final Pattern JSON_SUFFIX = Pattern.compile("application/[^/;\\s]+\\+json");
     private static final int MAX_ID_LENGTH = 200;
+    /** The header naming the account a call acts on behalf of. */
+    static final String ACCOUNT_HEADER = "unleash-account";
+    /** Where {@code #fault:302} sends the client: a login page, as an SSO gateway does. */
+    static final String LOGIN_PATH = "/_sim/login";
+    private static final byte[] ERROR_200 =
+            "{\"error\":{\"code\":\"model_overloaded\",\"message\":\"The model is overloaded.\"}}"
+                    .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] PROBLEM_200 = ("{\"title\":\"Service Unavailable\",\"status\":503,"
+            + "\"detail\":\"The service is temporarily unavailable. Try again later.\"}")
+            .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
 
     private final SimulatorConfig config;
     private final ObjectMapper json;
@@ -78,6 +90,10 @@ final class ChatHandler {
             return replies.problem(res, Duration.ZERO, 401, "The API key is missing, not valid or revoked.",
                     Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), challenge));
         }
+        if (config.refuses(req.requestHeaders().get(ACCOUNT_HEADER))) {
+            call.outcome("403");
+            return accountProblem(res, Duration.ZERO, 403, boundedHeader(req, ACCOUNT_HEADER));
+        }
         if (!isJson(req.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE))) {
             call.outcome("415");
             return replies.problem(res, Duration.ZERO, 415,
@@ -92,7 +108,13 @@ final class ChatHandler {
                         return replies.problem(res, Duration.ZERO, 413,
                                 "The request body is larger than " + max + " bytes.", Map.of("connection", "close"));
                     }
-                    return validated(req, res, call, ChatBody.parse(json, body.out.toByteArray()));
+                    byte[] bytes = body.out.toByteArray();
+                    ChatBody parsed = ChatBody.parse(json, bytes);
+                    if (parsed instanceof ChatBody.Invalid && boundedHeader(req, ACCOUNT_HEADER) == null
+                            && ChatBody.isKeyProbe(json, bytes)) {
+                        stats.probe();
+                    }
+                    return validated(req, res, call, parsed);
                 });
     }
 
@@ -129,6 +151,7 @@ final class ChatHandler {
     private Mono<Void> fault(FaultMarker marker, HttpServerRequest req, HttpServerResponse res, StatsRecorder.Call call,
             ChatBody.Valid valid, String requestId, String threadKey, Duration latency, int retryAfterSeconds) {
         FaultMarker.Kind kind = marker.kind();
+        long huge = config.hugeAnswerBytes();
         call.outcome(kind.status > 0 ? Integer.toString(kind.status) : kind.marker);
         switch (kind) {
             case BAD_REQUEST -> {
@@ -181,6 +204,54 @@ final class ChatHandler {
             case STALL -> {
                 return answer(req, res, call, valid, requestId, threadKey, latency, 0, config.stallPause());
             }
+            case FORBIDDEN_ACCOUNT, UNAUTHORIZED_ACCOUNT -> {
+                return accountProblem(res, latency, kind.status, boundedHeader(req, ACCOUNT_HEADER));
+            }
+            case ASSISTANT_NOT_FOUND -> {
+                return notFound(res, latency, "assistant", "Assistant", "assistantId", valid.assistantId());
+            }
+            case THREAD_NOT_FOUND -> {
+                return notFound(res, latency, "thread", "Thread", "threadId", valid.threadId());
+            }
+            case HUGE -> {
+                return replies.streamed(res, latency, Replies.JSON, huge, HugeBodies.toolCalls(huge));
+            }
+            case HUGE_SSE -> {
+                return wantsEventStream(req)
+                        ? replies.streamed(res, latency, Replies.SSE, -1, HugeBodies.toolCallEvents(huge))
+                        : replies.streamed(res, latency, Replies.JSON, huge, HugeBodies.toolCalls(huge));
+            }
+            case HUGE_TEXT -> {
+                return replies.streamed(res, latency, Replies.JSON, HugeBodies.textSize(huge, requestId),
+                        HugeBodies.text(huge, requestId));
+            }
+            case EMPTY_200 -> {
+                return replies.body(res, latency, 200, Replies.JSON, EMPTY_OBJECT);
+            }
+            case ERROR_200 -> {
+                return replies.body(res, latency, 200, Replies.JSON, ERROR_200);
+            }
+            case PROBLEM_200 -> {
+                return replies.body(res, latency, 200, Problems.MEDIA_TYPE, PROBLEM_200);
+            }
+            case SSE_EMPTY_200 -> {
+                return wantsEventStream(req)
+                        ? replies.sse(res, latency, config.chunkInterval(), List.of("{}", "{}", "{}"), -1,
+                                Duration.ZERO, -1)
+                        : replies.body(res, latency, 200, Replies.JSON, EMPTY_OBJECT);
+            }
+            case SSE_BAD_UTF8_200 -> {
+                List<byte[]> payloads = new ArrayList<>();
+                events(spec(valid, requestId, threadKey, stats.peekTurn(threadKey)))
+                        .forEach(e -> payloads.add(e.getBytes(StandardCharsets.UTF_8)));
+                payloads.add(Math.min(1, payloads.size()), badUtf8(requestId));
+                return wantsEventStream(req)
+                        ? replies.rawSse(res, latency, config.chunkInterval(), payloads)
+                        : replies.body(res, latency, 200, Replies.JSON, badUtf8(requestId));
+            }
+            case FOUND -> {
+                return replies.redirect(res, latency, LOGIN_PATH + "?return=%2Fchats%2Fv2");
+            }
             case UNAUTHORIZED -> {
                 return replies.problem(res, latency, 401, detail(401),
                         Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), "Bearer error=\"invalid_token\""));
@@ -213,6 +284,47 @@ final class ChatHandler {
 
     private List<String> events(Answers.Spec spec) {
         return answers.stream(spec, config.chunks()).stream().map(ObjectNode::toString).toList();
+    }
+
+    /**
+     * The refusal of the account a call acts for ({@code account}, from {@code unleash-account},
+     * or null without the header): 403 when the key may not impersonate it, 401 when the account
+     * is unknown or disabled (with a {@code WWW-Authenticate} challenge).
+     */
+    private Mono<Void> accountProblem(HttpServerResponse res, Duration delay, int status, String header) {
+        String account = header == null ? null : header.trim();
+        if (status == 403) {
+            String detail = account != null ? "The API key may not act on behalf of '" + account + "'."
+                    : "The API key may not act on behalf of an account, and the request names none:"
+                            + " the " + ACCOUNT_HEADER + " header is missing.";
+            return replies.namedProblem(res, delay, 403, "impersonation-denied", detail, "account", account, Map.of());
+        }
+        String detail = account != null ? "The account '" + account + "' is unknown or disabled."
+                : "The request names no account (the " + ACCOUNT_HEADER + " header is missing),"
+                        + " and the API key alone does not identify one.";
+        return replies.namedProblem(res, delay, 401, "unknown-account", detail, "account", account,
+                Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(),
+                        "Bearer realm=\"chats\", error=\"invalid_token\","
+                                + " error_description=\"unknown or disabled account\""));
+    }
+
+    /** A 404 naming the {@code what} the body asked for ({@code value} of {@code member}), or saying none was named. */
+    private Mono<Void> notFound(HttpServerResponse res, Duration delay, String type, String what, String member,
+            String value) {
+        String detail = value != null ? what + " '" + value + "' was not found."
+                : what + " was not found: the request names none (" + member + " is missing).";
+        return replies.namedProblem(res, delay, 404, type + "-not-found", detail, member, value, Map.of());
+    }
+
+    /** A JSON answer object whose text holds bytes that are not UTF-8 (a lone lead byte, 0xFF, 0xFE). */
+    private static byte[] badUtf8(String requestId) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes("{\"text\":\"Caf".getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(new byte[] {(byte) 0xC3, (byte) 0x28});
+        out.writeBytes(" au lait ".getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xFE});
+        out.writeBytes(("\",\"requestId\":\"" + requestId + "\"}").getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
     }
 
     /** True when {@code Accept} accepts {@code text/event-stream} (q above 0). */

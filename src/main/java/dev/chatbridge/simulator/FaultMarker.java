@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * delay in milliseconds: {@code #fault:slow3000} or {@code #fault:slow3000x2}.
  *
  * @param kind     what goes wrong
- * @param attempts how many attempts of the request get the fault (always unlimited for 400 and 400-huge)
+ * @param attempts how many attempts of the request get the fault (unlimited for the kinds that
+ *                 {@linkplain Kind#alwaysFails() always fail})
  * @param delay    the delay of {@code slow<ms>}, or null for the configured one
  */
 record FaultMarker(Kind kind, int attempts, Duration delay) {
@@ -30,8 +31,16 @@ record FaultMarker(Kind kind, int attempts, Duration delay) {
         /** A 400 whose problem details are about {@link Problems#HUGE_PROBLEM_BYTES} long. */
         BAD_REQUEST_HUGE("400-huge", 400),
         UNAUTHORIZED("401", 401),
+        /** A 401 naming the {@code unleash-account} as unknown or disabled. */
+        UNAUTHORIZED_ACCOUNT("401-account", 401),
         FORBIDDEN("403", 403),
+        /** A 403: the key may not act on behalf of the {@code unleash-account}. */
+        FORBIDDEN_ACCOUNT("403-account", 403),
         NOT_FOUND("404", 404),
+        /** A 404 naming the body's {@code assistantId}. */
+        ASSISTANT_NOT_FOUND("404-assistant", 404),
+        /** A 404 naming the body's {@code threadId}. */
+        THREAD_NOT_FOUND("404-thread", 404),
         METHOD_NOT_ALLOWED("405", 405),
         REQUEST_TIMEOUT("408", 408),
         CONFLICT("409", 409),
@@ -50,7 +59,25 @@ record FaultMarker(Kind kind, int attempts, Duration delay) {
         MALFORMED("malformed", 200),
         MIDSTREAM("midstream", 200),
         SLOW("slow", 200),
-        STALL("stall", 200);
+        STALL("stall", 200),
+        /** About {@code hugeAnswerBytes} of {@code {"toolCalls":[{},{},...]}} as one JSON body. */
+        HUGE("huge", 200),
+        /** The same amount as SSE events of tool calls (JSON when the client does not accept SSE). */
+        HUGE_SSE("huge-sse", 200),
+        /** A JSON answer whose {@code text} is {@code hugeAnswerBytes} long. */
+        HUGE_TEXT("huge-text", 200),
+        /** A 200 with {@code {}}. */
+        EMPTY_200("200-empty", 200),
+        /** A 200 with an {@code error} object instead of an answer. */
+        ERROR_200("200-error", 200),
+        /** A 200 with problem details (saying 503) instead of an answer. */
+        PROBLEM_200("200-problem", 200),
+        /** A 200 SSE stream of three {@code data: {}} events (JSON {@code {}} without SSE). */
+        SSE_EMPTY_200("200-sse-empty", 200),
+        /** A 200 SSE stream with bytes that are not UTF-8 inside a data line. */
+        SSE_BAD_UTF8_200("200-sse-badutf8", 200),
+        /** A 302 to another path of the simulator (a login page, as an SSO gateway sends). */
+        FOUND("302", 302);
 
         final String marker;
         final int status;
@@ -69,9 +96,13 @@ record FaultMarker(Kind kind, int attempts, Duration delay) {
             return Optional.empty();
         }
 
-        /** True for kinds that fail every attempt, whatever N (a retry cannot make a bad request good). */
+        /**
+         * True for kinds that fail every attempt, whatever N: a retry cannot make a bad request
+         * good, nor find an assistant or thread that does not exist, nor grant an account.
+         */
         boolean alwaysFails() {
-            return this == BAD_REQUEST || this == BAD_REQUEST_HUGE;
+            return this == BAD_REQUEST || this == BAD_REQUEST_HUGE || this == FORBIDDEN_ACCOUNT
+                    || this == UNAUTHORIZED_ACCOUNT || this == ASSISTANT_NOT_FOUND || this == THREAD_NOT_FOUND;
         }
 
         /** True for kinds answered with an error status and a body, nothing else. */

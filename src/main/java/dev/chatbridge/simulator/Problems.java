@@ -16,6 +16,8 @@ final class Problems {
 
     static final String MEDIA_TYPE = "application/problem+json; charset=utf-8";
     static final String INSTANCE = "/chats/v2";
+    /** Prefix of the API's own problem types ({@code impersonation-denied}, {@code assistant-not-found}, ...). */
+    static final String PROBLEM_TYPES = "https://api.example.com/problems/";
     static final String VALIDATION_TITLE = "One or more validation errors occurred.";
     /** Size in bytes of the problem details of {@code #fault:400-huge}: 1 MiB. */
     static final int HUGE_PROBLEM_BYTES = 1 << 20;
@@ -79,6 +81,26 @@ final class Problems {
         }
         dump.setLength(missing);
         diagnostics.put("dump", dump.toString());
+        return bytes(p);
+    }
+
+    /**
+     * A problem of the API's own {@code type} (not an RFC 9110 one) that names what it is about in
+     * an extension member, as the vendor's account and resource checks write them.
+     *
+     * @param status the HTTP status
+     * @param type   the last segment of the type URI under {@link #PROBLEM_TYPES}
+     * @param detail the detail
+     * @param member the extension member naming the account or resource, or null for none
+     * @param value  its value, or null to leave the member out
+     */
+    byte[] named(int status, String type, String detail, String member, String value) {
+        ObjectNode p = base(status, title(status), detail);
+        p.put("type", PROBLEM_TYPES + type);
+        if (member != null && value != null) {
+            p.put(member, value);
+        }
+        p.put("traceId", traceId());
         return bytes(p);
     }
 

@@ -34,6 +34,7 @@ final class Replies {
 
     static final String SSE = "text/event-stream";
     static final String JSON = "application/json; charset=utf-8";
+    private static final byte[] END_OF_EVENT = "\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final ObjectMapper json;
     private final Problems problems;
@@ -57,6 +58,68 @@ final class Replies {
     Mono<Void> hugeValidation(HttpServerResponse res, Duration delay, int lastMessage) {
         return afterDelay(delay, () -> sendBytes(res, 400, Problems.MEDIA_TYPE,
                 problems.hugeValidation(lastMessage, Problems.HUGE_PROBLEM_BYTES), Map.of()));
+    }
+
+    /**
+     * Problem details of the API's own {@code type}, naming the account or resource concerned in
+     * the extension member {@code member} (left out when {@code value} is null).
+     */
+    Mono<Void> namedProblem(HttpServerResponse res, Duration delay, int status, String type, String detail,
+            String member, String value, Map<String, String> headers) {
+        return afterDelay(delay, () -> sendBytes(res, status, Problems.MEDIA_TYPE,
+                problems.named(status, type, detail, member, value), headers));
+    }
+
+    /** Any body with any status and media type, as given. */
+    Mono<Void> body(HttpServerResponse res, Duration delay, int status, String contentType, byte[] body) {
+        return afterDelay(delay, () -> sendBytes(res, status, contentType, body, Map.of()));
+    }
+
+    /** A 302 to {@code location}, with the small HTML body servers add. */
+    Mono<Void> redirect(HttpServerResponse res, Duration delay, String location) {
+        String page = "<html><body>You are being <a href=\"" + location + "\">redirected</a>.</body></html>";
+        return afterDelay(delay, () -> sendBytes(res, 302, "text/html; charset=utf-8",
+                page.getBytes(StandardCharsets.UTF_8), Map.of(HttpHeaderNames.LOCATION.toString(), location)));
+    }
+
+    /**
+     * A 200 whose body is streamed from {@code body} as the network takes it (backpressure: the
+     * next buffer is made only when the channel can take it).
+     *
+     * @param length the Content-Length, or -1 for chunked transfer
+     */
+    Mono<Void> streamed(HttpServerResponse res, Duration delay, String contentType, long length, Flux<ByteBuf> body) {
+        return afterDelay(delay, () -> Mono.defer(() -> {
+            res.status(200).header(HttpHeaderNames.CONTENT_TYPE, contentType);
+            if (length >= 0) {
+                res.header(HttpHeaderNames.CONTENT_LENGTH, Long.toString(length));
+            } else {
+                res.header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            }
+            return res.send(body).then();
+        }));
+    }
+
+    /**
+     * An SSE stream of raw {@code data} payloads, written as given (not necessarily UTF-8): a
+     * keep-alive comment, then one {@code data: <payload>\n\n} event per payload,
+     * {@code interval} apart.
+     */
+    Mono<Void> rawSse(HttpServerResponse res, Duration delay, Duration interval, List<byte[]> payloads) {
+        List<Flux<ByteBuf>> steps = new ArrayList<>();
+        for (int i = 0; i < payloads.size(); i++) {
+            byte[] payload = payloads.get(i);
+            byte[] head = ((i == 0 ? ": keep-alive\n\n" : "") + "data: ").getBytes(StandardCharsets.UTF_8);
+            Flux<ByteBuf> write = Flux.defer(() -> Flux.just(Unpooled.wrappedBuffer(head, payload, END_OF_EVENT)));
+            Duration before = i == 0 ? delay : interval;
+            steps.add(before.isZero() ? write : Mono.delay(before).thenMany(write));
+        }
+        return Mono.defer(() -> {
+            res.status(200)
+                    .header(HttpHeaderNames.CONTENT_TYPE, SSE)
+                    .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            return res.send(Flux.concat(steps), b -> true).then();
+        });
     }
 
     /** An HTML error page as a gateway in front of the API writes it (502, 504). */

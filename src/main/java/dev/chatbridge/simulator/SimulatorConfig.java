@@ -2,6 +2,7 @@ package dev.chatbridge.simulator;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -25,6 +26,8 @@ public final class SimulatorConfig {
     private final int maxRecordedCalls;
     private final int maxTrackedThreads;
     private final int maxBodyBytes;
+    private final List<String> refusedAccounts;
+    private final int hugeAnswerBytes;
 
     private SimulatorConfig(Builder b) {
         this.host = b.host;
@@ -41,6 +44,8 @@ public final class SimulatorConfig {
         this.maxRecordedCalls = b.maxRecordedCalls;
         this.maxTrackedThreads = b.maxTrackedThreads;
         this.maxBodyBytes = b.maxBodyBytes;
+        this.refusedAccounts = b.refusedAccounts.stream().map(a -> a.trim().toLowerCase(Locale.ROOT)).toList();
+        this.hugeAnswerBytes = b.hugeAnswerBytes;
     }
 
     /** A builder with the defaults documented on each setter. */
@@ -104,6 +109,32 @@ public final class SimulatorConfig {
         return maxBodyBytes;
     }
 
+    /** The refused accounts and domains, trimmed and in lower case. */
+    List<String> refusedAccounts() {
+        return refusedAccounts;
+    }
+
+    /**
+     * True when {@code account} (an {@code unleash-account} value) is refused: it equals a refused
+     * account, or ends with a refused {@code @domain}, ignoring case and surrounding blanks.
+     */
+    boolean refuses(String account) {
+        if (account == null || account.isBlank() || refusedAccounts.isEmpty()) {
+            return false;
+        }
+        String a = account.trim().toLowerCase(Locale.ROOT);
+        for (String refused : refusedAccounts) {
+            if (refused.startsWith("@") ? a.endsWith(refused) && a.length() > refused.length() : a.equals(refused)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int hugeAnswerBytes() {
+        return hugeAnswerBytes;
+    }
+
     @Override
     public String toString() {
         return "SimulatorConfig{host=" + host + ", port=" + port + ", apiKeys=<" + apiKeys.size() + " redacted>"
@@ -111,7 +142,8 @@ public final class SimulatorConfig {
                 + ", chunkInterval=" + chunkInterval + ", faultRates=" + faultRates + ", maxStall=" + maxStall
                 + ", slowDelay=" + slowDelay + ", stallPause=" + stallPause
                 + ", maxRecordedCalls=" + maxRecordedCalls + ", maxTrackedThreads=" + maxTrackedThreads
-                + ", maxBodyBytes=" + maxBodyBytes + "}";
+                + ", maxBodyBytes=" + maxBodyBytes + ", refusedAccounts=" + refusedAccounts
+                + ", hugeAnswerBytes=" + hugeAnswerBytes + "}";
     }
 
     /** Mutable builder of {@link SimulatorConfig}; not thread-safe. */
@@ -130,6 +162,8 @@ public final class SimulatorConfig {
         private int maxRecordedCalls = 10_000;
         private int maxTrackedThreads = 100_000;
         private int maxBodyBytes = 1 << 20;
+        private List<String> refusedAccounts = List.of();
+        private int hugeAnswerBytes = 17_300_000;
 
         private Builder() {
         }
@@ -218,6 +252,32 @@ public final class SimulatorConfig {
             return this;
         }
 
+        /**
+         * Accounts refused on every call, whatever the text: a call whose {@code unleash-account}
+         * header equals one of them, or ends with one that starts with {@code @} (a whole domain,
+         * e.g. {@code @example.com}; not its subdomains), ignoring case, gets 403 problem details
+         * naming the account ({@code #fault:403-account}) before its body is read. Default none.
+         */
+        public Builder refusedAccounts(List<String> accounts) {
+            this.refusedAccounts = List.copyOf(Objects.requireNonNull(accounts, "refusedAccounts"));
+            return this;
+        }
+
+        /** {@link #refusedAccounts(List)} from arguments. */
+        public Builder refusedAccounts(String... accounts) {
+            return refusedAccounts(List.of(accounts));
+        }
+
+        /**
+         * Size of the answers of {@code #fault:huge}, {@code #fault:huge-sse} (about) and
+         * {@code #fault:huge-text} (the text alone), in [1024, 1073741824]; default 17 300 000
+         * (16.5 MiB, beyond a 16 MiB client limit).
+         */
+        public Builder hugeAnswerBytes(int bytes) {
+            this.hugeAnswerBytes = bytes;
+            return this;
+        }
+
         /** The validated configuration; throws {@link IllegalArgumentException} naming the bad setting. */
         public SimulatorConfig build() {
             if (host.isBlank()) {
@@ -243,6 +303,17 @@ public final class SimulatorConfig {
             if (maxRecordedCalls < 1 || maxTrackedThreads < 1 || maxBodyBytes < 1) {
                 throw new IllegalArgumentException("maxRecordedCalls, maxTrackedThreads and maxBodyBytes must be"
                         + " at least 1, were " + maxRecordedCalls + ", " + maxTrackedThreads + ", " + maxBodyBytes);
+            }
+            for (String account : refusedAccounts) {
+                if (account == null || account.isBlank() || account.trim().equals("@")
+                        || account.trim().chars().anyMatch(Character::isWhitespace)) {
+                    throw new IllegalArgumentException("refusedAccounts must hold accounts (alice@example.com) or"
+                            + " domains (@example.com) without blanks, found '" + account + "'");
+                }
+            }
+            if (hugeAnswerBytes < 1_024 || hugeAnswerBytes > 1 << 30) {
+                throw new IllegalArgumentException("hugeAnswerBytes must be in [1024, 1073741824], was "
+                        + hugeAnswerBytes);
             }
             return new SimulatorConfig(this);
         }

@@ -14,13 +14,19 @@ import java.util.Map;
  *                          no status, by fault kind ("reset", "hang")
  * @param threads           per thread key (the {@code threadId}, or {@code "request:" + id} for
  *                          calls without a thread, id = {@code X-Request-Id} or the simulator's id)
+ * @param probes            key probes among the calls: a body whose {@code messages} is an empty
+ *                          array, without an {@code unleash-account} header, sent with an accepted
+ *                          key (answered 400, and counted in {@code callsByStatus} as such too).
+ *                          A probe with a rejected key gets 401 before its body is read, so it
+ *                          is not recognised: count those with {@code callsByStatus["401"]}.
  */
 public record SimulatorStats(
         long totalCalls,
         int currentConcurrent,
         int peakConcurrent,
         Map<String, Long> callsByStatus,
-        Map<String, ThreadStats> threads) {
+        Map<String, ThreadStats> threads,
+        long probes) {
 
     public SimulatorStats {
         callsByStatus = Map.copyOf(callsByStatus);

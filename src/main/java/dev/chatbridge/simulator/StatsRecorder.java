@@ -22,6 +22,7 @@ final class StatsRecorder {
     private final int maxRecordedCalls;
 
     private long totalCalls;
+    private long probes;
     private int current;
     private int peak;
     private final Map<String, Long> byStatus = new HashMap<>();
@@ -42,6 +43,11 @@ final class StatsRecorder {
         current++;
         peak = Math.max(peak, current);
         return new Call(this);
+    }
+
+    /** A key probe arrived (see {@link SimulatorStats#probes()}). */
+    synchronized void probe() {
+        probes++;
     }
 
     /** The number of this attempt (1 for the first) of the request known by {@code key}. */
@@ -83,12 +89,13 @@ final class StatsRecorder {
         Map<String, SimulatorStats.ThreadStats> perThread = new HashMap<>();
         threads.forEach((key, s) -> perThread.put(key,
                 new SimulatorStats.ThreadStats(s.turns, s.calls, s.current, s.peak, List.copyOf(s.order))));
-        return new SimulatorStats(totalCalls, current, peak, byStatus, perThread);
+        return new SimulatorStats(totalCalls, current, peak, byStatus, perThread, probes);
     }
 
     /** Forgets everything except calls in progress, which still count as current. */
     synchronized void reset() {
         totalCalls = 0;
+        probes = 0;
         peak = current;
         byStatus.clear();
         threads.values().removeIf(s -> s.current == 0);

@@ -25,6 +25,22 @@ class FaultMarkerTest {
         "'#fault:malformed', MALFORMED, 1",
         "'#fault:400-huge', BAD_REQUEST_HUGE, 2147483647",
         "'big #FAULT:400-Hugex3 answer', BAD_REQUEST_HUGE, 2147483647",
+        "'#fault:403-account', FORBIDDEN_ACCOUNT, 2147483647",
+        "'#fault:401-accountx1', UNAUTHORIZED_ACCOUNT, 2147483647",
+        "'#fault:404-assistant', ASSISTANT_NOT_FOUND, 2147483647",
+        "'#FAULT:404-Threadx2', THREAD_NOT_FOUND, 2147483647",
+        "'#fault:huge', HUGE, 1",
+        "'#fault:huge-ssex2', HUGE_SSE, 2",
+        "'#fault:huge-text', HUGE_TEXT, 1",
+        "'#fault:200-empty', EMPTY_200, 1",
+        "'#fault:200-errorx3', ERROR_200, 3",
+        "'#fault:200-problem', PROBLEM_200, 1",
+        "'#fault:200-sse-empty', SSE_EMPTY_200, 1",
+        "'#fault:200-sse-badutf8x2', SSE_BAD_UTF8_200, 2",
+        "'#fault:302', FOUND, 1",
+        "'#fault:302x5', FOUND, 5",
+        "'#fault:403', FORBIDDEN, 1",
+        "'#fault:404', NOT_FOUND, 1",
     })
     void shouldParseKindAndAttempts(String text, Kind kind, int attempts) {
         FaultMarker marker = FaultMarker.parse(text).orElseThrow();

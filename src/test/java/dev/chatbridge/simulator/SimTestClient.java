@@ -3,6 +3,7 @@ package dev.chatbridge.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -79,6 +80,55 @@ final class SimTestClient implements AutoCloseable {
             headers.put("X-Request-Id", requestId);
         }
         return send("POST", "/chats/v2", body, headers, Duration.ofSeconds(10));
+    }
+
+    /** {@link #chat} on behalf of {@code account} (the {@code unleash-account} header; none when null). */
+    Reply chatAs(String body, String accept, String requestId, String account) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", "Bearer " + KEY);
+        headers.put("Content-Type", "application/json");
+        headers.put("Accept", accept);
+        if (requestId != null) {
+            headers.put("X-Request-Id", requestId);
+        }
+        if (account != null) {
+            headers.put("unleash-account", account);
+        }
+        return send("POST", "/chats/v2", body, headers, Duration.ofSeconds(10));
+    }
+
+    /** A reply kept as bytes (for bodies that are huge or not UTF-8), with the number of network reads. */
+    record RawReply(int status, HttpHeaders headers, byte[] body, int reads) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException("reply body is not JSON", e);
+            }
+        }
+    }
+
+    /** POSTs {@code body} to /chats/v2 with the test key and keeps the answer as bytes. */
+    RawReply raw(String body, String accept, Duration timeout) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int[] reads = {0};
+        return client.responseTimeout(timeout)
+                .headers(h -> h.set("Authorization", "Bearer " + KEY).set("Content-Type", "application/json")
+                        .set("Accept", accept))
+                .post().uri("/chats/v2").send(ByteBufFlux.fromString(Mono.just(body)))
+                .response((res, content) -> content.asByteArray()
+                        .doOnNext(b -> {
+                            reads[0]++;
+                            out.writeBytes(b);
+                        })
+                        .then(Mono.fromSupplier(() -> new RawReply(res.status().code(), res.responseHeaders(),
+                                out.toByteArray(), reads[0]))))
+                .single()
+                .block(timeout.plusSeconds(5));
     }
 
     Mono<Reply> sendAsync(String method, String path, String body, Map<String, String> headers, Duration timeout) {
