@@ -307,6 +307,7 @@ public final class ChatBridgeApp implements AutoCloseable {
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         streamsMetrics.ifPresent(KafkaStreamsMetrics::close);
+        resources.pause().stop();
         client.close();
         audit.close();
         registry.close();

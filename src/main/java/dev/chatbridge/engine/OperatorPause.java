@@ -78,6 +78,7 @@ public final class OperatorPause {
     private Duration backoff;
     private long episodes;
     private boolean draining;
+    private boolean stopped;
 
     /** A pause that starts open and times its checks on Reactor's parallel scheduler. */
     public OperatorPause(Duration initialBackoff, Duration maxBackoff) {
@@ -122,7 +123,7 @@ public final class OperatorPause {
     private void schedule() {
         long delay;
         synchronized (this) {
-            if (checkRunning || checkScheduled || checker == null || (waiters.isEmpty() && !paused)) {
+            if (stopped || checkRunning || checkScheduled || checker == null || (waiters.isEmpty() && !paused)) {
                 return;
             }
             checkScheduled = true;
@@ -137,6 +138,9 @@ public final class OperatorPause {
         long started;
         synchronized (this) {
             checkScheduled = false;
+            if (stopped) {
+                return;
+            }
             checkRunning = true;
             check = checker;
             covers = registered;
@@ -229,6 +233,16 @@ public final class OperatorPause {
      */
     public synchronized void stopDispatching() {
         draining = true;
+    }
+
+    /**
+     * Ends key checking for good (the instance closed): no check starts any more and refusals
+     * still waiting are never answered; their requests stay in the pending table.
+     */
+    public synchronized void stop() {
+        stopped = true;
+        draining = true;
+        waiters.clear();
     }
 
     /** Episodes of operator failure so far (one per pause, however many calls failed in it). */
