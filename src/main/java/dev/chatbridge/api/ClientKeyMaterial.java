@@ -96,8 +96,8 @@ final class ClientKeyMaterial {
         }
         Collection<? extends Certificate> parsed;
         try {
-            parsed = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(onlyCertificates(text).getBytes(StandardCharsets.US_ASCII)));
+            byte[] pem = onlyCertificates(text).getBytes(StandardCharsets.US_ASCII);
+            parsed = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
         } catch (CertificateException e) {
             throw new IllegalArgumentException("the client certificate file " + file + " cannot be parsed as X.509 "
                     + "certificates (" + e.getMessage() + "): give the certificate chain in PEM, leaf first", e);
@@ -151,15 +151,15 @@ final class ClientKeyMaterial {
         } else if (type.equals("ENCRYPTED PRIVATE KEY")) {
             spec = decrypt(file, der, password);
         } else {
-            throw new IllegalArgumentException("the client key file " + file + " holds a " + type + " (PKCS#1 or SEC1), "
-                    + "not PKCS#8: convert it with openssl pkcs8 -topk8 -in key.pem -out key.pk8.pem "
+            throw new IllegalArgumentException("the client key file " + file + " holds a " + type
+                    + " (PKCS#1 or SEC1), not PKCS#8: convert it with openssl pkcs8 -topk8 -in key.pem -out key.pk8.pem "
                     + "(add -nocrypt for an unencrypted key)");
         }
         try {
             return KeyFactory.getInstance(certificateAlgorithm).generatePrivate(spec);
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("the client key file " + file + " does not hold a " + certificateAlgorithm
-                    + " private key, the type of the client certificate's public key: give the key that belongs to "
+            throw new IllegalArgumentException("the client key file " + file + " does not hold a "
+                    + certificateAlgorithm + " private key, the type of the client certificate's public key: give the key that belongs to "
                     + "the certificate", e);
         }
     }
@@ -193,7 +193,8 @@ final class ClientKeyMaterial {
         PBEKeySpec keySpec = new PBEKeySpec(password.toCharArray());
         try {
             Cipher cipher = Cipher.getInstance(algorithm);
-            cipher.init(Cipher.DECRYPT_MODE, SecretKeyFactory.getInstance(algorithm).generateSecret(keySpec), parameters);
+            cipher.init(Cipher.DECRYPT_MODE, SecretKeyFactory.getInstance(algorithm).generateSecret(keySpec),
+                    parameters);
             return cipher;
         } finally {
             keySpec.clearPassword();

@@ -229,8 +229,8 @@ public final class ServiceSettings {
         String certificate = config.string(ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE);
         String clientKey = config.string(ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE);
         if (blank(certificate) != blank(clientKey)) {
-            throw new IllegalArgumentException("mutual TLS needs both " + ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE
-                    + " and " + ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE + ", but only "
+            throw new IllegalArgumentException("mutual TLS needs both "
+                    + ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE + " and " + ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE + ", but only "
                     + (blank(certificate) ? ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE
                             : ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE) + " is set: set the other one too, "
                     + "or neither");

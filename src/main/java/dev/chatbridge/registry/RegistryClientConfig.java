@@ -374,10 +374,11 @@ public final class RegistryClientConfig {
         if (allowCleartext || !"http".equalsIgnoreCase(uri.getScheme()) || SafeUrls.isLoopbackHost(uri.getHost())) {
             return;
         }
-        throw new ConfigException(SCHEMA_REGISTRY_URL + " entry " + describeUrl(uri.toString()) + " is cleartext http to "
-                + uri.getHost() + ", which is not loopback (localhost, 127.0.0.0/8, ::1): registry credentials would "
+        throw new ConfigException(SCHEMA_REGISTRY_URL + " entry " + describeUrl(uri.toString())
+                + " is cleartext http to " + uri.getHost() + ", which is not loopback (localhost, 127.0.0.0/8, ::1): registry credentials would "
                 + "cross the network unencrypted and schemas could be altered on the way. Use https://, or, only on a "
-                + "network you trust, allow it with " + ALLOW_CLEARTEXT + "=true (CHAT_BRIDGE_REGISTRY_ALLOW_CLEARTEXT)");
+                + "network you trust, allow it with " + ALLOW_CLEARTEXT
+                + "=true (CHAT_BRIDGE_REGISTRY_ALLOW_CLEARTEXT)");
     }
 
     private static URI withoutUserInfo(URI uri) {

@@ -20,8 +20,8 @@ class ChatClientCleartextTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://127.0.0.1:8080", "http://localhost:8080/v1", "http://[::1]:8080", "http://127.9.9.9",
-        "https://api.example.com", "HTTPS://API.EXAMPLE.COM/v1"})
+    @ValueSource(strings = {"http://127.0.0.1:8080", "http://localhost:8080/v1", "http://[::1]:8080",
+        "http://127.9.9.9", "https://api.example.com", "HTTPS://API.EXAMPLE.COM/v1"})
     void shouldAcceptLoopbackCleartextAndAnyHttps(String url) {
         ChatClientConfig config = with(url).build();
 

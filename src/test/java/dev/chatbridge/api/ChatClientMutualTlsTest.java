@@ -138,7 +138,8 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
 
         // When
         CallOutcome outcome = call(client(baseUrl(), b -> b.trustStore(serverTrust).clientCertificate(
-                new ChatClientConfig.ClientCertificate(untrusted.certificate(), untrusted.key(), null))), request(null));
+                new ChatClientConfig.ClientCertificate(untrusted.certificate(), untrusted.key(), null))),
+                request(null));
 
         // Then
         assertTransportFailure(outcome);
@@ -236,7 +237,8 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
         // The JDK encodes the parameters under the PBES2 identifier only when they are named PBES2.
         AlgorithmParameters pbes2 = AlgorithmParameters.getInstance("PBES2");
         pbes2.init(cipher.getParameters().getEncoded());
-        return Files.writeString(file, pem("ENCRYPTED PRIVATE KEY", new EncryptedPrivateKeyInfo(pbes2, encrypted).getEncoded()));
+        byte[] der = new EncryptedPrivateKeyInfo(pbes2, encrypted).getEncoded();
+        return Files.writeString(file, pem("ENCRYPTED PRIVATE KEY", der));
     }
 
     private static String pem(String type, byte[] der) {

@@ -52,7 +52,8 @@ class RunCleartextRefusalTest {
         assertThat(code).isEqualTo(RunCommand.CONFIG_ERROR);
         assertThat(cli.err().lines().filter(line -> line.startsWith("error: ")))
                 .singleElement().asString()
-                .contains("schema.registry.url", "registry.internal", "not loopback", "chat.registry.allow.cleartext=true")
+                .contains("schema.registry.url", "registry.internal", "not loopback",
+                        "chat.registry.allow.cleartext=true")
                 .doesNotContain("reg-secret");
     }
 }

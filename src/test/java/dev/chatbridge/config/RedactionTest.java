@@ -78,7 +78,8 @@ class RedactionTest {
                         "q-secret-4")
                 .contains("chat.api.url = https://api.example.com/v1?api_key=[redacted]#[redacted]",
                         "schema.registry.url = https://[redacted]@r1:8081,https://r2:8081/?sig=[redacted]",
-                        "sasl.oauthbearer.jwks.endpoint.url = https://idp.example.com/jwks?password=[redacted]&x=[redacted]",
+                        "sasl.oauthbearer.jwks.endpoint.url = "
+                                + "https://idp.example.com/jwks?password=[redacted]&x=[redacted]",
                         "unrelated.setting = see http://docs.example.com/a?code=[redacted] for details");
     }
 

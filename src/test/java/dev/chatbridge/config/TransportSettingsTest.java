@@ -91,8 +91,8 @@ class TransportSettingsTest {
         assertThatThrownBy(() -> ServiceSettings.forRun(config(env)))
                 .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems())
                         .singleElement().asString()
-                        .contains(ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE, ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE,
-                                "set the other one too"));
+                        .contains(ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE,
+                                ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE, "set the other one too"));
     }
 
     @Test

@@ -53,11 +53,13 @@ class RegistryClientConfigTest {
 
     @Test
     void shouldReadAListOfUrlsAsStringOrList() {
-        RegistryClientConfig fromString = RegistryClientConfig.from(withUrl(" https://a:8081 , https://b:8082/prefix "));
+        RegistryClientConfig fromString =
+                RegistryClientConfig.from(withUrl(" https://a:8081 , https://b:8082/prefix "));
         Map<String, Object> asList = withUrl("ignored");
         asList.put(RegistryClientConfig.SCHEMA_REGISTRY_URL, List.of("https://a:8081", "https://b:8082/prefix"));
 
-        assertThat(fromString.urls()).containsExactly(URI.create("https://a:8081"), URI.create("https://b:8082/prefix"));
+        assertThat(fromString.urls())
+                .containsExactly(URI.create("https://a:8081"), URI.create("https://b:8082/prefix"));
         assertThat(RegistryClientConfig.from(asList).urls()).isEqualTo(fromString.urls());
     }
 

@@ -30,10 +30,13 @@ class SafeUrlsTest {
     @Test
     void shouldHideUserInfoQueryValuesAndFragment() {
         assertThat(SafeUrls.shown("https://user:pw@host:8443/base?token=t0k&api_key=k3y&flag#frag"))
-                .isEqualTo("https://[redacted]@host:8443/base?token=[redacted]&api_key=[redacted]&[redacted]#[redacted]");
-        assertThat(SafeUrls.shown("https://host/p?sig=abc;sv=2020")).isEqualTo("https://host/p?sig=[redacted];sv=[redacted]");
+                .isEqualTo("https://[redacted]@host:8443/base?token=[redacted]&api_key=[redacted]&[redacted]"
+                        + "#[redacted]");
+        assertThat(SafeUrls.shown("https://host/p?sig=abc;sv=2020"))
+                .isEqualTo("https://host/p?sig=[redacted];sv=[redacted]");
         assertThat(SafeUrls.shown("http://u:p/ss@host:1/x")).isEqualTo("http://[redacted]@host:1/x");
-        assertThat(SafeUrls.shown("https://[::1]:8443/v1?password=x")).isEqualTo("https://[::1]:8443/v1?password=[redacted]");
+        assertThat(SafeUrls.shown("https://[::1]:8443/v1?password=x"))
+                .isEqualTo("https://[::1]:8443/v1?password=[redacted]");
         assertThat(SafeUrls.shown("https://host:8443/v1")).isEqualTo("https://host:8443/v1");
         assertThat(SafeUrls.shown(null)).isNull();
     }
