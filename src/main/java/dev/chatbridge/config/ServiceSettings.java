@@ -102,7 +102,7 @@ public final class ServiceSettings {
         }
         if (blank(kafka.get(RegistryClientConfig.SCHEMA_REGISTRY_URL))) {
             problems.add("schema.registry.url is not set: name the schema registry with the environment variable "
-                    + "KAFKA_SCHEMA_REGISTRY_URL=http://host:8081, or schema.registry.url=... in the --config file, "
+                    + "KAFKA_SCHEMA_REGISTRY_URL=https://host:8081, or schema.registry.url=... in the --config file, "
                     + "or pass --registry-url");
         } else {
             try {
