@@ -10,6 +10,7 @@ import dev.chatbridge.events.DeadLetterReason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.ssl.SslContext;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -103,9 +105,9 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                         .set(HttpHeaderNames.USER_AGENT, config.userAgent()));
         if ("https".equals(config.baseUrl().getScheme())) {
-            client = config.trustStore() == null
+            client = config.trustStore() == null && config.clientKeyMaterial() == null
                     ? client.secure()
-                    : client.secure(spec -> spec.sslContext(sslContext(config.trustStore())));
+                    : client.secure(spec -> spec.sslContext(sslContext(config)));
         }
         this.http = client;
     }
@@ -217,7 +219,10 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         return "ChatClient[" + config.endpoint() + "]";
     }
 
-    private CallOutcome.RetriableFailure transportFailure(Throwable error) {
+    private CallOutcome.RetriableFailure transportFailure(Throwable failure) {
+        // A TLS alert from the server (such as a refused client certificate) arrives wrapped by the decoder.
+        Throwable error = failure instanceof DecoderException && failure.getCause() instanceof SSLException
+                ? failure.getCause() : failure;
         String detail = error.getMessage() == null ? error.getClass().getSimpleName() : redact(error.getMessage());
         String message;
         CallOutcome.RetryCause cause;
@@ -290,11 +295,24 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         return out.toByteArray();
     }
 
-    private static SslContext sslContext(ChatClientConfig.TrustStore store) {
+    /**
+     * A TLS context with the custom truststore (the JDK's when none) and the client certificate for
+     * mutual TLS (none when not configured). Verification of the server is never off.
+     */
+    private static SslContext sslContext(ChatClientConfig config) {
+        SslContextBuilder builder = SslContextBuilder.forClient();
+        if (config.trustStore() != null) {
+            builder.trustManager(trustManagers(config.trustStore()));
+        }
+        ClientKeyMaterial client = config.clientKeyMaterial();
+        if (client != null) {
+            builder.keyManager(client.key(), client.chain().toArray(new X509Certificate[0]));
+        }
         try {
-            return SslContextBuilder.forClient().trustManager(trustManagers(store)).build();
+            return builder.build();
         } catch (SSLException e) {
-            throw new IllegalArgumentException("cannot build a TLS context with the truststore " + store.path(), e);
+            throw new IllegalArgumentException("cannot build a TLS context with the truststore " + config.trustStore()
+                    + " and the client certificate " + config.clientCertificate() + ": " + e.getMessage(), e);
         }
     }
 

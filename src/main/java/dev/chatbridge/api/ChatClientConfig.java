@@ -1,6 +1,7 @@
 package dev.chatbridge.api;
 
 import dev.chatbridge.Version;
+import dev.chatbridge.transport.SafeUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -30,6 +31,25 @@ public final class ChatClientConfig {
         }
     }
 
+    /**
+     * The client certificate for mutual TLS: the certificate chain (PEM, leaf first) and its
+     * PKCS#8 PEM private key, optionally encrypted with {@code keyPassword}. Read and checked when
+     * the config is built; the password is never shown.
+     */
+    public record ClientCertificate(Path certificateFile, Path keyFile, String keyPassword) {
+
+        public ClientCertificate {
+            Objects.requireNonNull(certificateFile, "clientCertificate.certificateFile");
+            Objects.requireNonNull(keyFile, "clientCertificate.keyFile");
+        }
+
+        @Override
+        public String toString() {
+            return "ClientCertificate[certificateFile=" + certificateFile + ", keyFile=" + keyFile + ", keyPassword="
+                    + (keyPassword == null ? "none" : "redacted") + "]";
+        }
+    }
+
     private final URI baseUrl;
     private final URI endpoint;
     private final ApiKey apiKey;
@@ -46,6 +66,9 @@ public final class ChatClientConfig {
     private final int excerptBytes;
     private final boolean retryBrokenStreams;
     private final TrustStore trustStore;
+    private final boolean allowCleartext;
+    private final ClientCertificate clientCertificate;
+    private final ClientKeyMaterial clientKeyMaterial;
     private final String userAgent;
 
     private ChatClientConfig(Builder b) {
@@ -83,6 +106,16 @@ public final class ChatClientConfig {
             throw new IllegalArgumentException("trustStore is set but baseUrl " + baseUrl
                     + " is not https: use an https base URL or drop the truststore");
         }
+        // Transport: cleartext only to loopback unless allowed; the client certificate read and checked now.
+        this.allowCleartext = b.allowCleartext;
+        requireCleartextAllowed(baseUrl, allowCleartext);
+        this.clientCertificate = b.clientCertificate;
+        if (clientCertificate != null && !"https".equalsIgnoreCase(baseUrl.getScheme())) {
+            throw new IllegalArgumentException("clientCertificate is set but baseUrl " + baseUrl
+                    + " is not https: use an https base URL or drop the client certificate");
+        }
+        this.clientKeyMaterial = clientCertificate == null ? null : ClientKeyMaterial.load(
+                clientCertificate.certificateFile(), clientCertificate.keyFile(), clientCertificate.keyPassword());
     }
 
     /** A builder with every default set; {@code baseUrl} and {@code apiKey} must still be given. */
@@ -173,6 +206,24 @@ public final class ChatClientConfig {
         return trustStore;
     }
 
+    /**
+     * Whether {@code http://} to a host other than loopback is accepted. Default false: the bearer
+     * key and the prompts would cross the network in clear.
+     */
+    public boolean allowCleartext() {
+        return allowCleartext;
+    }
+
+    /** The client certificate for mutual TLS, or null for none. */
+    public ClientCertificate clientCertificate() {
+        return clientCertificate;
+    }
+
+    /** The client certificate's chain and key as read at build time, or null; for {@link ChatClient}'s TLS context. */
+    ClientKeyMaterial clientKeyMaterial() {
+        return clientKeyMaterial;
+    }
+
     /** {@code chat-bridge/<version>}. */
     public String userAgent() {
         return userAgent;
@@ -187,6 +238,7 @@ public final class ChatClientConfig {
                 + ", maxIdleTime=" + maxIdleTime + ", maxEventBytes=" + maxEventBytes
                 + ", maxAnswerBytes=" + maxAnswerBytes + ", excerptBytes=" + excerptBytes
                 + ", retryBrokenStreams=" + retryBrokenStreams + ", trustStore=" + trustStore
+                + ", allowCleartext=" + allowCleartext + ", clientCertificate=" + clientCertificate
                 + ", userAgent=" + userAgent + "]";
     }
 
@@ -196,7 +248,8 @@ public final class ChatClientConfig {
         try {
             uri = new URI(value.strip());
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("baseUrl is not a valid URL: " + e.getMessage(), e);
+            throw new IllegalArgumentException("baseUrl " + SafeUrls.shown(value.strip()) + " is not a valid URL ("
+                    + e.getReason() + " at index " + e.getIndex() + "): give https://host[:port][/path]", e);
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
@@ -206,16 +259,32 @@ public final class ChatClientConfig {
             throw new IllegalArgumentException("baseUrl must not carry user information (credentials go in apiKey)");
         }
         if (uri.getHost() == null) {
-            throw new IllegalArgumentException("baseUrl " + uri + " has no host");
+            throw new IllegalArgumentException("baseUrl " + SafeUrls.shown(uri.toString()) + " has no host");
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new IllegalArgumentException("baseUrl " + uri + " must not have a query or a fragment");
+            throw new IllegalArgumentException("baseUrl " + SafeUrls.shown(uri.toString())
+                    + " must not have a query or a fragment: give the base URL only (the key goes in apiKey)");
         }
         String text = uri.toString();
         while (text.endsWith("/")) {
             text = text.substring(0, text.length() - 1);
         }
         return URI.create(text);
+    }
+
+    /**
+     * Refuses {@code http://} to a non-loopback host unless allowed: the {@code Authorization}
+     * header and the prompts would be readable on the network. Loopback is decided without DNS
+     * ({@link SafeUrls#isLoopbackHost(String)}).
+     */
+    private static void requireCleartextAllowed(URI baseUrl, boolean allowed) {
+        if (allowed || !"http".equalsIgnoreCase(baseUrl.getScheme()) || SafeUrls.isLoopbackHost(baseUrl.getHost())) {
+            return;
+        }
+        throw new IllegalArgumentException("baseUrl " + SafeUrls.shown(baseUrl.toString()) + " is cleartext http to "
+                + baseUrl.getHost() + ", which is not loopback (localhost, 127.0.0.0/8, ::1): the API key and the "
+                + "prompts would cross the network unencrypted. Use https://, or, only on a network you trust, allow "
+                + "it with chat.api.allow.cleartext=true (CHAT_BRIDGE_API_ALLOW_CLEARTEXT; builder allowCleartext)");
     }
 
     private static Duration positive(Duration value, String name) {
@@ -250,6 +319,8 @@ public final class ChatClientConfig {
         private int excerptBytes = 2048;
         private boolean retryBrokenStreams = true;
         private TrustStore trustStore;
+        private boolean allowCleartext;
+        private ClientCertificate clientCertificate;
 
         private Builder() {
         }
@@ -341,6 +412,18 @@ public final class ChatClientConfig {
         /** See {@link ChatClientConfig#trustStore()}; null for the JDK's default truststore. */
         public Builder trustStore(TrustStore value) {
             this.trustStore = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#allowCleartext()}. */
+        public Builder allowCleartext(boolean value) {
+            this.allowCleartext = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#clientCertificate()}; null for no client certificate. */
+        public Builder clientCertificate(ClientCertificate value) {
+            this.clientCertificate = value;
             return this;
         }
 

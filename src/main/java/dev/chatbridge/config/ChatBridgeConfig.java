@@ -12,6 +12,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.EngineConfigDef;
+import dev.chatbridge.registry.RegistryClientConfig;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -56,6 +57,16 @@ public final class ChatBridgeConfig {
     public static final String API_TRUSTSTORE_PASSWORD = "chat.api.truststore.password";
     /** Type of the API truststore. */
     public static final String API_TRUSTSTORE_TYPE = "chat.api.truststore.type";
+    /** Whether http:// to a non-loopback API host is accepted. */
+    public static final String API_ALLOW_CLEARTEXT = "chat.api.allow.cleartext";
+    /** PEM certificate chain of the client certificate for mutual TLS with the API. */
+    public static final String API_TLS_CLIENT_CERTIFICATE_FILE = "chat.api.tls.client.certificate.file";
+    /** PKCS#8 PEM private key of the client certificate. */
+    public static final String API_TLS_CLIENT_KEY_FILE = "chat.api.tls.client.key.file";
+    /** Password of an encrypted client key. */
+    public static final String API_TLS_CLIENT_KEY_PASSWORD = "chat.api.tls.client.key.password";
+    /** Whether http:// to a non-loopback schema registry is accepted. */
+    public static final String REGISTRY_ALLOW_CLEARTEXT = RegistryClientConfig.ALLOW_CLEARTEXT;
     /** Whether a stream that breaks after its first event is retried. */
     public static final String API_RETRY_BROKEN_STREAMS = "chat.api.retry.broken.streams";
     /** Whether {@code run} creates missing topics. */
@@ -106,6 +117,23 @@ public final class ChatBridgeConfig {
             .define(API_TRUSTSTORE_PASSWORD, PASSWORD, null, LOW, "Password of the API truststore.")
             .define(API_TRUSTSTORE_TYPE, STRING, "PKCS12", ConfigDef.CaseInsensitiveValidString.in("PKCS12", "JKS"),
                     LOW, "Type of the API truststore.")
+            .define(API_ALLOW_CLEARTEXT, BOOLEAN, false, MEDIUM,
+                    "Whether an http:// " + API_URL + " to a host other than loopback (localhost, 127.0.0.0/8, ::1; "
+                            + "names are not resolved) is accepted. Off: run refuses it, since the API key and the "
+                            + "prompts would cross the network unencrypted. Turn on only for a network you trust.")
+            .define(API_TLS_CLIENT_CERTIFICATE_FILE, STRING, null, LOW,
+                    "PEM file with the client certificate chain (leaf first) for mutual TLS with the API (https "
+                            + "only); needs " + API_TLS_CLIENT_KEY_FILE + ". Read and checked at start.")
+            .define(API_TLS_CLIENT_KEY_FILE, STRING, null, LOW,
+                    "PEM file with the client certificate's private key, PKCS#8 (BEGIN PRIVATE KEY, or BEGIN "
+                            + "ENCRYPTED PRIVATE KEY with " + API_TLS_CLIENT_KEY_PASSWORD + "); must match the "
+                            + "certificate.")
+            .define(API_TLS_CLIENT_KEY_PASSWORD, PASSWORD, null, LOW,
+                    "Password of an encrypted client key (" + API_TLS_CLIENT_KEY_FILE + "). Never logged.")
+            .define(REGISTRY_ALLOW_CLEARTEXT, BOOLEAN, false, MEDIUM,
+                    "Whether an http:// schema.registry.url to a host other than loopback is accepted. Off: "
+                            + "refused at start, since registry credentials would cross the network unencrypted "
+                            + "and schemas could be altered on the way. Turn on only for a network you trust.")
             .define(API_RETRY_BROKEN_STREAMS, BOOLEAN, true, LOW,
                     "Whether an answer stream that breaks after its first event is retried (the partial answer "
                             + "is discarded); when false it becomes an UNPARSEABLE_RESPONSE dead letter.")

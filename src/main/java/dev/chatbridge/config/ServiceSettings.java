@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -95,7 +96,10 @@ public final class ServiceSettings {
                 topic == null || topic.isBlank() ? null : topic.strip());
     }
 
-    /** Adds a problem for each missing Kafka or registry connection setting. */
+    /**
+     * Adds a problem for each missing Kafka or registry connection setting, and for registry
+     * settings the registry client would refuse (such as cleartext http to a remote registry).
+     */
     public static void requireKafkaFor(ChatBridgeConfig config, List<String> problems) {
         Map<String, String> kafka = config.kafkaSettings();
         if (blank(kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG))) {
@@ -105,8 +109,14 @@ public final class ServiceSettings {
         }
         if (blank(kafka.get(RegistryClientConfig.SCHEMA_REGISTRY_URL))) {
             problems.add("schema.registry.url is not set: name the schema registry with the environment variable "
-                    + "KAFKA_SCHEMA_REGISTRY_URL=http://host:8081, or schema.registry.url=... in the --config file, "
+                    + "KAFKA_SCHEMA_REGISTRY_URL=https://host:8081, or schema.registry.url=... in the --config file, "
                     + "or pass --registry-url");
+        } else {
+            try {
+                RegistryClientConfig.from(serdeConfigs(config));
+            } catch (ConfigException e) {
+                problems.add(e.getMessage());
+            }
         }
     }
 
@@ -138,9 +148,14 @@ public final class ServiceSettings {
         return props;
     }
 
-    /** Settings for the serdes and the registry client: every Kafka setting (they ignore what is not theirs). */
+    /**
+     * Settings for the serdes and the registry client: every Kafka setting (they ignore what is not
+     * theirs), plus {@link ChatBridgeConfig#REGISTRY_ALLOW_CLEARTEXT}.
+     */
     public static Map<String, Object> serdeConfigs(ChatBridgeConfig config) {
-        return new LinkedHashMap<>(config.kafkaSettings());
+        Map<String, Object> serde = new LinkedHashMap<>(config.kafkaSettings());
+        serde.put(RegistryClientConfig.ALLOW_CLEARTEXT, config.bool(ChatBridgeConfig.REGISTRY_ALLOW_CLEARTEXT));
+        return serde;
     }
 
     static boolean isSerdeKey(String key) {
@@ -216,6 +231,20 @@ public final class ServiceSettings {
             b.trustStore(new ChatClientConfig.TrustStore(Path.of(store.trim()),
                     config.secret(ChatBridgeConfig.API_TRUSTSTORE_PASSWORD),
                     config.string(ChatBridgeConfig.API_TRUSTSTORE_TYPE)));
+        }
+        b.allowCleartext(config.bool(ChatBridgeConfig.API_ALLOW_CLEARTEXT));
+        String certificate = config.string(ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE);
+        String clientKey = config.string(ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE);
+        if (blank(certificate) != blank(clientKey)) {
+            throw new IllegalArgumentException("mutual TLS needs both "
+                    + ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE + " and " + ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE + ", but only "
+                    + (blank(certificate) ? ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE
+                            : ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE) + " is set: set the other one too, "
+                    + "or neither");
+        }
+        if (!blank(certificate)) {
+            b.clientCertificate(new ChatClientConfig.ClientCertificate(Path.of(certificate.trim()),
+                    Path.of(clientKey.trim()), config.secret(ChatBridgeConfig.API_TLS_CLIENT_KEY_PASSWORD)));
         }
         return b.build();
     }

@@ -1,5 +1,6 @@
 package dev.chatbridge.registry;
 
+import dev.chatbridge.transport.SafeUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +71,13 @@ public final class RegistryClientConfig {
      * wait longer fails at once as unavailable.
      */
     public static final long LOOKUP_MAX_WAIT = 1000;
+    /**
+     * Whether an {@code http://} registry URL to a host other than loopback is accepted (default
+     * false): basic-auth credentials or the bearer token would cross the network in clear, and
+     * schemas could be swapped on the way. chat-bridge's own key, passed in by
+     * {@code ServiceSettings} from its {@code chat.*} settings.
+     */
+    public static final String ALLOW_CLEARTEXT = "chat.registry.allow.cleartext";
     /** Retries after the first attempt for unreachable registries and 5xx answers (default 3). */
     public static final String MAX_RETRIES = "max.retries";
     /** First backoff between attempts (default 1000), doubled on each retry. */
@@ -80,6 +88,7 @@ public final class RegistryClientConfig {
     static final String MOCK_SCHEME = "mock";
 
     private final List<URI> urls;
+    private final boolean allowCleartext;
     private final String mockScope;
     private final String basicUserInfo;
     private final String basicSource;
@@ -117,6 +126,8 @@ public final class RegistryClientConfig {
             }
         }
         this.urls = List.copyOf(parsed);
+        this.allowCleartext = booleanValue(configs, ALLOW_CLEARTEXT, false);
+        urls.forEach(this::requireCleartextAllowed);
         this.basicUserInfo = basicUserInfo(configs, userInfoFromUrl);
         this.bearerToken = bearerToken(configs);
         if (basicUserInfo != null && bearerToken != null) {
@@ -159,6 +170,11 @@ public final class RegistryClientConfig {
     /** The registry base URLs in failover order, without credentials; empty for a mock registry. */
     public List<URI> urls() {
         return urls;
+    }
+
+    /** Whether cleartext {@code http://} to a non-loopback registry is accepted. */
+    public boolean allowCleartext() {
+        return allowCleartext;
     }
 
     /** The scope of {@code mock://<scope>}, or empty for a real registry. */
@@ -264,7 +280,8 @@ public final class RegistryClientConfig {
         String auth = basicUserInfo != null ? "basic(source=" + basicSource + ", credentials=[hidden])"
                 : bearerToken != null ? "bearer(token=[hidden])" : "none";
         return "RegistryClientConfig{"
-                + (mockScope != null ? "mockScope=" + mockScope : "urls=" + urls)
+                + (mockScope != null ? "mockScope=" + mockScope : "urls=" + SafeUrls.scrub(urls.toString()))
+                + (allowCleartext ? ", allowCleartext=true" : "")
                 + ", auth=" + auth
                 + ", truststore=" + (truststoreLocation == null ? "default"
                         : truststoreLocation + " (" + truststoreType + ", password="
@@ -339,14 +356,29 @@ public final class RegistryClientConfig {
             throw new ConfigException(SCHEMA_REGISTRY_URL + " entry " + describeUrl(raw)
                     + " is not an http(s) URL with a host: use http(s)://host:port or mock://<scope>");
         }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL + " entry " + describeUrl(raw) + " has a query or a fragment,"
+                    + " but request paths are appended to the base URL: give http(s)://host:port[/path] only, and "
+                    + "credentials in " + BASIC_AUTH_USER_INFO + " or " + BEARER_AUTH_TOKEN);
+        }
         return uri;
     }
 
-    /** A URL as it may appear in a message: without its userinfo. */
+    /** A URL as it may appear in a message: without its userinfo, query values or fragment. */
     private static String describeUrl(String raw) {
-        int at = raw.lastIndexOf('@');
-        int schemeEnd = raw.indexOf("://");
-        return at > schemeEnd && schemeEnd >= 0 ? raw.substring(0, schemeEnd + 3) + "[hidden]@" + raw.substring(at + 1) : raw;
+        return SafeUrls.shown(raw);
+    }
+
+    /** Refuses cleartext to a registry that is not on loopback unless {@link #ALLOW_CLEARTEXT} is set. */
+    private void requireCleartextAllowed(URI uri) {
+        if (allowCleartext || !"http".equalsIgnoreCase(uri.getScheme()) || SafeUrls.isLoopbackHost(uri.getHost())) {
+            return;
+        }
+        throw new ConfigException(SCHEMA_REGISTRY_URL + " entry " + describeUrl(uri.toString())
+                + " is cleartext http to " + uri.getHost() + ", which is not loopback (localhost, 127.0.0.0/8, ::1): registry credentials would "
+                + "cross the network unencrypted and schemas could be altered on the way. Use https://, or, only on a "
+                + "network you trust, allow it with " + ALLOW_CLEARTEXT
+                + "=true (CHAT_BRIDGE_REGISTRY_ALLOW_CLEARTEXT)");
     }
 
     private static URI withoutUserInfo(URI uri) {
@@ -354,7 +386,7 @@ public final class RegistryClientConfig {
             return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
         } catch (URISyntaxException e) {
             throw new ConfigException(SCHEMA_REGISTRY_URL + " has an entry that cannot be rebuilt without its userinfo: "
-                    + uri.getScheme() + "://[hidden]@" + uri.getHost() + ": check the URL's syntax");
+                    + uri.getScheme() + "://" + SafeUrls.REDACTED + "@" + uri.getHost() + ": check the URL's syntax");
         }
     }
 
@@ -416,6 +448,22 @@ public final class RegistryClientConfig {
             return Optional.empty();
         }
         return Optional.of(value instanceof Password password ? password.value() : String.valueOf(value));
+    }
+
+    private static boolean booleanValue(Map<String, ?> configs, String key, boolean defaultValue) {
+        Object value = configs.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (value instanceof Boolean bool) {
+            return bool;
+        }
+        String text = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
+        if (!text.equals("true") && !text.equals("false")) {
+            throw new ConfigException(key + "=" + value + " is not a boolean: give true or false (default "
+                    + defaultValue + ")");
+        }
+        return Boolean.parseBoolean(text);
     }
 
     private static long longValue(Map<String, ?> configs, String key, long defaultValue, long min, long max) {

@@ -26,7 +26,7 @@ class ServiceSettingsTest {
         env.put("CHAT_BRIDGE_API_URL", "https://api.example.com");
         env.put("CHAT_BRIDGE_API_KEY", SECRET);
         env.put("KAFKA_BOOTSTRAP_SERVERS", "broker:9092");
-        env.put("KAFKA_SCHEMA_REGISTRY_URL", "http://registry:8081");
+        env.put("KAFKA_SCHEMA_REGISTRY_URL", "https://registry:8081");
         return env;
     }
 
@@ -44,7 +44,7 @@ class ServiceSettingsTest {
                 .containsEntry("bootstrap.servers", "broker:9092")
                 .containsEntry("processing.guarantee", "exactly_once_v2")
                 .doesNotContainKey("schema.registry.url");
-        assertThat(settings.serdeConfigs().get("schema.registry.url")).isEqualTo("http://registry:8081");
+        assertThat(settings.serdeConfigs().get("schema.registry.url")).isEqualTo("https://registry:8081");
         assertThat(settings.client().baseUrl()).hasToString("https://api.example.com");
         assertThat(settings.client().maxInFlight()).isEqualTo(settings.engine().maxInFlight());
         assertThat(settings.drainTimeout().toMillis()).isEqualTo(30_000);

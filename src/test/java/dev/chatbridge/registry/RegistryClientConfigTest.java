@@ -53,17 +53,19 @@ class RegistryClientConfigTest {
 
     @Test
     void shouldReadAListOfUrlsAsStringOrList() {
-        RegistryClientConfig fromString = RegistryClientConfig.from(withUrl(" http://a:8081 , https://b:8082/prefix "));
+        RegistryClientConfig fromString =
+                RegistryClientConfig.from(withUrl(" https://a:8081 , https://b:8082/prefix "));
         Map<String, Object> asList = withUrl("ignored");
-        asList.put(RegistryClientConfig.SCHEMA_REGISTRY_URL, List.of("http://a:8081", "https://b:8082/prefix"));
+        asList.put(RegistryClientConfig.SCHEMA_REGISTRY_URL, List.of("https://a:8081", "https://b:8082/prefix"));
 
-        assertThat(fromString.urls()).containsExactly(URI.create("http://a:8081"), URI.create("https://b:8082/prefix"));
+        assertThat(fromString.urls())
+                .containsExactly(URI.create("https://a:8081"), URI.create("https://b:8082/prefix"));
         assertThat(RegistryClientConfig.from(asList).urls()).isEqualTo(fromString.urls());
     }
 
     @Test
     void shouldReadNumbersGivenAsStringsOrNumbers() {
-        Map<String, Object> configs = withUrl("http://a:8081");
+        Map<String, Object> configs = withUrl("https://a:8081");
         configs.put(RegistryClientConfig.MAX_RETRIES, "5");
         configs.put(RegistryClientConfig.HTTP_READ_TIMEOUT_MS, 1500L);
 
@@ -85,7 +87,7 @@ class RegistryClientConfigTest {
 
     @Test
     void shouldReadUserInfoAndKafkaPasswordsWithoutShowingThem() {
-        Map<String, Object> configs = withUrl("http://a:8081");
+        Map<String, Object> configs = withUrl("https://a:8081");
         configs.put(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "user_info");
         configs.put(RegistryClientConfig.BASIC_AUTH_USER_INFO, new Password("svc:top-secret"));
 
@@ -158,7 +160,7 @@ class RegistryClientConfigTest {
 
     @Test
     void shouldRefuseBasicAndBearerTogetherWithoutShowingEither() {
-        Map<String, Object> configs = withUrl("http://svc:basic-secret@a:8081");
+        Map<String, Object> configs = withUrl("https://svc:basic-secret@a:8081");
         configs.put(RegistryClientConfig.BEARER_AUTH_TOKEN, "bearer-secret");
 
         assertThatThrownBy(() -> RegistryClientConfig.from(configs)).isInstanceOf(ConfigException.class)
@@ -173,7 +175,7 @@ class RegistryClientConfigTest {
     }
 
     private static Map<String, Object> with(String key, Object value) {
-        Map<String, Object> configs = withUrl("http://a:8081");
+        Map<String, Object> configs = withUrl("https://a:8081");
         configs.put(key, value);
         return configs;
     }
