@@ -71,8 +71,8 @@ public final class PolicyConfigDef {
                 .define(NO_ACCOUNT, STRING, "DEFAULT", ConfigDef.CaseInsensitiveValidString.in("DEFAULT", "ALLOW",
                         "DENY"), HIGH,
                         "What a request without account gets; it calls as the API key's own user, which may be "
-                                + "more powerful than any user. DEFAULT: DENY when " + ACCOUNTS_ALLOWED + " is set "
-                                + "or " + TOKEN_REQUIRED + " is true, else ALLOW.")
+                                + "more powerful than any user. DEFAULT: DENY when " + ACCOUNTS_ALLOWED + " or "
+                                + ACCOUNTS_DENIED + " is set or " + TOKEN_REQUIRED + " is true, else ALLOW.")
                 .define(ASSISTANTS_ALLOWED, LIST, "", ConfigDef.ValidList.anyNonDuplicateValues(true, false), MEDIUM,
                         "Assistant ids a request may name (exact, case-sensitive). Empty: any. When set, "
                                 + DEFAULT_ASSISTANT + " allows requests without assistantId (the API's default "

@@ -105,6 +105,7 @@ final class TokenKeys {
 
     private static List<JWK> fromPem(String where, String text, List<String> problems) {
         List<JWK> keys = new ArrayList<>();
+        int before = problems.size();
         Matcher m = PEM.matcher(text);
         int index = 0;
         while (m.find()) {
@@ -140,7 +141,7 @@ final class TokenKeys {
                     + "-----BEGIN PUBLIC KEY----- blocks");
             return null;
         }
-        return keys;
+        return problems.size() == before ? keys : null;
     }
 
     private static PublicKey publicKey(byte[] der) throws GeneralSecurityException {
