@@ -237,7 +237,7 @@ public final class RequestPolicy {
             return "on-behalf-of token refused (" + PolicyConfigDef.TOKEN_REQUIRED + "=true): " + why;
         }
         String sub = identity.subject();
-        boolean same = sub == null ? account == null : account != null && sub.equalsIgnoreCase(account);
+        boolean same = sub == null ? account == null : account != null && asciiEqualsIgnoreCase(sub, account);
         if (!same) {
             return "the on-behalf-of token is for " + (sub == null ? "the service's own user (no sub)"
                     : "sub '" + LogText.safe(sub, 120) + "'") + " but the request acts as "
@@ -245,6 +245,21 @@ public final class RequestPolicy {
                     account)) + ": the token's sub must equal the request's account; send a token issued for it";
         }
         return null;
+    }
+
+    /** Case-insensitive for ASCII letters only: Unicode case folding would equate look-alikes ("admın", "ADMIN"). */
+    private static boolean asciiEqualsIgnoreCase(String a, String b) {
+        if (a.length() != b.length()) {
+            return false;
+        }
+        for (int i = 0; i < a.length(); i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y && (x > 0x7f || y > 0x7f || Character.toLowerCase(x) != Character.toLowerCase(y))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String accountDenial(String account) {

@@ -203,6 +203,8 @@ class TokenModeTest {
                 .contains("sub 'alice@example.com'", "'mallory@example.com'", "must equal");
         assertThat(verdict(policy(PolicyConfigDef.NO_ACCOUNT, "ALLOW"), null, token))
                 .contains("no account");
+        assertThat(verdict(policy(), "al\u0131ce@example.com", rsaToken(claims("ALICE@example.com").build())))
+                .contains("must equal");
     }
 
     @Test
