@@ -72,7 +72,8 @@ class RequestPolicyTest {
         RequestPolicy policy = policy(PolicyConfigDef.ACCOUNTS_ALLOWED, "@example.com");
         assertThat(policy.denial(request("carol@example.com", null), null)).isNull();
         assertThat(policy.denial(request("carol@EXAMPLE.com", null), null)).isNull();
-        assertThat(policy.denial(request("carol@eu.example.com", null), null)).contains(PolicyConfigDef.ACCOUNTS_ALLOWED);
+        assertThat(policy.denial(request("carol@eu.example.com", null), null))
+                .contains(PolicyConfigDef.ACCOUNTS_ALLOWED);
         assertThat(policy.denial(request("carol@badexample.com", null), null)).isNotNull();
         assertThat(policy.denial(request("carol@example.com.evil.test", null), null)).isNotNull();
     }
@@ -155,7 +156,8 @@ class RequestPolicyTest {
                 PolicyConfigDef.ASSISTANTS_ALLOWED);
         assertThat(policy.denial(request("h@example.com", null), null))
                 .contains("no assistantId", PolicyConfigDef.DEFAULT_ASSISTANT);
-        RequestPolicy withDefault = policy(PolicyConfigDef.ASSISTANTS_ALLOWED, "hr-bot," + PolicyConfigDef.DEFAULT_ASSISTANT);
+        RequestPolicy withDefault = policy(PolicyConfigDef.ASSISTANTS_ALLOWED,
+                "hr-bot," + PolicyConfigDef.DEFAULT_ASSISTANT);
         assertThat(withDefault.denial(request("h@example.com", null), null)).isNull();
         assertThat(withDefault.denial(request("h@example.com", "other"), null)).isNotNull();
         RequestPolicy onlyDefault = policy(PolicyConfigDef.ASSISTANTS_ALLOWED, PolicyConfigDef.DEFAULT_ASSISTANT);
@@ -171,7 +173,8 @@ class RequestPolicyTest {
         assertThat(policy.denial(request(null, null, MessageRole.User, MessageRole.System), null))
                 .contains("messages[1]", "System", PolicyConfigDef.ROLES_ALLOWED + "=User,Assistant");
         ChatRequest noRole = new ChatRequest("r", null, null, null,
-                Arrays.asList(new ChatMessage(MessageRole.User, "x"), null, new ChatMessage(null, "x")), Map.of(), null);
+                Arrays.asList(new ChatMessage(MessageRole.User, "x"), null, new ChatMessage(null, "x")),
+                Map.of(), null);
         assertThat(policy.denial(noRole, null)).contains("messages[1]", "(none)");
     }
 
