@@ -12,6 +12,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.EngineConfigDef;
+import dev.chatbridge.policy.PolicyConfigDef;
 import dev.chatbridge.registry.RegistryClientConfig;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -93,8 +94,11 @@ public final class ChatBridgeConfig {
     /** Prefix of chat-bridge's own keys; everything else is a Kafka, Streams or serde setting. */
     public static final String PREFIX = "chat.";
 
-    /** The one definition of chat-bridge's settings (the engine's part comes from {@link EngineConfigDef}). */
-    public static final ConfigDef DEFINITION = EngineConfigDef.definition()
+    /**
+     * The one definition of chat-bridge's settings (the engine's part comes from {@link EngineConfigDef},
+     * the request policy's from {@link PolicyConfigDef}).
+     */
+    public static final ConfigDef DEFINITION = PolicyConfigDef.addTo(EngineConfigDef.definition())
             .define(API_URL, STRING, null, HIGH,
                     "Base URL of the assistant API, without /chats/v2 (for example https://api.example.com). "
                             + "Required by run.")

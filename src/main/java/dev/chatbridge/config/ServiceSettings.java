@@ -13,6 +13,8 @@ import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.app.ChatBridgeApp;
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.StreamsProperties;
+import dev.chatbridge.policy.InvalidPolicyException;
+import dev.chatbridge.policy.RequestPolicy;
 import dev.chatbridge.registry.RegistryClientConfig;
 import dev.chatbridge.serde.AvroSerdeConfig;
 import java.io.UncheckedIOException;
@@ -46,6 +48,9 @@ public final class ServiceSettings {
             RegistryClientConfig.MAX_RETRIES, RegistryClientConfig.RETRIES_WAIT_MS,
             RegistryClientConfig.RETRIES_MAX_WAIT_MS);
 
+    private static final java.util.regex.Pattern POLICY_KEY =
+            java.util.regex.Pattern.compile("chat\\.policy\\.[a-z.]*[a-z]");
+
     private ServiceSettings() {
     }
 
@@ -66,6 +71,7 @@ public final class ServiceSettings {
         ApiKey key = apiKey(config, problems);
         EngineConfig engine = engine(config, problems);
         timeouts(config, engine, problems);
+        policy(config, problems); // a bad request policy stops run here; the engine takes requestPolicy(config)
         Properties streams = streamsProperties(config);
         if (engine != null) {
             try {
@@ -161,6 +167,33 @@ public final class ServiceSettings {
     static boolean isSerdeKey(String key) {
         return key.startsWith("schema.registry.") || key.startsWith("basic.auth.") || key.startsWith("bearer.auth.")
                 || SERDE_KEYS.contains(key);
+    }
+
+    /**
+     * The request policy of the {@code chat.policy.*} settings ({@link RequestPolicy#permitAll()}
+     * when none is set); reads the token keys file when the token mode is on.
+     *
+     * @throws InvalidConfigurationException with one line per problem
+     */
+    public static RequestPolicy requestPolicy(ChatBridgeConfig config) {
+        List<String> problems = new ArrayList<>();
+        RequestPolicy policy = policy(config, problems);
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException(problems);
+        }
+        return policy;
+    }
+
+    private static RequestPolicy policy(ChatBridgeConfig config, List<String> problems) {
+        try {
+            return RequestPolicy.fromProperties(config.values());
+        } catch (InvalidPolicyException e) {
+            for (String problem : e.problems()) {
+                java.util.regex.Matcher key = POLICY_KEY.matcher(problem);
+                problems.add(key.lookingAt() ? problem + " (" + ConfigLoader.envVarFor(key.group()) + ")" : problem);
+            }
+            return null;
+        }
     }
 
     private static ApiKey apiKey(ChatBridgeConfig config, List<String> problems) {
