@@ -5,6 +5,7 @@ import dev.chatbridge.api.ChatClient;
 import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.engine.ChatBridgeTopology;
 import dev.chatbridge.engine.EngineConfig;
+import dev.chatbridge.policy.RequestPolicy;
 import dev.chatbridge.engine.EngineMetrics;
 import dev.chatbridge.engine.EngineResources;
 import dev.chatbridge.engine.RegistryUnavailableException;
@@ -72,9 +73,10 @@ public final class ChatBridgeApp implements AutoCloseable {
      * @param serdeConfigs registry and serde settings under Confluent's key names
      * @param drainTimeout how long a graceful shutdown waits for calls in flight
      * @param audit        where calls are audited
+     * @param policy       which requests may be sent at all (impersonation policy, on-behalf-of tokens)
      */
     public record Settings(Properties streams, EngineConfig engine, ChatClientConfig client,
-            Map<String, ?> serdeConfigs, Duration drainTimeout, Audit audit) {
+            Map<String, ?> serdeConfigs, Duration drainTimeout, Audit audit, RequestPolicy policy) {
         public Settings {
             Objects.requireNonNull(streams, "streams");
             Objects.requireNonNull(engine, "engine");
@@ -82,17 +84,23 @@ public final class ChatBridgeApp implements AutoCloseable {
             serdeConfigs = Map.copyOf(serdeConfigs);
             Objects.requireNonNull(drainTimeout, "drainTimeout");
             Objects.requireNonNull(audit, "audit");
+            Objects.requireNonNull(policy, "policy");
         }
 
         /** Settings that audit to the log only. */
         public Settings(Properties streams, EngineConfig engine, ChatClientConfig client, Map<String, ?> serdeConfigs,
                 Duration drainTimeout) {
-            this(streams, engine, client, serdeConfigs, drainTimeout, Audit.LOG_ONLY);
+            this(streams, engine, client, serdeConfigs, drainTimeout, Audit.LOG_ONLY, RequestPolicy.permitAll());
         }
 
         /** These settings with other streams properties. */
         public Settings withStreams(Properties newStreams) {
-            return new Settings(newStreams, engine, client, serdeConfigs, drainTimeout, audit);
+            return new Settings(newStreams, engine, client, serdeConfigs, drainTimeout, audit, policy);
+        }
+
+        /** These settings with another request policy. */
+        public Settings withPolicy(RequestPolicy newPolicy) {
+            return new Settings(streams, engine, client, serdeConfigs, drainTimeout, audit, newPolicy);
         }
     }
 
@@ -141,6 +149,10 @@ public final class ChatBridgeApp implements AutoCloseable {
         this.audit = AuditTrail.create(settings.audit().log(), settings.audit().topic(), settings.streams(),
                 metrics == null ? () -> { } : metrics::auditDropped);
         resources.auditTo(audit);
+        resources.usePolicy(settings.policy());
+        if (!settings.policy().permitsAll()) {
+            LOG.info("Request policy: {}", settings.policy().describe());
+        }
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
         this.streams = new KafkaStreams(topology, withOversizeHandler(settings.streams(), topics, guard, metrics, clock));
         streams.setUncaughtExceptionHandler(e -> onStreamThreadFailure(e, guard));

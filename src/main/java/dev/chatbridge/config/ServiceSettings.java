@@ -71,7 +71,7 @@ public final class ServiceSettings {
         ApiKey key = apiKey(config, problems);
         EngineConfig engine = engine(config, problems);
         timeouts(config, engine, problems);
-        policy(config, problems); // a bad request policy stops run here; the engine takes requestPolicy(config)
+        RequestPolicy policy = policy(config, problems);
         Properties streams = streamsProperties(config);
         if (engine != null) {
             try {
@@ -92,7 +92,7 @@ public final class ServiceSettings {
             throw new InvalidConfigurationException(problems);
         }
         return new ChatBridgeApp.Settings(streams, engine, client, serdeConfigs(config),
-                Duration.ofMillis(config.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)), audit(config));
+                Duration.ofMillis(config.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)), audit(config), policy);
     }
 
     /** Where calls are audited: {@code chat.audit.log} and {@code chat.audit.topic}. */

@@ -3,6 +3,8 @@ package dev.chatbridge.engine;
 import dev.chatbridge.api.CallOutcome;
 import dev.chatbridge.api.ChatApi;
 import dev.chatbridge.api.KeyCheck;
+import dev.chatbridge.policy.ProducerIdentity;
+import dev.chatbridge.policy.RequestPolicy;
 import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.ChatResponse;
@@ -251,6 +253,11 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         highWaterMark.advance(offset, store);
         Decoded decoded = record.value();
         InputFacts input = InputFacts.of(source.partition(), offset, decoded.rawKey(), decoded.value());
+        RequestPolicy policy = resources.policy();
+        if (policy.tokensRequired()) {
+            // The token is checked as the record is read (its expiry too); the entry keeps the identity.
+            input = input.withProducer(policy.identify(record.headers(), clock.instant()).toStored());
+        }
         if (resources.pending().get() >= config.maxPending()) {
             waitForRoom();
         }
@@ -277,9 +284,11 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             ChatRequest request = v.request();
             String thread = RequestValidator.threadKey(request);
             Optional<String> problem = validator.problem(request, v.value().length);
-            if (problem.isPresent()) {
-                PendingEntry entry = local(PendingEntry.Kind.REFUSED, input, problem.get(), request.getRequestId(),
-                        request.getThreadId(), null, v.value());
+            String denial = problem.isPresent() ? null : denial(request, input);
+            if (problem.isPresent() || denial != null) {
+                PendingEntry entry = local(denial != null ? PendingEntry.Kind.DENIED : PendingEntry.Kind.REFUSED,
+                        input, denial != null ? denial : problem.get(), request.getRequestId(), request.getThreadId(),
+                        null, v.value());
                 if (queues.has(thread)) {
                     keep(thread, entry, now); // waits for the thread's earlier entries
                 } else {
@@ -290,6 +299,15 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             Bytes key = keep(thread, PendingEntry.request(input, v.value()), now);
             acceptedAtNanos.put(key, System.nanoTime());
         }
+    }
+
+    /** Why the request policy denies the request, or null; never throws. */
+    private String denial(ChatRequest request, InputFacts input) {
+        RequestPolicy policy = resources.policy();
+        if (policy.permitsAll()) {
+            return null;
+        }
+        return policy.denial(request, ProducerIdentity.fromStored(input.producer()));
     }
 
     /** While input is parked, every later record waits behind it, so no thread's order can change. */
@@ -547,7 +565,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 request = decoded instanceof Decoded.Valid v ? v.request()
                         : decoded instanceof Decoded.Refused r ? r.request() : null;
             }
-            letter = Outcomes.refused(request, entry.requestId(), entry.threadId(), entry.note(), now);
+            letter = entry.kind() == PendingEntry.Kind.DENIED
+                    ? Outcomes.denied(request, entry.requestId(), entry.threadId(), entry.note(), now)
+                    : Outcomes.refused(request, entry.requestId(), entry.threadId(), entry.note(), now);
             letter = Outcomes.withInput(letter, sourceTopic, entry.input(), null, null, entry.value());
         }
         return letter;
@@ -593,6 +613,23 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             return;
         }
         registryAnswered();
+        String denial = denial(request, stored.input());
+        if (denial != null) {
+            // Admitted under an earlier policy (before a restart with stricter settings): denied now, without a call.
+            resources.limiter().release();
+            acceptedAtNanos.remove(key);
+            try {
+                PendingEntry denied = new PendingEntry(PendingEntry.Kind.DENIED, stored.attempts(),
+                        stored.firstAttemptAt(), stored.notBefore(), stored.input(), OutcomeWriter.cut(denial),
+                        request.getRequestId(), request.getThreadId(), null, stored.value());
+                forward(thread, writer.deadLetter(letter(denied, null)));
+                removeHead(thread, key);
+            } catch (OutcomeWriter.NotWritable e) {
+                registryUnavailable("output", e.getMessage());
+                queues.retryHead(thread, registryRetryAt, now);
+            }
+            return;
+        }
         PendingEntry entry = stored.firstAttemptAt() == PendingEntry.NONE
                 ? stored.withAttempt(stored.attempts(), now, PendingEntry.NONE)
                 : stored;

@@ -3,6 +3,7 @@ package dev.chatbridge.engine;
 import dev.chatbridge.api.CallOutcome;
 import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.events.ChatRequest;
+import dev.chatbridge.policy.ProducerIdentity;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -81,7 +82,21 @@ public record AuditEvent(
         }
         return new AuditEvent("call", request.getRequestId(), apiRequestId, request.getAccount(),
                 request.getAssistantId(), request.getThreadId(), topic, entry.input().partition(),
-                entry.input().offset(), entry.producer(), status, result, reason, attempt, took.toMillis(), at);
+                entry.input().offset(), producer(entry.producer()), status, result, reason, attempt, took.toMillis(),
+                at);
+    }
+
+    /** {@code issuer/subject} of a verified token, or null. */
+    private static String producer(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        ProducerIdentity identity = ProducerIdentity.fromStored(stored);
+        if (!identity.verified()) {
+            return null;
+        }
+        return (identity.issuer() == null ? "" : identity.issuer()) + "/"
+                + (identity.subject() == null ? "" : identity.subject());
     }
 
     /** The event of a key check. */

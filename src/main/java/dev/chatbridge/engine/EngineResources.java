@@ -1,5 +1,6 @@
 package dev.chatbridge.engine;
 
+import dev.chatbridge.policy.RequestPolicy;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.ToIntFunction;
@@ -27,6 +28,7 @@ public final class EngineResources {
     private final TopicIdentity topicIds;
     private volatile ToIntFunction<String> outputLimits = topic -> Integer.MAX_VALUE;
     private volatile AuditSink audit = AuditSink.NONE;
+    private volatile RequestPolicy policy = RequestPolicy.permitAll();
 
     /** Resources sized by the configuration, reporting no metrics. */
     public EngineResources(EngineConfig config, Clock clock) {
@@ -89,6 +91,16 @@ public final class EngineResources {
     /** Sends one {@link AuditEvent} per call (and key check) to {@code sink}; none are kept by default. */
     public void auditTo(AuditSink sink) {
         this.audit = Objects.requireNonNull(sink, "sink");
+    }
+
+    /** Checks every request against {@code requestPolicy} before it is called; everything is allowed by default. */
+    public void usePolicy(RequestPolicy requestPolicy) {
+        this.policy = Objects.requireNonNull(requestPolicy, "requestPolicy");
+    }
+
+    /** Which requests may be sent at all. */
+    RequestPolicy policy() {
+        return policy;
     }
 
     /** Where calls are audited. */

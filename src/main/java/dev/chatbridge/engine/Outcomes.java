@@ -94,11 +94,24 @@ final class Outcomes {
      */
     static ChatDeadLetter refused(ChatRequest request, String requestId, String threadId, String problem,
             Instant failedAt) {
+        return refused(request, requestId, threadId, DeadLetterReason.INVALID_REQUEST,
+                "request refused before any call: " + problem, failedAt);
+    }
+
+    /** The dead letter of a request the impersonation policy denied before any call. */
+    static ChatDeadLetter denied(ChatRequest request, String requestId, String threadId, String denial,
+            Instant failedAt) {
+        return refused(request, requestId, threadId, DeadLetterReason.IMPERSONATION_DENIED,
+                "request denied by the request policy before any call: " + denial, failedAt);
+    }
+
+    private static ChatDeadLetter refused(ChatRequest request, String requestId, String threadId,
+            DeadLetterReason reason, String message, Instant failedAt) {
         return ChatDeadLetter.newBuilder()
                 .setRequestId(OutcomeWriter.cut(request != null ? request.getRequestId() : requestId))
                 .setThreadId(OutcomeWriter.cut(request != null ? request.getThreadId() : threadId))
-                .setReason(DeadLetterReason.INVALID_REQUEST)
-                .setMessage(OutcomeWriter.cut("request refused before any call: " + problem))
+                .setReason(reason)
+                .setMessage(OutcomeWriter.cut(message))
                 .setAttempts(0)
                 .setRequest(request)
                 .setOmitted(request == null ? List.of("request") : List.of())

@@ -82,6 +82,13 @@ final class EngineDriver implements AutoCloseable {
         input.pipeInput(key.getBytes(StandardCharsets.UTF_8), REQUESTS.serializer().serialize(config.requestsTopic(), request));
     }
 
+    /** Sends a request whose record carries {@code headers} (none when null). */
+    void send(ChatRequest request, org.apache.kafka.common.header.Headers headers) {
+        String key = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
+        input.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key.getBytes(StandardCharsets.UTF_8),
+                REQUESTS.serializer().serialize(config.requestsTopic(), request), headers));
+    }
+
     void sendRaw(byte[] key, byte[] value) {
         input.pipeInput(key, value);
     }
