@@ -48,6 +48,20 @@ class PendingKeyTest {
     }
 
     @Test
+    void shouldWriteVersion2WithoutAnIdentityAndVersion3WithOne() {
+        byte[] request = EngineDriver.REQUESTS.serializer().serialize("chat-requests", EngineDriver.request("r", "t", "hello"));
+        PendingEntry plain = PendingEntry.request(new InputFacts(3, 42L, 1, request.length, null), request);
+        PendingEntry withIdentity = PendingEntry.request(new InputFacts(3, 42L, 1, request.length, null)
+                .withProducer("1\n1\n+ann@example.com\n+https://idp\n-"), request);
+
+        assertThat(plain.toBytes()[0]).as("readable by the previous release").isEqualTo((byte) 2);
+        assertThat(withIdentity.toBytes()[0]).isEqualTo((byte) 3);
+        assertThat(PendingEntry.fromBytes(withIdentity.toBytes())).usingRecursiveComparison().isEqualTo(withIdentity);
+        assertThat(PendingEntry.fromBytes(withIdentity.toBytes()).producer()).isEqualTo(withIdentity.producer());
+        assertThat(PendingEntry.header(withIdentity.toBytes()).kind()).isEqualTo(PendingEntry.Kind.REQUEST);
+    }
+
+    @Test
     void shouldReadAVersion1EntryAsARequestWithItsEncodedBytes() {
         byte[] request = EngineDriver.REQUESTS.serializer().serialize("chat-requests", EngineDriver.request("r", "t", "hello"));
         byte[] v1 = java.nio.ByteBuffer.allocate(21 + request.length).put((byte) 1).putInt(2).putLong(1000L)
