@@ -119,6 +119,8 @@ final class DemoCommand implements Callable<Integer> {
         s.put(ChatBridgeConfig.TOPICS_REPLICATION_FACTOR, "1");
         s.put(ChatBridgeConfig.METRICS_HOST, "127.0.0.1");
         s.put(ChatBridgeConfig.METRICS_PORT, Integer.toString(metricsPort));
+        // The demo prints every outcome itself; an audit line per call would bury it. Deployments keep the default.
+        s.put(ChatBridgeConfig.AUDIT_LOG, "false");
         if (!realApi) {
             s.put(ChatBridgeConfig.API_URL, stack.apiUrl());
             s.put(ChatBridgeConfig.API_KEY, LocalStack.SIMULATOR_KEY);
