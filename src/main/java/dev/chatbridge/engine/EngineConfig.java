@@ -36,8 +36,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param maxMetadataBytes    UTF-8 bytes of a request's metadata keys and values at most
  * @param maxResponseBytes    serialized bytes of any outcome event at most; larger answers become
  *                            RESPONSE_TOO_LARGE dead letters, larger dead letters leave fields out
- * @param pauseInitialBackoff first pause after an operator failure (401/403/404)
- * @param pauseMaxBackoff     longest pause between two probe calls
+ * @param pauseInitialBackoff least time between key checks while running; first wait between them once paused
+ * @param pauseMaxBackoff     longest wait between two key checks while paused
  * @param retryPolicy         when retriable failures are tried again
  */
 public record EngineConfig(

@@ -80,9 +80,12 @@ public final class EngineConfigDef {
                                 + "headers; run checks this). A larger answer becomes a RESPONSE_TOO_LARGE dead "
                                 + "letter; a larger dead letter leaves fields out and lists them in 'omitted'.")
                 .define(EngineConfig.KEY_PAUSE_INITIAL_BACKOFF, LONG, 1_000L, Range.atLeast(1), LOW,
-                        "First pause of all calls after the API refuses the deployment (401, 403, 404).")
+                        "After a refused call (3xx, 401, 403, 404): at most one synthetic key check per this "
+                                + "interval while the instance runs, and the first wait between key checks once one "
+                                + "was refused too and dispatching paused.")
                 .define(EngineConfig.KEY_PAUSE_MAX_BACKOFF, LONG, 60_000L, Range.atLeast(1), LOW,
-                        "Longest pause between two probe calls while the API refuses the deployment.")
+                        "Longest wait between two key checks while the API refuses the deployment (the wait "
+                                + "doubles from " + EngineConfig.KEY_PAUSE_INITIAL_BACKOFF + ").")
                 .define(KEY_RETRY_MAX_ATTEMPTS, INT, 5, Range.atLeast(1), MEDIUM,
                         "Attempts at most per request for retriable failures (429, 5xx, timeouts, broken "
                                 + "connections), the first included; then a RETRIES_EXHAUSTED dead letter.")

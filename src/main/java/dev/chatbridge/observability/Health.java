@@ -56,8 +56,9 @@ public record Health(Supplier<KafkaStreams.State> streamsState, BooleanSupplier 
             return new Status(false, "Kafka Streams is " + state + ", not RUNNING");
         }
         if (!apiAccepting.getAsBoolean()) {
-            return new Status(false, "the API refuses the deployment (operator failure: key or base URL); "
-                    + "dispatching is paused until a probe call is accepted");
+            return new Status(false, "the API refuses the deployment (operator failure: a key check without "
+                    + "account was refused too: key, base URL or redirect, see the log); dispatching is paused until "
+                    + "a key check is accepted");
         }
         if (registryWaiting.getAsBoolean()) {
             return new Status(false, "the schema registry cannot be asked (unreachable, or refusing with 401, 403, "
