@@ -603,13 +603,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             }
             String problem = "the pending request can no longer be decoded: "
                     + ((Decoded.Undecodable) decoded).problem();
-            try {
-                forward(thread, writer.deadLetter(letter(stored, problem)));
-                removeHead(thread, key);
-            } catch (OutcomeWriter.NotWritable e) {
-                registryUnavailable("output", e.getMessage());
-                queues.retryHead(thread, registryRetryAt, now);
-            }
+            deadLetterHead(thread, key, stored, problem, now);
             return;
         }
         registryAnswered();
@@ -618,16 +612,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             // Admitted under an earlier policy (before a restart with stricter settings): denied now, without a call.
             resources.limiter().release();
             acceptedAtNanos.remove(key);
-            try {
-                PendingEntry denied = new PendingEntry(PendingEntry.Kind.DENIED, stored.attempts(),
-                        stored.firstAttemptAt(), stored.notBefore(), stored.input(), OutcomeWriter.cut(denial),
-                        request.getRequestId(), request.getThreadId(), null, stored.value());
-                forward(thread, writer.deadLetter(letter(denied, null)));
-                removeHead(thread, key);
-            } catch (OutcomeWriter.NotWritable e) {
-                registryUnavailable("output", e.getMessage());
-                queues.retryHead(thread, registryRetryAt, now);
-            }
+            deadLetterHead(thread, key, new PendingEntry(PendingEntry.Kind.DENIED, stored.attempts(),
+                    stored.firstAttemptAt(), stored.notBefore(), stored.input(), OutcomeWriter.cut(denial),
+                    request.getRequestId(), request.getThreadId(), null, stored.value()), null, now);
             return;
         }
         PendingEntry entry = stored.firstAttemptAt() == PendingEntry.NONE
@@ -652,6 +639,17 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                             "API client error: " + e.getClass().getName()));
                 })
                 .subscribe(outcome -> onOutcome(call, outcome));
+    }
+
+    /** Publishes the dead letter of a thread's head (no call made) and removes it, or waits for the registry. */
+    private void deadLetterHead(String thread, Bytes key, PendingEntry entry, String problem, long now) {
+        try {
+            forward(thread, writer.deadLetter(letter(entry, problem)));
+            removeHead(thread, key);
+        } catch (OutcomeWriter.NotWritable e) {
+            registryUnavailable("output", e.getMessage());
+            queues.retryHead(thread, registryRetryAt, now);
+        }
     }
 
     /**
