@@ -1,6 +1,10 @@
 package dev.chatbridge.api;
 
 import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,7 +15,8 @@ import java.util.List;
  * standard says ("Parsing an event stream"), with bounds.
  *
  * <p>Lines are split at the byte level and decoded as UTF-8 only when whole, so a multi-byte
- * character split across chunks survives. LF, CR and CRLF all end a line, also when the CR ends
+ * character split across chunks survives. Decoding is strict, like JSON's: a line that is not
+ * valid UTF-8 raises {@link SseParseException} (no replacement characters). LF, CR and CRLF all end a line, also when the CR ends
  * one chunk and the LF starts the next. A leading UTF-8 BOM is ignored. {@code data} lines are
  * joined with {@code \n}; {@code event}, {@code id} (ignored when it contains NUL) and
  * {@code retry} (ASCII digits only) are honoured; comments ({@code :...}) and unknown fields are
@@ -30,6 +35,9 @@ public final class SseParser {
 
     private final int maxLineBytes;
     private final int maxEventBytes;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
 
     private byte[] line = new byte[256];
     private int lineLength;
@@ -196,7 +204,12 @@ public final class SseParser {
         pending = false;
     }
 
-    private String decode(int from, int to) {
-        return new String(line, from, to - from, StandardCharsets.UTF_8);
+    private String decode(int from, int to) throws SseParseException {
+        try {
+            return utf8.decode(ByteBuffer.wrap(line, from, to - from)).toString();
+        } catch (CharacterCodingException e) {
+            failed = true;
+            throw new SseParseException("SSE line is not valid UTF-8");
+        }
     }
 }

@@ -37,8 +37,10 @@ class ChatClientConfigTest {
         assertThat(config.maxPendingAcquires()).isEqualTo(128);
         assertThat(config.pendingAcquireTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.maxIdleTime()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(config.maxEventBytes()).isEqualTo(1024 * 1024);
-        assertThat(config.maxAnswerBytes()).isEqualTo(16 * 1024 * 1024);
+        assertThat(config.maxEventBytes()).as("1 MiB, but at most maxAnswerBytes").isEqualTo(1_000_000);
+        assertThat(config.maxAnswerBytes()).isEqualTo(1_000_000);
+        assertThat(config.answerMemoryBytes()).isEqualTo(Runtime.getRuntime().maxMemory() / 4);
+        assertThat(config.answerCaps()).isEqualTo(AnswerCaps.DEFAULT);
         assertThat(config.excerptBytes()).isEqualTo(2048);
         assertThat(config.retryBrokenStreams()).isTrue();
         assertThat(config.trustStore()).isNull();
