@@ -24,7 +24,7 @@ public record AnswerCaps(int toolCalls, int references, int sourcesIds, int tool
         int itemValues, int sseEvents) {
 
     /** The caps chat-bridge runs with. */
-    public static final AnswerCaps DEFAULT = new AnswerCaps(1_000, 10_000, 10_000, 1_000, 10_000, 10_000, 100_000);
+    public static final AnswerCaps DEFAULT = new AnswerCaps(1_000, 1_000, 1_000, 1_000, 1_000, 5_000, 100_000);
 
     public AnswerCaps {
         atLeastOne(toolCalls, "toolCalls");

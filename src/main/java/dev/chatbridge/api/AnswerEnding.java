@@ -94,8 +94,9 @@ final class AnswerEnding {
     static CallOutcome noBudget(AnswerBudget budget, AnswerBudget.Reservation reservation) {
         return new CallOutcome.RetriableFailure(CallOutcome.RetryCause.OTHER, null, null, null,
                 "the answers in flight use up the answer memory budget (" + budget.capacity() + " heap bytes, setting"
-                        + " chat.api.answer.memory.bytes; this answer held " + reservation.held() + " of them at "
-                        + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE + " heap bytes per answer byte): the call is retried"
+                        + " chat.api.answer.memory.bytes; this answer held " + reservation.held() + " of them, "
+                        + AnswerBudget.BASE_HEAP_BYTES + " plus " + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE
+                        + " per answer byte): the call is retried"
                         + " later; if this happens often, raise the heap (-Xmx) or chat.api.answer.memory.bytes, or"
                         + " lower chat.max.in.flight or chat.api.max.answer.bytes");
     }

@@ -77,12 +77,12 @@ public final class ChatClientConfig {
         }
         this.answerMemoryBytes = b.answerMemoryBytes == 0 ? Runtime.getRuntime().maxMemory() / 4 : b.answerMemoryBytes;
         this.answerCaps = Objects.requireNonNull(b.answerCaps, "answerCaps must be set");
-        long oneAnswer = (long) maxAnswerBytes * AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE;
+        long oneAnswer = AnswerBudget.heapFor(maxAnswerBytes);
         if (answerMemoryBytes < oneAnswer) {
             throw new IllegalArgumentException("answerMemoryBytes (" + answerMemoryBytes + (b.answerMemoryBytes == 0
                     ? ", a quarter of the heap" : "") + ") cannot hold even one answer of maxAnswerBytes "
-                    + maxAnswerBytes + " (" + oneAnswer + " heap bytes at " + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE
-                    + " heap bytes per answer byte): raise the heap (-Xmx) or answerMemoryBytes, or lower"
+                    + maxAnswerBytes + " (" + oneAnswer + " heap bytes: " + AnswerBudget.BASE_HEAP_BYTES + " plus "
+                    + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE + " per answer byte): raise the heap (-Xmx) or answerMemoryBytes, or lower"
                     + " maxAnswerBytes");
         }
         this.retryBrokenStreams = b.retryBrokenStreams;

@@ -46,7 +46,7 @@ final class SseAnswer {
     private final AnswerAggregator aggregator;
     private long bytes;
     private int events;
-    private String lastData;
+    private String lastExcerpt;
 
     SseAnswer(ChatClientConfig config, ObjectMapper mapper, UnaryOperator<String> redact, int status,
             AnswerBudget budget, AnswerBudget.Reservation reservation) {
@@ -79,9 +79,10 @@ final class SseAnswer {
                         throw new AnswerTooLargeException("the answer has more than " + events + " events (a fixed"
                                 + " cap of chat-bridge, " + AnswerEnding.SECTION + ")");
                     }
-                    lastData = event.data();
+                    byte[] data = event.data().getBytes(StandardCharsets.UTF_8);
+                    lastExcerpt = BodyBytes.excerpt(data, data.length, config.excerptBytes());
                     JsonAnswerFolder folder = new JsonAnswerFolder(aggregator, mapper, config.answerCaps());
-                    folder.feed(ByteBuffer.wrap(event.data().getBytes(StandardCharsets.UTF_8)));
+                    folder.feed(ByteBuffer.wrap(data));
                     folder.end();
                     events++;
                 }
@@ -127,12 +128,7 @@ final class SseAnswer {
 
     /** An excerpt of the data of the last event read, or null. */
     private String excerpt() {
-        if (lastData == null) {
-            return null;
-        }
-        byte[] data = lastData.getBytes(StandardCharsets.UTF_8);
-        String excerpt = BodyBytes.excerpt(data, data.length, config.excerptBytes());
-        return excerpt == null ? null : redact.apply(excerpt);
+        return lastExcerpt == null ? null : redact.apply(lastExcerpt);
     }
 
     private CallOutcome broken(String what) {

@@ -32,6 +32,7 @@ public final class SseParser {
 
     private static final byte LF = '\n';
     private static final byte CR = '\r';
+    private static final int SMALL = 8 * 1024;
 
     private final int maxLineBytes;
     private final int maxEventBytes;
@@ -45,7 +46,7 @@ public final class SseParser {
     private boolean firstLine = true;
     private boolean failed;
 
-    private final StringBuilder data = new StringBuilder();
+    private StringBuilder data = new StringBuilder();
     private boolean hasData;
     private long eventBytes;
     private String eventType = "";
@@ -110,6 +111,9 @@ public final class SseParser {
         if (b == LF || b == CR) {
             processLine(events);
             lineLength = 0;
+            if (line.length > SMALL) {
+                line = new byte[256]; // nor a long line's
+            }
             return;
         }
         if (lineLength == maxLineBytes) {
@@ -196,7 +200,11 @@ public final class SseParser {
             String type = eventType.isEmpty() ? "message" : eventType;
             events.add(new SseEvent(type, data.toString(), lastEventId, retry));
         }
-        data.setLength(0);
+        if (data.capacity() > SMALL) {
+            data = new StringBuilder(); // a large event's room is not kept for the rest of the stream
+        } else {
+            data.setLength(0);
+        }
         hasData = false;
         eventBytes = 0;
         eventType = "";
