@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.core.publisher.Flux;
+import reactor.netty.Connection;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClientResponse;
 import io.netty.buffer.ByteBuf;
@@ -53,15 +55,25 @@ final class ResponseReader {
         int status = response.status().code();
         if (status >= 200 && status < 300) {
             String mediaType = mediaType(response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE));
+            // An answer stopped early leaves bytes unread: its connection is closed, never pooled again.
+            AtomicBoolean whole = new AtomicBoolean();
+            Flux<ByteBuf> tracked = body.doOnComplete(() -> whole.set(true));
+            Runnable closeUnlessWhole = () -> {
+                if (!whole.get() && response instanceof Connection connection) {
+                    connection.dispose(); // Reactor Netty's response is its connection
+                }
+            };
             if ("text/event-stream".equals(mediaType)) {
                 return Mono.using(budget::open, reservation -> new SseAnswer(config, mapper, redact, status, budget,
-                        reservation).read(body), AnswerBudget.Reservation::close);
+                        reservation).read(tracked), AnswerBudget.Reservation::close)
+                        .doFinally(signal -> closeUnlessWhole.run());
             }
             if (isJson(mediaType)) {
                 boolean problem = mediaType.equals("application/problem+json");
                 return Mono.using(budget::open, reservation -> new JsonAnswer(config, mapper, redact,
-                        this::problemDetails, status, problem, budget, reservation).read(body),
-                        AnswerBudget.Reservation::close);
+                        this::problemDetails, status, problem, budget, reservation).read(tracked),
+                        AnswerBudget.Reservation::close)
+                        .doFinally(signal -> closeUnlessWhole.run());
             }
             return collect(body, config.excerptBytes()).map(bytes -> new CallOutcome.PermanentFailure(
                     DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, excerpt(bytes),
