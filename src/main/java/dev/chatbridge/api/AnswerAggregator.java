@@ -47,6 +47,10 @@ final class AnswerAggregator {
     private int toolResults;
     private boolean recognised;
     private boolean error;
+    private boolean problemObject;
+    private boolean objectRecognised;
+    private boolean objectNamesProblem;
+    private boolean objectHasStatus;
     private String problemType;
     private String problemTitle;
     private Integer problemStatus;
@@ -111,6 +115,10 @@ final class AnswerAggregator {
     /** An answer object starts. */
     void startObject() {
         objects++;
+        objectRecognised = recognised;
+        recognised = false;
+        objectNamesProblem = false;
+        objectHasStatus = false;
     }
 
     /** The answer object ends: its tool events are placed at the text length reached. */
@@ -119,6 +127,10 @@ final class AnswerAggregator {
             toolEvents.add(toolEvent(tool));
         }
         pendingTools.clear();
+        if (!recognised && objectHasStatus && objectNamesProblem) {
+            problemObject = true; // problem details, also when earlier objects (events) carried text
+        }
+        recognised |= objectRecognised;
     }
 
     /** A {@code text} piece. */
@@ -201,6 +213,7 @@ final class AnswerAggregator {
 
     /** A problem-details text member ({@code type}, {@code title}, {@code detail}, {@code instance}). */
     void problemText(String name, String value) {
+        objectNamesProblem |= name.equals("type") || name.equals("title");
         switch (name) {
             case "type" -> problemType = value;
             case "title" -> problemTitle = value;
@@ -213,6 +226,7 @@ final class AnswerAggregator {
     /** A problem-details {@code status} member. */
     void problemStatus(int status) {
         problemStatus = status;
+        objectHasStatus = true;
     }
 
     /** How many answer objects were added. */
@@ -236,11 +250,11 @@ final class AnswerAggregator {
     }
 
     /**
-     * Whether the objects look like RFC 9457 problem details rather than an answer: no answer
+     * Whether an object looked like RFC 9457 problem details rather than an answer: no answer
      * member, but {@code status} with {@code type} or {@code title}.
      */
     boolean problemShaped() {
-        return !recognised && problemStatus != null && (problemType != null || problemTitle != null);
+        return problemObject;
     }
 
     /** The problem-details members seen (no {@code errors}, no extensions), or null when none. */

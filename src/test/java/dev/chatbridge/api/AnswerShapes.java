@@ -23,7 +23,7 @@ final class AnswerShapes {
                 json("toolCalls of {}", "{\"toolCalls\":[", "{}", ",", "]}", size),
                 json("toolCalls with five empty strings", "{\"toolCalls\":[",
                         "{\"id\":\"\",\"name\":\"\",\"type\":\"\",\"callId\":\"\",\"arguments\":\"\"}", ",", "]}", size),
-                sse("SSE events of {\"reference\":{}}", "{\"reference\":{\"referenceIds\":[\"r\"]}}", size),
+                sse("SSE events of one-id references", "{\"reference\":{\"referenceIds\":[\"r\"]}}", size),
                 sse("SSE events of 999 sourcesIds", "{\"sources\":{\"sourcesIds\":[" + "\"s\",".repeat(998) + "\"s\"]}}",
                         size),
                 sse("SSE events of tool results {}", "{\"tool\":{\"response\":{\"resources\":{\"enterprise\":{\"results\":["

@@ -136,6 +136,17 @@ class ChatClientOnlyAnAnswerTest extends ChatClientTestSupport {
     }
 
     @Test
+    void shouldRetryWhenAStreamCarriesProblemDetailsAfterText() {
+        LoopbackServer server = server(LoopbackServer.sse(Duration.ZERO, "data: {\"text\":\"Hel\"}\n\n",
+                "data: {\"title\":\"Overloaded\",\"status\":429}\n\n"));
+
+        CallOutcome outcome = call(client(server), request(null));
+
+        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class,
+                failure -> assertThat(failure.httpStatus()).isEqualTo(429));
+    }
+
+    @Test
     void shouldGiveUpWhenAStreamCarriesAnErrorAfterText() {
         LoopbackServer server = server(LoopbackServer.sse(Duration.ZERO, "data: {\"text\":\"Hel\"}\n\n",
                 "data: {\"error\":\"model crashed\"}\n\n"));
