@@ -82,8 +82,8 @@ public final class ChatClientConfig {
             throw new IllegalArgumentException("answerMemoryBytes (" + answerMemoryBytes + (b.answerMemoryBytes == 0
                     ? ", a quarter of the heap" : "") + ") cannot hold even one answer of maxAnswerBytes "
                     + maxAnswerBytes + " (" + oneAnswer + " heap bytes: " + AnswerBudget.BASE_HEAP_BYTES + " plus "
-                    + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE + " per answer byte): raise the heap (-Xmx) or answerMemoryBytes, or lower"
-                    + " maxAnswerBytes");
+                    + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE + " per answer byte): raise the heap (-Xmx) or"
+                    + " answerMemoryBytes, or lower maxAnswerBytes");
         }
         this.retryBrokenStreams = b.retryBrokenStreams;
         this.trustStore = b.trustStore;

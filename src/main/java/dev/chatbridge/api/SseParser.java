@@ -16,12 +16,14 @@ import java.util.List;
  *
  * <p>Lines are split at the byte level and decoded as UTF-8 only when whole, so a multi-byte
  * character split across chunks survives. Decoding is strict, like JSON's: a line that is not
- * valid UTF-8 raises {@link SseParseException} (no replacement characters). LF, CR and CRLF all end a line, also when the CR ends
- * one chunk and the LF starts the next. A leading UTF-8 BOM is ignored. {@code data} lines are
- * joined with {@code \n}; {@code event}, {@code id} (ignored when it contains NUL) and
- * {@code retry} (ASCII digits only) are honoured; comments ({@code :...}) and unknown fields are
- * ignored; an event is dispatched at a blank line unless its data is empty. An event still
- * pending when the stream ends is not dispatched ({@link #hasPendingEvent()} tells).
+ * valid UTF-8 raises {@link SseParseException} (no replacement characters). LF, CR and CRLF all
+ * end a line, also when the CR ends one chunk and the LF starts the next. A leading UTF-8 BOM
+ * is ignored. {@code data} lines are joined with {@code \n}; {@code event}, {@code id} (ignored
+ * when it contains NUL) and {@code retry} (ASCII digits only) are honoured; comments
+ * ({@code :...}) and unknown fields are ignored; an event is dispatched at a blank line unless its
+ * data is empty. An event still pending when the stream ends is not dispatched
+ * ({@link #hasPendingEvent()} tells). The room of a large line or event is let go once it is
+ * dispatched, not kept for the rest of the stream.
  *
  * <p>Bounds: a line longer than {@code maxLineBytes} or an event whose data lines together
  * exceed {@code maxEventBytes} raise {@link SseParseException}; the parser is then unusable.

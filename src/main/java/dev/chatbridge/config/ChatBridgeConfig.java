@@ -116,10 +116,10 @@ public final class ChatBridgeConfig {
                             + "also have fixed item caps (docs/architecture.md, \"Answers: what counts as one, and how "
                             + "big it may be\").")
             .define(API_ANSWER_MEMORY_BYTES, LONG, 0L, Range.atLeast(0), LOW,
-                    "Heap bytes the answers of all calls in flight may take together, counted as the bytes arrive "
-                            + "at a measured 262,144 heap bytes per answer plus 10 per answer byte; a call that finds it "
-                            + "used up is retried later. 0: a quarter of the heap (-Xmx). Must hold at least one answer of "
-                            + API_MAX_ANSWER_BYTES + ".")
+                    "Heap bytes the answers of all calls in flight may take together, counted as the bytes "
+                            + "arrive at a measured 262,144 heap bytes per answer plus 10 per answer byte; a call that "
+                            + "finds it used up is retried later. 0: a quarter of the heap (-Xmx). Must hold at least "
+                            + "one answer of " + API_MAX_ANSWER_BYTES + ".")
             .define(TOPICS_CREATE, BOOLEAN, false, MEDIUM,
                     "Whether run creates the three topics when they are missing; otherwise it stops and names them.")
             .define(TOPICS_PARTITIONS, INT, 6, Range.atLeast(1), MEDIUM,

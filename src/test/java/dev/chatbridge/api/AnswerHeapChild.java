@@ -95,8 +95,8 @@ public final class AnswerHeapChild {
                 System.out.println("answer budget " + budget);
                 System.out.println("bound " + bound);
                 System.out.println("gcs " + gcs.get());
-                System.out.println("peak live heap after full GC " + peakAfterGc.get() + " (" + (peakAfterGc.get() - baseline)
-                        + " over the baseline)");
+                System.out.println("peak live heap after full GC " + peakAfterGc.get() + " ("
+                        + (peakAfterGc.get() - baseline) + " over the baseline)");
                 System.out.println("budget used after the calls " + client.answerBudget().used());
                 String failed = "";
                 if (outcomes.size() != CALLS) {

@@ -22,11 +22,13 @@ final class AnswerShapes {
         return List.of(
                 json("toolCalls of {}", "{\"toolCalls\":[", "{}", ",", "]}", size),
                 json("toolCalls with five empty strings", "{\"toolCalls\":[",
-                        "{\"id\":\"\",\"name\":\"\",\"type\":\"\",\"callId\":\"\",\"arguments\":\"\"}", ",", "]}", size),
+                        "{\"id\":\"\",\"name\":\"\",\"type\":\"\",\"callId\":\"\",\"arguments\":\"\"}",
+                        ",", "]}", size),
                 sse("SSE events of one-id references", "{\"reference\":{\"referenceIds\":[\"r\"]}}", size),
-                sse("SSE events of 999 sourcesIds", "{\"sources\":{\"sourcesIds\":[" + "\"s\",".repeat(998) + "\"s\"]}}",
-                        size),
-                sse("SSE events of tool results {}", "{\"tool\":{\"response\":{\"resources\":{\"enterprise\":{\"results\":["
+                sse("SSE events of 999 sourcesIds",
+                        "{\"sources\":{\"sourcesIds\":[" + "\"s\",".repeat(998) + "\"s\"]}}", size),
+                sse("SSE events of tool results {}",
+                        "{\"tool\":{\"response\":{\"resources\":{\"enterprise\":{\"results\":["
                         + "{},".repeat(998) + "{}]}}}}}", size),
                 sse("SSE events of custom [1,...]", "{\"tool\":{\"response\":{\"resources\":{\"custom\":{\"a\":["
                         + "1,".repeat(4_990) + "1]}}}}}", size),

@@ -120,4 +120,20 @@ class ChatClientConfigTest {
         assertThatThrownBy(() -> ApiKey.of("abc def-" + KEY))
                 .hasMessageContaining("position 3").message().doesNotContain(KEY);
     }
+
+    @Test
+    void shouldRefuseAnAnswerBudgetThatCannotHoldOneAnswer() {
+        assertThatThrownBy(() -> valid().maxAnswerBytes(1_000_000).answerMemoryBytes(5_000_000).build())
+                .hasMessageContaining("answerMemoryBytes (5000000)").hasMessageContaining("maxAnswerBytes 1000000")
+                .hasMessageContaining("10262144 heap bytes");
+        assertThatThrownBy(() -> valid().answerMemoryBytes(-1).build()).hasMessageContaining("answerMemoryBytes");
+        assertThat(valid().maxAnswerBytes(1_000_000).answerMemoryBytes(AnswerBudget.heapFor(1_000_000)).build()
+                .answerMemoryBytes()).isEqualTo(10_262_144L);
+    }
+
+    @Test
+    void shouldKeepTheDefaultEventBoundWithinASmallerAnswerBound() {
+        assertThat(valid().maxAnswerBytes(4096).build().maxEventBytes()).isEqualTo(4096);
+        assertThat(valid().maxAnswerBytes(8 * 1024 * 1024).build().maxEventBytes()).isEqualTo(1024 * 1024);
+    }
 }

@@ -78,7 +78,7 @@ class ChatClientOnlyAnAnswerTest extends ChatClientTestSupport {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "application/problem+json|{\"type\":\"https://err/quota\",\"title\":\"Quota\",\"status\":403,\"plan\":\"free\"}",
+        "application/problem+json|{\"type\":\"https://err/q\",\"title\":\"Quota\",\"status\":403,\"plan\":\"x\"}",
         "application/problem+json|{\"title\":\"No status\"}",
         "application/problem+json|not json at all",
         "application/json|{\"type\":\"https://err/bad\",\"title\":\"Bad\",\"status\":400}",
