@@ -83,7 +83,8 @@ public final class ChatClientConfig {
                     ? ", a quarter of the heap" : "") + ") cannot hold even one answer of maxAnswerBytes "
                     + maxAnswerBytes + " (" + oneAnswer + " heap bytes: " + AnswerBudget.BASE_HEAP_BYTES + " plus "
                     + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE + " per answer byte): raise the heap (-Xmx) or"
-                    + " answerMemoryBytes, or lower maxAnswerBytes");
+                    + " answerMemoryBytes (chat.api.answer.memory.bytes), or lower maxAnswerBytes"
+                    + " (chat.api.max.answer.bytes)");
         }
         this.retryBrokenStreams = b.retryBrokenStreams;
         this.trustStore = b.trustStore;
