@@ -154,6 +154,32 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
         });
     }
 
+    @Test
+    void shouldNotReuseTheConnectionOfAnAnswerStoppedEarly() {
+        // Given: one connection; the first answer is too large, the next ones are small
+        AtomicInteger calls = new AtomicInteger();
+        Streamer streamer = new Streamer();
+        LoopbackServer.Handler huge = streamer.handler(LoopbackServer.JSON, utf8("{\"text\":\""), utf8("x"),
+                utf8("\"}"), 16_500_000);
+        LoopbackServer server = server((request, response) -> calls.incrementAndGet() == 1
+                ? huge.answer(request, response)
+                : LoopbackServer.respond(200, LoopbackServer.JSON, "{\"text\":\"ok\"}").answer(request, response));
+        ChatClient client = client(server, b -> b.maxAnswerBytes(64 * 1024).maxInFlight(1));
+
+        // When
+        CallOutcome first = call(client, request(null));
+        CallOutcome second = call(client, request(null));
+        CallOutcome third = call(client, request(null));
+
+        // Then
+        assertThat(first).isInstanceOf(CallOutcome.PermanentFailure.class);
+        assertThat(second).isEqualTo(new CallOutcome.Success(
+                new ChatAnswer("ok", java.util.List.of(), java.util.List.of(), java.util.List.of(),
+                        java.util.List.of(), null)));
+        assertThat(third).isEqualTo(second);
+        assertThat(server.closedConnections()).as("connections closed").isGreaterThanOrEqualTo(1);
+    }
+
     // --- the shared budget ---
 
     @Test
