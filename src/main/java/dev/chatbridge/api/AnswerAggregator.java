@@ -1,6 +1,5 @@
 package dev.chatbridge.api;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatbridge.events.EnterpriseResult;
@@ -19,74 +18,215 @@ import java.util.Objects;
 /**
  * Folds the answer objects of one call (the single JSON object, or one per SSE event) into a
  * {@link ChatAnswer}, in order: text concatenated, every list appended, tool events placed at the
- * text length reached when they came, the last non-null {@code requestId} kept.
+ * text length reached at the end of their object, the last non-null {@code requestId} kept.
  *
  * <p>Unknown members are ignored; JSON null counts as absent; a member of the wrong JSON type is
  * an {@link AnswerParseException}. Free-form objects ({@code data}, {@code custom}) are kept as
- * their JSON text.
+ * their JSON text. Items are counted against {@link AnswerCaps} as they come; passing a cap is an
+ * {@link AnswerTooLargeException}.
+ *
+ * <p>It is fed member by member ({@link JsonAnswerFolder} parses the bytes as they arrive and hands
+ * over one small tree per item) and also records what tells an answer from an error: whether any
+ * answer member came ({@link #recognised()}), an {@code error} member, and the problem-details
+ * members {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}.
  *
  * <p>Not thread-safe: one aggregator per call, fed by one thread at a time.
  */
 final class AnswerAggregator {
 
     private final ObjectMapper mapper;
+    private final AnswerCaps caps;
     private final StringBuilder text = new StringBuilder();
     private final List<ToolCall> toolCalls = new ArrayList<>();
     private final List<Reference> references = new ArrayList<>();
     private final List<String> sourcesIds = new ArrayList<>();
     private final List<ToolEvent> toolEvents = new ArrayList<>();
+    private final List<JsonNode> pendingTools = new ArrayList<>();
     private String apiRequestId;
     private int objects;
+    private int toolResults;
+    private boolean recognised;
+    private boolean error;
+    private boolean problemObject;
+    private boolean objectRecognised;
+    private boolean objectNamesProblem;
+    private boolean objectHasStatus;
+    private String problemType;
+    private String problemTitle;
+    private Integer problemStatus;
+    private String problemDetail;
+    private String problemInstance;
 
     AnswerAggregator(ObjectMapper mapper) {
-        this.mapper = Objects.requireNonNull(mapper, "mapper");
+        this(mapper, AnswerCaps.DEFAULT);
     }
 
-    /** Adds one answer object given as JSON text. */
-    void accept(String json) throws AnswerParseException {
-        JsonNode node;
-        try {
-            node = mapper.readTree(json);
-        } catch (JacksonException e) {
-            throw new AnswerParseException("answer object is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        accept(node);
+    AnswerAggregator(ObjectMapper mapper, AnswerCaps caps) {
+        this.mapper = Objects.requireNonNull(mapper, "mapper");
+        this.caps = Objects.requireNonNull(caps, "caps");
+    }
+
+    /** Adds one answer object given as JSON text, parsed as a stream (no tree of the whole object). */
+    void accept(String json) throws AnswerParseException, AnswerTooLargeException {
+        JsonAnswerFolder folder = new JsonAnswerFolder(this, mapper, caps);
+        folder.feed(java.nio.ByteBuffer.wrap(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        folder.end();
     }
 
     /** Adds one parsed answer object. */
-    void accept(JsonNode node) throws AnswerParseException {
+    void accept(JsonNode node) throws AnswerParseException, AnswerTooLargeException {
         if (node == null || !node.isObject()) {
             throw new AnswerParseException("answer is not a JSON object");
         }
-        objects++;
+        startObject();
         String piece = string(node, "text");
         if (piece != null) {
-            text.append(piece);
+            text(piece);
         }
-        for (JsonNode call : array(node, "toolCalls")) {
-            requireObject(call, "toolCalls[]");
-            toolCalls.add(new ToolCall(string(call, "id"), string(call, "name"), string(call, "type"),
-                    string(call, "callId"), string(call, "arguments")));
+        JsonNode calls = node.get("toolCalls");
+        if (calls != null && !calls.isNull()) {
+            for (JsonNode call : array(node, "toolCalls")) {
+                beforeToolCall();
+                toolCall(call);
+            }
+            markRecognised();
         }
         JsonNode reference = object(node, "reference");
         if (reference != null) {
-            references.add(new Reference(strings(reference, "referenceIds"), integer(reference, "position")));
+            beforeReference();
+            reference(reference);
         }
         JsonNode sources = object(node, "sources");
         if (sources != null) {
-            List<String> ids = strings(sources, "sourcesIds");
-            if (ids != null) {
-                sourcesIds.addAll(ids);
-            }
+            sources(sources);
         }
         JsonNode tool = object(node, "tool");
         if (tool != null) {
-            toolEvents.add(toolEvent(tool));
+            beforeTool();
+            tool(tool);
         }
         String requestId = string(node, "requestId");
         if (requestId != null) {
-            apiRequestId = requestId;
+            requestId(requestId);
         }
+        endObject();
+    }
+
+    /** An answer object starts. */
+    void startObject() {
+        objects++;
+        objectRecognised = recognised;
+        recognised = false;
+        objectNamesProblem = false;
+        objectHasStatus = false;
+    }
+
+    /** The answer object ends: its tool events are placed at the text length reached. */
+    void endObject() throws AnswerParseException, AnswerTooLargeException {
+        for (JsonNode tool : pendingTools) {
+            toolEvents.add(toolEvent(tool));
+        }
+        pendingTools.clear();
+        if (!recognised && objectHasStatus && objectNamesProblem) {
+            problemObject = true; // problem details, also when earlier objects (events) carried text
+        }
+        recognised |= objectRecognised;
+    }
+
+    /** A {@code text} piece. */
+    void text(String piece) {
+        text.append(piece);
+        recognised = true;
+    }
+
+    /** A {@code toolCalls} array (possibly empty) came: the object is an answer. */
+    void markRecognised() {
+        recognised = true;
+    }
+
+    /** Fails when one more tool call would pass its cap; call before building the item. */
+    void beforeToolCall() throws AnswerTooLargeException {
+        if (toolCalls.size() >= caps.toolCalls()) {
+            throw tooMany(caps.toolCalls(), "toolCalls items");
+        }
+    }
+
+    /** One {@code toolCalls} item. */
+    void toolCall(JsonNode call) throws AnswerParseException, AnswerTooLargeException {
+        beforeToolCall();
+        requireObject(call, "toolCalls[]");
+        toolCalls.add(new ToolCall(string(call, "id"), string(call, "name"), string(call, "type"),
+                string(call, "callId"), string(call, "arguments")));
+        recognised = true;
+    }
+
+    /** Fails when one more reference would pass its cap. */
+    void beforeReference() throws AnswerTooLargeException {
+        if (references.size() >= caps.references()) {
+            throw tooMany(caps.references(), "reference objects");
+        }
+    }
+
+    /** One {@code reference} object. */
+    void reference(JsonNode reference) throws AnswerParseException, AnswerTooLargeException {
+        beforeReference();
+        references.add(new Reference(strings(reference, "referenceIds"), integer(reference, "position")));
+        recognised = true;
+    }
+
+    /** One {@code sources} object. */
+    void sources(JsonNode sources) throws AnswerParseException, AnswerTooLargeException {
+        List<String> ids = strings(sources, "sourcesIds");
+        if (ids != null) {
+            if (ids.size() > caps.sourcesIds() - sourcesIds.size()) {
+                throw tooMany(caps.sourcesIds(), "sourcesIds");
+            }
+            sourcesIds.addAll(ids);
+        }
+        recognised = true;
+    }
+
+    /** Fails when one more tool event would pass its cap. */
+    void beforeTool() throws AnswerTooLargeException {
+        if (toolEvents.size() + pendingTools.size() >= caps.toolEvents()) {
+            throw tooMany(caps.toolEvents(), "tool objects");
+        }
+    }
+
+    /** One {@code tool} object; it becomes a tool event at the end of its answer object. */
+    void tool(JsonNode tool) throws AnswerParseException, AnswerTooLargeException {
+        beforeTool();
+        requireObject(tool, "tool");
+        pendingTools.add(tool);
+        recognised = true;
+    }
+
+    /** A non-null {@code requestId}. */
+    void requestId(String requestId) {
+        apiRequestId = requestId;
+    }
+
+    /** A non-null {@code error} member: whatever else came, this is not an answer. */
+    void errorMember() {
+        error = true;
+    }
+
+    /** A problem-details text member ({@code type}, {@code title}, {@code detail}, {@code instance}). */
+    void problemText(String name, String value) {
+        objectNamesProblem |= name.equals("type") || name.equals("title");
+        switch (name) {
+            case "type" -> problemType = value;
+            case "title" -> problemTitle = value;
+            case "detail" -> problemDetail = value;
+            case "instance" -> problemInstance = value;
+            default -> throw new IllegalArgumentException("not a problem-details text member: " + name);
+        }
+    }
+
+    /** A problem-details {@code status} member. */
+    void problemStatus(int status) {
+        problemStatus = status;
+        objectHasStatus = true;
     }
 
     /** How many answer objects were added. */
@@ -94,12 +234,45 @@ final class AnswerAggregator {
         return objects;
     }
 
+    /** Whether an answer member (text, toolCalls, reference, sources, tool) came with a non-null value. */
+    boolean recognised() {
+        return recognised;
+    }
+
+    /** Whether a non-null {@code error} member came. */
+    boolean error() {
+        return error;
+    }
+
+    /** The integer {@code status} member of the last object that had one, or null. */
+    Integer problemStatus() {
+        return problemStatus;
+    }
+
+    /**
+     * Whether an object looked like RFC 9457 problem details rather than an answer: no answer
+     * member, but {@code status} with {@code type} or {@code title}.
+     */
+    boolean problemShaped() {
+        return problemObject;
+    }
+
+    /** The problem-details members seen (no {@code errors}, no extensions), or null when none. */
+    dev.chatbridge.events.ProblemDetails problemMembers() {
+        if (problemType == null && problemTitle == null && problemStatus == null && problemDetail == null
+                && problemInstance == null) {
+            return null;
+        }
+        return dev.chatbridge.events.ProblemDetails.newBuilder().setType(problemType).setTitle(problemTitle)
+                .setStatus(problemStatus).setDetail(problemDetail).setInstance(problemInstance).build();
+    }
+
     /** The answer aggregated so far. */
     ChatAnswer result() {
         return new ChatAnswer(text.toString(), toolCalls, references, sourcesIds, toolEvents, apiRequestId);
     }
 
-    private ToolEvent toolEvent(JsonNode tool) throws AnswerParseException {
+    private ToolEvent toolEvent(JsonNode tool) throws AnswerParseException, AnswerTooLargeException {
         JsonNode status = object(tool, "toolCallStatus");
         JsonNode step = object(tool, "toolStep");
         JsonNode response = object(tool, "response");
@@ -110,16 +283,21 @@ final class AnswerAggregator {
                 text.length());
     }
 
-    private ToolResponse toolResponse(JsonNode response) throws AnswerParseException {
+    private ToolResponse toolResponse(JsonNode response) throws AnswerParseException, AnswerTooLargeException {
         JsonNode resources = object(response, "resources");
         return new ToolResponse(string(response, "name"), string(response, "toolId"),
                 resources == null ? null : toolResources(resources));
     }
 
-    private ToolResources toolResources(JsonNode resources) throws AnswerParseException {
+    private ToolResources toolResources(JsonNode resources) throws AnswerParseException, AnswerTooLargeException {
         JsonNode enterprise = object(resources, "enterprise");
         JsonNode webSearch = object(resources, "webSearch");
         JsonNode custom = object(resources, "custom");
+        int results = size(enterprise, "results") + size(webSearch, "sources");
+        if (results > caps.toolResults() - toolResults) {
+            throw tooMany(caps.toolResults(), "tool results (enterprise results and web-search sources)");
+        }
+        toolResults += results;
         return new ToolResources(
                 enterprise == null ? null : list(enterprise, "results", this::enterpriseResult),
                 webSearch == null ? null : list(webSearch, "sources", this::webSearchSource),
@@ -136,6 +314,16 @@ final class AnswerAggregator {
     private WebSearchSource webSearchSource(JsonNode source) throws AnswerParseException {
         return new WebSearchSource(string(source, "id"), string(source, "url"), string(source, "icon"),
                 string(source, "title"), string(source, "siteName"), string(source, "description"));
+    }
+
+    private static int size(JsonNode parent, String name) {
+        JsonNode value = parent == null ? null : parent.get(name);
+        return value == null ? 0 : value.size();
+    }
+
+    private static AnswerTooLargeException tooMany(int cap, String what) {
+        return new AnswerTooLargeException("the answer has more than " + cap + " " + what + " (a fixed cap of"
+                + " chat-bridge, see docs/architecture.md, \"Answers: what counts as one, and how big it may be\")");
     }
 
     /** A parser of one array item. */
@@ -217,7 +405,11 @@ final class AnswerAggregator {
     }
 
     private static AnswerParseException wrongType(String name, String expected, JsonNode value) {
-        return new AnswerParseException("answer member '" + name + "' should be " + expected + " but is "
-                + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+        return wrongType(name, expected, value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** The exception for member {@code name} that should be {@code expected} but is {@code actual} (a JSON type). */
+    static AnswerParseException wrongType(String name, String expected, String actual) {
+        return new AnswerParseException("answer member '" + name + "' should be " + expected + " but is " + actual);
     }
 }

@@ -72,6 +72,7 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     private final String secret;
     private final CallTimings timings;
     private final AtomicLong keyChecks = new AtomicLong();
+    private final AnswerBudget budget;
 
     /** A client with the system clock (for {@code Retry-After} dates). */
     public ChatClient(ChatClientConfig config) {
@@ -89,7 +90,8 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         this.timings = Objects.requireNonNull(timings, "timings");
         this.secret = config.apiKey().secret();
         this.mapper = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
-        this.reader = new ResponseReader(config, mapper, Objects.requireNonNull(clock, "clock"), this::redact);
+        this.budget = new AnswerBudget(config.answerMemoryBytes());
+        this.reader = new ResponseReader(config, mapper, Objects.requireNonNull(clock, "clock"), this::redact, budget);
         this.pool = ConnectionProvider.builder("chat-api")
                 .maxConnections(config.maxInFlight())
                 .pendingAcquireMaxCount(config.maxPendingAcquires())
@@ -206,6 +208,11 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                     + ", a transient failure");
         }
         return KeyCheck.accepted(status);
+    }
+
+    /** The heap budget shared by the answers of this client's calls in flight. */
+    AnswerBudget answerBudget() {
+        return budget;
     }
 
     /** Closes the connection pool, waiting at most 10 s. */

@@ -49,6 +49,9 @@ public final class ChatClientConfig {
                     + (keyPassword == null ? "none" : "redacted") + "]";
         }
     }
+    /** Default of {@link #maxAnswerBytes()}: the default largest response record (chat.response.max.bytes). */
+    public static final int DEFAULT_MAX_ANSWER_BYTES = 1_000_000;
+    private static final int DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
     private final URI baseUrl;
     private final URI endpoint;
@@ -64,6 +67,8 @@ public final class ChatClientConfig {
     private final int maxEventBytes;
     private final int maxAnswerBytes;
     private final int excerptBytes;
+    private final long answerMemoryBytes;
+    private final AnswerCaps answerCaps;
     private final boolean retryBrokenStreams;
     private final TrustStore trustStore;
     private final boolean allowCleartext;
@@ -84,9 +89,25 @@ public final class ChatClientConfig {
                 "maxPendingAcquires");
         this.pendingAcquireTimeout = positive(b.pendingAcquireTimeout, "pendingAcquireTimeout");
         this.maxIdleTime = positive(b.maxIdleTime, "maxIdleTime");
-        this.maxEventBytes = atLeast(b.maxEventBytes, 64, "maxEventBytes");
         this.maxAnswerBytes = atLeast(b.maxAnswerBytes, 64, "maxAnswerBytes");
+        this.maxEventBytes = atLeast(b.maxEventBytes == null ? Math.min(DEFAULT_MAX_EVENT_BYTES, maxAnswerBytes)
+                : b.maxEventBytes, 64, "maxEventBytes");
         this.excerptBytes = atLeast(b.excerptBytes, 16, "excerptBytes");
+        if (b.answerMemoryBytes < 0) {
+            throw new IllegalArgumentException("answerMemoryBytes must be at least 0 (0: a quarter of the heap), was "
+                    + b.answerMemoryBytes);
+        }
+        this.answerMemoryBytes = b.answerMemoryBytes == 0 ? Runtime.getRuntime().maxMemory() / 4 : b.answerMemoryBytes;
+        this.answerCaps = Objects.requireNonNull(b.answerCaps, "answerCaps must be set");
+        long oneAnswer = AnswerBudget.heapFor(maxAnswerBytes);
+        if (answerMemoryBytes < oneAnswer) {
+            throw new IllegalArgumentException("answerMemoryBytes (" + answerMemoryBytes + (b.answerMemoryBytes == 0
+                    ? ", a quarter of the heap" : "") + ") cannot hold even one answer of maxAnswerBytes "
+                    + maxAnswerBytes + " (" + oneAnswer + " heap bytes: " + AnswerBudget.BASE_HEAP_BYTES + " plus "
+                    + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE + " per answer byte): raise the heap (-Xmx) or"
+                    + " answerMemoryBytes (chat.api.answer.memory.bytes), or lower maxAnswerBytes"
+                    + " (chat.api.max.answer.bytes)");
+        }
         this.retryBrokenStreams = b.retryBrokenStreams;
         this.trustStore = b.trustStore;
         this.userAgent = "chat-bridge/" + Version.get();
@@ -178,12 +199,15 @@ public final class ChatClientConfig {
         return maxIdleTime;
     }
 
-    /** Largest SSE event (its data lines) and SSE line, in bytes. Default 1 MiB. */
+    /** Largest SSE event (its data lines) and SSE line, in bytes. Default 1 MiB or maxAnswerBytes if smaller. */
     public int maxEventBytes() {
         return maxEventBytes;
     }
 
-    /** Largest answer body of a 200, in bytes. Default 16 MiB. */
+    /**
+     * Largest answer body of a 2xx, in bytes; a larger one ends early as RESPONSE_TOO_LARGE. Default
+     * 1,000,000 (the default largest response record: a larger answer could not be published anyway).
+     */
     public int maxAnswerBytes() {
         return maxAnswerBytes;
     }
@@ -191,6 +215,20 @@ public final class ChatClientConfig {
     /** Largest body excerpt kept in a failure, in bytes. Default 2 KiB. */
     public int excerptBytes() {
         return excerptBytes;
+    }
+
+    /**
+     * Heap bytes the answers of all calls in flight may take together ({@link AnswerBudget}); a call
+     * that finds it used up fails retriably. Default (set 0): a quarter of the heap
+     * ({@code Runtime.maxMemory() / 4}). Must hold at least one answer of {@link #maxAnswerBytes()}.
+     */
+    public long answerMemoryBytes() {
+        return answerMemoryBytes;
+    }
+
+    /** Item caps of one answer. Default {@link AnswerCaps#DEFAULT}. */
+    public AnswerCaps answerCaps() {
+        return answerCaps;
     }
 
     /**
@@ -237,6 +275,7 @@ public final class ChatClientConfig {
                 + ", maxPendingAcquires=" + maxPendingAcquires + ", pendingAcquireTimeout=" + pendingAcquireTimeout
                 + ", maxIdleTime=" + maxIdleTime + ", maxEventBytes=" + maxEventBytes
                 + ", maxAnswerBytes=" + maxAnswerBytes + ", excerptBytes=" + excerptBytes
+                + ", answerMemoryBytes=" + answerMemoryBytes + ", answerCaps=" + answerCaps
                 + ", retryBrokenStreams=" + retryBrokenStreams + ", trustStore=" + trustStore
                 + ", allowCleartext=" + allowCleartext + ", clientCertificate=" + clientCertificate
                 + ", userAgent=" + userAgent + "]";
@@ -314,9 +353,11 @@ public final class ChatClientConfig {
         private Integer maxPendingAcquires;
         private Duration pendingAcquireTimeout = Duration.ofSeconds(10);
         private Duration maxIdleTime = Duration.ofSeconds(30);
-        private int maxEventBytes = 1024 * 1024;
-        private int maxAnswerBytes = 16 * 1024 * 1024;
+        private Integer maxEventBytes;
+        private int maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES;
         private int excerptBytes = 2048;
+        private long answerMemoryBytes;
+        private AnswerCaps answerCaps = AnswerCaps.DEFAULT;
         private boolean retryBrokenStreams = true;
         private TrustStore trustStore;
         private boolean allowCleartext;
@@ -400,6 +441,18 @@ public final class ChatClientConfig {
         /** See {@link ChatClientConfig#excerptBytes()}. */
         public Builder excerptBytes(int value) {
             this.excerptBytes = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#answerMemoryBytes()}; 0 for a quarter of the heap. */
+        public Builder answerMemoryBytes(long value) {
+            this.answerMemoryBytes = value;
+            return this;
+        }
+
+        /** See {@link ChatClientConfig#answerCaps()}. */
+        public Builder answerCaps(AnswerCaps value) {
+            this.answerCaps = value;
             return this;
         }
 

@@ -1,6 +1,5 @@
 package dev.chatbridge.api;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,17 +18,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.core.publisher.Flux;
+import reactor.netty.Connection;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClientResponse;
 import io.netty.buffer.ByteBuf;
 
 /**
  * Turns one HTTP answer (status, headers, body) into a {@link CallOutcome}, as the failure
- * taxonomy of engine.md says. Bodies are read with a size bound; a 200 body is parsed as one
- * JSON answer or as an event stream of answer objects.
+ * taxonomy of engine.md says. Bodies are read with a size bound; a 2xx body is parsed as it
+ * arrives as one JSON answer ({@link JsonAnswer}) or as an event stream of answer objects
+ * ({@link SseAnswer}), its heap reserved in the client's shared {@link AnswerBudget} until the call
+ * ends, however it ends.
  *
- * <p>Stateless and thread-safe; the per-answer state lives in {@link SseAnswer}.
+ * <p>Thread-safe; the per-answer state lives in {@link JsonAnswer} and {@link SseAnswer}.
  */
 final class ResponseReader {
 
@@ -37,9 +40,12 @@ final class ResponseReader {
     private final ObjectMapper mapper;
     private final Clock clock;
     private final UnaryOperator<String> redact;
+    private final AnswerBudget budget;
 
-    ResponseReader(ChatClientConfig config, ObjectMapper mapper, Clock clock, UnaryOperator<String> redact) {
+    ResponseReader(ChatClientConfig config, ObjectMapper mapper, Clock clock, UnaryOperator<String> redact,
+            AnswerBudget budget) {
         this.config = config;
+        this.budget = budget;
         this.mapper = mapper;
         this.clock = clock;
         this.redact = redact;
@@ -49,11 +55,25 @@ final class ResponseReader {
         int status = response.status().code();
         if (status >= 200 && status < 300) {
             String mediaType = mediaType(response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE));
+            // An answer stopped early leaves bytes unread: its connection is closed, never pooled again.
+            AtomicBoolean whole = new AtomicBoolean();
+            Flux<ByteBuf> tracked = body.doOnComplete(() -> whole.set(true));
+            Runnable closeUnlessWhole = () -> {
+                if (!whole.get() && response instanceof Connection connection) {
+                    connection.dispose(); // Reactor Netty's response is its connection
+                }
+            };
             if ("text/event-stream".equals(mediaType)) {
-                return new SseAnswer(config, mapper, redact, status).read(body);
+                return Mono.using(budget::open, reservation -> new SseAnswer(config, mapper, redact, status, budget,
+                        reservation).read(tracked), AnswerBudget.Reservation::close)
+                        .doFinally(signal -> closeUnlessWhole.run());
             }
             if (isJson(mediaType)) {
-                return readJsonAnswer(status, body);
+                boolean problem = mediaType.equals("application/problem+json");
+                return Mono.using(budget::open, reservation -> new JsonAnswer(config, mapper, redact,
+                        this::problemDetails, status, problem, budget, reservation).read(tracked),
+                        AnswerBudget.Reservation::close)
+                        .doFinally(signal -> closeUnlessWhole.run());
             }
             return collect(body, config.excerptBytes()).map(bytes -> new CallOutcome.PermanentFailure(
                     DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, excerpt(bytes),
@@ -76,30 +96,6 @@ final class ResponseReader {
         return collect(body, config.excerptBytes()).map(bytes -> new CallOutcome.PermanentFailure(
                 DeadLetterReason.REJECTED, status, null, excerpt(bytes),
                 "the API rejected the request with HTTP " + status + " " + response.status().reasonPhrase()));
-    }
-
-    private Mono<CallOutcome> readJsonAnswer(int status, Flux<ByteBuf> body) {
-        return collect(body, config.maxAnswerBytes()).map(bytes -> {
-            if (bytes.truncated()) {
-                return new CallOutcome.PermanentFailure(DeadLetterReason.RESPONSE_TOO_LARGE, status, null,
-                        excerpt(bytes), "the JSON answer is larger than maxAnswerBytes " + config.maxAnswerBytes());
-            }
-            try {
-                AnswerAggregator aggregator = new AnswerAggregator(mapper);
-                aggregator.accept(mapper.readTree(bytes.bytes()));
-                return new CallOutcome.Success(aggregator.result());
-            } catch (IOException e) {
-                String detail = e instanceof JacksonException json ? json.getOriginalMessage() : e.getMessage();
-                return unparseable(status, bytes, "the JSON answer is not valid JSON: " + detail);
-            } catch (AnswerParseException e) {
-                return unparseable(status, bytes, "the JSON answer is not a /chats/v2 answer: " + e.getMessage());
-            }
-        });
-    }
-
-    private CallOutcome unparseable(int status, BodyBytes bytes, String message) {
-        return new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, excerpt(bytes),
-                redact.apply(message));
     }
 
     /**
@@ -134,7 +130,7 @@ final class ResponseReader {
     }
 
     /** Every member of a problem-details object; null when the body is not a JSON object. */
-    private ProblemDetails problemDetails(byte[] body) {
+    ProblemDetails problemDetails(byte[] body) {
         JsonNode node;
         try {
             node = mapper.readTree(body);

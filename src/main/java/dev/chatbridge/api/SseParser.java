@@ -1,6 +1,10 @@
 package dev.chatbridge.api;
 
 import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,12 +15,15 @@ import java.util.List;
  * standard says ("Parsing an event stream"), with bounds.
  *
  * <p>Lines are split at the byte level and decoded as UTF-8 only when whole, so a multi-byte
- * character split across chunks survives. LF, CR and CRLF all end a line, also when the CR ends
- * one chunk and the LF starts the next. A leading UTF-8 BOM is ignored. {@code data} lines are
- * joined with {@code \n}; {@code event}, {@code id} (ignored when it contains NUL) and
- * {@code retry} (ASCII digits only) are honoured; comments ({@code :...}) and unknown fields are
- * ignored; an event is dispatched at a blank line unless its data is empty. An event still
- * pending when the stream ends is not dispatched ({@link #hasPendingEvent()} tells).
+ * character split across chunks survives. Decoding is strict, like JSON's: a line that is not
+ * valid UTF-8 raises {@link SseParseException} (no replacement characters). LF, CR and CRLF all
+ * end a line, also when the CR ends one chunk and the LF starts the next. A leading UTF-8 BOM
+ * is ignored. {@code data} lines are joined with {@code \n}; {@code event}, {@code id} (ignored
+ * when it contains NUL) and {@code retry} (ASCII digits only) are honoured; comments
+ * ({@code :...}) and unknown fields are ignored; an event is dispatched at a blank line unless its
+ * data is empty. An event still pending when the stream ends is not dispatched
+ * ({@link #hasPendingEvent()} tells). The room of a large line or event is let go once it is
+ * dispatched, not kept for the rest of the stream.
  *
  * <p>Bounds: a line longer than {@code maxLineBytes} or an event whose data lines together
  * exceed {@code maxEventBytes} raise {@link SseParseException}; the parser is then unusable.
@@ -27,9 +34,13 @@ public final class SseParser {
 
     private static final byte LF = '\n';
     private static final byte CR = '\r';
+    private static final int SMALL = 8 * 1024;
 
     private final int maxLineBytes;
     private final int maxEventBytes;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
 
     private byte[] line = new byte[256];
     private int lineLength;
@@ -37,7 +48,7 @@ public final class SseParser {
     private boolean firstLine = true;
     private boolean failed;
 
-    private final StringBuilder data = new StringBuilder();
+    private StringBuilder data = new StringBuilder();
     private boolean hasData;
     private long eventBytes;
     private String eventType = "";
@@ -102,6 +113,9 @@ public final class SseParser {
         if (b == LF || b == CR) {
             processLine(events);
             lineLength = 0;
+            if (line.length > SMALL) {
+                line = new byte[256]; // nor a long line's
+            }
             return;
         }
         if (lineLength == maxLineBytes) {
@@ -188,7 +202,11 @@ public final class SseParser {
             String type = eventType.isEmpty() ? "message" : eventType;
             events.add(new SseEvent(type, data.toString(), lastEventId, retry));
         }
-        data.setLength(0);
+        if (data.capacity() > SMALL) {
+            data = new StringBuilder(); // a large event's room is not kept for the rest of the stream
+        } else {
+            data.setLength(0);
+        }
         hasData = false;
         eventBytes = 0;
         eventType = "";
@@ -196,7 +214,12 @@ public final class SseParser {
         pending = false;
     }
 
-    private String decode(int from, int to) {
-        return new String(line, from, to - from, StandardCharsets.UTF_8);
+    private String decode(int from, int to) throws SseParseException {
+        try {
+            return utf8.decode(ByteBuffer.wrap(line, from, to - from)).toString();
+        } catch (CharacterCodingException e) {
+            failed = true;
+            throw new SseParseException("SSE line is not valid UTF-8");
+        }
     }
 }

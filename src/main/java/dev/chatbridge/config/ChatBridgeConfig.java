@@ -70,6 +70,10 @@ public final class ChatBridgeConfig {
     public static final String REGISTRY_ALLOW_CLEARTEXT = RegistryClientConfig.ALLOW_CLEARTEXT;
     /** Whether a stream that breaks after its first event is retried. */
     public static final String API_RETRY_BROKEN_STREAMS = "chat.api.retry.broken.streams";
+    /** Largest answer body of a 2xx, in bytes. */
+    public static final String API_MAX_ANSWER_BYTES = "chat.api.max.answer.bytes";
+    /** Heap the answers of all calls in flight may take together. */
+    public static final String API_ANSWER_MEMORY_BYTES = "chat.api.answer.memory.bytes";
     /** Whether {@code run} creates missing topics. */
     public static final String TOPICS_CREATE = "chat.topics.create";
     /** Partitions of created topics. */
@@ -141,6 +145,17 @@ public final class ChatBridgeConfig {
             .define(API_RETRY_BROKEN_STREAMS, BOOLEAN, true, LOW,
                     "Whether an answer stream that breaks after its first event is retried (the partial answer "
                             + "is discarded); when false it becomes an UNPARSEABLE_RESPONSE dead letter.")
+            .define(API_MAX_ANSWER_BYTES, INT, 1_000_000, Range.atLeast(64), MEDIUM,
+                    "Largest answer body (JSON or event stream) of a 2xx, in bytes; reading stops as soon as an "
+                            + "answer passes it, and the request becomes a RESPONSE_TOO_LARGE dead letter. The default "
+                            + "matches chat.response.max.bytes: a larger answer could not be published anyway. Answers "
+                            + "also have fixed item caps (docs/architecture.md, \"Answers: what counts as one, and how "
+                            + "big it may be\").")
+            .define(API_ANSWER_MEMORY_BYTES, LONG, 0L, Range.atLeast(0), LOW,
+                    "Heap bytes the answers of all calls in flight may take together, counted as the bytes "
+                            + "arrive at a measured 262,144 heap bytes per answer plus 10 per answer byte; a call that "
+                            + "finds it used up is retried later. 0: a quarter of the heap (-Xmx). Must hold at least "
+                            + "one answer of " + API_MAX_ANSWER_BYTES + ".")
             .define(TOPICS_CREATE, BOOLEAN, false, MEDIUM,
                     "Whether run creates the three topics when they are missing; otherwise it stops and names them.")
             .define(TOPICS_PARTITIONS, INT, 6, Range.atLeast(1), MEDIUM,

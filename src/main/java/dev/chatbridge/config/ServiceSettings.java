@@ -258,7 +258,9 @@ public final class ServiceSettings {
                 .idleTimeout(millis(config, API_IDLE_TIMEOUT))
                 .attemptTimeout(millis(config, API_ATTEMPT_TIMEOUT))
                 .maxInFlight(maxInFlight)
-                .retryBrokenStreams(config.bool(ChatBridgeConfig.API_RETRY_BROKEN_STREAMS));
+                .retryBrokenStreams(config.bool(ChatBridgeConfig.API_RETRY_BROKEN_STREAMS))
+                .maxAnswerBytes(config.integer(ChatBridgeConfig.API_MAX_ANSWER_BYTES))
+                .answerMemoryBytes(config.longValue(ChatBridgeConfig.API_ANSWER_MEMORY_BYTES));
         String store = config.string(ChatBridgeConfig.API_TRUSTSTORE_LOCATION);
         if (!blank(store)) {
             b.trustStore(new ChatClientConfig.TrustStore(Path.of(store.trim()),

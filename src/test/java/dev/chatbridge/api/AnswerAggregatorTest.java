@@ -113,4 +113,44 @@ class AnswerAggregatorTest {
         assertThatThrownBy(() -> aggregator.accept(json)).isInstanceOf(AnswerParseException.class)
                 .hasMessageContaining("answer");
     }
+
+    @Test
+    void shouldCountItemsAgainstTheirCapsAcrossObjects() throws Exception {
+        // Given
+        AnswerCaps caps = new AnswerCaps(2, 1000, 3, 1000, 1000, 50, 100);
+        AnswerAggregator aggregator = new AnswerAggregator(mapper, caps);
+        aggregator.accept("{\"toolCalls\":[{},{}],\"sources\":{\"sourcesIds\":[\"a\",\"b\"]}}");
+
+        // When / Then
+        assertThatThrownBy(() -> aggregator.accept("{\"toolCalls\":[{}]}"))
+                .isInstanceOf(AnswerTooLargeException.class)
+                .hasMessageStartingWith("the answer has more than 2 toolCalls");
+        assertThatThrownBy(() -> aggregator.accept("{\"sources\":{\"sourcesIds\":[\"c\",\"d\"]}}"))
+                .isInstanceOf(AnswerTooLargeException.class)
+                .hasMessageStartingWith("the answer has more than 3 sourcesIds");
+        String deep = "{\"tool\":{\"x\":[" + "1,".repeat(60) + "1]}}";
+        assertThatThrownBy(() -> new AnswerAggregator(mapper, caps).accept(deep))
+                .isInstanceOf(AnswerTooLargeException.class)
+                .hasMessageContaining("more than 50 JSON values in one tool");
+    }
+
+    @Test
+    void shouldTellAnAnswerFromProblemDetailsAndErrors() throws Exception {
+        AnswerAggregator empty = new AnswerAggregator(mapper);
+        empty.accept("{\"requestId\":\"r\",\"text\":null}");
+        AnswerAggregator problem = new AnswerAggregator(mapper);
+        problem.accept("{\"type\":\"about:blank\",\"title\":\"Busy\",\"status\":503,\"detail\":\"d\"}");
+        AnswerAggregator error = new AnswerAggregator(mapper);
+        error.accept("{\"text\":\"a\",\"error\":{\"status\":1}}");
+        AnswerAggregator answer = new AnswerAggregator(mapper);
+        answer.accept("{\"text\":\"\",\"title\":\"t\",\"status\":200}");
+
+        assertThat(empty.recognised()).isFalse();
+        assertThat(problem.problemShaped()).isTrue();
+        assertThat(problem.problemMembers().getStatus()).isEqualTo(503);
+        assertThat(problem.problemMembers().getDetail()).isEqualTo("d");
+        assertThat(error.error()).isTrue();
+        assertThat(answer.recognised()).isTrue();
+        assertThat(answer.problemShaped()).isFalse();
+    }
 }

@@ -174,7 +174,8 @@ class ChatClientAnswerTest extends ChatClientTestSupport {
         // Then
         assertThat(outcome).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class, failure -> {
             assertThat(failure.reason()).isEqualTo(DeadLetterReason.RESPONSE_TOO_LARGE);
-            assertThat(failure.message()).isEqualTo("the JSON answer is larger than maxAnswerBytes 4096");
+            assertThat(failure.message()).isEqualTo("the JSON answer is larger than maxAnswerBytes 4096"
+                    + " (setting chat.api.max.answer.bytes); the rest was not read");
             assertThat(failure.excerpt()).hasSize(2048);
         });
     }

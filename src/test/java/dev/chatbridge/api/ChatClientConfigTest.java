@@ -37,8 +37,10 @@ class ChatClientConfigTest {
         assertThat(config.maxPendingAcquires()).isEqualTo(128);
         assertThat(config.pendingAcquireTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.maxIdleTime()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(config.maxEventBytes()).isEqualTo(1024 * 1024);
-        assertThat(config.maxAnswerBytes()).isEqualTo(16 * 1024 * 1024);
+        assertThat(config.maxEventBytes()).as("1 MiB, but at most maxAnswerBytes").isEqualTo(1_000_000);
+        assertThat(config.maxAnswerBytes()).isEqualTo(1_000_000);
+        assertThat(config.answerMemoryBytes()).isEqualTo(Runtime.getRuntime().maxMemory() / 4);
+        assertThat(config.answerCaps()).isEqualTo(AnswerCaps.DEFAULT);
         assertThat(config.excerptBytes()).isEqualTo(2048);
         assertThat(config.retryBrokenStreams()).isTrue();
         assertThat(config.trustStore()).isNull();
@@ -117,5 +119,21 @@ class ChatClientConfigTest {
         assertThatThrownBy(() -> ApiKey.fromFile(empty)).hasMessageContaining("empty").hasMessageContaining(empty.toString());
         assertThatThrownBy(() -> ApiKey.of("abc def-" + KEY))
                 .hasMessageContaining("position 3").message().doesNotContain(KEY);
+    }
+
+    @Test
+    void shouldRefuseAnAnswerBudgetThatCannotHoldOneAnswer() {
+        assertThatThrownBy(() -> valid().maxAnswerBytes(1_000_000).answerMemoryBytes(5_000_000).build())
+                .hasMessageContaining("answerMemoryBytes (5000000)").hasMessageContaining("maxAnswerBytes 1000000")
+                .hasMessageContaining("10262144 heap bytes");
+        assertThatThrownBy(() -> valid().answerMemoryBytes(-1).build()).hasMessageContaining("answerMemoryBytes");
+        assertThat(valid().maxAnswerBytes(1_000_000).answerMemoryBytes(AnswerBudget.heapFor(1_000_000)).build()
+                .answerMemoryBytes()).isEqualTo(10_262_144L);
+    }
+
+    @Test
+    void shouldKeepTheDefaultEventBoundWithinASmallerAnswerBound() {
+        assertThat(valid().maxAnswerBytes(4096).build().maxEventBytes()).isEqualTo(4096);
+        assertThat(valid().maxAnswerBytes(8 * 1024 * 1024).build().maxEventBytes()).isEqualTo(1024 * 1024);
     }
 }

@@ -208,4 +208,32 @@ class SseParserTest {
         // Then
         assertThat(events).extracting(SseEvent::data).containsExactly("0123456789", "abcdefghij");
     }
+
+    @Test
+    void shouldRejectMalformedUtf8InsteadOfReplacingIt() throws Exception {
+        // Given: a lone continuation byte, then a truncated two-byte sequence in a field name
+        SseParser parser = new SseParser(64, 64);
+        SseParser other = new SseParser(64, 64);
+
+        // When / Then
+        assertThatThrownBy(() -> parser.feed(new byte[] {'d', 'a', 't', 'a', ':', (byte) 0x80, '\n'}))
+                .isInstanceOf(SseParseException.class).hasMessage("SSE line is not valid UTF-8");
+        assertThatThrownBy(() -> other.feed(new byte[] {'e', (byte) 0xC3, ':', 'x', '\n'}))
+                .isInstanceOf(SseParseException.class).hasMessage("SSE line is not valid UTF-8");
+    }
+
+    @Test
+    void shouldDecodeACharacterSplitAcrossChunksStrictly() throws Exception {
+        // Given
+        SseParser parser = new SseParser(64, 64);
+        byte[] bytes = "data: é\n\n".getBytes(StandardCharsets.UTF_8);
+
+        // When
+        List<SseEvent> first = parser.feed(bytes, 0, 7);
+        List<SseEvent> rest = parser.feed(bytes, 7, bytes.length - 7);
+
+        // Then
+        assertThat(first).isEmpty();
+        assertThat(rest).extracting(SseEvent::data).containsExactly("é");
+    }
 }
