@@ -19,7 +19,7 @@ class AnswerSettingsTest {
                 "CHAT_BRIDGE_API_URL", "https://api.example.com",
                 "CHAT_BRIDGE_API_KEY", "sk-settings-test",
                 "KAFKA_BOOTSTRAP_SERVERS", "broker:9092",
-                "KAFKA_SCHEMA_REGISTRY_URL", "http://registry:8081"));
+                "KAFKA_SCHEMA_REGISTRY_URL", "https://registry:8081"));
         env.putAll(extra);
         return ServiceSettings.forRun(ConfigLoader.load(Map.of(), env, null).parse()).client();
     }
