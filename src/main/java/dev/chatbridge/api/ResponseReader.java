@@ -36,6 +36,13 @@ import io.netty.buffer.ByteBuf;
  */
 final class ResponseReader {
 
+    /**
+     * Largest error body (400 and refusal problem details) read whole, in bytes: 1 MiB. Problem
+     * details are not answers, so this does not follow {@code chat.api.max.answer.bytes}; a larger
+     * body keeps only an excerpt.
+     */
+    static final int MAX_ERROR_BODY_BYTES = 1024 * 1024;
+
     private final ChatClientConfig config;
     private final ObjectMapper mapper;
     private final Clock clock;
@@ -81,11 +88,11 @@ final class ResponseReader {
                             + "', neither application/json nor text/event-stream"));
         }
         if (status == 400) {
-            return collect(body, config.maxEventBytes()).map(this::badRequest);
+            return collect(body, MAX_ERROR_BODY_BYTES).map(this::badRequest);
         }
         if (status == 401 || status == 403 || status == 404 || (status >= 300 && status < 400)) {
             String location = response.responseHeaders().get(HttpHeaderNames.LOCATION);
-            return collect(body, config.maxEventBytes()).map(bytes -> refusal(status, location, bytes));
+            return collect(body, MAX_ERROR_BODY_BYTES).map(bytes -> refusal(status, location, bytes));
         }
         if (status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)) {
             Duration retryAfter = parseRetryAfter(response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), clock);
@@ -116,7 +123,9 @@ final class ResponseReader {
         ProblemDetails problem = bytes.truncated() ? null : problemDetails(bytes.bytes());
         if (problem == null) {
             return new CallOutcome.PermanentFailure(DeadLetterReason.BAD_REQUEST, 400, null, excerpt(bytes),
-                    "the API rejected the request as bad (HTTP 400) without problem details");
+                    bytes.truncated() ? "the API rejected the request as bad (HTTP 400) with a body over "
+                            + MAX_ERROR_BODY_BYTES + " bytes: only an excerpt is kept, not its problem details"
+                            : "the API rejected the request as bad (HTTP 400) without problem details");
         }
         StringBuilder message = new StringBuilder("the API rejected the request as bad (HTTP 400)");
         if (problem.getTitle() != null) {

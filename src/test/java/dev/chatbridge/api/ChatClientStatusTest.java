@@ -67,6 +67,29 @@ class ChatClientStatusTest extends ChatClientTestSupport {
     }
 
     @Test
+    void shouldReadAProblemOfOneMebibyteWhateverTheAnswerLimitAndOnlyAnExcerptBeyondIt() {
+        // Given: problem details are not answers, so a small answer limit does not cut them
+        String errors = "\"e\":\"" + "x".repeat(900_000) + "\"";
+        LoopbackServer whole = server(LoopbackServer.respond(400, "application/problem+json",
+                "{\"title\":\"Invalid\",\"status\":400,\"detail\":\"big\"," + errors + "}"));
+        LoopbackServer over = server(LoopbackServer.respond(400, "application/problem+json",
+                "{\"title\":\"Invalid\",\"status\":400," + "\"e\":\"" + "x".repeat(1_100_000) + "\"}"));
+
+        // When
+        CallOutcome read = call(client(whole, b -> b.maxAnswerBytes(64 * 1024)), request(null));
+        CallOutcome cut = call(client(over, b -> b.maxAnswerBytes(64 * 1024)), request(null));
+
+        // Then
+        assertThat(read).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class,
+                f -> assertThat(f.problem().getDetail()).isEqualTo("big"));
+        assertThat(cut).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class, f -> {
+            assertThat(f.problem()).isNull();
+            assertThat(f.excerpt()).startsWith("{\"title\":\"Invalid\"");
+            assertThat(f.message()).contains("with a body over 1048576 bytes: only an excerpt is kept");
+        });
+    }
+
+    @Test
     void shouldKeepMembersOfAnUnexpectedShapeAsExtensionsWhenBadRequestHasThem() throws Exception {
         // Given: errors is not a map of string arrays, status is not an integer
         LoopbackServer server = server(LoopbackServer.respond(400, "application/json",
