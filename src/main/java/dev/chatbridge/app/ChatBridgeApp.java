@@ -154,7 +154,8 @@ public final class ChatBridgeApp implements AutoCloseable {
             LOG.info("Request policy: {}", settings.policy().describe());
         }
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
-        this.streams = new KafkaStreams(topology, withOversizeHandler(settings.streams(), topics, guard, metrics, clock));
+        this.streams = new KafkaStreams(topology, withOversizeHandler(settings.streams(), topics, guard, metrics, clock),
+                resources.commitClock().clientSupplier());
         streams.setUncaughtExceptionHandler(e -> onStreamThreadFailure(e, guard));
         if (metrics != null) {
             metrics.bindInstance(resources.limiter(), resources.pending(), resources.pause(), this::isReady);

@@ -23,6 +23,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.Cancellable;
@@ -94,6 +95,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     /** Largest input key kept in an entry or dead letter; larger keys are reported by size only. */
     static final int MAX_KEPT_KEY_BYTES = 4 * 1024;
 
+    /** Shortest time between two commits this engine requests of one stream thread. */
+    static final long COMMIT_REQUEST_GAP_MS = 50;
+
     /** What the stream thread learns from other threads. */
     private sealed interface Event {}
 
@@ -101,30 +105,65 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
 
     private enum Granted implements Event { PERMIT }
 
-    /** One call in flight. The stream thread creates it; {@link #finish} decides once who ends it. */
-    private static final class InFlightCall {
+    /**
+     * One life of this processor object, from {@code init()} to {@code close()}: Kafka Streams
+     * may close and initialise the same object again, and a call of the previous life that
+     * completes late must find that life closed, not the new one open.
+     */
+    private static final class Incarnation {
+        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        final AtomicBoolean closed = new AtomicBoolean();
+    }
+
+    private static final int PREPARED = 0;
+    private static final int STARTED = 1;
+    private static final int DONE = 2;
+
+    /**
+     * One call of a thread's head: prepared by the stream thread (the request read and decoded),
+     * started by it or, when armed, by whichever thread frees a permit for it; then ended exactly
+     * once, by its completion or by cancellation ({@link #state} decides).
+     */
+    private final class InFlightCall implements InFlightLimiter.Armed {
         final String thread;
         final Bytes key;
         final PendingEntry entry;
         final ChatRequest request;
-        final BlockingQueue<Event> events;
+        final Incarnation incarnation;
         final PendingCount.Share share;
-        final AtomicBoolean finished = new AtomicBoolean();
-        final long startedNanos = System.nanoTime();
+        final Long acceptedAtNanos;
+        final AtomicInteger state = new AtomicInteger(PREPARED);
+        volatile long startedNanos;
         volatile Disposable subscription;
 
-        InFlightCall(String thread, Bytes key, PendingEntry entry, ChatRequest request, BlockingQueue<Event> events,
-                PendingCount.Share share) {
+        InFlightCall(String thread, Bytes key, PendingEntry entry, ChatRequest request, Incarnation incarnation,
+                PendingCount.Share share, Long acceptedAtNanos) {
             this.thread = thread;
             this.key = key;
             this.entry = entry;
             this.request = request;
-            this.events = events;
+            this.incarnation = incarnation;
             this.share = share;
+            this.acceptedAtNanos = acceptedAtNanos;
         }
 
+        @Override
+        public boolean fire() {
+            if (!state.compareAndSet(PREPARED, STARTED)) {
+                return false;
+            }
+            launch(this);
+            return true;
+        }
+
+        /** The call ended (completion or cancellation of a started call); true for the one who ends it. */
         boolean finish() {
-            return finished.compareAndSet(false, true);
+            return state.compareAndSet(STARTED, DONE);
+        }
+
+        /** Drops a call that was never started; true when it had not started. */
+        boolean cancelUnstarted() {
+            return state.compareAndSet(PREPARED, DONE);
         }
     }
 
@@ -143,7 +182,13 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
 
     private ProcessorContext<String, OutcomeWriter.Written> context;
     private KeyValueStore<Bytes, byte[]> store;
-    private BlockingQueue<Event> events;
+    private Incarnation incarnation;
+    private CommitClock.ThreadCommits commits;
+    private final Runnable onCommit = this::committed;
+    /** Threads whose last call's outcome waits for a commit before their next entry may go: (thread, commit needed). */
+    private ArrayDeque<Awaiting> awaiting;
+    /** The same threads, for lookup: an entry accepted for one of them waits too, even if it arrives later. */
+    private Map<String, Long> awaitingCommit;
     private ThreadQueues queues;
     private Map<String, InFlightCall> inFlight;
     private Map<Bytes, Long> acceptedAtNanos;
@@ -155,8 +200,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private HighWaterMark highWaterMark;
     private long registryBackoffMs = REGISTRY_RETRY_MIN_MS;
     private long registryRetryAt;
-    private volatile boolean closed;
     private volatile String taskName = "?";
+
+    private record Awaiting(String thread, long commit) {}
 
     AsyncChatProcessor(EngineConfig config, String storeName, ChatApi api, EngineResources resources, Clock clock,
             Topics topics) {
@@ -177,30 +223,75 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         this.context = context;
         this.taskName = context.taskId().toString();
         this.store = context.getStateStore(storeName);
-        this.events = new LinkedBlockingQueue<>();
+        this.incarnation = new Incarnation();
         this.queues = new ThreadQueues();
         this.inFlight = new HashMap<>();
         this.acceptedAtNanos = new HashMap<>();
         this.unwritten = new ArrayDeque<>();
-        this.closed = false;
+        this.awaiting = new ArrayDeque<>();
+        this.awaitingCommit = new HashMap<>();
         this.highWaterMark = new HighWaterMark();
         this.sourceTopic = rekeyed ? context.applicationId() + "-" + ChatBridgeTopology.REPARTITION_NAME + "-repartition"
                 : config.requestsTopic();
-        BlockingQueue<Event> mine = events;
+        BlockingQueue<Event> mine = incarnation.events;
         this.waiter = resources.limiter().register(taskName, () -> mine.offer(Granted.PERMIT));
         this.share = resources.pending().share();
+        bindCommits();
         try {
             load();
             // No dispatch here: handling a local entry forwards, which Kafka Streams refuses during
             // init(); the first punctuation (chat.drain.interval.ms) or record starts the work.
-            punctuator = context.schedule(config.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
-                resources.waitBudgetOfCurrentThread().reset();
-                drainAndDispatch();
-            });
+            if (hasWork()) {
+                schedulePunctuator();
+            }
         } catch (RuntimeException | Error e) {
             // Kafka Streams does not call close() after a failed init(): give back what init() took.
             release();
             throw e;
+        }
+    }
+
+    /**
+     * The drain punctuator runs only while the task has work (entries pending, calls in flight,
+     * outcomes to write, threads waiting for a commit), so an idle task costs no punctuation and,
+     * as a punctuation marks its task for commit, no transaction.
+     */
+    private void schedulePunctuator() {
+        if (punctuator == null) {
+            punctuator = context.schedule(config.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
+                resources.waitBudgetOfCurrentThread().reset();
+                drainAndDispatch();
+                if (!hasWork()) {
+                    cancelPunctuator();
+                }
+            });
+        }
+    }
+
+    private void cancelPunctuator() {
+        if (punctuator != null) {
+            punctuator.cancel();
+            punctuator = null;
+        }
+    }
+
+    private boolean hasWork() {
+        return queues.size() > 0 || !inFlight.isEmpty() || !unwritten.isEmpty() || !awaiting.isEmpty()
+                || !incarnation.events.isEmpty();
+    }
+
+    /**
+     * Listens to the commits of the stream thread running this task (looked up again on each
+     * visit, in case {@code init()} ran on another thread).
+     */
+    private void bindCommits() {
+        CommitClock.ThreadCommits current = resources.commitClock().ofCurrentThread();
+        if (current != commits) {
+            if (commits != null) {
+                commits.unlisten(onCommit);
+            }
+            commits = current;
+            commits.listen(onCommit);
         }
     }
 
@@ -234,6 +325,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
 
     @Override
     public void process(Record<String, Decoded> record) {
+        bindCommits();
         drainAndDispatch();
         RecordMetadata source = context.recordMetadata()
                 .orElseThrow(() -> new IllegalStateException("a request record without an offset"));
@@ -267,6 +359,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             admit(decoded, input);
         }
         dispatch();
+        if (hasWork()) {
+            schedulePunctuator();
+        }
     }
 
     /** Takes one input record (new, or un-parked) into the table, or publishes its dead letter. */
@@ -359,7 +454,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         Bytes key = PendingKey.of(thread, entry.input().offset());
         store.put(key, entry.toBytes());
         share.add();
-        queues.append(thread, entry.input().offset(), entry.notBefore(), now, entry.kind().isLocal());
+        queues.append(thread, entry.input().offset(), entry.notBefore(), now, entry.kind().isLocal(),
+                awaitingCommit.containsKey(thread));
         return key;
     }
 
@@ -377,11 +473,14 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
 
     @Override
     public void close() {
-        closed = true;
         if (waiter == null) {
             return; // never initialised
         }
+        incarnation.closed.set(true);
         for (InFlightCall call : inFlight.values()) {
+            if (call.cancelUnstarted()) {
+                continue; // prepared or armed, never started: no permit, no call
+            }
             if (call.finish()) {
                 Disposable subscription = call.subscription;
                 if (subscription != null) {
@@ -402,15 +501,17 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
 
     /** Gives back what the task holds of the instance: its limiter place, pending share, queued completions. */
     private void release() {
-        closed = true;
-        if (punctuator != null) {
-            punctuator.cancel();
-            punctuator = null;
+        incarnation.closed.set(true);
+        cancelPunctuator();
+        if (commits != null) {
+            commits.unlisten(onCommit);
         }
+        awaiting.clear();
+        awaitingCommit.clear();
         resources.limiter().unregister(waiter);
         share.withdrawAll();
         List<Event> dropped = new ArrayList<>();
-        events.drainTo(dropped);
+        incarnation.events.drainTo(dropped);
         int completions = (int) dropped.stream().filter(e -> e instanceof Completed).count() + unwritten.size();
         unwritten.clear();
         resources.completionsHandled(completions);
@@ -433,7 +534,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                             EngineConfig.KEY_MAX_PENDING, config.maxPending());
                     return;
                 }
-                Event event = events.poll(Math.min(remaining, pollNanos), TimeUnit.NANOSECONDS);
+                Event event = incarnation.events.poll(Math.min(remaining, pollNanos), TimeUnit.NANOSECONDS);
                 if (event != null) {
                     handle(event);
                 }
@@ -448,8 +549,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     private void drainAndDispatch() {
+        bindCommits();
+        releaseCommitted();
         Event event;
-        while ((event = events.poll()) != null) {
+        while ((event = incarnation.events.poll()) != null) {
             handle(event);
         }
         dispatch();
@@ -464,26 +567,119 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             again.forEach(this::handle);
         }
         queues.promoteDue(now);
-        boolean gateClosed = false;
+        boolean gateClosed = resources.pause().gate() == OperatorPause.Gate.CLOSED;
+        if (gateClosed) {
+            disarm();
+        }
+        InFlightLimiter limiter = resources.limiter();
         while (queues.hasReady()) {
             String thread = queues.pollReady();
             if (queues.headIsLocal(thread)) {
                 handleLocal(thread);
                 continue;
             }
-            if (resources.pause().gate() == OperatorPause.Gate.CLOSED) {
-                queues.unpoll(thread);
-                gateClosed = true;
-                break;
-            }
-            if (!resources.limiter().tryAcquire(waiter)) {
+            if (gateClosed) {
                 queues.unpoll(thread);
                 break;
             }
-            start(thread);
+            if (limiter.tryAcquire(waiter)) {
+                InFlightCall call;
+                try {
+                    call = prepare(thread);
+                } catch (RuntimeException | Error e) {
+                    limiter.release();
+                    throw e;
+                }
+                if (call == null) {
+                    limiter.release();
+                } else {
+                    call.fire();
+                }
+            } else if (limiter.canArm()) {
+                // No permit now: the call is prepared and armed, and the next permit freed starts it
+                // on the freeing thread, without waiting for this stream thread to come back from poll().
+                InFlightCall call = prepare(thread);
+                if (call != null && limiter.arm(waiter, call)) {
+                    call.fire();
+                }
+            } else {
+                queues.unpoll(thread);
+                break;
+            }
         }
         if (gateClosed || !queues.hasReady()) {
-            resources.limiter().returnGrants(waiter);
+            limiter.returnGrants(waiter);
+        }
+    }
+
+    /** The operator pause closed dispatching: armed calls of this task go back to waiting. */
+    private void disarm() {
+        for (InFlightLimiter.Armed armed : resources.limiter().disarm(waiter)) {
+            InFlightCall call = (InFlightCall) armed;
+            if (call.cancelUnstarted()) {
+                inFlight.remove(call.thread);
+                queues.requeueHead(call.thread);
+            }
+        }
+    }
+
+    /**
+     * Runs on this task's stream thread right after its producer committed (inside Kafka Streams'
+     * commit: no forwarding, no store writes). Threads whose previous outcome is now committed may
+     * call again: each one's next call is prepared and started at once when a permit is free, or
+     * armed; a thread whose head needs the stream thread (a local entry, decoding trouble, a
+     * denial) is left ready for the next drain.
+     */
+    private void committed() {
+        if (incarnation.closed.get() || awaiting.isEmpty()) {
+            return;
+        }
+        long count = commits.count();
+        InFlightLimiter limiter = resources.limiter();
+        boolean open = resources.pause().gate() == OperatorPause.Gate.OPEN;
+        while (!awaiting.isEmpty() && awaiting.peekFirst().commit() <= count) {
+            String thread = awaiting.pollFirst().thread();
+            awaitingCommit.remove(thread);
+            if (!queues.has(thread)) {
+                continue;
+            }
+            if (!open || queues.headIsLocal(thread)) {
+                queues.release(thread, clock.millis());
+                continue;
+            }
+            InFlightCall call = prepareQuietly(thread);
+            if (call == null) {
+                queues.release(thread, clock.millis());
+            } else if (limiter.tryAcquire(waiter)) {
+                call.fire();
+            } else if (limiter.canArm()) {
+                if (limiter.arm(waiter, call)) {
+                    call.fire();
+                }
+            } else {
+                call.cancelUnstarted();
+                inFlight.remove(thread);
+                queues.release(thread, clock.millis());
+            }
+        }
+    }
+
+    /** Threads whose previous outcome is committed become ready (when the commit listener did not already handle them). */
+    private void releaseCommitted() {
+        long count = commits.count();
+        while (!awaiting.isEmpty() && awaiting.peekFirst().commit() <= count) {
+            String thread = awaiting.pollFirst().thread();
+            awaitingCommit.remove(thread);
+            if (queues.has(thread)) {
+                queues.release(thread, clock.millis());
+            }
+        }
+    }
+
+    /** Asks Kafka Streams to commit soon (at most once per {@value #COMMIT_REQUEST_GAP_MS} ms per stream thread). */
+    private void requestCommit() {
+        if (commits.mayRequest(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(COMMIT_REQUEST_GAP_MS))) {
+            context.commit();
         }
     }
 
@@ -581,51 +777,75 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         return PendingEntry.fromBytes(stored);
     }
 
-    private void start(String thread) {
+    /**
+     * Prepares the call of a ready thread's head: reads and decodes the request and checks the
+     * policy. Returns the call (registered as the thread's call in flight, not started), or null
+     * when the head was handled otherwise (its dead letter, or a wait for the registry).
+     */
+    private InFlightCall prepare(String thread) {
         Bytes key = PendingKey.of(thread, queues.head(thread));
-        PendingEntry stored;
-        try {
-            stored = read(key);
-        } catch (RuntimeException e) {
-            resources.limiter().release();
-            throw e;
-        }
+        PendingEntry stored = read(key);
         long now = clock.millis();
         Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, stored.value());
         ChatRequest request = decoded instanceof Decoded.Valid v ? v.request()
                 : decoded instanceof Decoded.Refused r ? r.request() : null;
         if (request == null) {
-            resources.limiter().release();
             if (decoded instanceof Decoded.Parked parked) {
                 registryUnavailable("dispatch", parked.cause().getMessage());
                 queues.retryHead(thread, registryRetryAt, now);
-                return;
+                return null;
             }
             String problem = "the pending request can no longer be decoded: "
                     + ((Decoded.Undecodable) decoded).problem();
             deadLetterHead(thread, key, stored, problem, now);
-            return;
+            return null;
         }
         registryAnswered();
         String denial = denial(request, stored.input());
         if (denial != null) {
             // Admitted under an earlier policy (before a restart with stricter settings): denied now, without a call.
-            resources.limiter().release();
             acceptedAtNanos.remove(key);
             deadLetterHead(thread, key, new PendingEntry(PendingEntry.Kind.DENIED, stored.attempts(),
                     stored.firstAttemptAt(), stored.notBefore(), stored.input(), OutcomeWriter.cut(denial),
                     request.getRequestId(), request.getThreadId(), null, stored.value()), null, now);
-            return;
+            return null;
         }
+        return register(thread, key, stored, request, now);
+    }
+
+    /**
+     * Like {@link #prepare}, but without side effects when the head is not simply callable (then
+     * null, and the next drain handles it): used inside a commit, where nothing may be forwarded.
+     */
+    private InFlightCall prepareQuietly(String thread) {
+        Bytes key = PendingKey.of(thread, queues.head(thread));
+        PendingEntry stored = read(key);
+        Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, stored.value());
+        ChatRequest request = decoded instanceof Decoded.Valid v ? v.request()
+                : decoded instanceof Decoded.Refused r ? r.request() : null;
+        if (request == null || denial(request, stored.input()) != null) {
+            return null;
+        }
+        return register(thread, key, stored, request, clock.millis());
+    }
+
+    private InFlightCall register(String thread, Bytes key, PendingEntry stored, ChatRequest request, long now) {
         PendingEntry entry = stored.firstAttemptAt() == PendingEntry.NONE
                 ? stored.withAttempt(stored.attempts(), now, PendingEntry.NONE)
                 : stored;
-        InFlightCall call = new InFlightCall(thread, key, entry, request, events, share);
+        InFlightCall call = new InFlightCall(thread, key, entry, request, incarnation, share, acceptedAtNanos.remove(key));
         inFlight.put(thread, call);
-        Long acceptedAt = acceptedAtNanos.remove(key);
+        return call;
+    }
+
+    /** Starts a prepared call; on the stream thread, or on the thread that freed a permit for an armed one. */
+    private void launch(InFlightCall call) {
+        call.startedNanos = System.nanoTime();
+        Long acceptedAt = call.acceptedAtNanos;
         resources.metrics().callStarted(acceptedAt == null ? null : Duration.ofNanos(call.startedNanos - acceptedAt));
+        ChatRequest request = call.request;
         Duration timeout = config.attemptTimeout();
-        call.subscription = Mono.defer(() -> api.call(request))
+        Disposable subscription = Mono.defer(() -> api.call(request))
                 .timeout(timeout, Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(
                         CallOutcome.RetryCause.TIMEOUT, null, null, null,
                         "no outcome within " + EngineConfig.KEY_ATTEMPT_TIMEOUT + "=" + timeout.toMillis() + "; call cancelled")))
@@ -639,6 +859,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                             "API client error: " + e.getClass().getName()));
                 })
                 .subscribe(outcome -> onOutcome(call, outcome));
+        call.subscription = subscription;
+        if (call.state.get() == DONE && call.incarnation.closed.get()) {
+            subscription.dispose(); // the task closed while this call was being started
+        }
     }
 
     /** Publishes the dead letter of a thread's head (no call made) and removes it, or waits for the registry. */
@@ -702,8 +926,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     /** Hands a completion to the stream thread (already counted with {@code completionQueued}). */
     private void deliver(InFlightCall call, CallOutcome outcome) {
         Completed completed = new Completed(call, outcome, clock.millis());
-        call.events.offer(completed);
-        if (closed && call.events.remove(completed)) {
+        call.incarnation.events.offer(completed);
+        if (call.incarnation.closed.get() && call.incarnation.events.remove(completed)) {
             // The task closed while this completed; close() may already have drained the queue,
             // so whoever takes the event off the queue counts it as handled (dropped).
             resources.completionsHandled(1);
@@ -730,7 +954,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             return;
         }
         InFlightCall call = completed.call();
-        if (closed || inFlight.get(call.thread) != call) {
+        if (incarnation.closed.get() || inFlight.get(call.thread) != call) {
             resources.completionsHandled(1);
             return;
         }
@@ -790,14 +1014,23 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         finish(call, written);
     }
 
-    /** Forwards the final outcome and deletes the entry in the same step (one transaction under exactly-once). */
+    /**
+     * Forwards the final outcome and deletes the entry in the same step (one transaction under
+     * exactly-once). The thread's next entry waits until this is committed, so that a crash can
+     * never make the API see this turn again after the next one.
+     */
     private void finish(InFlightCall call, OutcomeWriter.Written outcome) {
         registryAnswered();
         inFlight.remove(call.thread);
         resources.completionsHandled(1);
         forward(call.thread, outcome);
         store.delete(call.key);
-        queues.removeHead(call.thread, clock.millis());
+        queues.advance(call.thread);
+        // Even with nothing pending behind it now: a turn accepted before the commit waits for it too.
+        long needed = commits.count() + 1;
+        awaiting.addLast(new Awaiting(call.thread, needed));
+        awaitingCommit.put(call.thread, needed);
+        requestCommit();
         if (outcome.deadLetter() != null) {
             ChatDeadLetter dl = outcome.deadLetter();
             RequestMdc.run(call.request, () -> LOG.debug("Task {}: request dead-lettered: {}", taskName, dl.getReason()));

@@ -25,6 +25,7 @@ public final class EngineResources {
     private final ThreadLocal<WaitBudget> waitBudgets;
     private final EngineMetrics metrics;
     private final RegistryWait registryWait = new RegistryWait();
+    private final CommitClock commits = new CommitClock();
     private final TopicIdentity topicIds;
     private volatile ToIntFunction<String> outputLimits = topic -> Integer.MAX_VALUE;
     private volatile AuditSink audit = AuditSink.NONE;
@@ -44,9 +45,9 @@ public final class EngineResources {
     public EngineResources(EngineConfig config, Clock clock, EngineMetrics metrics, TopicIdentity topicIds) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.topicIds = Objects.requireNonNull(topicIds, "topicIds");
-        this.limiter = new InFlightLimiter(config.maxInFlight());
         this.pending = new PendingCount();
         this.pause = new OperatorPause(config.pauseInitialBackoff(), config.pauseMaxBackoff());
+        this.limiter = new InFlightLimiter(config.maxInFlight(), () -> pause.gate() == OperatorPause.Gate.OPEN);
         this.pause.onCheck((check, took) -> {
             metrics.keyChecked(check.verdict());
             audit.record(AuditEvent.ofKeyCheck(check, took, clock.instant()));
@@ -63,6 +64,15 @@ public final class EngineResources {
     /** Accepted, unfinished requests of the instance. */
     public PendingCount pending() {
         return pending;
+    }
+
+    /**
+     * When each stream thread's output is committed. A runner must create its
+     * {@code KafkaStreams} with {@link CommitClock#clientSupplier()} (or report commits itself),
+     * or a conversation's next call waits forever.
+     */
+    public CommitClock commitClock() {
+        return commits;
     }
 
     /** Operator pause and readiness of the instance. */

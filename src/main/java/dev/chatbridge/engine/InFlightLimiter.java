@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * The per-instance limit on API calls in flight, shared by every stream thread and task of one
@@ -16,28 +17,55 @@ import java.util.Objects;
  * starve one that asks rarely. While anyone waits, no newcomer takes a free permit ahead of it
  * (there is none: every released permit is granted).
  *
- * <p><b>Threading.</b> {@link #tryAcquire}, {@link #returnGrants} and {@link #unregister} are
- * called by stream threads, {@link #release} by Netty threads (call completions) and stream
- * threads (cancellation). All state is guarded by this object's monitor; no method blocks. The
- * grant callback of a waiter runs on the releasing thread, outside the monitor, and must only
- * signal (never call back into the limiter's waiting logic).
+ * <p><b>Armed calls: dispatch without the stream thread.</b> A stream thread comes back to a task
+ * only between polls (up to {@code poll.ms} when input is caught up), so a permit granted by a
+ * wake-up would idle until then. Instead a waiter may {@link #arm} calls prepared in advance (the
+ * request read from the store and decoded by its stream thread): a released permit then goes
+ * straight to the head waiter's oldest armed call, which the releasing thread starts (an HTTP
+ * call needs no stream thread), unless {@code firingAllowed} says no (the operator pause), in
+ * which case the permit is granted as before. Armed calls are bounded by {@code max} per
+ * instance, so they hold at most as many requests as the calls in flight do. Nested releases (a
+ * fired call that completes at once) are run by the outermost release of the thread, so the
+ * stack never grows with the number of armed calls.
+ *
+ * <p><b>Threading.</b> {@link #tryAcquire}, {@link #arm}, {@link #disarm}, {@link #returnGrants}
+ * and {@link #unregister} are called by stream threads, {@link #release} by Netty threads (call
+ * completions) and stream threads (cancellation). All state is guarded by this object's monitor;
+ * no method blocks. The grant callback of a waiter and {@link Armed#fire} run on the releasing
+ * thread, outside the monitor; a grant callback must only signal.
  *
  * <p>Invariant: {@code inUse} counts taken and granted-but-unclaimed permits, never exceeds
- * {@code max}, and equals {@code max} whenever a waiter is queued.
+ * {@code max}, and equals {@code max} whenever a waiter is queued; a waiter with armed calls is
+ * queued.
  */
 public final class InFlightLimiter {
 
+    /** A call prepared by a stream thread, started by whichever thread frees a permit for it. */
+    interface Armed {
+        /** Starts the call with the permit given to it; false when it was cancelled meanwhile (the permit is not used). */
+        boolean fire();
+    }
+
     private final int max;
+    private final BooleanSupplier firingAllowed;
     private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+    private final ThreadLocal<int[]> nestedReleases = ThreadLocal.withInitial(() -> new int[] {-1});
     private int inUse;
     private int peak;
+    private int armedTotal;
 
-    /** A limiter with {@code max} permits. */
+    /** A limiter with {@code max} permits whose armed calls may always fire. */
     public InFlightLimiter(int max) {
+        this(max, () -> true);
+    }
+
+    /** A limiter with {@code max} permits; armed calls fire only while {@code firingAllowed} says so. */
+    public InFlightLimiter(int max, BooleanSupplier firingAllowed) {
         if (max < 1) {
             throw new IllegalArgumentException("max in flight must be at least 1, was " + max);
         }
         this.max = max;
+        this.firingAllowed = Objects.requireNonNull(firingAllowed, "firingAllowed");
     }
 
     /** One party that asks for permits (a task); {@code onGrant} is called when a permit is granted to it. */
@@ -47,6 +75,7 @@ public final class InFlightLimiter {
         private boolean queued;
         private int granted;
         private boolean unregistered;
+        private final ArrayDeque<Armed> armed = new ArrayDeque<>();
 
         private Waiter(String name, Runnable onGrant) {
             this.name = name;
@@ -87,56 +116,147 @@ public final class InFlightLimiter {
         }
     }
 
-    /** Gives one permit back: to the head waiter if any, else to the pool. Called when a call ends. */
-    void release() {
-        Waiter granted;
+    /** Whether one more call may be armed: armed calls of the instance stay below {@code max}. */
+    synchronized boolean canArm() {
+        return armedTotal < max;
+    }
+
+    /**
+     * Arms a prepared call of the waiter, after {@link #tryAcquire} found no permit for it.
+     *
+     * @return true when a permit was taken for it meanwhile (a grant arrived, or one was freed):
+     *         the caller starts it now; false when it is armed (started by a later release), or
+     *         when the waiter is unregistered (the caller drops it)
+     */
+    boolean arm(Waiter w, Armed call) {
         synchronized (this) {
-            granted = releaseLocked();
+            if (w.unregistered) {
+                return false;
+            }
+            if (w.granted > 0) {
+                w.granted--;
+                return true;
+            }
+            if (queue.isEmpty() && inUse < max) {
+                inUse++;
+                peak = Math.max(peak, inUse);
+                return true;
+            }
+            w.armed.addLast(call);
+            armedTotal++;
+            if (!w.queued) {
+                w.queued = true;
+                queue.addLast(w);
+            }
+            return false;
         }
-        if (granted != null) {
-            granted.onGrant.run();
+    }
+
+    /** Takes back the waiter's armed calls (the operator pause closed dispatching); the caller cancels them. */
+    List<Armed> disarm(Waiter w) {
+        synchronized (this) {
+            List<Armed> taken = new ArrayList<>(w.armed);
+            armedTotal -= w.armed.size();
+            w.armed.clear();
+            return taken;
+        }
+    }
+
+    /** Calls armed now, across waiters. */
+    public synchronized int armed() {
+        return armedTotal;
+    }
+
+    /**
+     * Gives one permit back: to the head waiter's oldest armed call (started here), or granted to
+     * the head waiter, or to the pool. Called when a call ends.
+     */
+    void release() {
+        int[] nested = nestedReleases.get();
+        if (nested[0] >= 0) {
+            nested[0]++; // a call fired below completed at once: the outer loop releases its permit
+            return;
+        }
+        nested[0] = 0;
+        try {
+            releaseOne();
+            while (nested[0] > 0) {
+                nested[0]--;
+                releaseOne();
+            }
+        } finally {
+            nested[0] = -1;
+        }
+    }
+
+    private void releaseOne() {
+        while (true) {
+            boolean mayFire = firingAllowed.getAsBoolean();
+            Waiter granted = null;
+            Armed fire = null;
+            synchronized (this) {
+                Waiter head = queue.pollFirst();
+                if (head == null) {
+                    if (inUse <= 0) {
+                        throw new IllegalStateException("in-flight permit released more often than acquired");
+                    }
+                    inUse--;
+                    return;
+                }
+                head.queued = false;
+                if (mayFire && !head.armed.isEmpty()) {
+                    fire = head.armed.pollFirst();
+                    armedTotal--;
+                    if (!head.armed.isEmpty()) {
+                        head.queued = true;
+                        queue.addLast(head); // round robin: its next armed call waits for the others
+                    }
+                } else {
+                    head.granted++;
+                    granted = head;
+                }
+            }
+            if (granted != null) {
+                granted.onGrant.run();
+                return;
+            }
+            if (fire.fire()) {
+                return;
+            }
+            // cancelled while armed: the permit goes on to the next one
         }
     }
 
     /** Stops the waiter from waiting and hands back permits granted to it but not used. */
     void returnGrants(Waiter w) {
-        List<Waiter> notify = new ArrayList<>();
+        int surplus;
+        synchronized (this) {
+            if (w.queued && w.armed.isEmpty()) {
+                queue.remove(w);
+                w.queued = false;
+            }
+            surplus = w.granted;
+            w.granted = 0;
+        }
+        for (int i = 0; i < surplus; i++) {
+            release();
+        }
+    }
+
+    /** Removes the waiter for good (task closed), dropping its armed calls and returning its unused grants. */
+    void unregister(Waiter w) {
+        synchronized (this) {
+            w.unregistered = true;
+            armedTotal -= w.armed.size();
+            w.armed.clear();
+        }
+        returnGrants(w);
         synchronized (this) {
             if (w.queued) {
                 queue.remove(w);
                 w.queued = false;
             }
-            while (w.granted > 0) {
-                w.granted--;
-                Waiter next = releaseLocked();
-                if (next != null) {
-                    notify.add(next);
-                }
-            }
         }
-        notify.forEach(n -> n.onGrant.run());
-    }
-
-    /** Removes the waiter for good (task closed), returning its unused grants. */
-    void unregister(Waiter w) {
-        returnGrants(w);
-        synchronized (this) {
-            w.unregistered = true;
-        }
-    }
-
-    private Waiter releaseLocked() {
-        Waiter head = queue.pollFirst();
-        if (head != null) {
-            head.queued = false;
-            head.granted++;
-            return head;
-        }
-        if (inUse <= 0) {
-            throw new IllegalStateException("in-flight permit released more often than acquired");
-        }
-        inUse--;
-        return null;
     }
 
     /** Permits taken or granted right now. */

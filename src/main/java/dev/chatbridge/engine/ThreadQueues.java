@@ -13,8 +13,8 @@ import java.util.Set;
  *
  * <p>A thread is in exactly one of these states: <i>ready</i> (its head waits for a permit, in
  * the FIFO {@code ready} queue, so threads of a task are served round robin), <i>scheduled</i>
- * (its head waits for a retry backoff to pass), <i>busy</i> (its head is being called: in neither
- * queue), or absent (nothing pending). Only the head of a thread is ever called, which gives at
+ * (its head waits for a retry backoff to pass), <i>busy</i> (its head is being called, or its
+ * previous call's outcome waits to be committed: in neither queue), or absent (nothing pending). Only the head of a thread is ever called, which gives at
  * most one call per thread and per-thread input order.
  *
  * <p>Entries are either calls or <i>local</i> entries, which the stream thread handles itself
@@ -39,6 +39,14 @@ final class ThreadQueues {
 
     /** Adds an entry at the end of its thread; a thread that had nothing pending becomes ready (or scheduled). */
     void append(String thread, long sequence, long notBefore, long now, boolean isLocal) {
+        append(thread, sequence, notBefore, now, isLocal, false);
+    }
+
+    /**
+     * Adds an entry at the end of its thread; a thread that had nothing pending becomes ready (or
+     * scheduled), or busy when {@code held} (it waits for {@link #release}).
+     */
+    void append(String thread, long sequence, long notBefore, long now, boolean isLocal, boolean held) {
         ArrayDeque<Long> q = byThread.computeIfAbsent(thread, t -> new ArrayDeque<>());
         if (!q.isEmpty() && q.peekLast() >= sequence) {
             throw new IllegalStateException("pending entries of a thread out of order: " + sequence + " after " + q.peekLast());
@@ -48,7 +56,7 @@ final class ThreadQueues {
             local.add(sequence);
         }
         size++;
-        if (q.size() == 1) {
+        if (q.size() == 1 && !held) {
             wait(thread, notBefore, now);
         }
     }
@@ -103,6 +111,26 @@ final class ThreadQueues {
         } else {
             wait(thread, PendingEntry.NONE, now);
         }
+    }
+
+    /**
+     * The busy thread's head reached its final outcome and is removed; the thread stays busy (its
+     * next entry waits for {@link #release}). Returns whether it has a next entry (else it is gone).
+     */
+    boolean advance(String thread) {
+        ArrayDeque<Long> q = byThread.get(thread);
+        local.remove(q.pollFirst());
+        size--;
+        if (q.isEmpty()) {
+            byThread.remove(thread);
+            return false;
+        }
+        return true;
+    }
+
+    /** A busy thread's head may go now: it becomes ready. */
+    void release(String thread, long now) {
+        wait(thread, PendingEntry.NONE, now);
     }
 
     /** The busy thread's head is to be called again after {@code notBefore}; the thread's later entries wait. */

@@ -80,6 +80,15 @@ final class EngineDriver implements AutoCloseable {
     void send(ChatRequest request) {
         String key = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
         input.pipeInput(key.getBytes(StandardCharsets.UTF_8), REQUESTS.serializer().serialize(config.requestsTopic(), request));
+        committed();
+    }
+
+    /**
+     * The test driver commits after each input record and each punctuation, on this thread, with a
+     * producer of its own: tell the engine, as the app's producer wrapper does.
+     */
+    private void committed() {
+        resources.commitClock().committed();
     }
 
     /** Sends a request whose record carries {@code headers} (none when null). */
@@ -87,15 +96,18 @@ final class EngineDriver implements AutoCloseable {
         String key = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
         input.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key.getBytes(StandardCharsets.UTF_8),
                 REQUESTS.serializer().serialize(config.requestsTopic(), request), headers));
+        committed();
     }
 
     void sendRaw(byte[] key, byte[] value) {
         input.pipeInput(key, value);
+        committed();
     }
 
     /** Advances wall-clock time a little (running the drain punctuator) and collects outputs. */
     void tick() {
         driver.advanceWallClockTime(Duration.ofMillis(20));
+        committed();
         collect();
     }
 

@@ -127,4 +127,150 @@ class InFlightLimiterTest {
         assertThatThrownBy(limiter::release).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> new InFlightLimiter(0)).hasMessageContaining("at least 1");
     }
+
+    // --- armed calls: a released permit starts a prepared call on the releasing thread ---
+
+    private static InFlightLimiter.Armed armed(List<String> fired, String name) {
+        return () -> {
+            fired.add(name);
+            return true;
+        };
+    }
+
+    @Test
+    void shouldStartAnArmedCallOnTheReleasingThreadInsteadOfWakingItsTask() {
+        // Given a full limiter and a task that armed two calls
+        InFlightLimiter limiter = new InFlightLimiter(1);
+        AtomicInteger wakeUps = new AtomicInteger();
+        InFlightLimiter.Waiter w = limiter.register("task", wakeUps::incrementAndGet);
+        assertThat(limiter.tryAcquire(w)).isTrue();
+        List<String> fired = new ArrayList<>();
+        assertThat(limiter.tryAcquire(w)).isFalse();
+        assertThat(limiter.arm(w, armed(fired, "a"))).isFalse();
+        assertThat(limiter.arm(w, armed(fired, "b"))).isFalse();
+
+        // When the permit is released twice
+        limiter.release();
+        limiter.release();
+
+        // Then the armed calls started in order, each with the permit, and nobody was woken
+        assertThat(fired).containsExactly("a", "b");
+        assertThat(wakeUps).hasValue(0);
+        assertThat(limiter.inUse()).isEqualTo(1);
+        assertThat(limiter.armed()).isZero();
+    }
+
+    @Test
+    void shouldServeArmedCallsOfWaitingTasksRoundRobin() {
+        // Given two tasks with three armed calls each behind a full limiter
+        InFlightLimiter limiter = new InFlightLimiter(1);
+        InFlightLimiter.Waiter a = limiter.register("a", () -> { });
+        InFlightLimiter.Waiter b = limiter.register("b", () -> { });
+        assertThat(limiter.tryAcquire(a)).isTrue();
+        List<String> fired = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            limiter.tryAcquire(a);
+            limiter.arm(a, armed(fired, "a" + i));
+            limiter.tryAcquire(b);
+            limiter.arm(b, armed(fired, "b" + i));
+        }
+
+        // When six permits are released one after another
+        for (int i = 0; i < 6; i++) {
+            limiter.release();
+        }
+
+        // Then the tasks took turns
+        assertThat(fired).containsExactly("a1", "b1", "a2", "b2", "a3", "b3");
+    }
+
+    @Test
+    void shouldPassThePermitOnWhenAnArmedCallWasCancelled() {
+        // Given a cancelled armed call before a live one
+        InFlightLimiter limiter = new InFlightLimiter(1);
+        InFlightLimiter.Waiter w = limiter.register("task", () -> { });
+        assertThat(limiter.tryAcquire(w)).isTrue();
+        List<String> fired = new ArrayList<>();
+        limiter.tryAcquire(w);
+        limiter.arm(w, () -> false);
+        limiter.arm(w, armed(fired, "live"));
+
+        // When the permit is released
+        limiter.release();
+
+        // Then the live call got it
+        assertThat(fired).containsExactly("live");
+        assertThat(limiter.inUse()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldGrantInsteadOfFiringWhileFiringIsNotAllowed() {
+        // Given armed calls while dispatching is paused
+        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(false);
+        InFlightLimiter limiter = new InFlightLimiter(1, open::get);
+        AtomicInteger wakeUps = new AtomicInteger();
+        InFlightLimiter.Waiter w = limiter.register("task", wakeUps::incrementAndGet);
+        assertThat(limiter.tryAcquire(w)).isTrue();
+        List<String> fired = new ArrayList<>();
+        limiter.tryAcquire(w);
+        limiter.arm(w, armed(fired, "a"));
+
+        // When the permit is released
+        limiter.release();
+
+        // Then nothing fired; the task was woken with a grant (its stream thread decides), and can disarm
+        assertThat(fired).isEmpty();
+        assertThat(wakeUps).hasValue(1);
+        assertThat(limiter.disarm(w)).hasSize(1);
+        assertThat(limiter.armed()).isZero();
+        limiter.returnGrants(w);
+        assertThat(limiter.inUse()).isZero();
+    }
+
+    @Test
+    void shouldNotGrowTheStackWhenArmedCallsCompleteAtOnce() {
+        // Given 20,000 armed calls whose calls complete synchronously (releasing their permit inside fire)
+        InFlightLimiter limiter = new InFlightLimiter(1);
+        InFlightLimiter.Waiter w = limiter.register("task", () -> { });
+        assertThat(limiter.tryAcquire(w)).isTrue();
+        AtomicInteger fired = new AtomicInteger();
+        int n = 20_000;
+        for (int i = 0; i < n; i++) {
+            limiter.tryAcquire(w);
+            assertThat(limiter.arm(w, () -> {
+                fired.incrementAndGet();
+                limiter.release();
+                return true;
+            })).isFalse();
+        }
+
+        // When the first permit is released
+        limiter.release();
+
+        // Then every armed call ran, without a StackOverflowError, and the permit is back in the pool
+        assertThat(fired).hasValue(n);
+        assertThat(limiter.inUse()).isZero();
+    }
+
+    @Test
+    void shouldDropArmedCallsOfAnUnregisteredWaiterAndNotArmAnyMore() {
+        // Given a task with an armed call
+        InFlightLimiter limiter = new InFlightLimiter(1);
+        InFlightLimiter.Waiter w = limiter.register("task", () -> { });
+        assertThat(limiter.tryAcquire(w)).isTrue();
+        List<String> fired = new ArrayList<>();
+        limiter.tryAcquire(w);
+        limiter.arm(w, armed(fired, "a"));
+
+        // When it is unregistered and the permit released
+        limiter.unregister(w);
+        limiter.release();
+
+        // Then the armed call never ran and the permit is free
+        assertThat(fired).isEmpty();
+        assertThat(limiter.armed()).isZero();
+        assertThat(limiter.inUse()).isZero();
+        assertThat(limiter.arm(w, armed(fired, "late"))).isFalse();
+        assertThat(limiter.armed()).isZero();
+    }
 }

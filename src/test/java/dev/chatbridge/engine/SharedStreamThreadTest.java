@@ -31,7 +31,8 @@ class SharedStreamThreadTest {
     private final EngineConfig config = EngineConfig.builder().maxInFlight(2).maxPending(2)
             .backpressureMaxWait(Duration.ofSeconds(5)).build();
     private final EngineResources resources = new EngineResources(config, Clock.systemUTC());
-    private final FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(5));
+    // Slow enough that a1 never completes while A still processes a2 (A must not have run since).
+    private final FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(200));
     private final Topics topics = Topics.of(config, EngineDriver.REQUESTS, EngineDriver.RESPONSES, EngineDriver.DEAD_LETTERS);
     private AsyncChatProcessor taskA;
     private AsyncChatProcessor taskB;

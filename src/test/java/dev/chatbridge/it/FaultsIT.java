@@ -138,7 +138,7 @@ class FaultsIT {
             assertThat(reader.outcomes()).as("outcomes").allSatisfy(o -> assertThat(o.isResponse()).isTrue());
             Invariants.assertExactlyOneOutcomeEach(input, reader.outcomes());
             Invariants.assertOutcomeOrderPerThread(input, reader.outcomes());
-            Invariants.assertApiOrderPerThread(input, fx.simulator, 0);
+            Invariants.assertApiOrderPerThread(input, fx.simulator);
             Invariants.assertConcurrency(fx.simulator, MAX_IN_FLIGHT, true);
             assertThat(app.resources().pause().episodes()).as("operator episodes").isGreaterThanOrEqualTo(1);
             assertThat(refused).as("calls refused with 401").isPositive();

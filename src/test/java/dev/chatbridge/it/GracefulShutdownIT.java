@@ -77,7 +77,7 @@ class GracefulShutdownIT {
 
             Invariants.assertExactlyOneOutcomeEach(input, reader.outcomes());
             Invariants.assertOutcomeOrderPerThread(input, reader.outcomes());
-            Invariants.assertApiOrderPerThread(input, fx.simulator, 0);
+            Invariants.assertApiOrderPerThread(input, fx.simulator);
             Invariants.assertConcurrency(fx.simulator, MAX_IN_FLIGHT, false);
             assertThat(fx.simulator.stats().totalCalls()).as("API calls: drained calls are not sent again")
                     .isEqualTo(input.size());

@@ -244,7 +244,7 @@ class HostileInputIT {
                     .filter(o -> o.requestId() != null && allIds.contains(o.requestId())).toList();
             softly.check(() -> Invariants.assertExactlyOneOutcomeEach(all, normalOutcomes));
             softly.check(() -> Invariants.assertOutcomeOrderPerThread(all, normalOutcomes));
-            softly.check(() -> Invariants.assertApiOrderPerThread(all, fx.simulator, 0));
+            softly.check(() -> Invariants.assertApiOrderPerThread(all, fx.simulator));
             softly.check(() -> Invariants.assertConcurrency(fx.simulator, MAX_IN_FLIGHT, true));
             softly.assertThat(deadLettered(normalOutcomes, allIds)).as("normal requests dead-lettered").isEmpty();
             // every hostile record: exactly one dead letter with the expected reason, and nothing else
