@@ -99,13 +99,7 @@ public final class InFlightLimiter {
             if (w.unregistered) {
                 return false;
             }
-            if (w.granted > 0) {
-                w.granted--;
-                return true;
-            }
-            if (queue.isEmpty() && inUse < max) {
-                inUse++;
-                peak = Math.max(peak, inUse);
+            if (takeLocked(w)) {
                 return true;
             }
             if (!w.queued) {
@@ -114,6 +108,20 @@ public final class InFlightLimiter {
             }
             return false;
         }
+    }
+
+    /** Takes a permit granted to the waiter, or a free one when nobody is queued. */
+    private boolean takeLocked(Waiter w) {
+        if (w.granted > 0) {
+            w.granted--;
+            return true;
+        }
+        if (queue.isEmpty() && inUse < max) {
+            inUse++;
+            peak = Math.max(peak, inUse);
+            return true;
+        }
+        return false;
     }
 
     /** Whether one more call may be armed: armed calls of the instance stay below {@code max}. */
@@ -133,13 +141,7 @@ public final class InFlightLimiter {
             if (w.unregistered) {
                 return false;
             }
-            if (w.granted > 0) {
-                w.granted--;
-                return true;
-            }
-            if (queue.isEmpty() && inUse < max) {
-                inUse++;
-                peak = Math.max(peak, inUse);
+            if (takeLocked(w)) {
                 return true;
             }
             w.armed.addLast(call);
