@@ -127,7 +127,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private final class InFlightCall implements InFlightLimiter.Armed {
         final String thread;
         final Bytes key;
-        final PendingEntry entry;
+        /** The stored entry; its first attempt's start is set when the call starts (not when it is armed). */
+        volatile PendingEntry entry;
         final ChatRequest request;
         final Incarnation incarnation;
         final PendingCount.Share share;
@@ -810,7 +811,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                     request.getRequestId(), request.getThreadId(), null, stored.value()), null, now);
             return null;
         }
-        return register(thread, key, stored, request, now);
+        return register(thread, key, stored, request);
     }
 
     /**
@@ -826,20 +827,21 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         if (request == null || denial(request, stored.input()) != null) {
             return null;
         }
-        return register(thread, key, stored, request, clock.millis());
+        return register(thread, key, stored, request);
     }
 
-    private InFlightCall register(String thread, Bytes key, PendingEntry stored, ChatRequest request, long now) {
-        PendingEntry entry = stored.firstAttemptAt() == PendingEntry.NONE
-                ? stored.withAttempt(stored.attempts(), now, PendingEntry.NONE)
-                : stored;
-        InFlightCall call = new InFlightCall(thread, key, entry, request, incarnation, share, acceptedAtNanos.remove(key));
+    private InFlightCall register(String thread, Bytes key, PendingEntry stored, ChatRequest request) {
+        InFlightCall call = new InFlightCall(thread, key, stored, request, incarnation, share, acceptedAtNanos.remove(key));
         inFlight.put(thread, call);
         return call;
     }
 
     /** Starts a prepared call; on the stream thread, or on the thread that freed a permit for an armed one. */
     private void launch(InFlightCall call) {
+        PendingEntry stored = call.entry;
+        if (stored.firstAttemptAt() == PendingEntry.NONE) {
+            call.entry = stored.withAttempt(stored.attempts(), clock.millis(), PendingEntry.NONE);
+        }
         call.startedNanos = System.nanoTime();
         Long acceptedAt = call.acceptedAtNanos;
         resources.metrics().callStarted(acceptedAt == null ? null : Duration.ofNanos(call.startedNanos - acceptedAt));
