@@ -17,8 +17,8 @@ import java.time.Duration;
 record BenchPlan(Duration warmup, Duration measure, double llmFactor, Duration idle, int heapRequests,
         int maxRequests, int partitions) {
 
-    /** Turns per conversation thread. */
-    static final int TURNS = 4;
+    /** Conversation threads per unit of L: each has one request outstanding at a time. */
+    static final int THREADS_PER_SLOT = 8;
     /** The rate assumed when the latency does not bound it (sizing only: a window ends early if it runs out). */
     static final double RATE_GUESS_CAP = 1_500;
 
@@ -41,17 +41,24 @@ record BenchPlan(Duration warmup, Duration measure, double llmFactor, Duration i
     }
 
     /**
-     * Conversation threads for a workload: enough requests for warm-up and window at the rate the
-     * latency allows (capped), at least 2 L threads so that L calls can always be in flight, and
-     * {@link #TURNS} turns each.
+     * Conversation threads of a workload: {@link #THREADS_PER_SLOT} per unit of L (at least 50),
+     * so that L calls can be in flight while other threads wait for their previous outcome.
      */
     int threads(Workload w) {
+        return Math.max(50, THREADS_PER_SLOT * w.limit());
+    }
+
+    /**
+     * Turns per thread: enough requests for warm-up and window at the rate the latency allows
+     * (capped by {@link #RATE_GUESS_CAP} and {@code maxRequests}), at least 2.
+     */
+    int turns(Workload w) {
         double seconds = (warmup(w).toMillis() + measure(w).toMillis()) / 1000.0;
         double call = w.nominalCallSeconds();
         double rate = w.kind() == Workload.Kind.BLOCKING ? w.limit() / Math.max(call, 0.001)
                 : Math.min(call <= 0 ? RATE_GUESS_CAP : w.limit() / call, RATE_GUESS_CAP);
         long requests = Math.min(maxRequests, Math.max(200, (long) Math.ceil(rate * seconds * 1.5)));
-        return (int) Math.max(2L * w.limit(), (requests + TURNS - 1) / TURNS);
+        return (int) Math.max(2, Math.min(100, requests / threads(w)));
     }
 
     private static Duration scale(Duration d, double f) {

@@ -5,6 +5,7 @@ import dev.chatbridge.simulator.CallTiming;
 import dev.chatbridge.simulator.SimulatorCounters;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,12 +17,14 @@ import java.util.function.BooleanSupplier;
  * One throughput workload: chat-bridge (or the blocking baseline) in a child JVM, fed with
  * conversations, measured over a steady window.
  *
- * <p>The window starts {@code warmup} after the first API call and lasts {@code measure}, or ends
+ * <p>The load runs as conversations: {@code 8 L} threads, each with one request outstanding; a
+ * thread's next turn is produced when the outcome of its previous turn is visible. The window
+ * starts {@code warmup} after the first API call and lasts {@code measure}, or ends
  * early when 90 % of the outcomes are in (the load is running out and would no longer fill the
  * limit). At both ends the simulator's counters and the child's CPU time are read; every figure
  * but the latency split comes from those two reads. The latency split uses the calls that ended in
- * the window: head = call start - the moment the request became eligible (acknowledged by Kafka,
- * and the outcome of its previous turn visible to a {@code read_committed} consumer), tail =
+ * the window: head = call start - the moment the request became eligible (acknowledged by Kafka;
+ * with conversations that is after the outcome of its previous turn was visible), tail =
  * outcome visible - call end.
  *
  * <p>Threading: runs on the benchmark's thread; the outcome clock and the producer have their own.
@@ -53,7 +56,7 @@ final class BridgeRun {
 
     BenchResult run() throws IOException {
         int threads = plan.threads(workload);
-        RequestLoad load = new RequestLoad(prefix, threads, BenchPlan.TURNS);
+        RequestLoad load = new RequestLoad(prefix, threads, plan.turns(workload));
         String requests = prefix + "-requests";
         String responses = prefix + "-responses";
         String deadLetters = prefix + "-dead-letters";
@@ -64,7 +67,7 @@ final class BridgeRun {
                     ? childOptions.startBlocking(env, prefix, sim.baseUrl(), requests, responses, workload.limit())
                     : childOptions.startBridge(env, prefix, sim.baseUrl(), requests, responses, deadLetters,
                             workload.limit(), load.size() + 1_000, BenchEnvironment.freePort());
-            try (OutcomeClock clock = new OutcomeClock(env.bootstrapServers(),
+            try (load; OutcomeClock clock = new OutcomeClock(env.bootstrapServers(),
                     blocking ? List.of(responses) : List.of(responses, deadLetters), deadLetters,
                     plan.partitions(), load)) {
                 if (!blocking) {
@@ -73,7 +76,7 @@ final class BridgeRun {
                 log.printf("  %s: %d threads x %d turns = %d requests, L=%d%n", workload.name(), threads,
                         load.turns(), load.size(), workload.limit());
                 log.flush();
-                load.produce(env.bootstrapServers(), env.registryClient(), requests, PRODUCE_TIMEOUT);
+                load.startConversations(env.bootstrapServers(), env.registryClient(), requests, PRODUCE_TIMEOUT);
                 Waits.until(() -> sim.counters().totalCalls() > 0, FIRST_CALL_TIMEOUT, child, stop,
                         "the first API call");
                 Waits.sleep(plan.warmup(workload), child, stop);
@@ -83,9 +86,13 @@ final class BridgeRun {
                 Duration envCpu0 = Cpu.self();
                 long endBy = c0.nanoTime() + plan.measure(workload).toNanos();
                 long enough = (long) (load.size() * 0.9);
-                Waits.until(() -> System.nanoTime() >= endBy || clock.outcomes() >= enough,
+                Waits.until(() -> System.nanoTime() >= endBy || clock.outcomes() >= enough || failed(load),
                         plan.measure(workload).plusSeconds(5), child, stop, "the end of the window");
                 SimulatorCounters c1 = sim.counters();
+                load.requireNoFailure();
+                if (!blocking) {
+                    keepMetrics(child);
+                }
                 Duration cpu1 = child.cpu();
                 Duration envCpu1 = Cpu.self();
                 boolean ranOut = System.nanoTime() < endBy;
@@ -107,6 +114,20 @@ final class BridgeRun {
                 env.release(child);
             }
         }
+    }
+
+    /** Saves the bridge's /metrics at the end of the window next to its logs, for a closer look (--keep-temp). */
+    private void keepMetrics(ChildJvm child) {
+        try {
+            Files.writeString(env.dir().resolve(prefix + "-metrics.txt"), Http.body(child.opsUrl("/metrics")));
+        } catch (IOException | BenchException e) {
+            log.println("  (could not save the bridge's metrics: " + e.getMessage() + ")");
+        }
+    }
+
+    private static boolean failed(RequestLoad load) {
+        load.requireNoFailure();
+        return false;
     }
 
     private BenchResult figures(SimulatorCounters c0, SimulatorCounters c1, Duration cpu0, Duration cpu1,

@@ -20,6 +20,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * thread arrive in turn order and there is exactly one per request, so the k-th outcome keyed by
  * a thread is its turn k: values are not decoded.
  *
+ * Each outcome is passed on to {@link RequestLoad#outcomeSeen}, which sends the thread's next turn
+ * when the load runs as conversations.
+ *
  * <p>Threading: one daemon thread owns the consumer; times go to an atomic array read by the
  * benchmark's thread. {@link #close()} stops the thread (bounded).
  */
@@ -78,6 +81,7 @@ final class OutcomeClock implements AutoCloseable {
                     int turn = seenPerThread[t]++;
                     if (turn < load.turns()) {
                         visible.set(t * load.turns() + turn, now);
+                        load.outcomeSeen(t, turn);
                     }
                     outcomes.increment();
                     if (r.topic().equals(deadLetterTopic)) {

@@ -42,9 +42,12 @@ class BenchPartsTest {
         Workload llm = Workload.byName().get("llm");
         Workload blocking = Workload.byName().get("blocking");
 
-        assertThat(full.threads(l1024)).as("capped at 60,000 requests of 4 turns").isEqualTo(15_000);
-        assertThat(full.threads(llm)).as("at least 2 L threads").isGreaterThanOrEqualTo(2 * 1024);
-        assertThat(full.threads(blocking)).as("the floor needs few requests").isLessThan(500);
+        assertThat(full.threads(l1024)).as("8 threads per unit of L").isEqualTo(8 * 1024);
+        assertThat(full.turns(l1024)).as("60,000 requests at most").isEqualTo(60_000 / 8192);
+        assertThat(full.turns(llm)).as("at least 2 turns").isEqualTo(2);
+        assertThat(full.threads(blocking)).as("the floor needs few threads").isEqualTo(50);
+        assertThat(full.turns(blocking) * full.threads(blocking)).as("30 s at 5 calls/s, and a margin")
+                .isBetween(150, 300);
         assertThat(llm.nominalCallSeconds()).as("log-normal mean 2.9 s plus 19 pauses of 250 ms")
                 .isBetween(7.5, 8.0);
         assertThat(full.measure(llm)).isGreaterThan(full.measure(l1024));
