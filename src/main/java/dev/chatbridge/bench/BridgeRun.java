@@ -25,7 +25,8 @@ import java.util.function.BooleanSupplier;
  * but the latency split comes from those two reads. The latency split uses the calls that ended in
  * the window: head = call start - the moment the request became eligible (acknowledged by Kafka;
  * with conversations that is after the outcome of its previous turn was visible), tail =
- * outcome visible - call end.
+ * outcome visible - call end. A call whose outcome is not visible 20 s after the window (one the
+ * bridge cut and retried) is left out of the split and counted as {@code unseen}.
  *
  * <p>Threading: runs on the benchmark's thread; the outcome clock and the producer have their own.
  */
@@ -100,9 +101,15 @@ final class BridgeRun {
                 List<CallTiming> timings = lastPerRequest(sim.drainCallTimings(), load);
                 List<CallTiming> inWindow = timings.stream()
                         .filter(t -> t.endNanos() >= c0.nanoTime() && t.endNanos() <= c1.nanoTime()).toList();
-                Waits.until(() -> inWindow.stream().allMatch(t -> visible(clock, load, t) != 0),
+                // A call cut by the bridge (first-byte timeout) is retried: its outcome comes with a later
+                // call, so it may never show here. Wait a bounded time, then count what is still unseen.
+                Waits.upTo(() -> inWindow.stream().allMatch(t -> visible(clock, load, t) != 0),
                         Duration.ofSeconds(20), child, stop, "the outcomes of the calls in the window");
+                long unseen = inWindow.stream().filter(t -> visible(clock, load, t) == 0).count();
                 BenchResult result = figures(c0, c1, cpu0, cpu1, envCpu0, envCpu1, split(inWindow, load, clock));
+                if (unseen > 0) {
+                    result.put("unseen", unseen, 0);
+                }
                 if (clock.deadLetters() > 0) {
                     result.put("dead_letters", clock.deadLetters(), 0);
                 }

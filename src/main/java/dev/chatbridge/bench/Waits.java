@@ -23,6 +23,19 @@ final class Waits {
         }
     }
 
+    /** Waits until {@code condition} or {@code timeout}; returns whether the condition held. */
+    static boolean upTo(BooleanSupplier condition, Duration timeout, ChildJvm child, BooleanSupplier stop, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            check(child, stop, what);
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            pause(STEP_MS);
+        }
+        return true;
+    }
+
     /** Sleeps {@code duration} in short steps, checking the child and the stop signal. */
     static void sleep(Duration duration, ChildJvm child, BooleanSupplier stop) {
         long end = System.nanoTime() + duration.toNanos();
