@@ -20,16 +20,16 @@ record BenchPlan(Duration warmup, Duration measure, double llmFactor, Duration i
     /** Conversation threads per unit of L: each has one request outstanding at a time. */
     static final int THREADS_PER_SLOT = 8;
     /** The rate assumed when the latency does not bound it (sizing only: a window ends early if it runs out). */
-    static final double RATE_GUESS_CAP = 1_500;
+    static final double RATE_GUESS_CAP = 6_000;
 
     static BenchPlan full(int partitions) {
         return new BenchPlan(Duration.ofSeconds(10), Duration.ofSeconds(20), 1.5, Duration.ofSeconds(60), 20_000,
-                60_000, partitions);
+                250_000, partitions);
     }
 
     static BenchPlan quick(int partitions) {
         return new BenchPlan(Duration.ofSeconds(3), Duration.ofSeconds(4), 1.5, Duration.ofSeconds(5), 2_000,
-                6_000, partitions);
+                20_000, partitions);
     }
 
     Duration warmup(Workload w) {

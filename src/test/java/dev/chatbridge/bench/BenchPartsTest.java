@@ -43,7 +43,8 @@ class BenchPartsTest {
         Workload blocking = Workload.byName().get("blocking");
 
         assertThat(full.threads(l1024)).as("8 threads per unit of L").isEqualTo(8 * 1024);
-        assertThat(full.turns(l1024)).as("60,000 requests at most").isEqualTo(60_000 / 8192);
+        assertThat(full.turns(l1024)).as("30 s at L / 200 ms, and a margin").isEqualTo(28);
+        assertThat(full.turns(Workload.byName().get("max"))).as("at most 100 turns").isEqualTo(100);
         assertThat(full.turns(llm)).as("at least 2 turns").isEqualTo(2);
         assertThat(full.threads(blocking)).as("the floor needs few threads").isEqualTo(50);
         assertThat(full.turns(blocking) * full.threads(blocking)).as("30 s at 5 calls/s, and a margin")
