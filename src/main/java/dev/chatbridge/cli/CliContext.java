@@ -72,7 +72,7 @@ public final class CliContext {
     }
 
     /** Whether this context owns the process (installs shutdown hooks). */
-    boolean processOwner() {
+    public boolean processOwner() {
         return processOwner;
     }
 

@@ -1,5 +1,6 @@
 package dev.chatbridge.cli;
 
+import dev.chatbridge.bench.BenchCommand;
 import picocli.CommandLine;
 
 /** Registers chat-bridge's subcommands on the top-level command line. */
@@ -17,6 +18,7 @@ public final class Commands {
         commandLine.addSubcommand(new TailCommand(context));
         commandLine.addSubcommand(new TopologyCommand(context));
         commandLine.addSubcommand(new SimulateCommand(context));
+        commandLine.addSubcommand(new BenchCommand(context));
         // Descriptions are written as lines of up to ~105 characters; keep picocli from re-wrapping them at 80.
         commandLine.setUsageHelpWidth(110);
         commandLine.setOut(context.out());

@@ -48,6 +48,14 @@ final class SimulateCommand implements Callable<Integer> {
                     + " (default ${DEFAULT-VALUE}, 16.5 MiB).")
     int hugeAnswerBytes;
 
+    @Option(names = "--chunks", paramLabel = "N", defaultValue = "5",
+            description = "Text chunks (SSE events) per streamed answer, 1 to 1000 (default ${DEFAULT-VALUE}).")
+    int chunks;
+
+    @Option(names = "--chunk-interval-ms", paramLabel = "MS", defaultValue = "20",
+            description = "Pause between two SSE events of an answer, ms (default ${DEFAULT-VALUE}).")
+    long chunkIntervalMs;
+
     SimulateCommand(CliContext context) {
         this.context = context;
     }
@@ -68,9 +76,12 @@ final class SimulateCommand implements Callable<Integer> {
                     .seed(System.nanoTime())
                     .refusedAccounts(refusedAccounts)
                     .hugeAnswerBytes(hugeAnswerBytes)
+                    .chunks(chunks)
+                    .chunkInterval(Duration.ofMillis(chunkIntervalMs))
                     .build();
         } catch (IllegalArgumentException e) {
-            context.err().println("error: " + e.getMessage() + " (check --refuse-account and --huge-answer-bytes)");
+            context.err().println("error: " + e.getMessage() + " (check --refuse-account, --huge-answer-bytes,"
+                    + " --chunks and --chunk-interval-ms)");
             return 2;
         }
         Lifecycle lifecycle = new Lifecycle(context, Duration.ofSeconds(10));

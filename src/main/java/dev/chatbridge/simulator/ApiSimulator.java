@@ -24,7 +24,9 @@ import reactor.netty.http.server.HttpServerResponse;
  * answers, problem details, Bearer keys), injects faults on demand ({@code #fault:<kind>[x<N>]} in
  * the last message's text) or at configured rates, and records what it saw.
  *
- * <p>Endpoints besides the API: {@code GET /_sim/stats} (a {@link SimulatorStats} as JSON),
+ * <p>Endpoints besides the API: {@code GET /_sim/stats} (a {@link SimulatorStats} as JSON, with
+ * every thread's history: large), {@code GET /_sim/counters} (a {@link SimulatorCounters} as
+ * JSON: a few hundred bytes, cheap enough to poll),
  * {@code POST /_sim/reset}, {@code POST /_sim/auth?reject=true|false}, and {@code /_sim/login}
  * (any method: a 200 HTML login page, where {@code #fault:302} sends clients). Other methods on
  * {@code /chats/v2} get 405, other paths 404.
@@ -49,7 +51,7 @@ public final class ApiSimulator implements AutoCloseable {
     /** A simulator with {@code config}; call {@link #start()} to serve. */
     public ApiSimulator(SimulatorConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.stats = new StatsRecorder(config.maxRecordedCalls(), config.maxTrackedThreads());
+        this.stats = new StatsRecorder(config.maxRecordedCalls(), config.maxTrackedThreads(), config.callTimings());
         this.dice = new Dice(config.seed(), config.latency(), config.faultRates());
         this.replies = new Replies(json, new Problems(json));
         this.chat = new ChatHandler(config, json, stats, dice, replies, rejectAllKeys);
@@ -69,6 +71,7 @@ public final class ApiSimulator implements AutoCloseable {
                                 (req, res) -> replies.problem(res, Duration.ZERO, 405, "Only POST is allowed here.",
                                         Map.of("Allow", "POST")))
                         .get("/_sim/stats", (req, res) -> replies.json(res, 200, stats.snapshot()))
+                        .get("/_sim/counters", (req, res) -> replies.json(res, 200, stats.counters()))
                         .post("/_sim/reset", (req, res) -> {
                             reset();
                             return res.status(204).send();
@@ -100,6 +103,27 @@ public final class ApiSimulator implements AutoCloseable {
     /** A snapshot of everything recorded since start or the last {@link #reset()}. */
     public SimulatorStats stats() {
         return stats.snapshot();
+    }
+
+    /**
+     * The cumulative counters, including the integral of concurrency over time: cheap (no
+     * per-thread data), meant to be read at the start and end of a measurement window.
+     */
+    public SimulatorCounters counters() {
+        return stats.counters();
+    }
+
+    /**
+     * Takes the {@link CallTiming}s recorded since the last call, oldest first; always empty unless
+     * {@link SimulatorConfig.Builder#callTimings(int)} is on.
+     */
+    public List<CallTiming> drainCallTimings() {
+        return stats.drainCallTimings();
+    }
+
+    /** Call timings dropped because more than {@code callTimings} were waiting to be drained. */
+    public long droppedCallTimings() {
+        return stats.droppedCallTimings();
     }
 
     /** The calls of {@code threadId} in arrival order ({@code "request:<id>"} for calls without thread). */

@@ -28,6 +28,7 @@ public final class SimulatorConfig {
     private final int maxBodyBytes;
     private final List<String> refusedAccounts;
     private final int hugeAnswerBytes;
+    private final int callTimings;
 
     private SimulatorConfig(Builder b) {
         this.host = b.host;
@@ -46,6 +47,7 @@ public final class SimulatorConfig {
         this.maxBodyBytes = b.maxBodyBytes;
         this.refusedAccounts = b.refusedAccounts.stream().map(a -> a.trim().toLowerCase(Locale.ROOT)).toList();
         this.hugeAnswerBytes = b.hugeAnswerBytes;
+        this.callTimings = b.callTimings;
     }
 
     /** A builder with the defaults documented on each setter. */
@@ -135,6 +137,10 @@ public final class SimulatorConfig {
         return hugeAnswerBytes;
     }
 
+    int callTimings() {
+        return callTimings;
+    }
+
     @Override
     public String toString() {
         return "SimulatorConfig{host=" + host + ", port=" + port + ", apiKeys=<" + apiKeys.size() + " redacted>"
@@ -143,7 +149,7 @@ public final class SimulatorConfig {
                 + ", slowDelay=" + slowDelay + ", stallPause=" + stallPause
                 + ", maxRecordedCalls=" + maxRecordedCalls + ", maxTrackedThreads=" + maxTrackedThreads
                 + ", maxBodyBytes=" + maxBodyBytes + ", refusedAccounts=" + refusedAccounts
-                + ", hugeAnswerBytes=" + hugeAnswerBytes + "}";
+                + ", hugeAnswerBytes=" + hugeAnswerBytes + ", callTimings=" + callTimings + "}";
     }
 
     /** Mutable builder of {@link SimulatorConfig}; not thread-safe. */
@@ -164,6 +170,7 @@ public final class SimulatorConfig {
         private int maxBodyBytes = 1 << 20;
         private List<String> refusedAccounts = List.of();
         private int hugeAnswerBytes = 17_300_000;
+        private int callTimings;
 
         private Builder() {
         }
@@ -278,6 +285,16 @@ public final class SimulatorConfig {
             return this;
         }
 
+        /**
+         * Keeps the {@link CallTiming} of up to {@code capacity} calls until
+         * {@link ApiSimulator#drainCallTimings()} takes them (later ones are dropped and counted),
+         * for benchmarks; default 0 (off, nothing kept).
+         */
+        public Builder callTimings(int capacity) {
+            this.callTimings = capacity;
+            return this;
+        }
+
         /** The validated configuration; throws {@link IllegalArgumentException} naming the bad setting. */
         public SimulatorConfig build() {
             if (host.isBlank()) {
@@ -314,6 +331,9 @@ public final class SimulatorConfig {
             if (hugeAnswerBytes < 1_024 || hugeAnswerBytes > 1 << 30) {
                 throw new IllegalArgumentException("hugeAnswerBytes must be in [1024, 1073741824], was "
                         + hugeAnswerBytes);
+            }
+            if (callTimings < 0 || callTimings > 10_000_000) {
+                throw new IllegalArgumentException("callTimings must be in [0, 10000000], was " + callTimings);
             }
             return new SimulatorConfig(this);
         }

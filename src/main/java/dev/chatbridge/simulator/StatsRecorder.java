@@ -12,14 +12,19 @@ import java.util.Optional;
  * fault attempts and the chunks sent per call.
  *
  * <p>Threading: written by Netty event-loop threads and Reactor timer threads (one call may start
- * on one and finish on another), read by test threads. Every method holds this object's monitor;
- * no method does I/O or calls out while holding it. Memory is bounded: at most
+ * on one and finish on another), read by test threads. Every method holds this object's monitor,
+ * except {@link #counters()} and the call timings, which live in {@link ConcurrencyCounters} and
+ * {@link CallTimings} (their own monitor, lock-free) so that benchmarks can read them often
+ * without contending with the per-thread bookkeeping; no method does I/O or calls out while
+ * holding a monitor. Memory is bounded: at most
  * {@code maxTrackedThreads} threads (least recently used forgotten, with their turn count),
  * {@code maxRecordedCalls} order entries per thread, attempt counters and sent-chunk lists.
  */
 final class StatsRecorder {
 
     private final int maxRecordedCalls;
+    private final ConcurrencyCounters counters = new ConcurrencyCounters();
+    private final CallTimings timings;
 
     private long totalCalls;
     private long probes;
@@ -31,18 +36,42 @@ final class StatsRecorder {
     private final LinkedHashMap<String, List<String>> sent;
 
     StatsRecorder(int maxRecordedCalls, int maxTrackedThreads) {
+        this(maxRecordedCalls, maxTrackedThreads, 0);
+    }
+
+    /** With {@code callTimings} > 0, also keeps up to that many {@link CallTiming}s until drained. */
+    StatsRecorder(int maxRecordedCalls, int maxTrackedThreads, int callTimings) {
         this.maxRecordedCalls = maxRecordedCalls;
+        this.timings = new CallTimings(callTimings);
         this.threads = lru(maxTrackedThreads, true);
         this.attempts = lru(maxRecordedCalls, true);
         this.sent = lru(maxRecordedCalls, false);
     }
 
     /** A call of {@code POST /chats/v2} arrived; the returned handle must be finished exactly once. */
-    synchronized Call callStarted() {
-        totalCalls++;
-        current++;
-        peak = Math.max(peak, current);
-        return new Call(this);
+    Call callStarted() {
+        long start = counters.started();
+        synchronized (this) {
+            totalCalls++;
+            current++;
+            peak = Math.max(peak, current);
+        }
+        return new Call(this, start);
+    }
+
+    /** The cumulative counters; O(statuses), does not take this object's monitor. */
+    SimulatorCounters counters() {
+        return counters.snapshot();
+    }
+
+    /** Takes the call timings held (empty unless enabled). */
+    List<CallTiming> drainCallTimings() {
+        return timings.drain();
+    }
+
+    /** Call timings dropped because the buffer was full. */
+    long droppedCallTimings() {
+        return timings.dropped();
     }
 
     /** A key probe arrived (see {@link SimulatorStats#probes()}). */
@@ -94,6 +123,7 @@ final class StatsRecorder {
 
     /** Forgets everything except calls in progress, which still count as current. */
     synchronized void reset() {
+        counters.resetPeak();
         totalCalls = 0;
         probes = 0;
         peak = current;
@@ -157,18 +187,22 @@ final class StatsRecorder {
      */
     static final class Call {
         private final StatsRecorder recorder;
+        private final long start;
         private String threadKey;
+        private String correlationId;
         private String outcome = "unfinished";
         private boolean finished;
 
-        private Call(StatsRecorder recorder) {
+        private Call(StatsRecorder recorder, long start) {
             this.recorder = recorder;
+            this.start = start;
         }
 
         /** The call was valid and belongs to {@code threadKey}. */
         void joinThread(String threadKey, ReceivedCall received) {
             synchronized (recorder) {
                 this.threadKey = threadKey;
+                this.correlationId = received.correlationId();
                 recorder.threadStarted(threadKey, received);
             }
         }
@@ -180,11 +214,22 @@ final class StatsRecorder {
         }
 
         void finish() {
+            String key;
+            String id;
+            String result;
             synchronized (recorder) {
-                if (!finished) {
-                    finished = true;
-                    recorder.finished(threadKey, outcome);
+                if (finished) {
+                    return;
                 }
+                finished = true;
+                recorder.finished(threadKey, outcome);
+                key = threadKey;
+                id = correlationId;
+                result = outcome;
+            }
+            long end = recorder.counters.finished(start, result);
+            if (recorder.timings.enabled()) {
+                recorder.timings.add(new CallTiming(id, key, result, start, end));
             }
         }
     }

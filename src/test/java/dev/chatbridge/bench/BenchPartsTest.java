@@ -1,0 +1,65 @@
+package dev.chatbridge.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BenchPartsTest {
+
+    @Test
+    void shouldSumEveryLabelledSampleOfAPrometheusMetricAndNothingElse() {
+        String text = """
+                # HELP kafka_stream_thread_commit_total The total number of calls to commit
+                # TYPE kafka_stream_thread_commit_total counter
+                kafka_stream_thread_commit_total{client_id="a-StreamThread-1",thread_id="1"} 12.0
+                kafka_stream_thread_commit_total{client_id="a-StreamThread-2",thread_id="2"} 3.0
+                kafka_stream_thread_commit_total_extra 100.0
+                chat_bridge_pending_requests 2000.0
+                """;
+
+        assertThat(Http.sum(text, "kafka_stream_thread_commit_total")).hasValue(15.0);
+        assertThat(Http.sum(text, "chat_bridge_pending_requests")).hasValue(2000.0);
+        assertThat(Http.sum(text, "chat_bridge_pending")).isEmpty();
+    }
+
+    @Test
+    void shouldMapRequestAndThreadIdsOfALoadBackToTheirIndexes() {
+        RequestLoad load = new RequestLoad("b1l64xab", 10, 4);
+
+        assertThat(load.threadIndex("b1l64xab-t7")).isEqualTo(7);
+        assertThat(load.threadIndex("b1l64xab-t10")).as("beyond the load").isEqualTo(-1);
+        assertThat(load.threadIndex("other-t1")).isEqualTo(-1);
+        assertThat(load.requestIndex("b1l64xab-t3-r2")).containsExactly(3, 2);
+        assertThat(load.requestIndex("b1l64xab-t3-r4")).as("turn beyond the load").isNull();
+        assertThat(load.requestIndex(null)).isNull();
+    }
+
+    @Test
+    void shouldSizeLoadsSoThatLCallsCanAlwaysBeInFlightAndTheRateGuessIsCapped() {
+        BenchPlan full = BenchPlan.full(6);
+        Workload l1024 = Workload.byName().get("l1024");
+        Workload llm = Workload.byName().get("llm");
+        Workload blocking = Workload.byName().get("blocking");
+
+        assertThat(full.threads(l1024)).as("8 threads per unit of L").isEqualTo(8 * 1024);
+        assertThat(full.turns(l1024)).as("30 s at L / 200 ms, and a margin").isEqualTo(28);
+        assertThat(full.turns(Workload.byName().get("max"))).as("at most 100 turns").isEqualTo(100);
+        assertThat(full.turns(llm)).as("at least 2 turns").isEqualTo(2);
+        assertThat(full.threads(blocking)).as("the floor needs few threads").isEqualTo(50);
+        assertThat(full.turns(blocking) * full.threads(blocking)).as("30 s at 5 calls/s, and a margin")
+                .isBetween(150, 300);
+        assertThat(llm.nominalCallSeconds()).as("log-normal mean 2.9 s plus 19 pauses of 250 ms")
+                .isBetween(7.5, 8.0);
+        assertThat(full.measure(llm)).isGreaterThan(full.measure(l1024));
+    }
+
+    @Test
+    void shouldListEveryWorkloadOnceWithABaselineForEachBridgeWorkload() {
+        List<String> names = List.copyOf(Workload.byName().keySet());
+
+        assertThat(names).containsExactly("l64", "netty-l64", "l256", "netty-l256", "l1024", "netty-l1024", "llm",
+                "netty-llm", "max", "netty-max", "blocking", "idle", "heap");
+        assertThat(Workload.byName().get("netty-llm").limit()).isEqualTo(Workload.byName().get("llm").limit());
+    }
+}
