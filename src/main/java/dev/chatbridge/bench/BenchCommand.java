@@ -179,7 +179,7 @@ public final class BenchCommand implements Callable<Integer> {
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), quick ? "quick" : "full",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
                 childSets.isEmpty() ? "" : ", child settings " + childSets);
-        out.printf("# warm-up %d s, window %d s (llm x%.1f), idle %d s, heap %d pending, %d partitions;"
+        out.printf("# warm-up %d s, window %d s (llm window x%.1f), idle %d s, heap %d pending, %d partitions;"
                         + " times in ms, CPU in s per 10k calls%n",
                 plan.warmup().toSeconds(), plan.measure().toSeconds(), plan.llmFactor(), plan.idle().toSeconds(),
                 plan.heapRequests(), plan.partitions());

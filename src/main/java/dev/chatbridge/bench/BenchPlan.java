@@ -3,12 +3,12 @@ package dev.chatbridge.bench;
 import java.time.Duration;
 
 /**
- * How long each phase lasts and how big each load is: full runs (a steady window of at least
- * 20 s per workload) or {@code --quick} smoke runs (seconds).
+ * How long each phase lasts and how big each load is: full runs (30 s of warm-up, then a steady
+ * window of at least 20 s per workload) or {@code --quick} smoke runs (seconds).
  *
  * @param warmup          from the first API call to the start of the window
  * @param measure         the steady window (it ends early when the load runs out)
- * @param llmFactor       warm-up and window are this many times longer for the LLM-like workload
+ * @param llmFactor       the window is this many times longer for the LLM-like workload
  * @param idle            the idle window
  * @param heapRequests    pending requests of the heap measurement
  * @param maxRequests     cap on the requests of one workload
@@ -23,7 +23,7 @@ record BenchPlan(Duration warmup, Duration measure, double llmFactor, Duration i
     static final double RATE_GUESS_CAP = 6_000;
 
     static BenchPlan full(int partitions) {
-        return new BenchPlan(Duration.ofSeconds(10), Duration.ofSeconds(20), 1.5, Duration.ofSeconds(60), 20_000,
+        return new BenchPlan(Duration.ofSeconds(30), Duration.ofSeconds(20), 1.5, Duration.ofSeconds(60), 20_000,
                 250_000, partitions);
     }
 
@@ -32,8 +32,9 @@ record BenchPlan(Duration warmup, Duration measure, double llmFactor, Duration i
                 20_000, partitions);
     }
 
+    /** The same for every workload: a cold bridge needs about 20 s of its JIT before it keeps up (see {@code ramp_s}). */
     Duration warmup(Workload w) {
-        return w.name().endsWith("llm") ? scale(warmup, llmFactor * 1.4) : warmup;
+        return warmup;
     }
 
     Duration measure(Workload w) {

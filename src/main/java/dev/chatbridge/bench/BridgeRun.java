@@ -80,7 +80,7 @@ final class BridgeRun {
                 load.startConversations(env.bootstrapServers(), env.registryClient(), requests, PRODUCE_TIMEOUT);
                 Waits.until(() -> sim.counters().totalCalls() > 0, FIRST_CALL_TIMEOUT, child, stop,
                         "the first API call");
-                Waits.sleep(plan.warmup(workload), child, stop);
+                double ramp = Ramp.watch(sim::counters, workload.limit(), plan.warmup(workload), child, stop);
 
                 SimulatorCounters c0 = sim.counters();
                 Duration cpu0 = child.cpu();
@@ -107,6 +107,7 @@ final class BridgeRun {
                         Duration.ofSeconds(20), child, stop, "the outcomes of the calls in the window");
                 long unseen = inWindow.stream().filter(t -> visible(clock, load, t) == 0).count();
                 BenchResult result = figures(c0, c1, cpu0, cpu1, envCpu0, envCpu1, split(inWindow, load, clock));
+                result.put("ramp_s", ramp, 1);
                 if (unseen > 0) {
                     result.put("unseen", unseen, 0);
                 }

@@ -59,7 +59,7 @@ final class NettyRun {
             try {
                 Waits.until(() -> sim.counters().totalCalls() > 0, Duration.ofSeconds(30), null, stop,
                         "the first call of the raw client");
-                Waits.sleep(plan.warmup(workload), null, stop);
+                double ramp = Ramp.watch(sim::counters, limit, plan.warmup(workload), null, stop);
                 SimulatorCounters c0 = sim.counters();
                 Duration cpu0 = Cpu.self();
                 Waits.sleep(plan.measure(workload), null, stop);
@@ -78,6 +78,7 @@ final class NettyRun {
                 r.put("env_cpu_s_10k", calls == 0 ? Double.NaN : (cpu1.minus(cpu0).toNanos() / 1e9) / calls * 10_000, 2);
                 r.put("calls", calls, 0);
                 r.put("window_s", (c1.nanoTime() - c0.nanoTime()) / 1e9, 1);
+                r.put("ramp_s", ramp, 1);
                 if (errors.sum() > 0) {
                     r.put("errors", errors.sum(), 0);
                 }

@@ -2,7 +2,10 @@ package dev.chatbridge.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chatbridge.simulator.SimulatorCounters;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class BenchPartsTest {
@@ -43,15 +46,29 @@ class BenchPartsTest {
         Workload blocking = Workload.byName().get("blocking");
 
         assertThat(full.threads(l1024)).as("8 threads per unit of L").isEqualTo(8 * 1024);
-        assertThat(full.turns(l1024)).as("30 s at L / 200 ms, and a margin").isEqualTo(28);
+        assertThat(full.turns(l1024)).as("50 s at L / 200 ms and a margin, capped at 250,000 requests").isEqualTo(30);
         assertThat(full.turns(Workload.byName().get("max"))).as("at most 100 turns").isEqualTo(100);
         assertThat(full.turns(llm)).as("at least 2 turns").isEqualTo(2);
         assertThat(full.threads(blocking)).as("the floor needs few threads").isEqualTo(50);
-        assertThat(full.turns(blocking) * full.threads(blocking)).as("30 s at 5 calls/s, and a margin")
-                .isBetween(150, 300);
+        assertThat(full.turns(blocking) * full.threads(blocking)).as("50 s at 5 calls/s, and a margin")
+                .isBetween(300, 450);
         assertThat(llm.nominalCallSeconds()).as("log-normal mean 2.9 s plus 19 pauses of 250 ms")
                 .isBetween(7.5, 8.0);
         assertThat(full.measure(llm)).isGreaterThan(full.measure(l1024));
+        assertThat(full.warmup(llm)).as("every warm-up covers a cold JVM's ramp").isEqualTo(full.warmup(l1024))
+                .isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void shouldCallTheLimitFilledWhenTheMeanInFlightOfAStepIsAtLeastNineTenthsOfIt() {
+        SimulatorCounters t0 = new SimulatorCounters(0, 0, 0, 0, Map.of(), 0, 1_000_000_000L);
+        long half = 500_000_000L;
+
+        assertThat(Ramp.full(t0, new SimulatorCounters(0, 0, 0, 0, Map.of(), 58L * half, t0.nanoTime() + half), 64))
+                .as("58 of 64 in flight on average").isTrue();
+        assertThat(Ramp.full(t0, new SimulatorCounters(0, 0, 0, 0, Map.of(), 57L * half, t0.nanoTime() + half), 64))
+                .as("57 of 64").isFalse();
+        assertThat(Ramp.full(t0, t0, 64)).as("no time passed").isFalse();
     }
 
     @Test
