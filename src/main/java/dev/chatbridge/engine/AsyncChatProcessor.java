@@ -155,13 +155,25 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             this.acceptedAtNanos = acceptedAtNanos;
         }
 
+        /** Starts the armed call on the thread that freed its permit (a Netty thread, usually). */
         @Override
         public boolean fire() {
             if (!state.compareAndSet(PREPARED, STARTED)) {
                 return false;
             }
-            launch(this);
+            launch(this, false);
             return true;
+        }
+
+        /**
+         * Starts the call from the stream thread, which only records the start: building the
+         * HTTP request and acquiring a connection run on a Reactor worker, off the thread that
+         * accepts input and forwards outcomes for the whole task.
+         */
+        void start() {
+            if (state.compareAndSet(PREPARED, STARTED)) {
+                launch(this, true);
+            }
         }
 
         /** The call ended (completion or cancellation of a started call); true for the one who ends it. */
@@ -212,6 +224,15 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private long commitIntervalMs;
 
     private record Awaiting(String thread, long commit) {}
+
+    /**
+     * The request this {@code process()} call just accepted, checked and decoded: when it is
+     * dispatched in the same call (the usual case), it is not read back from the table and
+     * decoded again.
+     */
+    private record Admitted(Bytes key, PendingEntry entry, ChatRequest request) {}
+
+    private Admitted justAdmitted;
 
     AsyncChatProcessor(EngineConfig config, String storeName, ChatApi api, EngineResources resources, Clock clock,
             Topics topics) {
@@ -379,6 +400,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             admit(decoded, input);
         }
         dispatch();
+        justAdmitted = null;
         if (hasWork()) {
             schedulePunctuator();
         }
@@ -411,8 +433,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 }
                 return;
             }
-            Bytes key = keep(thread, PendingEntry.request(input, v.value()), now);
+            PendingEntry entry = PendingEntry.request(input, v.value());
+            Bytes key = keep(thread, entry, now);
             acceptedAtNanos.put(key, System.nanoTime());
+            justAdmitted = new Admitted(key, entry, request);
         }
     }
 
@@ -613,14 +637,14 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 if (call == null) {
                     limiter.release();
                 } else {
-                    call.fire();
+                    call.start();
                 }
             } else if (limiter.canArm()) {
                 // No permit now: the call is prepared and armed, and the next permit freed starts it
                 // on the freeing thread, without waiting for this stream thread to come back from poll().
                 InFlightCall call = prepare(thread);
                 if (call != null && limiter.arm(waiter, call)) {
-                    call.fire();
+                    call.start();
                 }
             } else {
                 queues.unpoll(thread);
@@ -671,10 +695,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             if (call == null) {
                 queues.release(thread, clock.millis());
             } else if (limiter.tryAcquire(waiter)) {
-                call.fire();
+                call.start();
             } else if (limiter.canArm()) {
                 if (limiter.arm(waiter, call)) {
-                    call.fire();
+                    call.start();
                 }
             } else {
                 call.cancelUnstarted();
@@ -804,6 +828,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
      */
     private InFlightCall prepare(String thread) {
         Bytes key = PendingKey.of(thread, queues.head(thread));
+        InFlightCall fresh = prepareJustAdmitted(thread, key);
+        if (fresh != null) {
+            return fresh;
+        }
         PendingEntry stored = read(key);
         long now = clock.millis();
         Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, stored.value());
@@ -839,6 +867,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
      */
     private InFlightCall prepareQuietly(String thread) {
         Bytes key = PendingKey.of(thread, queues.head(thread));
+        InFlightCall fresh = prepareJustAdmitted(thread, key);
+        if (fresh != null) {
+            return fresh;
+        }
         PendingEntry stored = read(key);
         Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, stored.value());
         ChatRequest request = decoded instanceof Decoded.Valid v ? v.request()
@@ -849,14 +881,27 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         return register(thread, key, stored, request);
     }
 
+    /** The call of the request accepted by this {@code process()} call, when {@code key} is its entry (validated and policy-checked at acceptance). */
+    private InFlightCall prepareJustAdmitted(String thread, Bytes key) {
+        Admitted admitted = justAdmitted;
+        if (admitted == null || !admitted.key().equals(key)) {
+            return null;
+        }
+        justAdmitted = null;
+        return register(thread, key, admitted.entry(), admitted.request());
+    }
+
     private InFlightCall register(String thread, Bytes key, PendingEntry stored, ChatRequest request) {
         InFlightCall call = new InFlightCall(thread, key, stored, request, incarnation, share, acceptedAtNanos.remove(key));
         inFlight.put(thread, call);
         return call;
     }
 
-    /** Starts a prepared call; on the stream thread, or on the thread that freed a permit for an armed one. */
-    private void launch(InFlightCall call) {
+    /**
+     * Starts a prepared call; on the stream thread ({@code offload}: the request is built and
+     * sent from a Reactor worker), or on the thread that freed a permit for an armed one.
+     */
+    private void launch(InFlightCall call, boolean offload) {
         PendingEntry stored = call.entry;
         if (stored.firstAttemptAt() == PendingEntry.NONE) {
             call.entry = stored.withAttempt(stored.attempts(), clock.millis(), PendingEntry.NONE);
@@ -866,7 +911,11 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         resources.metrics().callStarted(acceptedAt == null ? null : Duration.ofNanos(call.startedNanos - acceptedAt));
         ChatRequest request = call.request;
         Duration timeout = config.attemptTimeout();
-        Disposable subscription = Mono.defer(() -> api.call(request))
+        Mono<CallOutcome> attempt = Mono.defer(() -> api.call(request));
+        if (offload) {
+            attempt = attempt.subscribeOn(resources.launches());
+        }
+        Disposable subscription = attempt
                 .timeout(timeout, Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(
                         CallOutcome.RetryCause.TIMEOUT, null, null, null,
                         "no outcome within " + EngineConfig.KEY_ATTEMPT_TIMEOUT + "=" + timeout.toMillis() + "; call cancelled")))

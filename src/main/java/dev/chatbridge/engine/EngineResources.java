@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.util.Objects;
 import java.util.function.ToIntFunction;
 import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * What the tasks of one Kafka Streams instance share: the in-flight limiter, the pending count,
@@ -30,6 +32,7 @@ public final class EngineResources {
     private volatile ToIntFunction<String> outputLimits = topic -> Integer.MAX_VALUE;
     private volatile AuditSink audit = AuditSink.NONE;
     private volatile RequestPolicy policy = RequestPolicy.permitAll();
+    private volatile Scheduler launches = Schedulers.parallel();
 
     /** Resources sized by the configuration, reporting no metrics. */
     public EngineResources(EngineConfig config, Clock clock) {
@@ -54,6 +57,19 @@ public final class EngineResources {
         });
         long maxWaitNanos = config.backpressureMaxWait().toNanos();
         this.waitBudgets = ThreadLocal.withInitial(() -> new WaitBudget(maxWaitNanos));
+    }
+
+    /**
+     * Where a call started by a stream thread is built and sent: a Reactor worker by default, so
+     * the stream thread only records the start. Engine unit tests use {@code Schedulers.immediate()}
+     * to see each call at once on the driver's thread.
+     */
+    Scheduler launches() {
+        return launches;
+    }
+
+    void launchOn(Scheduler scheduler) {
+        this.launches = Objects.requireNonNull(scheduler, "scheduler");
     }
 
     /** The in-flight limit of the instance. */

@@ -24,6 +24,8 @@ import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The dispatch paths that do not wait for the stream thread to come back from {@code poll()}:
@@ -67,8 +69,14 @@ class DispatchWithoutPollTest {
     }
 
     private Task task(EngineConfig config, FakeChatApi api, EngineMetrics metrics) {
+        return task(config, api, metrics, Schedulers.immediate());
+    }
+
+    /** A task whose stream-thread calls are made on {@code launches} (immediate: on the test's thread, at once). */
+    private Task task(EngineConfig config, FakeChatApi api, EngineMetrics metrics, Scheduler launches) {
         toClose.add(api);
         EngineResources resources = new EngineResources(config, Clock.systemUTC(), metrics);
+        resources.launchOn(launches);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dispatch-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
@@ -116,6 +124,29 @@ class DispatchWithoutPollTest {
         assertThat(api.calls()).containsExactly("a1", "b1");
         assertThat(task.resources().limiter().armed()).isZero();
         assertThat(task.forwardedIds()).isEmpty();
+    }
+
+    @Test
+    void shouldMakeTheCallsItStartsOnAWorkerSoTheStreamThreadOnlyRecordsTheStart() {
+        // Given the product's launcher and an API that holds its calls
+        FakeChatApi api = new FakeChatApi((r, attempt) -> FakeChatApi.Behaviour.hold(FakeChatApi.success("x")));
+        Task task = task(EngineConfig.builder().maxInFlight(4).build(), api, EngineMetrics.NONE, Schedulers.parallel());
+
+        // When the stream thread (this test's thread) accepts two requests of different conversations
+        send(task, "a1", "ta");
+        send(task, "b1", "tb");
+
+        // Then both calls are made, by Reactor workers, not by the stream thread
+        await().atMost(Duration.ofSeconds(5)).until(() -> api.calls().size() == 2);
+        assertThat(api.calls()).containsExactlyInAnyOrder("a1", "b1");
+        assertThat(api.callThreads()).allSatisfy(name -> assertThat(name)
+                .isNotEqualTo(Thread.currentThread().getName()).startsWith("parallel-"));
+        assertThat(task.resources().limiter().inUse()).isEqualTo(2);
+
+        // And when the task closes before they answer, both calls are cancelled and their permits returned
+        task.processor().close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> api.cancellations() == 2);
+        assertThat(task.resources().limiter().inUse()).isZero();
     }
 
     @Test

@@ -25,6 +25,7 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A TopologyTestDriver around the engine topology with the test Avro serde, which collects the
@@ -60,6 +61,9 @@ final class EngineDriver implements AutoCloseable {
             Topics topics, TopicIdentity topicIds, EngineMetrics metrics) {
         this.config = config;
         this.resources = new EngineResources(config, Clock.systemUTC(), metrics, topicIds);
+        // Calls are made on the driver's thread, so a test sees each one as soon as it is dispatched
+        // (the product makes them on a Reactor worker: see DispatchWithoutPollTest).
+        resources.launchOn(Schedulers.immediate());
         Properties props = StreamsProperties.defaults("engine-test", "127.0.0.1:9", exactlyOnce);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(ChatBridgeTopology.build(config, topics, api, resources, Clock.systemUTC(), pendingStore), props);

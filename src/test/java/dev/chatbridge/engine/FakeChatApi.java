@@ -56,6 +56,7 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
     private final Set<String> threadsInFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> attemptsByRequest = new ConcurrentHashMap<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
+    private final List<String> callThreads = new CopyOnWriteArrayList<>();
     private final List<Runnable> held = new CopyOnWriteArrayList<>();
 
     FakeChatApi(BiFunction<ChatRequest, Integer, Behaviour> script) {
@@ -100,6 +101,7 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
             String thread = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
             int attempt = attemptsByRequest.computeIfAbsent(request.getRequestId(), k -> new AtomicInteger()).incrementAndGet();
             calls.add(request.getRequestId());
+            callThreads.add(Thread.currentThread().getName());
             peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             if (!threadsInFlight.add(thread)) {
                 overlaps.incrementAndGet();
@@ -156,6 +158,11 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
     /** Request ids in the order they were called (one entry per attempt). */
     List<String> calls() {
         return List.copyOf(calls);
+    }
+
+    /** The names of the threads that made each call, in the order of {@link #calls()}. */
+    List<String> callThreads() {
+        return List.copyOf(callThreads);
     }
 
     @Override
