@@ -3,6 +3,7 @@ package dev.chatbridge.bench;
 import dev.chatbridge.cli.CliContext;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -41,6 +42,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "A smoke run: seconds per workload instead of half a minute, fewer requests.")
     boolean quick;
+
+    @Option(names = "--warmup", paramLabel = "SECONDS",
+            description = "Warm-up from the first API call, for every workload (default 30, or 3 with --quick).")
+    Integer warmupSeconds;
+
+    @Option(names = "--window", paramLabel = "SECONDS",
+            description = "The measured window (default 20, or 4 with --quick; the LLM-like workload's is 1.5 times longer).")
+    Integer windowSeconds;
 
     @Option(names = "--partitions", defaultValue = "6", paramLabel = "N",
             description = "Partitions of the request and outcome topics (default ${DEFAULT-VALUE}, as chat.topics.partitions).")
@@ -83,7 +92,18 @@ public final class BenchCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        if ((warmupSeconds != null && (warmupSeconds < 0 || warmupSeconds > 3_600))
+                || (windowSeconds != null && (windowSeconds < 1 || windowSeconds > 3_600))) {
+            err.println("error: --warmup must be in [0, 3600] seconds and --window in [1, 3600]");
+            return 2;
+        }
         BenchPlan plan = quick ? BenchPlan.quick(partitions) : BenchPlan.full(partitions);
+        if (warmupSeconds != null) {
+            plan = plan.withWarmup(Duration.ofSeconds(warmupSeconds));
+        }
+        if (windowSeconds != null) {
+            plan = plan.withMeasure(Duration.ofSeconds(windowSeconds));
+        }
         ChildOptions children = new ChildOptions(List.of("-Xmx" + childHeap), childSets);
         CountDownLatch done = new CountDownLatch(1);
         BenchEnvironment env = null;
@@ -179,9 +199,10 @@ public final class BenchCommand implements Callable<Integer> {
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), quick ? "quick" : "full",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
                 childSets.isEmpty() ? "" : ", child settings " + childSets);
-        out.printf("# warm-up %d s, window %d s (llm window x%.1f), idle %d s, heap %d pending, %d partitions;"
-                        + " times in ms, CPU in s per 10k calls%n",
-                plan.warmup().toSeconds(), plan.measure().toSeconds(), plan.llmFactor(), plan.idle().toSeconds(),
+        out.printf("# warm-up %d-%d s (ends %d s after the limit first fills), window %d s (llm window x%.1f), idle %d s,"
+                        + " heap %d pending, %d partitions; times in ms, CPU in s per 10k calls%n",
+                plan.warmup().toSeconds(), plan.warmupMax().toSeconds(), Ramp.SETTLE_S, plan.measure().toSeconds(),
+                plan.llmFactor(), plan.idle().toSeconds(),
                 plan.heapRequests(), plan.partitions());
         out.flush();
     }

@@ -6,7 +6,9 @@ import java.time.Duration;
  * How long each phase lasts and how big each load is: full runs (30 s of warm-up, then a steady
  * window of at least 20 s per workload) or {@code --quick} smoke runs (seconds).
  *
- * @param warmup          from the first API call to the start of the window
+ * @param warmup          from the first API call to the start of the window, at least
+ * @param warmupMax       and at most: in between, the warm-up ends 10 s after the limit was first
+ *                        filled ({@link Ramp})
  * @param measure         the steady window (it ends early when the load runs out)
  * @param llmFactor       the window is this many times longer for the LLM-like workload
  * @param idle            the idle window
@@ -14,8 +16,8 @@ import java.time.Duration;
  * @param maxRequests     cap on the requests of one workload
  * @param partitions      partitions of the request and outcome topics
  */
-record BenchPlan(Duration warmup, Duration measure, double llmFactor, Duration idle, int heapRequests,
-        int maxRequests, int partitions) {
+record BenchPlan(Duration warmup, Duration warmupMax, Duration measure, double llmFactor, Duration idle,
+        int heapRequests, int maxRequests, int partitions) {
 
     /** Conversation threads per unit of L: each has one request outstanding at a time. */
     static final int THREADS_PER_SLOT = 8;
@@ -23,18 +25,32 @@ record BenchPlan(Duration warmup, Duration measure, double llmFactor, Duration i
     static final double RATE_GUESS_CAP = 6_000;
 
     static BenchPlan full(int partitions) {
-        return new BenchPlan(Duration.ofSeconds(30), Duration.ofSeconds(20), 1.5, Duration.ofSeconds(60), 20_000,
-                250_000, partitions);
+        return new BenchPlan(Duration.ofSeconds(30), Duration.ofSeconds(150), Duration.ofSeconds(20), 1.5,
+                Duration.ofSeconds(60), 20_000, 250_000, partitions);
     }
 
     static BenchPlan quick(int partitions) {
-        return new BenchPlan(Duration.ofSeconds(3), Duration.ofSeconds(4), 1.5, Duration.ofSeconds(5), 2_000,
-                20_000, partitions);
+        return new BenchPlan(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(4), 1.5,
+                Duration.ofSeconds(5), 2_000, 20_000, partitions);
     }
 
-    /** The same for every workload: a cold bridge needs about 20 s of its JIT before it keeps up (see {@code ramp_s}). */
+    /** A fixed warm-up: exactly {@code newWarmup}, whenever the limit fills. */
+    BenchPlan withWarmup(Duration newWarmup) {
+        return new BenchPlan(newWarmup, newWarmup, measure, llmFactor, idle, heapRequests, maxRequests, partitions);
+    }
+
+    BenchPlan withMeasure(Duration newMeasure) {
+        return new BenchPlan(warmup, warmupMax, newMeasure, llmFactor, idle, heapRequests, maxRequests, partitions);
+    }
+
+    /** The shortest warm-up, the same for every workload. */
     Duration warmup(Workload w) {
         return warmup;
+    }
+
+    /** The longest warm-up: a cold bridge needs about 50 s of JIT on two shared cores before it keeps up (see {@code ramp_s}). */
+    Duration warmupMax(Workload w) {
+        return warmupMax;
     }
 
     Duration measure(Workload w) {
@@ -54,7 +70,7 @@ record BenchPlan(Duration warmup, Duration measure, double llmFactor, Duration i
      * (capped by {@link #RATE_GUESS_CAP} and {@code maxRequests}), at least 2.
      */
     int turns(Workload w) {
-        double seconds = (warmup(w).toMillis() + measure(w).toMillis()) / 1000.0;
+        double seconds = (warmupMax(w).toMillis() + measure(w).toMillis()) / 1000.0;
         double call = w.nominalCallSeconds();
         double rate = w.kind() == Workload.Kind.BLOCKING ? w.limit() / Math.max(call, 0.001)
                 : Math.min(call <= 0 ? RATE_GUESS_CAP : w.limit() / call, RATE_GUESS_CAP);

@@ -46,17 +46,20 @@ class BenchPartsTest {
         Workload blocking = Workload.byName().get("blocking");
 
         assertThat(full.threads(l1024)).as("8 threads per unit of L").isEqualTo(8 * 1024);
-        assertThat(full.turns(l1024)).as("50 s at L / 200 ms and a margin, capped at 250,000 requests").isEqualTo(30);
+        assertThat(full.turns(l1024)).as("170 s at L / 200 ms and a margin, capped at 250,000 requests").isEqualTo(30);
         assertThat(full.turns(Workload.byName().get("max"))).as("at most 100 turns").isEqualTo(100);
-        assertThat(full.turns(llm)).as("at least 2 turns").isEqualTo(2);
+        assertThat(full.turns(llm)).as("180 s at L / 7.6 s, and a margin").isEqualTo(4);
         assertThat(full.threads(blocking)).as("the floor needs few threads").isEqualTo(50);
-        assertThat(full.turns(blocking) * full.threads(blocking)).as("50 s at 5 calls/s, and a margin")
-                .isBetween(300, 450);
+        assertThat(full.turns(blocking) * full.threads(blocking)).as("170 s (the longest warm-up and the window) at 5 calls/s, and a margin")
+                .isBetween(1_000, 1_500);
         assertThat(llm.nominalCallSeconds()).as("log-normal mean 2.9 s plus 19 pauses of 250 ms")
                 .isBetween(7.5, 8.0);
         assertThat(full.measure(llm)).isGreaterThan(full.measure(l1024));
         assertThat(full.warmup(llm)).as("every warm-up covers a cold JVM's ramp").isEqualTo(full.warmup(l1024))
                 .isEqualTo(Duration.ofSeconds(30));
+        assertThat(full.warmupMax(l1024)).as("and ends by 150 s when the limit never fills").isEqualTo(Duration.ofSeconds(150));
+        assertThat(full.withWarmup(Duration.ofSeconds(90)).warmupMax(l1024)).as("--warmup fixes it")
+                .isEqualTo(Duration.ofSeconds(90));
     }
 
     @Test
