@@ -3,12 +3,13 @@ package dev.chatbridge.bench;
 import java.time.Duration;
 
 /**
- * How long each phase lasts and how big each load is: full runs (30 s of warm-up, then a steady
- * window of at least 20 s per workload) or {@code --quick} smoke runs (seconds).
+ * How long each phase lasts and how big each load is: full runs (90 s of warm-up, 30 s for the
+ * raw client, then a steady window of at least 20 s per workload) or {@code --quick} smoke runs (seconds).
  *
- * @param warmup          from the first API call to the start of the window, at least
- * @param warmupMax       and at most: in between, the warm-up ends 10 s after the limit was first
- *                        filled ({@link Ramp})
+ * @param warmup          from the first API call to the start of the window, for JVMs running
+ *                        Kafka Streams (the bridge, the blocking floor): on two shared cores their
+ *                        JIT takes about 90 s to settle ({@link Ramp})
+ * @param rawWarmup       the same for the raw client baselines (no Kafka: little to compile)
  * @param measure         the steady window (it ends early when the load runs out)
  * @param llmFactor       the window is this many times longer for the LLM-like workload
  * @param idle            the idle window
@@ -16,17 +17,19 @@ import java.time.Duration;
  * @param maxRequests     cap on the requests of one workload
  * @param partitions      partitions of the request and outcome topics
  */
-record BenchPlan(Duration warmup, Duration warmupMax, Duration measure, double llmFactor, Duration idle,
+record BenchPlan(Duration warmup, Duration rawWarmup, Duration measure, double llmFactor, Duration idle,
         int heapRequests, int maxRequests, int partitions) {
 
     /** Conversation threads per unit of L: each has one request outstanding at a time. */
     static final int THREADS_PER_SLOT = 8;
     /** The rate assumed when the latency does not bound it (sizing only: a window ends early if it runs out). */
     static final double RATE_GUESS_CAP = 6_000;
+    /** Turns per thread at most. */
+    static final int MAX_TURNS = 200;
 
     static BenchPlan full(int partitions) {
-        return new BenchPlan(Duration.ofSeconds(30), Duration.ofSeconds(150), Duration.ofSeconds(20), 1.5,
-                Duration.ofSeconds(60), 20_000, 250_000, partitions);
+        return new BenchPlan(Duration.ofSeconds(90), Duration.ofSeconds(30), Duration.ofSeconds(20), 1.5,
+                Duration.ofSeconds(60), 20_000, 1_000_000, partitions);
     }
 
     static BenchPlan quick(int partitions) {
@@ -34,23 +37,17 @@ record BenchPlan(Duration warmup, Duration warmupMax, Duration measure, double l
                 Duration.ofSeconds(5), 2_000, 20_000, partitions);
     }
 
-    /** A fixed warm-up: exactly {@code newWarmup}, whenever the limit fills. */
+    /** The same warm-up for every workload. */
     BenchPlan withWarmup(Duration newWarmup) {
         return new BenchPlan(newWarmup, newWarmup, measure, llmFactor, idle, heapRequests, maxRequests, partitions);
     }
 
     BenchPlan withMeasure(Duration newMeasure) {
-        return new BenchPlan(warmup, warmupMax, newMeasure, llmFactor, idle, heapRequests, maxRequests, partitions);
+        return new BenchPlan(warmup, rawWarmup, newMeasure, llmFactor, idle, heapRequests, maxRequests, partitions);
     }
 
-    /** The shortest warm-up, the same for every workload. */
     Duration warmup(Workload w) {
-        return warmup;
-    }
-
-    /** The longest warm-up: a cold bridge needs about 50 s of JIT on two shared cores before it keeps up (see {@code ramp_s}). */
-    Duration warmupMax(Workload w) {
-        return warmupMax;
+        return w.kind() == Workload.Kind.NETTY ? rawWarmup : warmup;
     }
 
     Duration measure(Workload w) {
@@ -70,12 +67,12 @@ record BenchPlan(Duration warmup, Duration warmupMax, Duration measure, double l
      * (capped by {@link #RATE_GUESS_CAP} and {@code maxRequests}), at least 2.
      */
     int turns(Workload w) {
-        double seconds = (warmupMax(w).toMillis() + measure(w).toMillis()) / 1000.0;
+        double seconds = (warmup(w).toMillis() + measure(w).toMillis()) / 1000.0;
         double call = w.nominalCallSeconds();
         double rate = w.kind() == Workload.Kind.BLOCKING ? w.limit() / Math.max(call, 0.001)
                 : Math.min(call <= 0 ? RATE_GUESS_CAP : w.limit() / call, RATE_GUESS_CAP);
         long requests = Math.min(maxRequests, Math.max(200, (long) Math.ceil(rate * seconds * 1.5)));
-        return (int) Math.max(2, Math.min(100, requests / threads(w)));
+        return (int) Math.max(2, Math.min(MAX_TURNS, requests / threads(w)));
     }
 
     private static Duration scale(Duration d, double f) {

@@ -80,8 +80,7 @@ final class BridgeRun {
                 load.startConversations(env.bootstrapServers(), env.registryClient(), requests, PRODUCE_TIMEOUT);
                 Waits.until(() -> sim.counters().totalCalls() > 0, FIRST_CALL_TIMEOUT, child, stop,
                         "the first API call");
-                double ramp = Ramp.watch(sim::counters, workload.limit(), plan.warmup(workload), plan.warmupMax(workload),
-                        child, stop);
+                double ramp = Ramp.watch(sim::counters, workload.limit(), plan.warmup(workload), child, stop);
 
                 SimulatorCounters c0 = sim.counters();
                 Duration cpu0 = child.cpu();

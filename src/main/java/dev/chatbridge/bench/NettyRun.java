@@ -59,8 +59,7 @@ final class NettyRun {
             try {
                 Waits.until(() -> sim.counters().totalCalls() > 0, Duration.ofSeconds(30), null, stop,
                         "the first call of the raw client");
-                double ramp = Ramp.watch(sim::counters, limit, plan.warmup(workload), plan.warmupMax(workload),
-                        null, stop);
+                double ramp = Ramp.watch(sim::counters, limit, plan.warmup(workload), null, stop);
                 SimulatorCounters c0 = sim.counters();
                 Duration cpu0 = Cpu.self();
                 Waits.sleep(plan.measure(workload), null, stop);
