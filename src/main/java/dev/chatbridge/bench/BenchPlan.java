@@ -72,7 +72,7 @@ record BenchPlan(Duration warmup, Duration rawWarmup, Duration measure, double l
         double rate = w.kind() == Workload.Kind.BLOCKING ? w.limit() / Math.max(call, 0.001)
                 : Math.min(call <= 0 ? RATE_GUESS_CAP : w.limit() / call, RATE_GUESS_CAP);
         long requests = Math.min(maxRequests, Math.max(200, (long) Math.ceil(rate * seconds * 1.5)));
-        return (int) Math.max(2, Math.min(MAX_TURNS, requests / threads(w)));
+        return (int) Math.max(2, Math.min(MAX_TURNS, (requests + threads(w) - 1) / threads(w)));
     }
 
     private static Duration scale(Duration d, double f) {
