@@ -21,9 +21,12 @@ import java.util.function.BooleanSupplier;
  * only between polls (up to {@code poll.ms} when input is caught up), so a permit granted by a
  * wake-up would idle until then. Instead a waiter may {@link #arm} calls prepared in advance (the
  * request read from the store and decoded by its stream thread): a released permit then goes
- * straight to the head waiter's oldest armed call, which the releasing thread starts (an HTTP
- * call needs no stream thread), unless {@code firingAllowed} says no (the operator pause), in
- * which case the permit is granted as before. Armed calls are bounded by {@code max} per
+ * straight to the oldest armed call of the first waiter in queue order that has one, which the
+ * releasing thread starts (an HTTP call needs no stream thread), unless {@code firingAllowed}
+ * says no (the operator pause), in which case the permit is granted as before. Waiters ahead of
+ * it with nothing armed keep their places (a grant would idle until their stream thread comes
+ * back) and are granted the next permit released while no call is armed; they arm their calls
+ * when their stream thread next runs them, and are then served in their turn. Armed calls are bounded by {@code max} per
  * instance, so they hold at most as many requests as the calls in flight do. Nested releases (a
  * fired call that completes at once) are run by the outermost release of the thread, so the
  * stack never grows with the number of armed calls.
@@ -170,8 +173,9 @@ public final class InFlightLimiter {
     }
 
     /**
-     * Gives one permit back: to the head waiter's oldest armed call (started here), or granted to
-     * the head waiter, or to the pool. Called when a call ends.
+     * Gives one permit back: to the oldest armed call of the first waiter in queue order that has
+     * one (started here), else granted to the head waiter, else to the pool. Called when a call
+     * ends.
      */
     void release() {
         int[] nested = nestedReleases.get();
@@ -197,23 +201,29 @@ public final class InFlightLimiter {
             Waiter granted = null;
             Armed fire = null;
             synchronized (this) {
-                Waiter head = queue.pollFirst();
-                if (head == null) {
+                if (queue.isEmpty()) {
                     if (inUse <= 0) {
                         throw new IllegalStateException("in-flight permit released more often than acquired");
                     }
                     inUse--;
                     return;
                 }
-                head.queued = false;
-                if (mayFire && !head.armed.isEmpty()) {
-                    fire = head.armed.pollFirst();
+                Waiter armed = mayFire ? firstWithArmedCall() : null;
+                if (armed != null) {
+                    // Waiters ahead of it with nothing armed keep their places: a permit granted to
+                    // one of them would idle until its stream thread comes back, while this call
+                    // can start now.
+                    queue.remove(armed);
+                    armed.queued = false;
+                    fire = armed.armed.pollFirst();
                     armedTotal--;
-                    if (!head.armed.isEmpty()) {
-                        head.queued = true;
-                        queue.addLast(head); // round robin: its next armed call waits for the others
+                    if (!armed.armed.isEmpty()) {
+                        armed.queued = true;
+                        queue.addLast(armed); // round robin: its next armed call waits for the others
                     }
                 } else {
+                    Waiter head = queue.pollFirst();
+                    head.queued = false;
                     head.granted++;
                     granted = head;
                 }
@@ -227,6 +237,16 @@ public final class InFlightLimiter {
             }
             // cancelled while armed: the permit goes on to the next one
         }
+    }
+
+    /** The first waiter in queue order with an armed call, or null. */
+    private Waiter firstWithArmedCall() {
+        for (Waiter w : queue) {
+            if (!w.armed.isEmpty()) {
+                return w;
+            }
+        }
+        return null;
     }
 
     /** Stops the waiter from waiting and hands back permits granted to it but not used. */

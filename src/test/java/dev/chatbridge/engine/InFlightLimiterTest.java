@@ -185,6 +185,43 @@ class InFlightLimiterTest {
     }
 
     @Test
+    void shouldStartAnotherTasksArmedCallRatherThanGrantAPermitThatWouldIdleUntilTheHeadsStreamThreadReturns() {
+        // Given a full limiter, task a queued first with nothing armed, task b queued behind it with an armed call
+        InFlightLimiter limiter = new InFlightLimiter(1);
+        AtomicInteger wakeUpsOfA = new AtomicInteger();
+        InFlightLimiter.Waiter a = limiter.register("a", wakeUpsOfA::incrementAndGet);
+        InFlightLimiter.Waiter b = limiter.register("b", () -> { });
+        assertThat(limiter.tryAcquire(b)).isTrue();
+        assertThat(limiter.tryAcquire(a)).isFalse();
+        List<String> fired = new ArrayList<>();
+        assertThat(limiter.tryAcquire(b)).isFalse();
+        assertThat(limiter.arm(b, armed(fired, "b1"))).isFalse();
+
+        // When the permit is released
+        limiter.release();
+
+        // Then b's armed call started at once, and a kept its place without an idle grant
+        assertThat(fired).containsExactly("b1");
+        assertThat(wakeUpsOfA).hasValue(0);
+        assertThat(limiter.inUse()).isEqualTo(1);
+
+        // And when a arms a call, the next permit goes to it (still first in the queue)
+        assertThat(limiter.arm(a, armed(fired, "a1"))).isFalse();
+        assertThat(limiter.tryAcquire(b)).isFalse();
+        assertThat(limiter.arm(b, armed(fired, "b2"))).isFalse();
+        limiter.release();
+        assertThat(fired).containsExactly("b1", "a1");
+
+        // And a permit released while nothing is armed is granted to the head waiter, as before
+        limiter.release();
+        assertThat(fired).containsExactly("b1", "a1", "b2");
+        limiter.tryAcquire(a);
+        limiter.release();
+        assertThat(wakeUpsOfA).hasValue(1);
+        assertThat(limiter.inUse()).isEqualTo(1);
+    }
+
+    @Test
     void shouldPassThePermitOnWhenAnArmedCallWasCancelled() {
         // Given a cancelled armed call before a live one
         InFlightLimiter limiter = new InFlightLimiter(1);
