@@ -639,7 +639,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 } else {
                     call.start();
                 }
-            } else if (limiter.canArm()) {
+            } else if (limiter.canArm(waiter)) {
                 // No permit now: the call is prepared and armed, and the next permit freed starts it
                 // on the freeing thread, without waiting for this stream thread to come back from poll().
                 InFlightCall call = prepare(thread);
@@ -696,7 +696,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 queues.release(thread, clock.millis());
             } else if (limiter.tryAcquire(waiter)) {
                 call.start();
-            } else if (limiter.canArm()) {
+            } else if (limiter.canArm(waiter)) {
                 if (limiter.arm(waiter, call)) {
                     call.start();
                 }

@@ -222,6 +222,37 @@ class InFlightLimiterTest {
     }
 
     @Test
+    void shouldKeepEachQueuedWaiterToItsShareOfArmedCallsSoThatNoneIsLeftWithNothingArmed() {
+        // Given four permits in use and task a queued alone: it may arm up to all four
+        InFlightLimiter limiter = new InFlightLimiter(4);
+        InFlightLimiter.Waiter a = limiter.register("a", () -> { });
+        InFlightLimiter.Waiter b = limiter.register("b", () -> { });
+        for (int i = 0; i < 4; i++) {
+            assertThat(limiter.tryAcquire(a)).isTrue();
+        }
+        List<String> fired = new ArrayList<>();
+        assertThat(limiter.tryAcquire(a)).isFalse();
+        assertThat(limiter.canArm(a)).isTrue();
+        limiter.arm(a, armed(fired, "a1"));
+        limiter.arm(a, armed(fired, "a2"));
+        limiter.arm(a, armed(fired, "a3"));
+
+        // When b queues too
+        assertThat(limiter.tryAcquire(b)).isFalse();
+
+        // Then a may arm no more than its half, b may arm its share
+        assertThat(limiter.canArm(a)).as("a holds 3 of 4, its share is 2").isFalse();
+        assertThat(limiter.canArm(b)).isTrue();
+        limiter.arm(b, armed(fired, "b1"));
+
+        // And releases serve a's oldest, then b (round robin), then a again
+        limiter.release();
+        limiter.release();
+        limiter.release();
+        assertThat(fired).containsExactly("a1", "b1", "a2");
+    }
+
+    @Test
     void shouldPassThePermitOnWhenAnArmedCallWasCancelled() {
         // Given a cancelled armed call before a live one
         InFlightLimiter limiter = new InFlightLimiter(1);
