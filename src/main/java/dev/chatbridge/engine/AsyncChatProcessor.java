@@ -399,8 +399,11 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         } else {
             admit(decoded, input);
         }
-        dispatch();
-        justAdmitted = null;
+        try {
+            dispatch();
+        } finally {
+            justAdmitted = null; // valid only within this process() call
+        }
         if (hasWork()) {
             schedulePunctuator();
         }
