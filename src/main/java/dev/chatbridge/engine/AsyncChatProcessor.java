@@ -870,10 +870,6 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
      */
     private InFlightCall prepareQuietly(String thread) {
         Bytes key = PendingKey.of(thread, queues.head(thread));
-        InFlightCall fresh = prepareJustAdmitted(thread, key);
-        if (fresh != null) {
-            return fresh;
-        }
         PendingEntry stored = read(key);
         Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, stored.value());
         ChatRequest request = decoded instanceof Decoded.Valid v ? v.request()
