@@ -6,7 +6,7 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The API options of {@code run} and {@code demo}. */
-final class ApiOptions {
+public final class ApiOptions {
 
     @Option(names = "--api-url", paramLabel = "URL", description = "Base URL of the assistant API (chat.api.url).")
     String apiUrl;
@@ -15,7 +15,7 @@ final class ApiOptions {
     String apiKeyFile;
 
     /** The settings these options give. */
-    Map<String, String> flags() {
+    public Map<String, String> flags() {
         Map<String, String> flags = new LinkedHashMap<>();
         if (apiUrl != null) {
             flags.put(ChatBridgeConfig.API_URL, apiUrl);

@@ -13,7 +13,7 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The options every command that reads configuration shares; flags beat environment beats file. */
-final class ConfigOptions {
+public final class ConfigOptions {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with chat.* and Kafka settings.")
     Path file;
@@ -41,7 +41,7 @@ final class ConfigOptions {
     }
 
     /** Loads the settings from the flags, the context's environment and the file. */
-    ConfigLoader.Loaded load(CliContext context, Map<String, String> extraFlags) {
+    public ConfigLoader.Loaded load(CliContext context, Map<String, String> extraFlags) {
         ConfigLoader.Loaded loaded = loadQuietly(context, extraFlags);
         loaded.warnings().forEach(w -> context.err().println("warning: " + w));
         return loaded;
@@ -71,7 +71,7 @@ final class ConfigOptions {
     }
 
     /** Like {@link #load} without printing the warnings (for a second load of the same sources). */
-    ConfigLoader.Loaded loadQuietly(CliContext context, Map<String, String> extraFlags) {
+    public ConfigLoader.Loaded loadQuietly(CliContext context, Map<String, String> extraFlags) {
         Map<String, String> flags = flags();
         flags.putAll(extraFlags);
         return ConfigLoader.load(flags, context.environment(), file);

@@ -25,13 +25,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Kafka clients of the commands that publish requests and read outcomes, from the loaded configuration. */
-final class KafkaIo {
+public final class KafkaIo {
 
     private KafkaIo() {
     }
 
     /** A producer of requests (Avro values, thread-key string keys); the caller closes it. */
-    static KafkaProducer<String, ChatRequest> requestProducer(ChatBridgeConfig config) {
+    public static KafkaProducer<String, ChatRequest> requestProducer(ChatBridgeConfig config) {
         Map<String, Object> props = ServiceSettings.clientProperties(config);
         props.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
@@ -43,21 +43,21 @@ final class KafkaIo {
     }
 
     /** One decoded outcome: a {@link ChatResponse} or a {@link ChatDeadLetter}. */
-    record Outcome(String topic, int partition, long offset, String key, SpecificRecord value) {
+    public record Outcome(String topic, int partition, long offset, String key, SpecificRecord value) {
     }
 
     /**
      * Reads the responses and dead-letter topics, committed records only, without a consumer
      * group (partitions are assigned directly). Used by one thread at a time.
      */
-    static final class OutcomeReader implements AutoCloseable {
+    public static final class OutcomeReader implements AutoCloseable {
         private final KafkaConsumer<String, byte[]> consumer;
         private final AvroDeserializer<ChatResponse> responses = new AvroDeserializer<>(ChatResponse.class);
         private final AvroDeserializer<ChatDeadLetter> deadLetters = new AvroDeserializer<>(ChatDeadLetter.class);
         private final String responsesTopic;
         private final Map<TopicPartition, Long> endAtStart;
 
-        OutcomeReader(ChatBridgeConfig config, boolean fromBeginning) {
+        public OutcomeReader(ChatBridgeConfig config, boolean fromBeginning) {
             Map<String, Object> props = ServiceSettings.clientProperties(config);
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -85,7 +85,7 @@ final class KafkaIo {
         }
 
         /** The next outcomes, waiting at most {@code timeout}. */
-        List<Outcome> poll(Duration timeout) {
+        public List<Outcome> poll(Duration timeout) {
             List<Outcome> read = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
                 SpecificRecord value = r.topic().equals(responsesTopic)

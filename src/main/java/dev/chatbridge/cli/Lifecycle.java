@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * {@link #finished}; the shutdown hook thread only triggers the stop and waits for
  * {@code finished}.
  */
-final class Lifecycle {
+public final class Lifecycle {
 
     private static final Duration POLL = Duration.ofMillis(200);
 
@@ -28,7 +28,7 @@ final class Lifecycle {
      * @param context   the command's context
      * @param maxCloseTime how long the hook waits for the command to close after a signal
      */
-    Lifecycle(CliContext context, Duration maxCloseTime) {
+    public Lifecycle(CliContext context, Duration maxCloseTime) {
         this.context = context;
         if (context.processOwner()) {
             hook = new Thread(() -> {
@@ -52,7 +52,7 @@ final class Lifecycle {
      * Waits until a stop is requested (returns null) or {@code failure} reports a fatal state
      * (returns its message). {@code failure} is polled every 200 ms.
      */
-    String awaitStopOrFailure(Supplier<String> failure) {
+    public String awaitStopOrFailure(Supplier<String> failure) {
         try {
             while (!context.awaitStop(POLL)) {
                 String message = failure.get();
@@ -68,7 +68,7 @@ final class Lifecycle {
     }
 
     /** The command has closed everything; a waiting shutdown hook may end the JVM with {@code code}. */
-    int finished(int code) {
+    public int finished(int code) {
         exitCode = code;
         done.countDown();
         if (hook != null) {

@@ -11,13 +11,13 @@ import java.util.Iterator;
 import org.slf4j.LoggerFactory;
 
 /** Switches the log lines on stderr to JSON when {@code chat.log.format=json}; human is logback.xml's default. */
-final class LogSetup {
+public final class LogSetup {
 
     private LogSetup() {
     }
 
     /** Applies the format to every output-stream appender of the root logger (once, at startup). */
-    static void apply(ChatBridgeConfig.LogFormat format) {
+    public static void apply(ChatBridgeConfig.LogFormat format) {
         if (format != ChatBridgeConfig.LogFormat.JSON
                 || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;

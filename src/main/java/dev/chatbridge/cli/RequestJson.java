@@ -20,7 +20,7 @@ import java.util.UUID;
  * now; {@code assistantId}, {@code account} and {@code metadata} (an object of strings) are
  * optional. A bad line is a {@link BadLine} value naming the problem. Stateless.
  */
-final class RequestJson {
+public final class RequestJson {
 
     /** Why a line is not a request. */
     record BadLine(String problem) {
@@ -80,7 +80,7 @@ final class RequestJson {
     }
 
     /** The record key of a request: its thread, or its request id when it has no thread. */
-    static String threadKey(ChatRequest request) {
+    public static String threadKey(ChatRequest request) {
         return request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
     }
 

@@ -15,10 +15,10 @@ import picocli.CommandLine.Mixin;
             "Exit codes: 0 stopped on request, 1 failed while running, 2 bad configuration, missing topics or topic",
             "and producer size limits that do not fit chat.response.max.bytes.",
             "Settings: flags > environment (CHAT_BRIDGE_*, KAFKA_*) > --config file > defaults; see docs/configuration.md."})
-final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer> {
 
     /** Exit code for configuration problems found before starting. */
-    static final int CONFIG_ERROR = 2;
+    public static final int CONFIG_ERROR = 2;
 
     private final CliContext context;
 

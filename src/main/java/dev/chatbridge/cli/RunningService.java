@@ -9,11 +9,11 @@ import dev.chatbridge.observability.ServiceRegistry;
  * {@code /health/live}, {@code /health/ready}). Closing drains and stops the instance first, then
  * the ops server and the registry, so health answers until the very end.
  */
-record RunningService(ChatBridgeApp app, ServiceRegistry metrics, OpsServer ops, String opsHost)
+public record RunningService(ChatBridgeApp app, ServiceRegistry metrics, OpsServer ops, String opsHost)
         implements AutoCloseable {
 
     /** The base URL of the ops server, for example {@code http://127.0.0.1:9404}. */
-    String opsUrl() {
+    public String opsUrl() {
         return "http://" + opsHost + ":" + ops.port();
     }
 

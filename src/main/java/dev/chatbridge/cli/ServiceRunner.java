@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * configuration once (secrets redacted), make sure the topics exist, start a {@link ChatBridgeApp}
  * with its metrics and its ops server (metrics and health endpoints).
  */
-final class ServiceRunner {
+public final class ServiceRunner {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
 
@@ -32,7 +32,7 @@ final class ServiceRunner {
      *         limits of the topics and the producer that do not fit chat.response.max.bytes included
      * @throws IllegalStateException when the topics are missing (and not to be created) or Kafka is unreachable
      */
-    static RunningService start(ChatBridgeConfig config) {
+    public static RunningService start(ChatBridgeConfig config) {
         ChatBridgeApp.Settings given = ServiceSettings.forRun(config);
         LOG.info("chat-bridge effective configuration:\n{}", Redaction.effectiveConfiguration(config));
         Map<String, Object> clientProps = ServiceSettings.clientProperties(config);
@@ -61,7 +61,7 @@ final class ServiceRunner {
     }
 
     /** Null while the instance is healthy; otherwise why it stopped on its own. */
-    static String failure(ChatBridgeApp app) {
+    public static String failure(ChatBridgeApp app) {
         if (app.isLive()) {
             return null;
         }

@@ -10,7 +10,7 @@ import org.apache.avro.SchemaCompatibility.Incompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
 
 /** Confluent's compatibility levels, and the Avro check each one makes before a new version is accepted. */
-enum CompatibilityLevel {
+public enum CompatibilityLevel {
     NONE(false, false, false),
     BACKWARD(true, false, false),
     BACKWARD_TRANSITIVE(true, false, true),
@@ -30,7 +30,7 @@ enum CompatibilityLevel {
     }
 
     /** The level named (case-insensitive), or empty when the name is not a level. */
-    static Optional<CompatibilityLevel> parse(String name) {
+    public static Optional<CompatibilityLevel> parse(String name) {
         if (name == null) {
             return Optional.empty();
         }

@@ -5,13 +5,13 @@ import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 
 /** Reads an HTTP body into memory with a size bound, for both the registry client and server. */
-final class HttpBodies {
+public final class HttpBodies {
 
     /** The body was longer than the bound. */
-    static final class TooLargeException extends RuntimeException {
+    public static final class TooLargeException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        TooLargeException(long maxBytes) {
+        public TooLargeException(long maxBytes) {
             super("HTTP body larger than " + maxBytes + " bytes");
         }
     }
@@ -20,7 +20,7 @@ final class HttpBodies {
     }
 
     /** The whole body, or a {@link TooLargeException} error as soon as it passes {@code maxBytes}. */
-    static Mono<byte[]> read(ByteBufFlux body, int maxBytes) {
+    public static Mono<byte[]> read(ByteBufFlux body, int maxBytes) {
         return body.asByteArray()
                 .reduceWith(ByteArrayOutputStream::new, (out, chunk) -> {
                     if (out.size() + (long) chunk.length > maxBytes) {

@@ -25,7 +25,7 @@ import org.apache.avro.Schema;
  * <p>Thread-safe: every method holds the instance lock; all state is owned by that lock. Bounded:
  * at most {@code maxSchemas} distinct schemas and as many versions in all.
  */
-final class RegistryStore {
+public final class RegistryStore {
 
     static final int DEFAULT_MAX_SCHEMAS = 10_000;
 
@@ -37,16 +37,16 @@ final class RegistryStore {
     private CompatibilityLevel globalLevel = CompatibilityLevel.BACKWARD;
     private int versionCount;
 
-    RegistryStore() {
+    public RegistryStore() {
         this(DEFAULT_MAX_SCHEMAS);
     }
 
-    RegistryStore(int maxSchemas) {
+    public RegistryStore(int maxSchemas) {
         this.maxSchemas = maxSchemas;
     }
 
     /** Parses a schema as the registry accepts it; 422 / 42201 when it does not parse. */
-    static Schema parse(String schemaText) {
+    public static Schema parse(String schemaText) {
         if (schemaText == null || schemaText.isBlank()) {
             throw new SchemaRegistryException("Invalid schema: the schema is empty", 422, SchemaRegistryException.INVALID_SCHEMA);
         }
@@ -58,7 +58,7 @@ final class RegistryStore {
     }
 
     /** {@code POST /subjects/{subject}/versions}. */
-    synchronized RegisteredSchema register(String subject, Schema schema) {
+    public synchronized RegisteredSchema register(String subject, Schema schema) {
         String canonical = schema.toString();
         Integer knownId = idsByCanonical.get(canonical);
         List<Integer> versions = idsBySubject.getOrDefault(subject, List.of());
@@ -87,7 +87,7 @@ final class RegistryStore {
     }
 
     /** {@code POST /subjects/{subject}}: 40401 unknown subject, 40403 schema not in the subject. */
-    synchronized RegisteredSchema lookup(String subject, Schema schema) {
+    public synchronized RegisteredSchema lookup(String subject, Schema schema) {
         List<Integer> versions = versions(subject);
         Integer id = idsByCanonical.get(schema.toString());
         if (id == null || !versions.contains(id)) {
@@ -97,7 +97,7 @@ final class RegistryStore {
     }
 
     /** {@code GET /schemas/ids/{id}}: 40403 when no schema has that id. */
-    synchronized Schema schemaById(int id) {
+    public synchronized Schema schemaById(int id) {
         Schema schema = schemasById.get(id);
         if (schema == null) {
             throw new SchemaRegistryException("Schema " + id + " not found", 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
@@ -106,18 +106,18 @@ final class RegistryStore {
     }
 
     /** {@code GET /schemas/ids/{id}/subjects}. */
-    synchronized List<String> subjectsOf(int id) {
+    public synchronized List<String> subjectsOf(int id) {
         schemaById(id);
         return idsBySubject.entrySet().stream().filter(e -> e.getValue().contains(id)).map(Map.Entry::getKey).toList();
     }
 
     /** {@code GET /subjects}, sorted. */
-    synchronized List<String> subjects() {
+    public synchronized List<String> subjects() {
         return List.copyOf(idsBySubject.keySet());
     }
 
     /** {@code GET /subjects/{subject}/versions}: 40401 unknown subject. */
-    synchronized List<Integer> versionNumbers(String subject) {
+    public synchronized List<Integer> versionNumbers(String subject) {
         int count = versions(subject).size();
         List<Integer> numbers = new ArrayList<>(count);
         for (int v = 1; v <= count; v++) {
@@ -127,7 +127,7 @@ final class RegistryStore {
     }
 
     /** {@code GET /subjects/{subject}/versions/{version}}: 40401 unknown subject, 40402 unknown version. */
-    synchronized RegisteredSchema version(String subject, int version) {
+    public synchronized RegisteredSchema version(String subject, int version) {
         List<Integer> versions = versions(subject);
         if (version < 1 || version > versions.size()) {
             throw new SchemaRegistryException("Version " + version + " not found.", 404, SchemaRegistryException.VERSION_NOT_FOUND);
@@ -137,19 +137,19 @@ final class RegistryStore {
     }
 
     /** {@code GET /subjects/{subject}/versions/latest}: 40401 unknown subject. */
-    synchronized RegisteredSchema latest(String subject) {
+    public synchronized RegisteredSchema latest(String subject) {
         return version(subject, versions(subject).size());
     }
 
     /** {@code POST /compatibility/subjects/{subject}/versions/latest}: true when there is no version yet. */
-    synchronized List<String> incompatibilitiesWithLatest(String subject, Schema schema) {
+    public synchronized List<String> incompatibilitiesWithLatest(String subject, Schema schema) {
         List<Integer> versions = idsBySubject.getOrDefault(subject, List.of());
         List<Schema> existing = versions.stream().map(schemasById::get).toList();
         return level(subject).incompatibilities(schema, existing);
     }
 
     /** {@code DELETE /subjects/{subject}}: the versions it had; 40401 unknown subject. */
-    synchronized List<Integer> deleteSubject(String subject) {
+    public synchronized List<Integer> deleteSubject(String subject) {
         List<Integer> numbers = versionNumbers(subject);
         idsBySubject.remove(subject);
         subjectLevels.remove(subject);
@@ -157,20 +157,20 @@ final class RegistryStore {
         return numbers;
     }
 
-    synchronized CompatibilityLevel globalLevel() {
+    public synchronized CompatibilityLevel globalLevel() {
         return globalLevel;
     }
 
-    synchronized void globalLevel(CompatibilityLevel level) {
+    public synchronized void globalLevel(CompatibilityLevel level) {
         this.globalLevel = level;
     }
 
     /** The subject's own level, if it has one. */
-    synchronized Optional<CompatibilityLevel> subjectLevel(String subject) {
+    public synchronized Optional<CompatibilityLevel> subjectLevel(String subject) {
         return Optional.ofNullable(subjectLevels.get(subject));
     }
 
-    synchronized void subjectLevel(String subject, CompatibilityLevel level) {
+    public synchronized void subjectLevel(String subject, CompatibilityLevel level) {
         if (!subjectLevels.containsKey(subject) && subjectLevels.size() >= maxSchemas) {
             throw new SchemaRegistryException("The in-memory registry is full (" + maxSchemas
                     + " subject configs): start a new registry", 500, 50001);

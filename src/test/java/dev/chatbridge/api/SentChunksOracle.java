@@ -13,7 +13,7 @@ import dev.chatbridge.events.ToolCall;
 import dev.chatbridge.events.ToolEvent;
 import dev.chatbridge.events.ToolResources;
 import dev.chatbridge.events.WebSearchSource;
-import dev.chatbridge.simulator.ApiSimulator;
+import dev.chatbridge.devtools.simulator.ApiSimulator;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

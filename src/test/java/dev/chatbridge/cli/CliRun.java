@@ -8,37 +8,37 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /** Runs the command line in-process with an injected environment and stdin, capturing stdout and stderr. */
-final class CliRun {
+public final class CliRun {
 
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
     private final CliContext context;
 
-    CliRun(Map<String, String> environment, String stdin) {
+    public CliRun(Map<String, String> environment, String stdin) {
         this.context = new CliContext(environment, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintWriter(out, true), new PrintWriter(err, true), false);
     }
 
-    CliRun(Map<String, String> environment) {
+    public CliRun(Map<String, String> environment) {
         this(environment, "");
     }
 
     /** Runs {@code args} on this run's context and returns the exit code. */
-    int execute(String... args) {
+    public int execute(String... args) {
         return Main.execute(context, args);
     }
 
-    CliContext context() {
+    public CliContext context() {
         return context;
     }
 
-    String out() {
+    public String out() {
         synchronized (out.getBuffer()) {
             return out.toString();
         }
     }
 
-    String err() {
+    public String err() {
         synchronized (err.getBuffer()) {
             return err.toString();
         }

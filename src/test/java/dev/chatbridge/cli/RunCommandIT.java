@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chatbridge.registry.EmbeddedSchemaRegistry;
-import dev.chatbridge.simulator.ApiSimulator;
-import dev.chatbridge.simulator.SimulatorConfig;
+import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
+import dev.chatbridge.devtools.simulator.ApiSimulator;
+import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import java.nio.file.Files;

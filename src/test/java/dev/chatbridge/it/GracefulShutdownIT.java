@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.chatbridge.events.ChatRequest;
-import dev.chatbridge.simulator.LatencyModel;
-import dev.chatbridge.simulator.SimulatorConfig;
+import dev.chatbridge.devtools.simulator.LatencyModel;
+import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import java.nio.file.Path;

@@ -13,8 +13,8 @@ import dev.chatbridge.it.OutcomeReader.Outcome;
 import dev.chatbridge.serde.AvroDeserializer;
 import dev.chatbridge.serde.AvroSerdeConfig;
 import dev.chatbridge.serde.AvroSerializer;
-import dev.chatbridge.simulator.LatencyModel;
-import dev.chatbridge.simulator.SimulatorConfig;
+import dev.chatbridge.devtools.simulator.LatencyModel;
+import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import java.lang.management.ManagementFactory;
@@ -74,7 +74,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>The registry outage: the instance reaches the registry through a {@link CuttableRelay}; the
  * relay is cut (every connection closed, the port refusing) and the {@link
- * dev.chatbridge.registry.EmbeddedSchemaRegistry} stopped, later turns are produced written with
+ * dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry} stopped, later turns are produced written with
  * a compatible writer schema the instance has not fetched yet, and after {@link #OUTAGE} the
  * registry is started again on its port (it keeps its store across {@code close()}/{@code start()})
  * and the relay restored. The relay is needed because the stopped registry goes on serving

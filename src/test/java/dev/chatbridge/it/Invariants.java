@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.it.OutcomeReader.Outcome;
-import dev.chatbridge.simulator.ApiSimulator;
-import dev.chatbridge.simulator.ReceivedCall;
-import dev.chatbridge.simulator.SimulatorStats;
+import dev.chatbridge.devtools.simulator.ApiSimulator;
+import dev.chatbridge.devtools.simulator.ReceivedCall;
+import dev.chatbridge.devtools.simulator.SimulatorStats;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -6,6 +6,7 @@ import static dev.chatbridge.registry.TestSchemas.GREETING_V1;
 import static dev.chatbridge.registry.TestSchemas.GREETING_V2;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

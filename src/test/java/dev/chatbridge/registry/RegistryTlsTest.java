@@ -4,6 +4,7 @@ import static dev.chatbridge.registry.TestSchemas.GREETING_V1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,6 +7,7 @@ import static dev.chatbridge.registry.TestSchemas.GREETING_V2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

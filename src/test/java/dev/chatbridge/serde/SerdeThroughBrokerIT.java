@@ -3,7 +3,7 @@ package dev.chatbridge.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatbridge.events.ChatRequest;
-import dev.chatbridge.registry.EmbeddedSchemaRegistry;
+import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import dev.chatbridge.registry.SchemaRegistryClient;
 import dev.chatbridge.registry.SchemaRegistryClients;
 import dev.chatbridge.testing.KafkaCluster;

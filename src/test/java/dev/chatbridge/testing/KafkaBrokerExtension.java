@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>The test JVM gets ONE cluster, started on first use and kept in the root
  * {@link ExtensionContext.Store}, which closes it when the whole run ends. Which cluster:
  * {@code KAFKA_BOOTSTRAP_SERVERS} if set, else Testcontainers' {@code apache/kafka:4.4.0} when a
- * Docker engine is reachable, else the in-process {@link dev.chatbridge.kafka.EmbeddedKafkaBroker};
+ * Docker engine is reachable, else the in-process {@link dev.chatbridge.devtools.broker.EmbeddedKafkaBroker};
  * the choice and its reason are logged once. Tests stay apart by using
  * {@link KafkaCluster#uniqueTopic} and {@link KafkaCluster#uniqueName}.
  */

@@ -1,6 +1,6 @@
 package dev.chatbridge.testing;
 
-import dev.chatbridge.kafka.EmbeddedKafkaBroker;
+import dev.chatbridge.devtools.broker.EmbeddedKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
