@@ -59,7 +59,9 @@ ENV HOME=/tmp \
 
 # The state must outlive the container (a restarted instance then restores its pending table
 # from the local RocksDB instead of replaying the changelog); /tmp must be writable with a
-# read-only root: the JVM's perf data, and native libraries that RocksDB and Netty unpack.
+# read-only root, and allow exec: RocksDB (and Netty, zstd, snappy) unpack native libraries
+# there and load them. Podman's --tmpfs and Kubernetes' emptyDir allow it; Docker's --tmpfs is
+# noexec unless given `--tmpfs /tmp:exec` (RocksDB then fails: "failed to map segment").
 VOLUME ["/var/lib/chat-bridge", "/tmp"]
 
 USER 10001:10001
@@ -67,9 +69,10 @@ WORKDIR /var/lib/chat-bridge
 EXPOSE 9404
 
 # JVM flags on the command line rather than in JAVA_TOOL_OPTIONS: they show in `ps` and
-# `podman inspect`, every JVM-based tool run in the container (jcmd, jstack) does not inherit
-# them, and there is no "Picked up JAVA_TOOL_OPTIONS" line on stderr. JAVA_TOOL_OPTIONS stays free
-# for operators: an -Xmx there beats MaxRAMPercentage (an explicit heap size always wins).
+# `podman inspect`, other JVMs started in the container (a `send` or `tail` through
+# `podman exec`, jcmd on a JDK base) do not inherit them, and stderr gets no "Picked up
+# JAVA_TOOL_OPTIONS" line. JAVA_TOOL_OPTIONS stays free for operators: an -Xmx there beats
+# MaxRAMPercentage (an explicit heap size always wins; checked: -Xmx300m gives a 300 MiB heap).
 # The heap is sized by the container's memory limit. 50 % leaves the other half for what lives
 # outside the heap: RocksDB's block caches and memtables (Kafka Streams' defaults, per task),
 # Netty's direct buffers, metaspace, thread stacks and the code cache.
