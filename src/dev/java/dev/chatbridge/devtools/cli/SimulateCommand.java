@@ -5,6 +5,10 @@ import dev.chatbridge.cli.Lifecycle;
 import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.devtools.simulator.LatencyModel;
 import dev.chatbridge.devtools.simulator.SimulatorConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +31,11 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8090", description = "Port (0 = free; default ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 in a container, so that other"
+                    + " containers reach it).")
+    String host;
+
     @Option(names = "--latency-p50", paramLabel = "MS", defaultValue = "150",
             description = "Median time to the first byte, ms (default ${DEFAULT-VALUE}).")
     long p50;
@@ -38,6 +47,11 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--api-key", defaultValue = LocalStack.SIMULATOR_KEY,
             description = "The API key the simulator accepts (default ${DEFAULT-VALUE}).")
     String apiKey;
+
+    @Option(names = "--api-key-file", paramLabel = "FILE",
+            description = "Read the accepted API key from this file instead (surrounding white space ignored), such as"
+                    + " a mounted secret.")
+    Path apiKeyFile;
 
     @Option(names = "--refuse-account", paramLabel = "ACCOUNT|@DOMAIN",
             description = "Refuse every call on behalf of this account (alice@example.com) or of every account of"
@@ -68,12 +82,25 @@ final class SimulateCommand implements Callable<Integer> {
             context.err().println("error: --latency-p50 must be positive and --latency-p99 at least --latency-p50");
             return 2;
         }
+        String key = apiKey;
+        if (apiKeyFile != null) {
+            try {
+                key = Files.readString(apiKeyFile, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                context.err().println("error: cannot read --api-key-file " + apiKeyFile + ": " + e.getMessage());
+                return 2;
+            }
+            if (key.isEmpty()) {
+                context.err().println("error: --api-key-file " + apiKeyFile + " is empty");
+                return 2;
+            }
+        }
         SimulatorConfig config;
         try {
             config = SimulatorConfig.builder()
-                    .host("127.0.0.1")
+                    .host(host)
                     .port(port)
-                    .apiKeys(apiKey)
+                    .apiKeys(key)
                     .latency(LatencyModel.logNormal(Duration.ofMillis(p50), Duration.ofMillis(p99)))
                     .seed(System.nanoTime())
                     .refusedAccounts(refusedAccounts)
@@ -82,8 +109,8 @@ final class SimulateCommand implements Callable<Integer> {
                     .chunkInterval(Duration.ofMillis(chunkIntervalMs))
                     .build();
         } catch (IllegalArgumentException e) {
-            context.err().println("error: " + e.getMessage() + " (check --refuse-account, --huge-answer-bytes,"
-                    + " --chunks and --chunk-interval-ms)");
+            context.err().println("error: " + e.getMessage() + " (check --host, --refuse-account,"
+                    + " --huge-answer-bytes, --chunks and --chunk-interval-ms)");
             return 2;
         }
         Lifecycle lifecycle = new Lifecycle(context, Duration.ofSeconds(10));
