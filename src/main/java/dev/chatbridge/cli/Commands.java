@@ -17,6 +17,7 @@ public final class Commands {
         commandLine.addSubcommand(new SendCommand(context));
         commandLine.addSubcommand(new TailCommand(context));
         commandLine.addSubcommand(new TopologyCommand(context));
+        commandLine.addSubcommand(new ResetCommand(context));
         commandLine.addSubcommand(new SimulateCommand(context));
         commandLine.addSubcommand(new BenchCommand(context));
         // Descriptions are written as lines of up to ~105 characters; keep picocli from re-wrapping them at 80.
