@@ -15,8 +15,9 @@ import org.apache.kafka.tools.StreamsResetter;
  *
  * <p>The tool prints with {@code System.out} and {@code System.err}; while it runs both are
  * replaced by streams that pass the calling thread's lines to the given consumers and everything
- * other threads print to the original streams. The tool reports errors with a stack trace: its
- * message lines are passed on, the {@code at ...} frames are dropped. Kafka's {@code Exit} is
+ * other threads print to the original streams. The tool reports an error as {@code ERROR: <e>}
+ * followed by e's stack trace: the message lines are passed on once, the {@code at ...} frames
+ * are dropped. Kafka's {@code Exit} is
  * made to throw instead of ending the JVM (the tool's argument parser calls it on bad arguments),
  * and the tool turns that into exit code 1. One run at a time per JVM.
  */
@@ -31,6 +32,7 @@ final class KafkaResetTool {
     /** Kafka's own tool. */
     static final Tool KAFKA = args -> new StreamsResetter().execute(args);
 
+    private static final String ERROR = "ERROR: ";
     private static final Pattern STACK_FRAME = Pattern.compile("^\\s+(at |\\.\\.\\. \\d+ more)");
 
     private KafkaResetTool() {
@@ -47,8 +49,12 @@ final class KafkaResetTool {
         PrintStream originalErr = System.err;
         Thread owner = Thread.currentThread();
         LineSink outLines = new LineSink(out);
+        String[] previous = {""};
         LineSink errLines = new LineSink(line -> {
-            if (!STACK_FRAME.matcher(line).find()) {
+            // The tool prints "ERROR: " + e, then e's stack trace, which starts with e again.
+            boolean repeated = previous[0].startsWith(ERROR) && previous[0].substring(ERROR.length()).equals(line);
+            previous[0] = line;
+            if (!repeated && !STACK_FRAME.matcher(line).find()) {
                 err.accept(line);
             }
         });

@@ -75,8 +75,8 @@ final class ResetCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Show what the tool would do; change nothing (the pending check still applies).")
     boolean dryRun;
 
-    @Option(names = "--force", description = {"Reset even though the pending table holds accepted requests: they get no",
-        "outcome. Does not remove running instances from the group."})
+    @Option(names = "--force", description = "Reset even though the pending table holds accepted requests: they get no "
+            + "outcome. Does not remove running instances from the group.")
     boolean force;
 
     /** Where the input offsets go: one of these at most. */
@@ -188,7 +188,7 @@ final class ResetCommand implements Callable<Integer> {
         if (code == 0 && !dryRun) {
             context.out().println("Reset of " + subject.applicationId() + " done. Start chat-bridge again on EMPTY state "
                     + "directories (state.dir): the tool does not touch local state, and a kept one still holds the old "
-                    + "pending table, which the next start would use.");
+                    + "pending table with its high-water marks, so the next start would skip the input it reads again.");
         }
         context.out().flush();
         return code;

@@ -153,7 +153,10 @@ class ResetCommandTest {
                     throw new IllegalStateException(e);
                 }
                 otherThread.set(original.toString(java.nio.charset.StandardCharsets.UTF_8));
-                new IllegalStateException("Consumer group 'x' is still active").printStackTrace();
+                IllegalStateException e = new IllegalStateException("Consumer group 'x' is still active",
+                        new RuntimeException("cause"));
+                System.err.println("ERROR: " + e);
+                e.printStackTrace();
                 return 1;
             }, List.of("--a"), out::add, err::add);
         } finally {
@@ -162,7 +165,8 @@ class ResetCommandTest {
 
         assertThat(code).isEqualTo(1);
         assertThat(out).containsExactly("Reset-offsets for input topics [--a]", "Done.");
-        assertThat(err).containsExactly("java.lang.IllegalStateException: Consumer group 'x' is still active");
+        assertThat(err).containsExactly("ERROR: java.lang.IllegalStateException: Consumer group 'x' is still active",
+                "Caused by: java.lang.RuntimeException: cause");
         assertThat(otherThread.get()).isEqualTo("from another thread" + System.lineSeparator());
         assertThat(System.out).isSameAs(before);
     }
