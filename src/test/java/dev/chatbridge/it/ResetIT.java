@@ -50,17 +50,20 @@ import org.junit.jupiter.api.Timeout;
  * many, per partition), {@code --force} resets anyway, {@code --dry-run} changes nothing, and a
  * reset of a drained application rewinds the group's input offsets and deletes the internal
  * topics, so that a new instance answers everything again. One run in a separate JVM whose class
- * path has no broker, Raft, storage, coordinator, Connect or Scala jar shows that Kafka's tool
- * needs none of them.
+ * path has no broker, Raft, storage, coordinator, Connect or Scala jar, nor any other jar the
+ * kafka-tools dependency excludes, shows that Kafka's tool needs none of them.
  */
 @WithKafka
 class ResetIT {
 
     private static final int PARTITIONS = 2;
     private static final int REQUESTS = 6;
+    /** What the service jar leaves out, and what the kafka-tools dependency excludes besides. */
     private static final Pattern NOT_IN_SERVICE_JAR = Pattern.compile(
             "/(kafka_2\\.13|kafka-server|kafka-raft|kafka-metadata|kafka-storage[^/]*|kafka-[a-z-]*coordinator[^/]*"
-                    + "|connect-[^/]*|scala-[^/]*|scala-logging_2\\.13)/[^/]+/[^/]+\\.jar$");
+                    + "|connect-[^/]*|scala-[^/]*|scala-logging_2\\.13"
+                    + "|kafka-tools-api|argparse4j|re2j|jose4j|jackson-dataformat-csv|metrics-core|pcollections)"
+                    + "/[^/]+/[^/]+\\.jar$");
 
     private final ChildJvms jvms = new ChildJvms();
 
@@ -298,8 +301,10 @@ class ResetIT {
             (NOT_IN_SERVICE_JAR.matcher(element.replace('\\', '/')).find() ? dropped : kept).add(element);
         }
         assertThat(dropped).as("jars left out").anyMatch(j -> j.contains("kafka_2.13")).anyMatch(j -> j.contains("scala-library"))
-                .anyMatch(j -> j.contains("kafka-server-4")).anyMatch(j -> j.contains("kafka-raft"));
+                .anyMatch(j -> j.contains("kafka-server-4")).anyMatch(j -> j.contains("kafka-raft"))
+                .anyMatch(j -> j.contains("argparse4j")).anyMatch(j -> j.contains("kafka-tools-api"));
         assertThat(kept).as("jars kept").anyMatch(j -> j.contains("kafka-tools-4"))
+                .anyMatch(j -> j.contains("kafka-server-common-4")).anyMatch(j -> j.contains("jopt-simple"))
                 .noneMatch(j -> j.contains("kafka_2.13") || j.contains("scala-library") || j.contains("kafka-metadata"));
         Process process = jvms.launchWithClassPath(String.join(java.io.File.pathSeparator, kept), Main.class,
                 List.of("reset", "--bootstrap-servers", kafka.bootstrapServers(), "--set", "application.id=" + app,
