@@ -19,6 +19,7 @@ public final class Commands {
         commandLine.addSubcommand(new SendCommand(context));
         commandLine.addSubcommand(new TailCommand(context));
         commandLine.addSubcommand(new TopologyCommand(context));
+        commandLine.addSubcommand(new ResetCommand(context));
         for (CommandSet set : ServiceLoader.load(CommandSet.class, Commands.class.getClassLoader())) {
             set.commands(context).forEach(commandLine::addSubcommand);
         }

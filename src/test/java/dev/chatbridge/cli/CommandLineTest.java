@@ -18,11 +18,11 @@ class CommandLineTest {
         int code = cli.execute("--help");
 
         assertThat(code).isZero();
-        assertThat(cli.out()).contains("run", "demo", "sandbox", "send", "tail", "topology", "simulate", "--version");
+        assertThat(cli.out()).contains("run", "demo", "sandbox", "send", "tail", "topology", "reset", "simulate", "--version");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "demo", "sandbox", "send", "tail", "topology", "simulate"})
+    @ValueSource(strings = {"run", "demo", "sandbox", "send", "tail", "topology", "reset", "simulate"})
     void shouldGiveHelpForEachCommand(String command) {
         CliRun cli = new CliRun(Map.of());
 

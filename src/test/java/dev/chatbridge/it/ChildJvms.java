@@ -38,9 +38,15 @@ final class ChildJvms {
      * {@code KAFKA_*} variable is passed on, so the arguments alone configure it.
      */
     Process launch(Class<?> mainClass, List<String> args, String logName) throws IOException {
+        return launchWithClassPath(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                mainClass, args, logName);
+    }
+
+    /** As {@link #launch}, on the given class path instead of the test class path. */
+    Process launchWithClassPath(String classpath, Class<?> mainClass, List<String> args, String logName)
+            throws IOException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", mainClass.getName()));
         command.addAll(args);
         Files.createDirectories(OUT);

@@ -70,7 +70,7 @@ class ServiceJarIT {
     void serviceJarRunsTheServiceCommandsAndOffersNoOthers() throws Exception {
         Result help = java(SERVICE_JAR, "--help");
         assertThat(help.code()).as(help.toString()).isZero();
-        assertThat(commands(help.out())).containsExactly("run", "send", "tail", "topology");
+        assertThat(commands(help.out())).containsExactly("run", "send", "tail", "topology", "reset");
 
         // The topology builds Kafka Streams' whole processing graph, so it loads what run needs.
         Result topology = java(SERVICE_JAR, "topology");
@@ -83,7 +83,7 @@ class ServiceJarIT {
 
         Result full = java(FULL_JAR, "--help");
         assertThat(full.code()).as(full.toString()).isZero();
-        assertThat(commands(full.out())).contains("run", "send", "tail", "topology", "demo", "sandbox", "simulate",
+        assertThat(commands(full.out())).contains("run", "send", "tail", "topology", "reset", "demo", "sandbox", "simulate",
                 "bench");
     }
 
