@@ -1,11 +1,19 @@
 package dev.chatbridge.it;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.chatbridge.it.OutcomeReader.Outcome;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -68,6 +76,24 @@ final class ProgressWatcher implements AutoCloseable {
         return seen.containsAll(requestIds);
     }
 
+    /** Waits until {@code more} outcomes beyond those seen now have arrived. */
+    void awaitMore(int more, Duration atMost) {
+        int target = distinctSeen() + more;
+        await(target + " outcomes").atMost(atMost).pollInterval(Duration.ofMillis(100))
+                .until(() -> distinctSeen() >= target);
+    }
+
+    /**
+     * Waits until a step has settled: every request of {@code backlog} (those sent until now) is
+     * answered, and {@code more} outcomes beyond those seen now have arrived.
+     */
+    void awaitSettled(List<String> backlog, int more, Duration atMost) {
+        int target = distinctSeen() + more;
+        await("the backlog of " + backlog.size() + " requests answered and " + more + " more outcomes")
+                .atMost(atMost).pollInterval(Duration.ofMillis(100))
+                .until(() -> hasAll(backlog) && distinctSeen() >= target);
+    }
+
     /**
      * Stops the watcher thread, then reads on to the end of the output topics (so a duplicate
      * committed after the last poll is seen too) and returns every outcome read.
@@ -105,6 +131,52 @@ final class ProgressWatcher implements AutoCloseable {
     /** How many outcomes carry a record timestamp within {@code [fromMs, toMs]}. Call after {@link #stop}. */
     long outcomesBetween(long fromMs, long toMs) {
         return reader.outcomes().stream().filter(o -> o.timestamp() >= fromMs && o.timestamp() <= toMs).count();
+    }
+
+    /**
+     * As {@link #longestGap}, per partition (outcomes are keyed by thread like the input, and the
+     * output topics have the input's partition count, so output partition n holds the outcomes of
+     * input partition n): the longest time one partition's conversations went without an outcome,
+     * which a global gap hides while other partitions progress. Call after {@link #stop}.
+     */
+    PartitionGap longestPartitionGap(long fromMs, long toMs) {
+        Map<Integer, List<Long>> byPartition = new TreeMap<>();
+        for (Outcome o : reader.outcomes()) {
+            byPartition.computeIfAbsent(o.partition(), k -> new ArrayList<>()).add(o.timestamp());
+        }
+        PartitionGap longest = new PartitionGap(-1, 0);
+        for (Map.Entry<Integer, List<Long>> e : byPartition.entrySet()) {
+            long gap = longestGap(e.getValue().stream().sorted().toList(), fromMs, toMs);
+            if (gap > longest.gapMs()) {
+                longest = new PartitionGap(e.getKey(), gap);
+            }
+        }
+        return longest;
+    }
+
+    /** The longest gap of one partition. */
+    record PartitionGap(int partition, long gapMs) {
+        @Override
+        public String toString() {
+            return gapMs + "(p" + partition + ")";
+        }
+    }
+
+    /**
+     * Writes every outcome read (topic, partition, offset, record timestamp, arrival time, request
+     * id) as CSV, for looking at a run afterwards. Call after {@link #stop}.
+     */
+    void writeCsv(Path file) throws IOException {
+        List<Outcome> all = reader.outcomes();
+        StringBuilder csv = new StringBuilder("topic,partition,offset,timestamp_ms,arrival_ms,request_id\n");
+        for (int i = 0; i < all.size(); i++) {
+            Outcome o = all.get(i);
+            csv.append(o.topic()).append(',').append(o.partition()).append(',').append(o.offset()).append(',')
+                    .append(o.timestamp()).append(',').append(arrivals.get(i)).append(',').append(o.requestId())
+                    .append('\n');
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, csv, StandardCharsets.UTF_8);
     }
 
     static long longestGap(List<Long> sortedTimes, long fromMs, long toMs) {

@@ -64,7 +64,7 @@ class ScaleIT {
             // under steady load
             load.start();
             long steadyFrom = System.currentTimeMillis();
-            awaitOutcomes(progress, 300, Duration.ofSeconds(60));
+            progress.awaitMore(300, Duration.ofSeconds(60));
             long steadyTo = System.currentTimeMillis();
 
             // When two more instances start (1 -> 3)
@@ -72,7 +72,7 @@ class ScaleIT {
             fleet.start("b", true, Map.of());
             fleet.start("c", true, Map.of());
             Duration upAssigned = fleet.awaitAssigned(Set.of("a", "b", "c"), Duration.ofSeconds(60));
-            settle(progress, load);
+            progress.awaitSettled(load.sentIds(), SETTLE_OUTCOMES, Duration.ofSeconds(60));
             long upTo = System.currentTimeMillis();
 
             // and two of them get SIGTERM (3 -> 1)
@@ -82,7 +82,7 @@ class ScaleIT {
             int exitB = fleet.awaitExit("b", Duration.ofSeconds(60));
             int exitC = fleet.awaitExit("c", Duration.ofSeconds(60));
             Duration downAssigned = fleet.awaitAssigned(Set.of("a"), Duration.ofSeconds(60));
-            settle(progress, load);
+            progress.awaitSettled(load.sentIds(), SETTLE_OUTCOMES, Duration.ofSeconds(60));
             long downTo = System.currentTimeMillis();
 
             // and the load stops
@@ -93,6 +93,7 @@ class ScaleIT {
             fleet.sigterm("a");
             int exitA = fleet.awaitExit("a", Duration.ofSeconds(60));
             List<Outcome> outcomes = progress.stop(Duration.ofSeconds(30));
+            progress.writeCsv(ChildJvms.OUT.resolve(fx.applicationId + "-outcomes.csv"));
 
             // Then: the figures of each step
             String steady = step(progress, fleet, "steady@1", steadyFrom, steadyTo, Duration.ZERO);
@@ -113,33 +114,28 @@ class ScaleIT {
         }
     }
 
-    /** Waits until {@code more} outcomes beyond those seen now have arrived. */
-    private static void awaitOutcomes(ProgressWatcher progress, int more, Duration atMost) {
-        int target = progress.distinctSeen() + more;
-        await(target + " outcomes").atMost(atMost).pollInterval(Duration.ofMillis(100))
-                .until(() -> progress.distinctSeen() >= target);
-    }
-
-    /** A step has settled when every request sent until now is answered and {@link #SETTLE_OUTCOMES} more came. */
-    private static void settle(ProgressWatcher progress, ConversationLoad load) {
-        List<String> backlog = load.sentIds();
-        int target = progress.distinctSeen() + SETTLE_OUTCOMES;
-        await("the backlog of " + backlog.size() + " requests answered and " + SETTLE_OUTCOMES + " more outcomes")
-                .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> progress.hasAll(backlog) && progress.distinctSeen() >= target);
+    /**
+     * The figures of one time window: the longest gap between consecutive committed outcomes by
+     * record timestamp overall ({@code no_progress_ms}) and per partition ({@code
+     * no_progress_partition_ms}, with the partition), overall by arrival at the reader ({@code
+     * no_output_ms}), outcomes in the window, Kafka Streams RUNNING to REBALANCING transitions in
+     * the instances' logs, and group generations completed.
+     */
+    static String windowFigures(ProgressWatcher progress, Fleet fleet, long from, long to) {
+        return "no_progress_ms=" + progress.longestGap(from, to)
+                + " no_progress_partition_ms=" + progress.longestPartitionGap(from, to)
+                + " no_output_ms=" + progress.longestArrivalGap(from, to)
+                + " duration_ms=" + (to - from)
+                + " outcomes=" + progress.outcomesBetween(from, to)
+                + " running_to_rebalancing=" + InstanceLogs.runningToRebalancing(fleet.logs(), from, to)
+                + " generations=" + InstanceLogs.generations(fleet.logs(), from, to).size();
     }
 
     /** Prints one step's figures and returns them for the IT-FIGURES line. */
     private static String step(ProgressWatcher progress, Fleet fleet, String name, long from, long to,
             Duration assigned) {
-        String line = "step=" + name
-                + " no_progress_ms=" + progress.longestGap(from, to)
-                + " no_output_ms=" + progress.longestArrivalGap(from, to)
-                + " assigned_ms=" + assigned.toMillis()
-                + " duration_ms=" + (to - from)
-                + " outcomes=" + progress.outcomesBetween(from, to)
-                + " running_to_rebalancing=" + InstanceLogs.runningToRebalancing(fleet.logs(), from, to)
-                + " generations=" + InstanceLogs.generations(fleet.logs(), from, to).size();
+        String line = "step=" + name + " " + windowFigures(progress, fleet, from, to)
+                + " assigned_ms=" + assigned.toMillis();
         System.out.println("SCALE " + line);
         return line;
     }
