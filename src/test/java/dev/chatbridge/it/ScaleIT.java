@@ -23,7 +23,11 @@ import org.junit.jupiter.api.Timeout;
  * the input under steady load of many conversations; one instance, then three (two join), then
  * one again (two stopped with SIGTERM), then the load stops. Nothing may be lost, duplicated or
  * reordered, and the API must never see a thread's turn after its next turn. The time without
- * progress at each step is printed as {@code SCALE step=... no_progress_ms=...} lines.
+ * progress at each step is printed as {@code SCALE step=... no_progress_ms=...} lines (see
+ * {@link #windowFigures}); they land in {@code target/failsafe-reports/dev.chatbridge.it.ScaleIT-output.txt},
+ * the instances' logs and the outcomes (CSV) under {@code target/it-processes}.
+ *
+ * <pre>./mvnw -B -o verify -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ScaleIT</pre>
  */
 @WithKafka
 class ScaleIT {
@@ -59,7 +63,7 @@ class ScaleIT {
             Fleet fleet = new Fleet(fx, jvms, MAX_IN_FLIGHT, Map.of());
             long start = System.nanoTime();
             fleet.start("a", true, Map.of());
-            fleet.awaitAssigned(Set.of("a"), Duration.ofSeconds(60));
+            fleet.awaitAssigned(Set.of("a"), Duration.ofSeconds(90));
 
             // under steady load
             load.start();
@@ -71,7 +75,8 @@ class ScaleIT {
             long upFrom = System.currentTimeMillis();
             fleet.start("b", true, Map.of());
             fleet.start("c", true, Map.of());
-            Duration upAssigned = fleet.awaitAssigned(Set.of("a", "b", "c"), Duration.ofSeconds(60));
+            // (a cold JVM takes 10-40 s to start on two busy cores)
+            Duration upAssigned = fleet.awaitAssigned(Set.of("a", "b", "c"), Duration.ofSeconds(90));
             progress.awaitSettled(load.sentIds(), SETTLE_OUTCOMES, Duration.ofSeconds(60));
             long upTo = System.currentTimeMillis();
 
