@@ -38,16 +38,28 @@ final class ChildJvms {
      * {@code KAFKA_*} variable is passed on, so the arguments alone configure it.
      */
     Process launch(Class<?> mainClass, List<String> args, String logName) throws IOException {
-        return launchWithClassPath(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                mainClass, args, logName);
+        return launch(mainClass, List.of(), args, logName);
     }
 
-    /** As {@link #launch}, on the given class path instead of the test class path. */
+    /** As {@link #launch(Class, List, String)}, with extra JVM options (such as {@code -Dkey=value}) before the main class. */
+    Process launch(Class<?> mainClass, List<String> jvmOptions, List<String> args, String logName) throws IOException {
+        return launchWithClassPath(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                mainClass, jvmOptions, args, logName);
+    }
+
+    /** As {@link #launch(Class, List, String)}, on the given class path instead of the test class path. */
     Process launchWithClassPath(String classpath, Class<?> mainClass, List<String> args, String logName)
             throws IOException {
+        return launchWithClassPath(classpath, mainClass, List.of(), args, logName);
+    }
+
+    private Process launchWithClassPath(String classpath, Class<?> mainClass, List<String> jvmOptions,
+            List<String> args, String logName) throws IOException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", mainClass.getName()));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.add(mainClass.getName());
         command.addAll(args);
         Files.createDirectories(OUT);
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -62,8 +74,22 @@ final class ChildJvms {
 
     /** Starts {@code chat-bridge run --config <config>} in a new JVM; logs under {@code <config name>-<name>}. */
     Process run(Path config, String name) throws IOException {
-        String base = config.getFileName().toString().replace(".properties", "");
-        return launch(Main.class, List.of("run", "--config", config.toAbsolutePath().toString()), base + "-" + name);
+        return run(config, name, List.of());
+    }
+
+    /** As {@link #run(Path, String)}, with extra JVM options; its output is {@link #logOf(Path, String)}. */
+    Process run(Path config, String name, List<String> jvmOptions) throws IOException {
+        return launch(Main.class, jvmOptions, List.of("run", "--config", config.toAbsolutePath().toString()),
+                logName(config, name));
+    }
+
+    /** The file that receives the standard output of {@code run(config, name)}. */
+    static Path logOf(Path config, String name) {
+        return OUT.resolve(logName(config, name) + ".out");
+    }
+
+    private static String logName(Path config, String name) {
+        return config.getFileName().toString().replace(".properties", "") + "-" + name;
     }
 
     /** Kills every process started here that is still alive (SIGKILL), waiting briefly for each. */
