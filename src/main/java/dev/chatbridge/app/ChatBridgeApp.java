@@ -8,6 +8,7 @@ import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.policy.RequestPolicy;
 import dev.chatbridge.engine.EngineMetrics;
 import dev.chatbridge.engine.EngineResources;
+import dev.chatbridge.engine.PendingChangelog;
 import dev.chatbridge.engine.RegistryUnavailableException;
 import dev.chatbridge.engine.StreamsProperties;
 import dev.chatbridge.engine.Topics;
@@ -22,6 +23,7 @@ import dev.chatbridge.serde.AvroSerdes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Clock;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -120,6 +122,7 @@ public final class ChatBridgeApp implements AutoCloseable {
     private final ChatClient client;
     private final EngineResources resources;
     private final AdminTopicIdentity topicIds;
+    private final LocalStateCheck localState;
     private final Topology topology;
     private final KafkaStreams streams;
     private final Optional<KafkaStreamsMetrics> streamsMetrics;
@@ -140,6 +143,12 @@ public final class ChatBridgeApp implements AutoCloseable {
         ChatBridgeMetrics metrics = meterRegistry == null ? null : new ChatBridgeMetrics(meterRegistry);
         this.client = new ChatClient(settings.client(), clock, metrics == null ? CallTimings.NONE : metrics);
         this.topicIds = new AdminTopicIdentity(settings.streams());
+        StreamsConfig streamsConfig = new StreamsConfig(settings.streams());
+        String applicationId = streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG);
+        String changelog = PendingChangelog.topic(applicationId);
+        this.localState = new LocalStateCheck(
+                Path.of(streamsConfig.getString(StreamsConfig.STATE_DIR_CONFIG), applicationId), changelog,
+                () -> topicIds.idOf(changelog));
         this.resources = new EngineResources(settings.engine(), clock, metrics == null ? EngineMetrics.NONE : metrics,
                 topicIds);
         // The engine serializes every outcome itself and sizes it to the guard's limit per topic (the sinks
@@ -248,8 +257,17 @@ public final class ChatBridgeApp implements AutoCloseable {
         return new ChatBridgeApp(settings, Clock.systemUTC(), Objects.requireNonNull(registry, "registry"));
     }
 
-    /** Starts processing; returns at once (Kafka Streams starts its threads). */
+    /**
+     * Starts processing; returns once Kafka Streams started its threads. Local state that does not
+     * belong to the pending table's current changelog topic (a kept state directory after a reset)
+     * is deleted first ({@link LocalStateCheck}).
+     */
     public ChatBridgeApp start() {
+        localState.staleBecause().ifPresent(why -> {
+            LOG.warn("Local state is older than the changelog topic, or cannot be matched to it: {}. Deleting it before "
+                    + "starting; the pending table is restored from the changelog", why);
+            streams.cleanUp();
+        });
         streams.start();
         return this;
     }
@@ -319,6 +337,8 @@ public final class ChatBridgeApp implements AutoCloseable {
         // expires (45 s by default), and their requests wait that long on a scale-down.
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        // The changelog exists now that the instance ran: the next start can tell its local state is current.
+        localState.rememberCurrent();
         streamsMetrics.ifPresent(KafkaStreamsMetrics::close);
         resources.pause().stop();
         client.close();

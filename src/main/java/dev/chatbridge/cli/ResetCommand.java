@@ -50,7 +50,8 @@ import picocli.CommandLine.Option;
             "the input offsets of the consumer group application.id (default chat-bridge) go to --to-earliest (default),",
             "--to-latest, --to-datetime or --by-duration; the internal topics (the pending table's changelog and, with",
             "chat.input.keying=REKEY, the repartition topic) are deleted. Output topics are not touched.",
-            "Stop every instance first (kubernetes: scale to 0); start them again on empty state directories.",
+            "Stop every instance first (kubernetes: scale to 0). At their next start, instances delete local state that",
+            "predates the reset (it would skip the input read again) and restore the pending table from its changelog.",
             "Refuses while instances are running, and while the pending table holds accepted requests that have no",
             "outcome yet (they would be lost), unless --force.",
             "Exit codes: 0 reset (or dry run) done, 1 refused because instances are running, or Kafka or the tool failed,",
@@ -186,9 +187,9 @@ final class ResetCommand implements Callable<Integer> {
         }
         int code = runTool(subject, target, dryRun, internal.foreign().isEmpty() ? List.of() : internal.ours());
         if (code == 0 && !dryRun) {
-            context.out().println("Reset of " + subject.applicationId() + " done. Start chat-bridge again on EMPTY state "
-                    + "directories (state.dir): the tool does not touch local state, and a kept one still holds the old "
-                    + "pending table with its high-water marks, so the next start would skip the input it reads again.");
+            context.out().println("Reset of " + subject.applicationId() + " done. The tool does not touch local state:"
+                    + " at its next start each instance sees that the pending table's changelog topic is new, deletes a"
+                    + " kept state directory (state.dir) and restores the table from the changelog.");
         }
         context.out().flush();
         return code;

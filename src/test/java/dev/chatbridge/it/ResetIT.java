@@ -97,7 +97,11 @@ class ResetIT {
     }
 
     private static ChatBridgeApp startApp(ItFixture fx, EngineConfig engine, Duration drain) {
-        ChatBridgeApp app = ChatBridgeApp.create(new ChatBridgeApp.Settings(fx.streamsProps(fx.newStateDir()), engine,
+        return startApp(fx, engine, drain, fx.newStateDir());
+    }
+
+    private static ChatBridgeApp startApp(ItFixture fx, EngineConfig engine, Duration drain, Path stateDir) {
+        ChatBridgeApp app = ChatBridgeApp.create(new ChatBridgeApp.Settings(fx.streamsProps(stateDir), engine,
                 fx.client(engine.maxInFlight()), fx.serdeConfigs(), drain)).start();
         await("RUNNING").atMost(Duration.ofSeconds(60)).until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
         return app;
@@ -213,6 +217,43 @@ class ResetIT {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldAnswerAgainAfterAResetWhenStartedOnItsOldStateDirectory(KafkaCluster kafka) throws Exception {
+        // Given an instance that keys by the input's own key (no repartition topic, so the input topic keeps its id
+        // through the reset) answered six requests and stopped, keeping its state directory
+        SimulatorConfig.Builder sim = SimulatorConfig.builder().latency(LatencyModel.fixed(Duration.ofMillis(20)));
+        try (ItFixture fx = ItFixture.start(kafka, sim, PARTITIONS); OutcomeReader reader = new OutcomeReader(fx)) {
+            EngineConfig engine = fx.engine().maxInFlight(4).build();
+            List<ChatRequest> input = oneRequestPerThread("kept-state");
+            List<String> ids = input.stream().map(ChatRequest::getRequestId).toList();
+            Path stateDir = fx.newStateDir();
+            ChatBridgeApp first = startApp(fx, engine, Duration.ofSeconds(5), stateDir);
+            fx.produce(input);
+            assertThat(reader.awaitAll(ids, Duration.ofSeconds(60))).as("first answers").isTrue();
+            first.close();
+
+            // When the application is reset
+            assertThat(reset(fx).code()).as("exit code of reset").isZero();
+            String changelog = PendingChangelog.topic(fx.applicationId);
+            await("changelog deleted").atMost(Duration.ofSeconds(15)).until(() -> !topicExists(kafka, changelog));
+
+            // Then an instance on the same state directory (whose pending table still holds the first run's
+            // high-water marks) answers every request again: it deletes the state that predates the reset
+            ChatBridgeApp second = startApp(fx, engine, Duration.ofSeconds(5), stateDir);
+            try {
+                await("second answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1)).until(() -> {
+                    reader.pollOnce();
+                    Map<String, Long> perId = reader.outcomes().stream()
+                            .collect(Collectors.groupingBy(OutcomeReader.Outcome::requestId, Collectors.counting()));
+                    return ids.stream().allMatch(id -> perId.getOrDefault(id, 0L) == 2);
+                });
+            } finally {
+                second.close();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldChangeNothingOnDryRunAndRewindADrainedApplicationSoThatItAnswersAgain(KafkaCluster kafka)
             throws Exception {
         // Given a REKEY instance (a repartition topic too) that answered six requests and stopped
@@ -223,7 +264,8 @@ class ResetIT {
             List<String> ids = input.stream().map(ChatRequest::getRequestId).toList();
             String changelog = PendingChangelog.topic(fx.applicationId);
             String repartition = fx.applicationId + "-by-thread-repartition";
-            ChatBridgeApp first = startApp(fx, engine, Duration.ofSeconds(5));
+            Path stateDir = fx.newStateDir();
+            ChatBridgeApp first = startApp(fx, engine, Duration.ofSeconds(5), stateDir);
             fx.produce(input);
             assertThat(reader.awaitAll(ids, Duration.ofSeconds(60))).as("first answers").isTrue();
             first.close();
@@ -249,13 +291,14 @@ class ResetIT {
 
             // Then the group is at the beginning of the input and both internal topics are gone
             assertThat(done.code()).as("exit code of reset").isZero();
-            assertThat(done.out()).contains("Reset of " + fx.applicationId + " done").contains("EMPTY state");
+            assertThat(done.out()).contains("Reset of " + fx.applicationId + " done").contains("deletes a kept state");
             assertThat(inputOffsets(fx)).as("offsets after reset").isEqualTo(zeros());
             await("internal topics deleted").atMost(Duration.ofSeconds(15))
                     .until(() -> !topicExists(kafka, changelog) && !topicExists(kafka, repartition));
 
-            // and a new instance on an empty state directory answers every request again
-            ChatBridgeApp second = startApp(fx, engine, Duration.ofSeconds(5));
+            // and an instance started on the old state directory (its pending table still holds the high-water
+            // marks of the first run) answers every request again: it deletes the state that predates the reset
+            ChatBridgeApp second = startApp(fx, engine, Duration.ofSeconds(5), stateDir);
             try {
                 await("second answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1)).until(() -> {
                     reader.pollOnce();
