@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code grafana/chat-bridge-dashboard.json} asks only for series the service exposes, and imports
+ * {@code k8s/base/grafana/chat-bridge-dashboard.json} asks only for series the service exposes, and imports
  * into any Grafana: its Prometheus data source is a variable, never a fixed uid.
  *
  * <p>What the service exposes is taken from the sources, not from a copy: the {@code chat_bridge_*}
@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class DashboardTest {
 
-    private static final Path DASHBOARD = Path.of("grafana", "chat-bridge-dashboard.json");
+    private static final Path DASHBOARD = Path.of("k8s", "base", "grafana", "chat-bridge-dashboard.json");
     private static final String KEY = "dashboard-test-key";
     /** Labels Prometheus adds to every scraped series. */
     private static final Set<String> TARGET_LABELS = Set.of("instance", "job");
