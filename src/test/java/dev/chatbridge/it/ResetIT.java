@@ -107,6 +107,16 @@ class ResetIT {
         return app;
     }
 
+    /** Waits until every request has two outcomes: one from before the reset and one from after it. */
+    private static void awaitEachAnsweredTwice(OutcomeReader reader, List<String> ids) {
+        await("second answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1)).until(() -> {
+            reader.pollOnce();
+            Map<String, Long> perId = reader.outcomes().stream()
+                    .collect(Collectors.groupingBy(OutcomeReader.Outcome::requestId, Collectors.counting()));
+            return ids.stream().allMatch(id -> perId.getOrDefault(id, 0L) == 2);
+        });
+    }
+
     private static List<ChatRequest> oneRequestPerThread(String prefix) {
         return ItFixture.conversations(prefix, REQUESTS, 1, (thread, turn) -> "Hello from thread " + thread);
     }
@@ -240,12 +250,7 @@ class ResetIT {
             // high-water marks) answers every request again: it deletes the state that predates the reset
             ChatBridgeApp second = startApp(fx, engine, Duration.ofSeconds(5), stateDir);
             try {
-                await("second answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1)).until(() -> {
-                    reader.pollOnce();
-                    Map<String, Long> perId = reader.outcomes().stream()
-                            .collect(Collectors.groupingBy(OutcomeReader.Outcome::requestId, Collectors.counting()));
-                    return ids.stream().allMatch(id -> perId.getOrDefault(id, 0L) == 2);
-                });
+                awaitEachAnsweredTwice(reader, ids);
             } finally {
                 second.close();
             }
@@ -300,12 +305,7 @@ class ResetIT {
             // marks of the first run) answers every request again: it deletes the state that predates the reset
             ChatBridgeApp second = startApp(fx, engine, Duration.ofSeconds(5), stateDir);
             try {
-                await("second answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1)).until(() -> {
-                    reader.pollOnce();
-                    Map<String, Long> perId = reader.outcomes().stream()
-                            .collect(Collectors.groupingBy(OutcomeReader.Outcome::requestId, Collectors.counting()));
-                    return ids.stream().allMatch(id -> perId.getOrDefault(id, 0L) == 2);
-                });
+                awaitEachAnsweredTwice(reader, ids);
             } finally {
                 second.close();
             }

@@ -20,7 +20,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A measurement for the Kubernetes documentation, not a test of behaviour: how many rebalances
@@ -28,10 +27,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * to two cost, with the default dynamic membership (a Deployment: a restarted pod is a new member
  * with an empty state directory) and with static membership (a StatefulSet: {@code
  * group.instance.id} = the pod's name, the same state directory after a restart, and a session
- * timeout of 30 s that covers a restart). Runs only with {@code -Dchatbridge.measure=true}:
+ * timeout of 30 s that covers a restart). Its name does not end in IT, so the test suite leaves it
+ * out; it runs (about 4 minutes) when named:
  *
  * <pre>./mvnw -B -o verify -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dit.test=MembershipMeasurementIT -Dchatbridge.measure=true</pre>
+ *     -Dit.test=MembershipMeasurement</pre>
  *
  * It prints {@code MEMBERSHIP mode=... phase=...} lines. Rebalances are counted from the
  * instances' own logs ({@link InstanceLogs}): Kafka Streams client transitions from RUNNING to
@@ -39,8 +39,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * the guarantees at the end, since a measurement over lost or duplicated outcomes would mean nothing.
  */
 @WithKafka
-@EnabledIfSystemProperty(named = "chatbridge.measure", matches = "true")
-class MembershipMeasurementIT {
+class MembershipMeasurement {
 
     private static final int PARTITIONS = 6;
     private static final int MAX_IN_FLIGHT = 16;
@@ -141,7 +140,7 @@ class MembershipMeasurementIT {
             lines.add(figures(progress, fleet, mode, "scale-down-3-to-2", downFrom, downTo,
                     "reassigned_after_exit_ms=" + reassigned.toMillis()));
             lines.forEach(l -> System.out.println("MEMBERSHIP " + l));
-            Invariants.printFigures("MembershipMeasurementIT[" + mode + "]", input.size(), start, fx.simulator,
+            Invariants.printFigures("MembershipMeasurement[" + mode + "]", input.size(), start, fx.simulator,
                     String.join(" | ", lines));
 
             Invariants.assertExactlyOneOutcomeEach(input, outcomes);
