@@ -32,8 +32,8 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * Runs the command line in this JVM and returns its exit code, without exiting (for tests):
-     * the standard streams, an empty environment, no stdin and no shutdown hook.
+     * Runs the command line in this JVM and returns its exit code, without exiting (for tests): the standard streams,
+     * an empty environment, no stdin and no shutdown hook.
      */
     public static int execute(String... args) {
         return execute(Map.of(), args);
@@ -41,9 +41,14 @@ public final class Main implements Callable<Integer> {
 
     /** Like {@link #execute(String...)} with the given environment variables. */
     public static int execute(Map<String, String> environment, String... args) {
-        return execute(new CliContext(environment, new ByteArrayInputStream(new byte[0]),
-                new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
-                new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true), false), args);
+        return execute(
+                new CliContext(
+                        environment,
+                        new ByteArrayInputStream(new byte[0]),
+                        new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
+                        new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true),
+                        false),
+                args);
     }
 
     /** Runs the command line with everything from {@code context}; returns the exit code. */

@@ -10,8 +10,7 @@ public final class Version {
 
     private static final String VERSION = load();
 
-    private Version() {
-    }
+    private Version() {}
 
     /** The project version, for example {@code 0.1.0-SNAPSHOT}. */
     public static String get() {

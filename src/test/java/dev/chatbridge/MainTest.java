@@ -22,11 +22,16 @@ class MainTest {
         }
 
         assertThat(exitCode).as("exit code of --help").isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: chat-bridge").contains("--version");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("Usage: chat-bridge")
+                .contains("--version");
     }
 
     @Test
     void shouldPrintTheBuildVersion() {
-        assertThat(Version.get()).as("version from version.properties").isNotBlank().isNotEqualTo("unknown");
+        assertThat(Version.get())
+                .as("version from version.properties")
+                .isNotBlank()
+                .isNotEqualTo("unknown");
     }
 }

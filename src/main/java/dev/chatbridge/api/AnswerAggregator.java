@@ -16,19 +16,18 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Folds the answer objects of one call (the single JSON object, or one per SSE event) into a
- * {@link ChatAnswer}, in order: text concatenated, every list appended, tool events placed at the
- * text length reached at the end of their object, the last non-null {@code requestId} kept.
+ * Folds the answer objects of one call (the single JSON object, or one per SSE event) into a {@link ChatAnswer}, in
+ * order: text concatenated, every list appended, tool events placed at the text length reached at the end of their
+ * object, the last non-null {@code requestId} kept.
  *
- * <p>Unknown members are ignored; JSON null counts as absent; a member of the wrong JSON type is
- * an {@link AnswerParseException}. Free-form objects ({@code data}, {@code custom}) are kept as
- * their JSON text. Items are counted against {@link AnswerCaps} as they come; passing a cap is an
- * {@link AnswerTooLargeException}.
+ * <p>Unknown members are ignored; JSON null counts as absent; a member of the wrong JSON type is an
+ * {@link AnswerParseException}. Free-form objects ({@code data}, {@code custom}) are kept as their JSON text. Items are
+ * counted against {@link AnswerCaps} as they come; passing a cap is an {@link AnswerTooLargeException}.
  *
- * <p>It is fed member by member ({@link JsonAnswerFolder} parses the bytes as they arrive and hands
- * over one small tree per item) and also records what tells an answer from an error: whether any
- * answer member came ({@link #recognised()}), an {@code error} member, and the problem-details
- * members {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}.
+ * <p>It is fed member by member ({@link JsonAnswerFolder} parses the bytes as they arrive and hands over one small tree
+ * per item) and also records what tells an answer from an error: whether any answer member came
+ * ({@link #recognised()}), an {@code error} member, and the problem-details members {@code type}, {@code title},
+ * {@code status}, {@code detail}, {@code instance}.
  *
  * <p>Not thread-safe: one aggregator per call, fed by one thread at a time.
  */
@@ -155,8 +154,12 @@ final class AnswerAggregator {
     void toolCall(JsonNode call) throws AnswerParseException, AnswerTooLargeException {
         beforeToolCall();
         requireObject(call, "toolCalls[]");
-        toolCalls.add(new ToolCall(string(call, "id"), string(call, "name"), string(call, "type"),
-                string(call, "callId"), string(call, "arguments")));
+        toolCalls.add(new ToolCall(
+                string(call, "id"),
+                string(call, "name"),
+                string(call, "type"),
+                string(call, "callId"),
+                string(call, "arguments")));
         recognised = true;
     }
 
@@ -250,8 +253,8 @@ final class AnswerAggregator {
     }
 
     /**
-     * Whether an object looked like RFC 9457 problem details rather than an answer: no answer
-     * member, but {@code status} with {@code type} or {@code title}.
+     * Whether an object looked like RFC 9457 problem details rather than an answer: no answer member, but
+     * {@code status} with {@code type} or {@code title}.
      */
     boolean problemShaped() {
         return problemObject;
@@ -259,12 +262,20 @@ final class AnswerAggregator {
 
     /** The problem-details members seen (no {@code errors}, no extensions), or null when none. */
     dev.chatbridge.events.ProblemDetails problemMembers() {
-        if (problemType == null && problemTitle == null && problemStatus == null && problemDetail == null
+        if (problemType == null
+                && problemTitle == null
+                && problemStatus == null
+                && problemDetail == null
                 && problemInstance == null) {
             return null;
         }
-        return dev.chatbridge.events.ProblemDetails.newBuilder().setType(problemType).setTitle(problemTitle)
-                .setStatus(problemStatus).setDetail(problemDetail).setInstance(problemInstance).build();
+        return dev.chatbridge.events.ProblemDetails.newBuilder()
+                .setType(problemType)
+                .setTitle(problemTitle)
+                .setStatus(problemStatus)
+                .setDetail(problemDetail)
+                .setInstance(problemInstance)
+                .build();
     }
 
     /** The answer aggregated so far. */
@@ -285,7 +296,9 @@ final class AnswerAggregator {
 
     private ToolResponse toolResponse(JsonNode response) throws AnswerParseException, AnswerTooLargeException {
         JsonNode resources = object(response, "resources");
-        return new ToolResponse(string(response, "name"), string(response, "toolId"),
+        return new ToolResponse(
+                string(response, "name"),
+                string(response, "toolId"),
                 resources == null ? null : toolResources(resources));
     }
 
@@ -306,14 +319,26 @@ final class AnswerAggregator {
 
     private EnterpriseResult enterpriseResult(JsonNode result) throws AnswerParseException {
         JsonNode data = object(result, "data");
-        return new EnterpriseResult(string(result, "id"), string(result, "appId"), string(result, "type"),
-                string(result, "externalId"), string(result, "name"), data == null ? null : data.toString(),
-                string(result, "title"), string(result, "subtitle"), string(result, "url"));
+        return new EnterpriseResult(
+                string(result, "id"),
+                string(result, "appId"),
+                string(result, "type"),
+                string(result, "externalId"),
+                string(result, "name"),
+                data == null ? null : data.toString(),
+                string(result, "title"),
+                string(result, "subtitle"),
+                string(result, "url"));
     }
 
     private WebSearchSource webSearchSource(JsonNode source) throws AnswerParseException {
-        return new WebSearchSource(string(source, "id"), string(source, "url"), string(source, "icon"),
-                string(source, "title"), string(source, "siteName"), string(source, "description"));
+        return new WebSearchSource(
+                string(source, "id"),
+                string(source, "url"),
+                string(source, "icon"),
+                string(source, "title"),
+                string(source, "siteName"),
+                string(source, "description"));
     }
 
     private static int size(JsonNode parent, String name) {

@@ -10,12 +10,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The secret key of the /chats/v2 API. Its value is only ever handed to the HTTP client for the
- * {@code Authorization} header: {@link #toString()} is redacted and no message of this class
- * contains it.
+ * The secret key of the /chats/v2 API. Its value is only ever handed to the HTTP client for the {@code Authorization}
+ * header: {@link #toString()} is redacted and no message of this class contains it.
  *
- * <p>A valid key is non-empty after trimming and made of visible ASCII characters only (it goes
- * into an HTTP header).
+ * <p>A valid key is non-empty after trimming and made of visible ASCII characters only (it goes into an HTTP header).
  */
 public final class ApiKey {
 
@@ -74,8 +72,9 @@ public final class ApiKey {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof ApiKey key && MessageDigest.isEqual(
-                value.getBytes(StandardCharsets.US_ASCII), key.value.getBytes(StandardCharsets.US_ASCII));
+        return other instanceof ApiKey key
+                && MessageDigest.isEqual(
+                        value.getBytes(StandardCharsets.US_ASCII), key.value.getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override

@@ -6,28 +6,30 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What one call of {@code POST /chats/v2} came to. Business failures are values of this type,
- * never exceptions: the engine routes each kind (../shared/design/engine.md, "Failure taxonomy").
+ * What one call of {@code POST /chats/v2} came to. Business failures are values of this type, never exceptions: the
+ * engine routes each kind (../shared/design/engine.md, "Failure taxonomy").
  *
  * <ul>
- *   <li>{@link Success}: a 200 whose body was parsed into a complete answer.</li>
- *   <li>{@link PermanentFailure}: the request itself is at fault or the answer is unusable;
- *       retrying cannot help, the request becomes a dead letter.</li>
- *   <li>{@link RetriableFailure}: a transient failure (408, 425, 429, 5xx, connect error, reset,
- *       timeout, broken stream); the engine retries within its budget.</li>
- *   <li>{@link Refused}: a 3xx, 401, 403 or 404. It may be the request's (an account the key may
- *       not impersonate, an assistant or thread that does not exist) or the deployment's (a revoked
- *       key, a wrong base URL); the engine asks {@link ChatApi#checkKey()} which, and never uses
- *       another user's request to find out.</li>
- *   <li>{@link OperatorFailure}: a refusal that a key check confirmed as the deployment's; no dead
- *       letter, the engine pauses dispatching until a key check is accepted again.</li>
+ *   <li>{@link Success}: a 200 whose body was parsed into a complete answer.
+ *   <li>{@link PermanentFailure}: the request itself is at fault or the answer is unusable; retrying cannot help, the
+ *       request becomes a dead letter.
+ *   <li>{@link RetriableFailure}: a transient failure (408, 425, 429, 5xx, connect error, reset, timeout, broken
+ *       stream); the engine retries within its budget.
+ *   <li>{@link Refused}: a 3xx, 401, 403 or 404. It may be the request's (an account the key may not impersonate, an
+ *       assistant or thread that does not exist) or the deployment's (a revoked key, a wrong base URL); the engine asks
+ *       {@link ChatApi#checkKey()} which, and never uses another user's request to find out.
+ *   <li>{@link OperatorFailure}: a refusal that a key check confirmed as the deployment's; no dead letter, the engine
+ *       pauses dispatching until a key check is accepted again.
  * </ul>
  *
  * <p>No variant ever carries the API key.
  */
 public sealed interface CallOutcome
-        permits CallOutcome.Success, CallOutcome.PermanentFailure, CallOutcome.RetriableFailure,
-                CallOutcome.Refused, CallOutcome.OperatorFailure {
+        permits CallOutcome.Success,
+                CallOutcome.PermanentFailure,
+                CallOutcome.RetriableFailure,
+                CallOutcome.Refused,
+                CallOutcome.OperatorFailure {
 
     /** A complete answer. */
     record Success(ChatAnswer answer) implements CallOutcome {
@@ -39,12 +41,12 @@ public sealed interface CallOutcome
     /**
      * A failure that retrying cannot fix.
      *
-     * @param reason     the dead-letter reason ({@code BAD_REQUEST}, {@code REJECTED},
-     *                   {@code UNPARSEABLE_RESPONSE}, {@code IMPERSONATION_DENIED}, ...)
+     * @param reason the dead-letter reason ({@code BAD_REQUEST}, {@code REJECTED}, {@code UNPARSEABLE_RESPONSE},
+     *     {@code IMPERSONATION_DENIED}, ...)
      * @param httpStatus the status of the answer, or null when there was none
-     * @param problem    the problem details of a 400 (every member kept), or null
-     * @param excerpt    a bounded excerpt of the body when it was not problem details, or null
-     * @param message    what went wrong, for a human
+     * @param problem the problem details of a 400 (every member kept), or null
+     * @param excerpt a bounded excerpt of the body when it was not problem details, or null
+     * @param message what went wrong, for a human
      */
     record PermanentFailure(
             DeadLetterReason reason, Integer httpStatus, ProblemDetails problem, String excerpt, String message)
@@ -58,12 +60,11 @@ public sealed interface CallOutcome
     /**
      * A transient failure.
      *
-     * @param cause      what kind of transient failure, as a type (metrics and policy never parse
-     *                   the message)
+     * @param cause what kind of transient failure, as a type (metrics and policy never parse the message)
      * @param httpStatus the status of the answer, or null for connect errors, resets and timeouts
      * @param retryAfter the server's {@code Retry-After}, or null when it gave none
-     * @param excerpt    a bounded excerpt of the body, or null
-     * @param message    what went wrong, for a human
+     * @param excerpt a bounded excerpt of the body, or null
+     * @param message what went wrong, for a human
      */
     record RetriableFailure(RetryCause cause, Integer httpStatus, Duration retryAfter, String excerpt, String message)
             implements CallOutcome {
@@ -95,16 +96,15 @@ public sealed interface CallOutcome
     }
 
     /**
-     * The API refused one call with a 3xx, 401, 403 or 404. Whose fault it is (this request's, or
-     * the deployment's) is not known until a key check made after it answers: accepted, the
-     * refusal becomes this request's dead letter ({@link #asDeadLetter}); refused too, the
-     * deployment is at fault and nothing is dead-lettered.
+     * The API refused one call with a 3xx, 401, 403 or 404. Whose fault it is (this request's, or the deployment's) is
+     * not known until a key check made after it answers: accepted, the refusal becomes this request's dead letter
+     * ({@link #asDeadLetter}); refused too, the deployment is at fault and nothing is dead-lettered.
      *
      * @param httpStatus the status
-     * @param suspect    the likely cause, from the status, the problem details and what the call sent
-     * @param problem    the problem details of the answer (every member kept), or null
-     * @param excerpt    a bounded excerpt of the body when it was not problem details, or null
-     * @param message    what happened, naming the likely cause, for a human
+     * @param suspect the likely cause, from the status, the problem details and what the call sent
+     * @param problem the problem details of the answer (every member kept), or null
+     * @param excerpt a bounded excerpt of the body when it was not problem details, or null
+     * @param message what happened, naming the likely cause, for a human
      */
     record Refused(int httpStatus, Suspect suspect, ProblemDetails problem, String excerpt, String message)
             implements CallOutcome {
@@ -120,8 +120,12 @@ public sealed interface CallOutcome
 
         /** This request's dead letter: the key check after the refusal was accepted. */
         public PermanentFailure asDeadLetter() {
-            return new PermanentFailure(suspect.reason(), httpStatus, problem, excerpt, message
-                    + "; a key check made after this refusal was accepted, so the refusal is this request's");
+            return new PermanentFailure(
+                    suspect.reason(),
+                    httpStatus,
+                    problem,
+                    excerpt,
+                    message + "; a key check made after this refusal was accepted, so the refusal is this request's");
         }
     }
 
@@ -149,11 +153,11 @@ public sealed interface CallOutcome
     }
 
     /**
-     * A refusal that a key check confirmed as the deployment's (a refused key, a missing endpoint,
-     * a redirect): the request is not at fault.
+     * A refusal that a key check confirmed as the deployment's (a refused key, a missing endpoint, a redirect): the
+     * request is not at fault.
      *
      * @param httpStatus the status the key check got (3xx, 401, 403, 404)
-     * @param message    what went wrong and what the operator should check
+     * @param message what went wrong and what the operator should check
      */
     record OperatorFailure(int httpStatus, String message) implements CallOutcome {
         public OperatorFailure {

@@ -7,14 +7,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One complete answer of {@code POST /chats/v2}: every object of a JSON answer or of every SSE
- * event, aggregated in order. Nothing the API sent is dropped (unknown members aside).
+ * One complete answer of {@code POST /chats/v2}: every object of a JSON answer or of every SSE event, aggregated in
+ * order. Nothing the API sent is dropped (unknown members aside).
  *
- * @param text         every {@code text} piece, concatenated in order ("" when none)
- * @param toolCalls    every {@code toolCalls} item, in order
- * @param references   every {@code reference} object, in order
- * @param sourcesIds   every id of every {@code sources} object, in order
- * @param toolEvents   every {@code tool} object, in order, with the text offset at which it came
+ * @param text every {@code text} piece, concatenated in order ("" when none)
+ * @param toolCalls every {@code toolCalls} item, in order
+ * @param references every {@code reference} object, in order
+ * @param sourcesIds every id of every {@code sources} object, in order
+ * @param toolEvents every {@code tool} object, in order, with the text offset at which it came
  * @param apiRequestId the API's own {@code requestId} (the last non-null one), or null
  */
 public record ChatAnswer(

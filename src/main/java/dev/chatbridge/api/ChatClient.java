@@ -43,18 +43,17 @@ import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * The /chats/v2 client: one attempt per {@link #call(ChatRequest)}, non-blocking, on Reactor
- * Netty with a bounded connection pool ({@code maxInFlight} connections). Retries are the
- * engine's. The returned {@code Mono} never errors; every failure is a {@link CallOutcome}
- * classified by engine.md's failure taxonomy. Cancelling it aborts the exchange (the connection
- * is closed). Time limits: connect, first body byte, idle gap, attempt deadline.
+ * The /chats/v2 client: one attempt per {@link #call(ChatRequest)}, non-blocking, on Reactor Netty with a bounded
+ * connection pool ({@code maxInFlight} connections). Retries are the engine's. The returned {@code Mono} never errors;
+ * every failure is a {@link CallOutcome} classified by engine.md's failure taxonomy. Cancelling it aborts the exchange
+ * (the connection is closed). Time limits: connect, first body byte, idle gap, attempt deadline.
  *
- * <p>The API key goes into the {@code Authorization} header and nowhere else: messages, excerpts
- * and logs are scrubbed of it, and logs carry neither prompts nor answers.
+ * <p>The API key goes into the {@code Authorization} header and nowhere else: messages, excerpts and logs are scrubbed
+ * of it, and logs carry neither prompts nor answers.
  *
- * <p>Threads: {@code call} may be invoked from any thread; the exchange runs on Netty event loops
- * and the outcome is emitted there (or on a Reactor timer thread when a time limit expires).
- * Instances are immutable apart from the pool, which is thread-safe.
+ * <p>Threads: {@code call} may be invoked from any thread; the exchange runs on Netty event loops and the outcome is
+ * emitted there (or on a Reactor timer thread when a time limit expires). Instances are immutable apart from the pool,
+ * which is thread-safe.
  */
 public final class ChatClient implements ChatApi, AutoCloseable {
 
@@ -62,6 +61,7 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     /** The body of a key check: no messages, so an API that accepts the key refuses it as invalid. */
     static final String KEY_CHECK_BODY = "{\"messages\":[]}";
+
     private static final byte[] KEY_CHECK_BYTES = KEY_CHECK_BODY.getBytes(StandardCharsets.UTF_8);
 
     private final ChatClientConfig config;
@@ -89,7 +89,9 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.timings = Objects.requireNonNull(timings, "timings");
         this.secret = config.apiKey().secret();
-        this.mapper = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+        this.mapper = JsonMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
         this.budget = new AnswerBudget(config.answerMemoryBytes());
         this.reader = new ResponseReader(config, mapper, Objects.requireNonNull(clock, "clock"), this::redact, budget);
         this.pool = ConnectionProvider.builder("chat-api")
@@ -101,7 +103,8 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                 .metrics(true)
                 .build();
         HttpClient client = HttpClient.create(pool)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + secret)
                         .set(HttpHeaderNames.ACCEPT, "text/event-stream, application/json")
                         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
@@ -126,15 +129,15 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     private Mono<CallOutcome> attempt(ChatRequest request) {
         String invalid = invalidHeader(request);
         if (invalid != null) {
-            return Mono.just(new CallOutcome.PermanentFailure(DeadLetterReason.INVALID_REQUEST, null, null, null, invalid));
+            return Mono.just(
+                    new CallOutcome.PermanentFailure(DeadLetterReason.INVALID_REQUEST, null, null, null, invalid));
         }
         byte[] body = requestBody(request);
-        Watchdog watchdog = new Watchdog(Schedulers.parallel(), config.firstByteTimeout(), config.idleTimeout(),
-                config.attemptTimeout());
+        Watchdog watchdog = new Watchdog(
+                Schedulers.parallel(), config.firstByteTimeout(), config.idleTimeout(), config.attemptTimeout());
         AtomicLong startedNanos = new AtomicLong();
         AtomicBoolean sawAnswerBytes = new AtomicBoolean();
-        Mono<CallOutcome> exchange = http
-                .headers(h -> {
+        Mono<CallOutcome> exchange = http.headers(h -> {
                     h.set("X-Request-Id", request.getRequestId());
                     if (request.getAccount() != null) {
                         h.set("unleash-account", request.getAccount());
@@ -150,12 +153,12 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                     }
                 })))
                 .next()
-                .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(CallOutcome.RetryCause.RESET,
-                        null, null, null, "the exchange ended without an answer")))
+                .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(
+                        CallOutcome.RetryCause.RESET, null, null, null, "the exchange ended without an answer")))
                 .onErrorResume(error -> Mono.just(transportFailure(error)));
         Mono<CallOutcome> expired = watchdog.expired()
-                .map(message -> new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
-                        "timed out: " + message));
+                .map(message -> new CallOutcome.RetriableFailure(
+                        CallOutcome.RetryCause.TIMEOUT, null, null, null, "timed out: " + message));
         return Mono.firstWithSignal(exchange, expired)
                 .doOnSubscribe(subscription -> {
                     startedNanos.set(System.nanoTime());
@@ -165,11 +168,10 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     }
 
     /**
-     * The synthetic key check: {@code POST /chats/v2} with the body {@value #KEY_CHECK_BODY}, the
-     * deployment's key, no {@code unleash-account} and an {@code X-Request-Id} of
-     * {@code chat-bridge-key-check-<n>}. The API checks the key before the body, so an accepted key
-     * gets a 400 (no messages) and costs no model call and no user's quota; a refused key gets
-     * 401/403, a wrong base URL 404/405 or a redirect. Its body is read and dropped; it ends within
+     * The synthetic key check: {@code POST /chats/v2} with the body {@value #KEY_CHECK_BODY}, the deployment's key, no
+     * {@code unleash-account} and an {@code X-Request-Id} of {@code chat-bridge-key-check-<n>}. The API checks the key
+     * before the body, so an accepted key gets a 400 (no messages) and costs no model call and no user's quota; a
+     * refused key gets 401/403, a wrong base URL 404/405 or a redirect. Its body is read and dropped; it ends within
      * {@code firstByteTimeout}.
      */
     @Override
@@ -183,29 +185,44 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                         response.status().code(), response.responseHeaders().get(HttpHeaderNames.LOCATION)))))
                 .next()
                 .timeout(config.firstByteTimeout())
-                .onErrorResume(error -> Mono.just(new KeyCheck(KeyCheck.Verdict.UNKNOWN, null,
-                        "the key check got no answer: " + transportFailure(error).message())))
+                .onErrorResume(error -> Mono.just(new KeyCheck(
+                        KeyCheck.Verdict.UNKNOWN,
+                        null,
+                        "the key check got no answer: "
+                                + transportFailure(error).message())))
                 .defaultIfEmpty(new KeyCheck(KeyCheck.Verdict.UNKNOWN, null, "the key check got no answer"));
     }
 
     private KeyCheck keyCheck(int status, String location) {
         if (status == 401 || status == 403) {
-            return new KeyCheck(KeyCheck.Verdict.REFUSED, status, "the API refused the API key itself (HTTP " + status
-                    + " to a key check without account): check chat.api.key (its file or environment variable) and"
-                    + " that the key is not revoked");
+            return new KeyCheck(
+                    KeyCheck.Verdict.REFUSED,
+                    status,
+                    "the API refused the API key itself (HTTP " + status
+                            + " to a key check without account): check chat.api.key (its file or environment variable) and"
+                            + " that the key is not revoked");
         }
         if (status == 404 || status == 405) {
-            return new KeyCheck(KeyCheck.Verdict.REFUSED, status, "the API answered " + status + " for "
-                    + config.endpoint() + " to a key check: the endpoint is not there, check chat.api.url");
+            return new KeyCheck(
+                    KeyCheck.Verdict.REFUSED,
+                    status,
+                    "the API answered " + status + " for " + config.endpoint()
+                            + " to a key check: the endpoint is not there, check chat.api.url");
         }
         if (status >= 300 && status < 400) {
-            return new KeyCheck(KeyCheck.Verdict.REFUSED, status, "the API redirected a key check for "
-                    + config.endpoint() + " with HTTP " + status + " to " + (location == null ? "nowhere"
-                    : redact(location)) + ": set chat.api.url to the final address");
+            return new KeyCheck(
+                    KeyCheck.Verdict.REFUSED,
+                    status,
+                    "the API redirected a key check for "
+                            + config.endpoint() + " with HTTP " + status + " to "
+                            + (location == null ? "nowhere" : redact(location))
+                            + ": set chat.api.url to the final address");
         }
         if (status == 408 || status == 425 || status == 429 || status >= 500 || status < 200) {
-            return new KeyCheck(KeyCheck.Verdict.UNKNOWN, status, "the API answered a key check with HTTP " + status
-                    + ", a transient failure");
+            return new KeyCheck(
+                    KeyCheck.Verdict.UNKNOWN,
+                    status,
+                    "the API answered a key check with HTTP " + status + ", a transient failure");
         }
         return KeyCheck.accepted(status);
     }
@@ -229,13 +246,15 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     private CallOutcome.RetriableFailure transportFailure(Throwable failure) {
         // A TLS alert from the server (such as a refused client certificate) arrives wrapped by the decoder.
         Throwable error = failure instanceof DecoderException && failure.getCause() instanceof SSLException
-                ? failure.getCause() : failure;
+                ? failure.getCause()
+                : failure;
         String detail = error.getMessage() == null ? error.getClass().getSimpleName() : redact(error.getMessage());
         String message;
         CallOutcome.RetryCause cause;
         if (error instanceof ConnectTimeoutException) {
             cause = CallOutcome.RetryCause.TIMEOUT;
-            message = "timed out: no connection to " + config.baseUrl() + " within connectTimeout " + config.connectTimeout();
+            message = "timed out: no connection to " + config.baseUrl() + " within connectTimeout "
+                    + config.connectTimeout();
         } else if (error instanceof ConnectException) {
             cause = CallOutcome.RetryCause.CONNECT;
             message = "cannot connect to " + config.baseUrl() + ": " + detail;
@@ -247,7 +266,8 @@ public final class ChatClient implements ChatApi, AutoCloseable {
             message = "TLS with " + config.baseUrl() + " failed: " + detail;
         } else if (error instanceof PoolAcquireTimeoutException) {
             cause = CallOutcome.RetryCause.TIMEOUT;
-            message = "timed out: no pooled connection free within pendingAcquireTimeout " + config.pendingAcquireTimeout();
+            message = "timed out: no pooled connection free within pendingAcquireTimeout "
+                    + config.pendingAcquireTimeout();
         } else if (error instanceof PoolAcquirePendingLimitException) {
             cause = CallOutcome.RetryCause.OTHER;
             message = "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
@@ -256,7 +276,11 @@ public final class ChatClient implements ChatApi, AutoCloseable {
             cause = CallOutcome.RetryCause.RESET;
             message = "the connection failed: " + detail;
         } else {
-            LOG.warn("unexpected failure of a call to {}: {}: {}", config.endpoint(), error.getClass().getName(), detail);
+            LOG.warn(
+                    "unexpected failure of a call to {}: {}: {}",
+                    config.endpoint(),
+                    error.getClass().getName(),
+                    detail);
             cause = CallOutcome.RetryCause.OTHER;
             message = "unexpected failure (" + error.getClass().getName() + "): " + detail;
         }
@@ -303,8 +327,8 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     }
 
     /**
-     * A TLS context with the custom truststore (the JDK's when none) and the client certificate for
-     * mutual TLS (none when not configured). Verification of the server is never off.
+     * A TLS context with the custom truststore (the JDK's when none) and the client certificate for mutual TLS (none
+     * when not configured). Verification of the server is never off.
      */
     private static SslContext sslContext(ChatClientConfig config) {
         SslContextBuilder builder = SslContextBuilder.forClient();
@@ -318,8 +342,10 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         try {
             return builder.build();
         } catch (SSLException e) {
-            throw new IllegalArgumentException("cannot build a TLS context with the truststore " + config.trustStore()
-                    + " and the client certificate " + config.clientCertificate() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot build a TLS context with the truststore " + config.trustStore()
+                            + " and the client certificate " + config.clientCertificate() + ": " + e.getMessage(),
+                    e);
         }
     }
 

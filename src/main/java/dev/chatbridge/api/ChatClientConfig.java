@@ -10,10 +10,9 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Immutable settings of {@link ChatClient}; build one with {@link #builder()}. Every setting has a
- * default except {@code baseUrl} and {@code apiKey}; {@link Builder#build()} validates each
- * setting and their relationships, naming the setting in its message. {@link #toString()} never
- * shows a secret.
+ * Immutable settings of {@link ChatClient}; build one with {@link #builder()}. Every setting has a default except
+ * {@code baseUrl} and {@code apiKey}; {@link Builder#build()} validates each setting and their relationships, naming
+ * the setting in its message. {@link #toString()} never shows a secret.
  */
 public final class ChatClientConfig {
 
@@ -27,14 +26,15 @@ public final class ChatClientConfig {
 
         @Override
         public String toString() {
-            return "TrustStore[path=" + path + ", type=" + type + ", password=" + (password == null ? "none" : "redacted") + "]";
+            return "TrustStore[path=" + path + ", type=" + type + ", password="
+                    + (password == null ? "none" : "redacted") + "]";
         }
     }
 
     /**
-     * The client certificate for mutual TLS: the certificate chain (PEM, leaf first) and its
-     * PKCS#8 PEM private key, optionally encrypted with {@code keyPassword}. Read and checked when
-     * the config is built; the password is never shown.
+     * The client certificate for mutual TLS: the certificate chain (PEM, leaf first) and its PKCS#8 PEM private key,
+     * optionally encrypted with {@code keyPassword}. Read and checked when the config is built; the password is never
+     * shown.
      */
     public record ClientCertificate(Path certificateFile, Path keyFile, String keyPassword) {
 
@@ -51,6 +51,7 @@ public final class ChatClientConfig {
     }
     /** Default of {@link #maxAnswerBytes()}: the default largest response record (chat.response.max.bytes). */
     public static final int DEFAULT_MAX_ANSWER_BYTES = 1_000_000;
+
     private static final int DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
     private final URI baseUrl;
@@ -85,24 +86,27 @@ public final class ChatClientConfig {
         this.idleTimeout = positive(b.idleTimeout, "idleTimeout");
         this.attemptTimeout = positive(b.attemptTimeout, "attemptTimeout");
         this.maxInFlight = atLeast(b.maxInFlight, 1, "maxInFlight");
-        this.maxPendingAcquires = atLeast(b.maxPendingAcquires == null ? 2 * maxInFlight : b.maxPendingAcquires, 1,
-                "maxPendingAcquires");
+        this.maxPendingAcquires =
+                atLeast(b.maxPendingAcquires == null ? 2 * maxInFlight : b.maxPendingAcquires, 1, "maxPendingAcquires");
         this.pendingAcquireTimeout = positive(b.pendingAcquireTimeout, "pendingAcquireTimeout");
         this.maxIdleTime = positive(b.maxIdleTime, "maxIdleTime");
         this.maxAnswerBytes = atLeast(b.maxAnswerBytes, 64, "maxAnswerBytes");
-        this.maxEventBytes = atLeast(b.maxEventBytes == null ? Math.min(DEFAULT_MAX_EVENT_BYTES, maxAnswerBytes)
-                : b.maxEventBytes, 64, "maxEventBytes");
+        this.maxEventBytes = atLeast(
+                b.maxEventBytes == null ? Math.min(DEFAULT_MAX_EVENT_BYTES, maxAnswerBytes) : b.maxEventBytes,
+                64,
+                "maxEventBytes");
         this.excerptBytes = atLeast(b.excerptBytes, 16, "excerptBytes");
         if (b.answerMemoryBytes < 0) {
-            throw new IllegalArgumentException("answerMemoryBytes must be at least 0 (0: a quarter of the heap), was "
-                    + b.answerMemoryBytes);
+            throw new IllegalArgumentException(
+                    "answerMemoryBytes must be at least 0 (0: a quarter of the heap), was " + b.answerMemoryBytes);
         }
         this.answerMemoryBytes = b.answerMemoryBytes == 0 ? Runtime.getRuntime().maxMemory() / 4 : b.answerMemoryBytes;
         this.answerCaps = Objects.requireNonNull(b.answerCaps, "answerCaps must be set");
         long oneAnswer = AnswerBudget.heapFor(maxAnswerBytes);
         if (answerMemoryBytes < oneAnswer) {
-            throw new IllegalArgumentException("answerMemoryBytes (" + answerMemoryBytes + (b.answerMemoryBytes == 0
-                    ? ", a quarter of the heap" : "") + ") cannot hold even one answer of maxAnswerBytes "
+            throw new IllegalArgumentException("answerMemoryBytes (" + answerMemoryBytes
+                    + (b.answerMemoryBytes == 0 ? ", a quarter of the heap" : "")
+                    + ") cannot hold even one answer of maxAnswerBytes "
                     + maxAnswerBytes + " (" + oneAnswer + " heap bytes: " + AnswerBudget.BASE_HEAP_BYTES + " plus "
                     + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE + " per answer byte): raise the heap (-Xmx) or"
                     + " answerMemoryBytes (chat.api.answer.memory.bytes), or lower maxAnswerBytes"
@@ -112,12 +116,14 @@ public final class ChatClientConfig {
         this.trustStore = b.trustStore;
         this.userAgent = "chat-bridge/" + Version.get();
         if (firstByteTimeout.compareTo(attemptTimeout) > 0) {
-            throw new IllegalArgumentException("firstByteTimeout (" + firstByteTimeout
-                    + ") must not exceed attemptTimeout (" + attemptTimeout + "): lower firstByteTimeout or raise attemptTimeout");
+            throw new IllegalArgumentException(
+                    "firstByteTimeout (" + firstByteTimeout + ") must not exceed attemptTimeout (" + attemptTimeout
+                            + "): lower firstByteTimeout or raise attemptTimeout");
         }
         if (connectTimeout.compareTo(attemptTimeout) > 0) {
-            throw new IllegalArgumentException("connectTimeout (" + connectTimeout
-                    + ") must not exceed attemptTimeout (" + attemptTimeout + "): lower connectTimeout or raise attemptTimeout");
+            throw new IllegalArgumentException(
+                    "connectTimeout (" + connectTimeout + ") must not exceed attemptTimeout (" + attemptTimeout
+                            + "): lower connectTimeout or raise attemptTimeout");
         }
         if (maxEventBytes > maxAnswerBytes) {
             throw new IllegalArgumentException("maxEventBytes (" + maxEventBytes + ") must not exceed maxAnswerBytes ("
@@ -135,8 +141,12 @@ public final class ChatClientConfig {
             throw new IllegalArgumentException("clientCertificate is set but baseUrl " + baseUrl
                     + " is not https: use an https base URL or drop the client certificate");
         }
-        this.clientKeyMaterial = clientCertificate == null ? null : ClientKeyMaterial.load(
-                clientCertificate.certificateFile(), clientCertificate.keyFile(), clientCertificate.keyPassword());
+        this.clientKeyMaterial = clientCertificate == null
+                ? null
+                : ClientKeyMaterial.load(
+                        clientCertificate.certificateFile(),
+                        clientCertificate.keyFile(),
+                        clientCertificate.keyPassword());
     }
 
     /** A builder with every default set; {@code baseUrl} and {@code apiKey} must still be given. */
@@ -205,8 +215,8 @@ public final class ChatClientConfig {
     }
 
     /**
-     * Largest answer body of a 2xx, in bytes; a larger one ends early as RESPONSE_TOO_LARGE. Default
-     * 1,000,000 (the default largest response record: a larger answer could not be published anyway).
+     * Largest answer body of a 2xx, in bytes; a larger one ends early as RESPONSE_TOO_LARGE. Default 1,000,000 (the
+     * default largest response record: a larger answer could not be published anyway).
      */
     public int maxAnswerBytes() {
         return maxAnswerBytes;
@@ -218,9 +228,9 @@ public final class ChatClientConfig {
     }
 
     /**
-     * Heap bytes the answers of all calls in flight may take together ({@link AnswerBudget}); a call
-     * that finds it used up fails retriably. Default (set 0): a quarter of the heap
-     * ({@code Runtime.maxMemory() / 4}). Must hold at least one answer of {@link #maxAnswerBytes()}.
+     * Heap bytes the answers of all calls in flight may take together ({@link AnswerBudget}); a call that finds it used
+     * up fails retriably. Default (set 0): a quarter of the heap ({@code Runtime.maxMemory() / 4}). Must hold at least
+     * one answer of {@link #maxAnswerBytes()}.
      */
     public long answerMemoryBytes() {
         return answerMemoryBytes;
@@ -232,8 +242,8 @@ public final class ChatClientConfig {
     }
 
     /**
-     * Whether a stream that breaks after its first event is retriable (the partial answer is then
-     * discarded); when false it is a permanent UNPARSEABLE_RESPONSE. Default true.
+     * Whether a stream that breaks after its first event is retriable (the partial answer is then discarded); when
+     * false it is a permanent UNPARSEABLE_RESPONSE. Default true.
      */
     public boolean retryBrokenStreams() {
         return retryBrokenStreams;
@@ -245,8 +255,8 @@ public final class ChatClientConfig {
     }
 
     /**
-     * Whether {@code http://} to a host other than loopback is accepted. Default false: the bearer
-     * key and the prompts would cross the network in clear.
+     * Whether {@code http://} to a host other than loopback is accepted. Default false: the bearer key and the prompts
+     * would cross the network in clear.
      */
     public boolean allowCleartext() {
         return allowCleartext;
@@ -287,8 +297,10 @@ public final class ChatClientConfig {
         try {
             uri = new URI(value.strip());
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("baseUrl " + SafeUrls.shown(value.strip()) + " is not a valid URL ("
-                    + e.getReason() + " at index " + e.getIndex() + "): give https://host[:port][/path]", e);
+            throw new IllegalArgumentException(
+                    "baseUrl " + SafeUrls.shown(value.strip()) + " is not a valid URL (" + e.getReason() + " at index "
+                            + e.getIndex() + "): give https://host[:port][/path]",
+                    e);
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
@@ -312,9 +324,8 @@ public final class ChatClientConfig {
     }
 
     /**
-     * Refuses {@code http://} to a non-loopback host unless allowed: the {@code Authorization}
-     * header and the prompts would be readable on the network. Loopback is decided without DNS
-     * ({@link SafeUrls#isLoopbackHost(String)}).
+     * Refuses {@code http://} to a non-loopback host unless allowed: the {@code Authorization} header and the prompts
+     * would be readable on the network. Loopback is decided without DNS ({@link SafeUrls#isLoopbackHost(String)}).
      */
     private static void requireCleartextAllowed(URI baseUrl, boolean allowed) {
         if (allowed || !"http".equalsIgnoreCase(baseUrl.getScheme()) || SafeUrls.isLoopbackHost(baseUrl.getHost())) {
@@ -363,8 +374,7 @@ public final class ChatClientConfig {
         private boolean allowCleartext;
         private ClientCertificate clientCertificate;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** See {@link ChatClientConfig#baseUrl()}. Required. */
         public Builder baseUrl(String value) {

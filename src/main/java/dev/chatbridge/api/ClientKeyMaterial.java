@@ -30,21 +30,22 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
 /**
- * The client certificate chain and private key for mutual TLS with the API, read once from PEM
- * files when the config is built, so that an unreadable file, a wrong password or a key that
- * does not belong to the certificate stops the service at start instead of failing every call.
+ * The client certificate chain and private key for mutual TLS with the API, read once from PEM files when the config is
+ * built, so that an unreadable file, a wrong password or a key that does not belong to the certificate stops the
+ * service at start instead of failing every call.
  *
- * <p>Accepted: certificates as PEM {@code CERTIFICATE} blocks (leaf first, then its
- * intermediates); the key as PKCS#8, either {@code PRIVATE KEY} or {@code ENCRYPTED PRIVATE KEY}
- * (PBES2, as written by {@code openssl pkcs8 -topk8}) with a password. Messages name the file and
- * the fix, never the password or key bytes. Immutable; {@link #toString()} shows no key.
+ * <p>Accepted: certificates as PEM {@code CERTIFICATE} blocks (leaf first, then its intermediates); the key as PKCS#8,
+ * either {@code PRIVATE KEY} or {@code ENCRYPTED PRIVATE KEY} (PBES2, as written by {@code openssl pkcs8 -topk8}) with
+ * a password. Messages name the file and the fix, never the password or key bytes. Immutable; {@link #toString()} shows
+ * no key.
  */
 final class ClientKeyMaterial {
 
     /** Larger files are not PEM certificates or keys; the bound keeps a wrong path from reading a disk image. */
     private static final long MAX_FILE_BYTES = 1024 * 1024;
-    private static final Pattern PEM_BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
+
+    private static final Pattern PEM_BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
 
     private final PrivateKey key;
     private final List<X509Certificate> chain;
@@ -62,7 +63,8 @@ final class ClientKeyMaterial {
      */
     static ClientKeyMaterial load(Path certificateFile, Path keyFile, String password) {
         List<X509Certificate> chain = certificates(certificateFile);
-        PrivateKey key = privateKey(keyFile, password, chain.get(0).getPublicKey().getAlgorithm());
+        PrivateKey key =
+                privateKey(keyFile, password, chain.get(0).getPublicKey().getAlgorithm());
         requireMatch(key, chain.get(0), certificateFile, keyFile);
         return new ClientKeyMaterial(key, chain);
     }
@@ -99,8 +101,10 @@ final class ClientKeyMaterial {
             byte[] pem = onlyCertificates(text).getBytes(StandardCharsets.US_ASCII);
             parsed = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
         } catch (CertificateException e) {
-            throw new IllegalArgumentException("the client certificate file " + file + " cannot be parsed as X.509 "
-                    + "certificates (" + e.getMessage() + "): give the certificate chain in PEM, leaf first", e);
+            throw new IllegalArgumentException(
+                    "the client certificate file " + file + " cannot be parsed as X.509 " + "certificates ("
+                            + e.getMessage() + "): give the certificate chain in PEM, leaf first",
+                    e);
         }
         List<X509Certificate> chain = new ArrayList<>();
         for (Certificate certificate : parsed) {
@@ -136,8 +140,10 @@ final class ClientKeyMaterial {
                 try {
                     der = Base64.getMimeDecoder().decode(blocks.group(2).strip());
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("the " + type + " block of the client key file " + file
-                            + " is not valid base64: export the key again as PKCS#8 PEM", e);
+                    throw new IllegalArgumentException(
+                            "the " + type + " block of the client key file " + file
+                                    + " is not valid base64: export the key again as PKCS#8 PEM",
+                            e);
                 }
             }
         }
@@ -158,9 +164,12 @@ final class ClientKeyMaterial {
         try {
             return KeyFactory.getInstance(certificateAlgorithm).generatePrivate(spec);
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("the client key file " + file + " does not hold a "
-                    + certificateAlgorithm + " private key, the type of the client certificate's public key: give the key that belongs to "
-                    + "the certificate", e);
+            throw new IllegalArgumentException(
+                    "the client key file " + file + " does not hold a "
+                            + certificateAlgorithm
+                            + " private key, the type of the client certificate's public key: give the key that belongs to "
+                            + "the certificate",
+                    e);
         }
     }
 
@@ -173,15 +182,19 @@ final class ClientKeyMaterial {
         try {
             info = new EncryptedPrivateKeyInfo(der);
         } catch (IOException e) {
-            throw new IllegalArgumentException("the ENCRYPTED PRIVATE KEY of the client key file " + file
-                    + " cannot be parsed: export it again as PKCS#8 PEM", e);
+            throw new IllegalArgumentException(
+                    "the ENCRYPTED PRIVATE KEY of the client key file " + file
+                            + " cannot be parsed: export it again as PKCS#8 PEM",
+                    e);
         }
         try {
             return info.getKeySpec(cipher(info, password));
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("the client key file " + file + " cannot be decrypted: the key password "
-                    + "(chat.api.tls.client.key.password) is wrong, or the encryption (" + info.getAlgName()
-                    + ") is not supported by this JVM; re-encrypt with openssl pkcs8 -topk8 -v2 aes-256-cbc", e);
+            throw new IllegalArgumentException(
+                    "the client key file " + file + " cannot be decrypted: the key password "
+                            + "(chat.api.tls.client.key.password) is wrong, or the encryption (" + info.getAlgName()
+                            + ") is not supported by this JVM; re-encrypt with openssl pkcs8 -topk8 -v2 aes-256-cbc",
+                    e);
         }
     }
 
@@ -189,12 +202,13 @@ final class ClientKeyMaterial {
     private static Cipher cipher(EncryptedPrivateKeyInfo info, String password) throws GeneralSecurityException {
         AlgorithmParameters parameters = info.getAlgParameters();
         String algorithm = info.getAlgName().toUpperCase(Locale.ROOT).equals("PBES2") && parameters != null
-                ? parameters.toString() : info.getAlgName();
+                ? parameters.toString()
+                : info.getAlgName();
         PBEKeySpec keySpec = new PBEKeySpec(password.toCharArray());
         try {
             Cipher cipher = Cipher.getInstance(algorithm);
-            cipher.init(Cipher.DECRYPT_MODE, SecretKeyFactory.getInstance(algorithm).generateSecret(keySpec),
-                    parameters);
+            cipher.init(
+                    Cipher.DECRYPT_MODE, SecretKeyFactory.getInstance(algorithm).generateSecret(keySpec), parameters);
             return cipher;
         } finally {
             keySpec.clearPassword();
@@ -225,7 +239,8 @@ final class ClientKeyMaterial {
         }
         if (!matches) {
             throw new IllegalArgumentException("the private key in " + keyFile + " does not belong to the client "
-                    + "certificate in " + certificateFile + " (" + leaf.getSubjectX500Principal().getName()
+                    + "certificate in " + certificateFile + " ("
+                    + leaf.getSubjectX500Principal().getName()
                     + "): give the key that was issued with that certificate, and the certificate first in its file");
         }
     }
@@ -254,13 +269,15 @@ final class ClientKeyMaterial {
                         + "regular file: check the path");
             }
             if (Files.size(file) > MAX_FILE_BYTES) {
-                throw new IllegalArgumentException("the " + what + " file " + file + " is larger than "
-                        + MAX_FILE_BYTES + " bytes, far more than PEM needs: check the path");
+                throw new IllegalArgumentException("the " + what + " file " + file + " is larger than " + MAX_FILE_BYTES
+                        + " bytes, far more than PEM needs: check the path");
             }
             return Files.readString(file, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
-            throw new IllegalArgumentException("the " + what + " file " + file + " cannot be read ("
-                    + e.getClass().getSimpleName() + "): check the path and that this user may read it", e);
+            throw new IllegalArgumentException(
+                    "the " + what + " file " + file + " cannot be read ("
+                            + e.getClass().getSimpleName() + "): check the path and that this user may read it",
+                    e);
         }
     }
 }

@@ -11,11 +11,11 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Reads one 2xx JSON answer as its bytes arrive: counts them against maxAnswerBytes, reserves
- * their heap in the shared {@link AnswerBudget}, and feeds them to a {@link JsonAnswerFolder}.
- * Passing the byte limit or an item cap stops reading at once (the body is cancelled, so the
- * connection is closed) with RESPONSE_TOO_LARGE; a full budget stops it with a retriable failure.
- * Only the first {@link #PREFIX_BYTES} bytes are kept, for the excerpt and for problem details.
+ * Reads one 2xx JSON answer as its bytes arrive: counts them against maxAnswerBytes, reserves their heap in the shared
+ * {@link AnswerBudget}, and feeds them to a {@link JsonAnswerFolder}. Passing the byte limit or an item cap stops
+ * reading at once (the body is cancelled, so the connection is closed) with RESPONSE_TOO_LARGE; a full budget stops it
+ * with a retriable failure. Only the first {@link #PREFIX_BYTES} bytes are kept, for the excerpt and for problem
+ * details.
  *
  * <p>Not thread-safe: one instance per answer, fed by the connection's event loop.
  */
@@ -36,8 +36,14 @@ final class JsonAnswer {
     private final BodyBytes prefix;
     private long bytes;
 
-    JsonAnswer(ChatClientConfig config, ObjectMapper mapper, UnaryOperator<String> redact,
-            Function<byte[], ProblemDetails> problems, int status, boolean problemMedia, AnswerBudget budget,
+    JsonAnswer(
+            ChatClientConfig config,
+            ObjectMapper mapper,
+            UnaryOperator<String> redact,
+            Function<byte[], ProblemDetails> problems,
+            int status,
+            boolean problemMedia,
+            AnswerBudget budget,
             AnswerBudget.Reservation reservation) {
         this.config = config;
         this.redact = redact;
@@ -53,12 +59,13 @@ final class JsonAnswer {
 
     Mono<CallOutcome> read(Flux<ByteBuf> body) {
         return body.<Void>handle((chunk, sink) -> {
-            try {
-                accept(chunk);
-            } catch (AnswerEnding.Stop stop) {
-                sink.error(stop);
-            }
-        }).then(Mono.fromCallable(this::complete))
+                    try {
+                        accept(chunk);
+                    } catch (AnswerEnding.Stop stop) {
+                        sink.error(stop);
+                    }
+                })
+                .then(Mono.fromCallable(this::complete))
                 .onErrorResume(AnswerEnding.Stop.class, stop -> Mono.just(stop.outcome()));
     }
 
@@ -67,8 +74,8 @@ final class JsonAnswer {
         bytes += readable;
         prefix.add(chunk); // bounded (PREFIX_BYTES); first, so that an early stop keeps a full excerpt
         if (bytes > config.maxAnswerBytes()) {
-            throw new AnswerEnding.Stop(AnswerEnding.tooLarge(status, config.maxAnswerBytes(), "the JSON answer",
-                    excerpt()));
+            throw new AnswerEnding.Stop(
+                    AnswerEnding.tooLarge(status, config.maxAnswerBytes(), "the JSON answer", excerpt()));
         }
         if (!reservation.reserve(readable)) {
             throw new AnswerEnding.Stop(AnswerEnding.noBudget(budget, reservation));
@@ -104,8 +111,8 @@ final class JsonAnswer {
         String message = e.getCause() instanceof JacksonException json
                 ? "the JSON answer is not valid JSON: " + json.getOriginalMessage()
                 : "the JSON answer is not a /chats/v2 answer: " + e.getMessage();
-        return new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, excerpt(),
-                redact.apply(message));
+        return new CallOutcome.PermanentFailure(
+                DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, excerpt(), redact.apply(message));
     }
 
     private String excerpt() {

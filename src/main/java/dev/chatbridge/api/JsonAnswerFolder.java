@@ -18,13 +18,12 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Parses one answer object (a JSON answer body, or the data of one SSE event) with Jackson's
- * non-blocking parser, fed chunk by chunk as the bytes arrive, and folds it into an
- * {@link AnswerAggregator} member by member. No copy of the whole body and no tree of it is
- * made: {@code text} and {@code requestId} go straight in, unknown members are skipped token by
- * token, and each item ({@code toolCalls} item, {@code reference}, {@code sources}, {@code tool})
- * becomes one small tree of at most {@link AnswerCaps#itemValues()} values, handed over when
- * complete. Nesting is bounded by {@link #MAX_DEPTH}.
+ * Parses one answer object (a JSON answer body, or the data of one SSE event) with Jackson's non-blocking parser, fed
+ * chunk by chunk as the bytes arrive, and folds it into an {@link AnswerAggregator} member by member. No copy of the
+ * whole body and no tree of it is made: {@code text} and {@code requestId} go straight in, unknown members are skipped
+ * token by token, and each item ({@code toolCalls} item, {@code reference}, {@code sources}, {@code tool}) becomes one
+ * small tree of at most {@link AnswerCaps#itemValues()} values, handed over when complete. Nesting is bounded by
+ * {@link #MAX_DEPTH}.
  *
  * <p>Not thread-safe: one folder per object, fed by one thread at a time.
  */
@@ -34,12 +33,21 @@ final class JsonAnswerFolder {
     static final int MAX_DEPTH = 64;
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .streamReadConstraints(
+                    StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .build();
 
-    private enum State { START, MEMBERS, VALUE, TOOL_CALLS, ITEM, SKIP, DONE }
+    private enum State {
+        START,
+        MEMBERS,
+        VALUE,
+        TOOL_CALLS,
+        ITEM,
+        SKIP,
+        DONE
+    }
 
     private final AnswerAggregator aggregator;
     private final AnswerCaps caps;
@@ -84,8 +92,10 @@ final class JsonAnswerFolder {
             close();
         }
         if (state != State.DONE) {
-            throw new AnswerParseException(state == State.START ? "the answer is empty"
-                    : "the answer ended before its JSON object was complete");
+            throw new AnswerParseException(
+                    state == State.START
+                            ? "the answer is empty"
+                            : "the answer ended before its JSON object was complete");
         }
     }
 
@@ -292,11 +302,12 @@ final class JsonAnswerFolder {
                 case START_OBJECT -> nodes.objectNode();
                 case START_ARRAY -> nodes.arrayNode();
                 case VALUE_STRING -> nodes.textNode(parser.getText());
-                case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
-                    case INT -> nodes.numberNode(parser.getIntValue());
-                    case LONG -> nodes.numberNode(parser.getLongValue());
-                    default -> nodes.numberNode(parser.getBigIntegerValue());
-                };
+                case VALUE_NUMBER_INT ->
+                    switch (parser.getNumberType()) {
+                        case INT -> nodes.numberNode(parser.getIntValue());
+                        case LONG -> nodes.numberNode(parser.getLongValue());
+                        default -> nodes.numberNode(parser.getBigIntegerValue());
+                    };
                 case VALUE_NUMBER_FLOAT -> nodes.numberNode(parser.getDoubleValue());
                 case VALUE_TRUE -> nodes.booleanNode(true);
                 case VALUE_FALSE -> nodes.booleanNode(false);

@@ -3,12 +3,12 @@ package dev.chatbridge.api;
 import java.util.Objects;
 
 /**
- * What a synthetic key check ({@link ChatApi#checkKey()}) found: whether the API accepts the
- * deployment's key at its endpoint, independent of any user's request.
+ * What a synthetic key check ({@link ChatApi#checkKey()}) found: whether the API accepts the deployment's key at its
+ * endpoint, independent of any user's request.
  *
- * @param verdict    the finding
+ * @param verdict the finding
  * @param httpStatus the status of the answer, or null when there was none
- * @param message    what was found, for a human (never the key)
+ * @param message what was found, for a human (never the key)
  */
 public record KeyCheck(Verdict verdict, Integer httpStatus, String message) {
 

@@ -5,20 +5,17 @@ import dev.chatbridge.events.ProblemDetails;
 import java.util.Locale;
 
 /**
- * Names the likely cause of a {@link CallOutcome.Refused} call from what the call sent and what
- * the problem details say, so that logs and dead letters blame the key, the account, the
- * assistant or the thread correctly. Only a guess until a key check answers: the engine decides
- * with {@link ChatApi#checkKey()}.
+ * Names the likely cause of a {@link CallOutcome.Refused} call from what the call sent and what the problem details
+ * say, so that logs and dead letters blame the key, the account, the assistant or the thread correctly. Only a guess
+ * until a key check answers: the engine decides with {@link ChatApi#checkKey()}.
  *
- * <p>Precedence: problem details that name the request's assistantId, threadId or account (as a
- * member of that name or in their text) win; then a 401/403 on a call that carried
- * {@code unleash-account} blames the account; then the status alone (401/403 the key, 404 the
- * endpoint, 3xx the redirect). Stateless.
+ * <p>Precedence: problem details that name the request's assistantId, threadId or account (as a member of that name or
+ * in their text) win; then a 401/403 on a call that carried {@code unleash-account} blames the account; then the status
+ * alone (401/403 the key, 404 the endpoint, 3xx the redirect). Stateless.
  */
 final class Refusals {
 
-    private Refusals() {
-    }
+    private Refusals() {}
 
     /** The refusal with its likely cause named and a message that says what to check. */
     static CallOutcome.Refused classify(CallOutcome.Refused refused, ChatRequest request) {
@@ -62,11 +59,13 @@ final class Refusals {
         }
         String needle = value.toLowerCase(Locale.ROOT);
         String extensions = problem.getExtensionsJson();
-        if (extensions != null && extensions.toLowerCase(Locale.ROOT).contains("\"" + name.toLowerCase(Locale.ROOT)
-                + "\"") && extensions.toLowerCase(Locale.ROOT).contains(needle)) {
+        if (extensions != null
+                && extensions.toLowerCase(Locale.ROOT).contains("\"" + name.toLowerCase(Locale.ROOT) + "\"")
+                && extensions.toLowerCase(Locale.ROOT).contains(needle)) {
             return true;
         }
-        return contains(problem.getDetail(), needle) || contains(problem.getTitle(), needle)
+        return contains(problem.getDetail(), needle)
+                || contains(problem.getTitle(), needle)
                 || contains(problem.getInstance(), needle);
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatbridge.events.DeadLetterReason;
 import dev.chatbridge.events.ProblemDetails;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.io.IOException;
 import java.time.Clock;
@@ -17,29 +18,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import reactor.core.publisher.Flux;
-import reactor.netty.Connection;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClientResponse;
-import io.netty.buffer.ByteBuf;
 
 /**
- * Turns one HTTP answer (status, headers, body) into a {@link CallOutcome}, as the failure
- * taxonomy of engine.md says. Bodies are read with a size bound; a 2xx body is parsed as it
- * arrives as one JSON answer ({@link JsonAnswer}) or as an event stream of answer objects
- * ({@link SseAnswer}), its heap reserved in the client's shared {@link AnswerBudget} until the call
- * ends, however it ends.
+ * Turns one HTTP answer (status, headers, body) into a {@link CallOutcome}, as the failure taxonomy of engine.md says.
+ * Bodies are read with a size bound; a 2xx body is parsed as it arrives as one JSON answer ({@link JsonAnswer}) or as
+ * an event stream of answer objects ({@link SseAnswer}), its heap reserved in the client's shared {@link AnswerBudget}
+ * until the call ends, however it ends.
  *
  * <p>Thread-safe; the per-answer state lives in {@link JsonAnswer} and {@link SseAnswer}.
  */
 final class ResponseReader {
 
     /**
-     * Largest error body (400 and refusal problem details) read whole, in bytes: 1 MiB. Problem
-     * details are not answers, so this does not follow {@code chat.api.max.answer.bytes}; a larger
-     * body keeps only an excerpt.
+     * Largest error body (400 and refusal problem details) read whole, in bytes: 1 MiB. Problem details are not
+     * answers, so this does not follow {@code chat.api.max.answer.bytes}; a larger body keeps only an excerpt.
      */
     static final int MAX_ERROR_BODY_BYTES = 1024 * 1024;
 
@@ -49,7 +47,11 @@ final class ResponseReader {
     private final UnaryOperator<String> redact;
     private final AnswerBudget budget;
 
-    ResponseReader(ChatClientConfig config, ObjectMapper mapper, Clock clock, UnaryOperator<String> redact,
+    ResponseReader(
+            ChatClientConfig config,
+            ObjectMapper mapper,
+            Clock clock,
+            UnaryOperator<String> redact,
             AnswerBudget budget) {
         this.config = config;
         this.budget = budget;
@@ -71,21 +73,38 @@ final class ResponseReader {
                 }
             };
             if ("text/event-stream".equals(mediaType)) {
-                return Mono.using(budget::open, reservation -> new SseAnswer(config, mapper, redact, status, budget,
-                        reservation).read(tracked), AnswerBudget.Reservation::close)
+                return Mono.using(
+                                budget::open,
+                                reservation -> new SseAnswer(config, mapper, redact, status, budget, reservation)
+                                        .read(tracked),
+                                AnswerBudget.Reservation::close)
                         .doFinally(signal -> closeUnlessWhole.run());
             }
             if (isJson(mediaType)) {
                 boolean problem = mediaType.equals("application/problem+json");
-                return Mono.using(budget::open, reservation -> new JsonAnswer(config, mapper, redact,
-                        this::problemDetails, status, problem, budget, reservation).read(tracked),
-                        AnswerBudget.Reservation::close)
+                return Mono.using(
+                                budget::open,
+                                reservation -> new JsonAnswer(
+                                                config,
+                                                mapper,
+                                                redact,
+                                                this::problemDetails,
+                                                status,
+                                                problem,
+                                                budget,
+                                                reservation)
+                                        .read(tracked),
+                                AnswerBudget.Reservation::close)
                         .doFinally(signal -> closeUnlessWhole.run());
             }
-            return collect(body, config.excerptBytes()).map(bytes -> new CallOutcome.PermanentFailure(
-                    DeadLetterReason.UNPARSEABLE_RESPONSE, status, null, excerpt(bytes),
-                    "the API answered " + status + " with content type '" + mediaType
-                            + "', neither application/json nor text/event-stream"));
+            return collect(body, config.excerptBytes())
+                    .map(bytes -> new CallOutcome.PermanentFailure(
+                            DeadLetterReason.UNPARSEABLE_RESPONSE,
+                            status,
+                            null,
+                            excerpt(bytes),
+                            "the API answered " + status + " with content type '" + mediaType
+                                    + "', neither application/json nor text/event-stream"));
         }
         if (status == 400) {
             return collect(body, MAX_ERROR_BODY_BYTES).map(this::badRequest);
@@ -96,35 +115,52 @@ final class ResponseReader {
         }
         if (status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)) {
             Duration retryAfter = parseRetryAfter(response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), clock);
-            return collect(body, config.excerptBytes()).map(bytes -> new CallOutcome.RetriableFailure(
-                    status, retryAfter, excerpt(bytes), "the API answered HTTP " + status + " "
-                            + response.status().reasonPhrase() + ", a transient failure"));
+            return collect(body, config.excerptBytes())
+                    .map(bytes -> new CallOutcome.RetriableFailure(
+                            status,
+                            retryAfter,
+                            excerpt(bytes),
+                            "the API answered HTTP " + status + " "
+                                    + response.status().reasonPhrase() + ", a transient failure"));
         }
-        return collect(body, config.excerptBytes()).map(bytes -> new CallOutcome.PermanentFailure(
-                DeadLetterReason.REJECTED, status, null, excerpt(bytes),
-                "the API rejected the request with HTTP " + status + " " + response.status().reasonPhrase()));
+        return collect(body, config.excerptBytes())
+                .map(bytes -> new CallOutcome.PermanentFailure(
+                        DeadLetterReason.REJECTED,
+                        status,
+                        null,
+                        excerpt(bytes),
+                        "the API rejected the request with HTTP " + status + " "
+                                + response.status().reasonPhrase()));
     }
 
     /**
-     * A 3xx, 401, 403 or 404: the request's own refusal or the deployment's, which only a key
-     * check can tell. The problem details are kept (or an excerpt when there are none);
-     * {@link Refusals} names the likely cause once the request is known.
+     * A 3xx, 401, 403 or 404: the request's own refusal or the deployment's, which only a key check can tell. The
+     * problem details are kept (or an excerpt when there are none); {@link Refusals} names the likely cause once the
+     * request is known.
      */
     private CallOutcome refusal(int status, String location, BodyBytes bytes) {
         ProblemDetails problem = bytes.truncated() ? null : problemDetails(bytes.bytes());
-        String where = status >= 300 && status < 400
-                ? " to " + (location == null ? "nowhere" : redact.apply(location)) : "";
-        return new CallOutcome.Refused(status, CallOutcome.Suspect.UNKNOWN, problem,
-                problem == null ? excerpt(bytes) : null, "the API answered HTTP " + status + where + " for "
-                + config.endpoint());
+        String where =
+                status >= 300 && status < 400 ? " to " + (location == null ? "nowhere" : redact.apply(location)) : "";
+        return new CallOutcome.Refused(
+                status,
+                CallOutcome.Suspect.UNKNOWN,
+                problem,
+                problem == null ? excerpt(bytes) : null,
+                "the API answered HTTP " + status + where + " for " + config.endpoint());
     }
 
     private CallOutcome badRequest(BodyBytes bytes) {
         ProblemDetails problem = bytes.truncated() ? null : problemDetails(bytes.bytes());
         if (problem == null) {
-            return new CallOutcome.PermanentFailure(DeadLetterReason.BAD_REQUEST, 400, null, excerpt(bytes),
-                    bytes.truncated() ? "the API rejected the request as bad (HTTP 400) with a body over "
-                            + MAX_ERROR_BODY_BYTES + " bytes: only an excerpt is kept, not its problem details"
+            return new CallOutcome.PermanentFailure(
+                    DeadLetterReason.BAD_REQUEST,
+                    400,
+                    null,
+                    excerpt(bytes),
+                    bytes.truncated()
+                            ? "the API rejected the request as bad (HTTP 400) with a body over " + MAX_ERROR_BODY_BYTES
+                                    + " bytes: only an excerpt is kept, not its problem details"
                             : "the API rejected the request as bad (HTTP 400) without problem details");
         }
         StringBuilder message = new StringBuilder("the API rejected the request as bad (HTTP 400)");
@@ -134,8 +170,8 @@ final class ResponseReader {
         if (problem.getDetail() != null) {
             message.append(problem.getTitle() == null ? ": " : " - ").append(problem.getDetail());
         }
-        return new CallOutcome.PermanentFailure(DeadLetterReason.BAD_REQUEST, 400, problem, null,
-                redact.apply(message.toString()));
+        return new CallOutcome.PermanentFailure(
+                DeadLetterReason.BAD_REQUEST, 400, problem, null, redact.apply(message.toString()));
     }
 
     /** Every member of a problem-details object; null when the body is not a JSON object. */
@@ -229,17 +265,20 @@ final class ResponseReader {
             return "";
         }
         int semicolon = contentType.indexOf(';');
-        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
+                .strip()
+                .toLowerCase(Locale.ROOT);
     }
 
     private static boolean isJson(String mediaType) {
-        return mediaType.equals("application/json") || mediaType.equals("text/json")
+        return mediaType.equals("application/json")
+                || mediaType.equals("text/json")
                 || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
     }
 
     /**
-     * A {@code Retry-After} value: delta-seconds, or an HTTP-date relative to {@code clock} (a
-     * date in the past gives zero); null when absent or invalid.
+     * A {@code Retry-After} value: delta-seconds, or an HTTP-date relative to {@code clock} (a date in the past gives
+     * zero); null when absent or invalid.
      */
     static Duration parseRetryAfter(String value, Clock clock) {
         if (value == null || value.isBlank()) {

@@ -11,22 +11,20 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Parses a {@code text/event-stream} body fed in arbitrary byte chunks, as the WHATWG HTML
- * standard says ("Parsing an event stream"), with bounds.
+ * Parses a {@code text/event-stream} body fed in arbitrary byte chunks, as the WHATWG HTML standard says ("Parsing an
+ * event stream"), with bounds.
  *
- * <p>Lines are split at the byte level and decoded as UTF-8 only when whole, so a multi-byte
- * character split across chunks survives. Decoding is strict, like JSON's: a line that is not
- * valid UTF-8 raises {@link SseParseException} (no replacement characters). LF, CR and CRLF all
- * end a line, also when the CR ends one chunk and the LF starts the next. A leading UTF-8 BOM
- * is ignored. {@code data} lines are joined with {@code \n}; {@code event}, {@code id} (ignored
- * when it contains NUL) and {@code retry} (ASCII digits only) are honoured; comments
- * ({@code :...}) and unknown fields are ignored; an event is dispatched at a blank line unless its
- * data is empty. An event still pending when the stream ends is not dispatched
- * ({@link #hasPendingEvent()} tells). The room of a large line or event is let go once it is
+ * <p>Lines are split at the byte level and decoded as UTF-8 only when whole, so a multi-byte character split across
+ * chunks survives. Decoding is strict, like JSON's: a line that is not valid UTF-8 raises {@link SseParseException} (no
+ * replacement characters). LF, CR and CRLF all end a line, also when the CR ends one chunk and the LF starts the next.
+ * A leading UTF-8 BOM is ignored. {@code data} lines are joined with {@code \n}; {@code event}, {@code id} (ignored
+ * when it contains NUL) and {@code retry} (ASCII digits only) are honoured; comments ({@code :...}) and unknown fields
+ * are ignored; an event is dispatched at a blank line unless its data is empty. An event still pending when the stream
+ * ends is not dispatched ({@link #hasPendingEvent()} tells). The room of a large line or event is let go once it is
  * dispatched, not kept for the rest of the stream.
  *
- * <p>Bounds: a line longer than {@code maxLineBytes} or an event whose data lines together
- * exceed {@code maxEventBytes} raise {@link SseParseException}; the parser is then unusable.
+ * <p>Bounds: a line longer than {@code maxLineBytes} or an event whose data lines together exceed {@code maxEventBytes}
+ * raise {@link SseParseException}; the parser is then unusable.
  *
  * <p>Not thread-safe: one parser per stream, fed by one thread at a time.
  */
@@ -38,7 +36,8 @@ public final class SseParser {
 
     private final int maxLineBytes;
     private final int maxEventBytes;
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
 
@@ -93,9 +92,8 @@ public final class SseParser {
     }
 
     /**
-     * Whether bytes were received that did not (yet) end in a dispatched event or a blank line: an
-     * incomplete line, or fields of an event without its closing blank line. At the end of a
-     * stream this means the last event was cut off.
+     * Whether bytes were received that did not (yet) end in a dispatched event or a blank line: an incomplete line, or
+     * fields of an event without its closing blank line. At the end of a stream this means the last event was cut off.
      */
     public boolean hasPendingEvent() {
         return lineLength > 0 || pending;

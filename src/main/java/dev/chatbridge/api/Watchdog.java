@@ -10,12 +10,12 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The three time limits of one attempt besides connecting: time to the first body byte, longest
- * gap between body chunks, and the overall deadline. {@link #expired()} emits a message naming
- * the limit that was passed; the caller races it against the exchange.
+ * The three time limits of one attempt besides connecting: time to the first body byte, longest gap between body
+ * chunks, and the overall deadline. {@link #expired()} emits a message naming the limit that was passed; the caller
+ * races it against the exchange.
  *
- * <p>Threads: {@link #start()} runs on the subscribing thread, {@link #onBytes()} on the Netty
- * event loop of the connection, timers on the scheduler; shared state is volatile or atomic.
+ * <p>Threads: {@link #start()} runs on the subscribing thread, {@link #onBytes()} on the Netty event loop of the
+ * connection, timers on the scheduler; shared state is volatile or atomic.
  */
 final class Watchdog implements Disposable {
 
@@ -37,11 +37,13 @@ final class Watchdog implements Disposable {
 
     /** Starts the first-byte and deadline timers. */
     void start() {
-        schedule(() -> {
-            if (!sawBytes.get()) {
-                expire("no byte of the answer within firstByteTimeout " + firstByte);
-            }
-        }, firstByte.toNanos());
+        schedule(
+                () -> {
+                    if (!sawBytes.get()) {
+                        expire("no byte of the answer within firstByteTimeout " + firstByte);
+                    }
+                },
+                firstByte.toNanos());
         schedule(() -> expire("the attempt took longer than attemptTimeout " + deadline), deadline.toNanos());
     }
 

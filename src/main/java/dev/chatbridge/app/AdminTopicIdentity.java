@@ -15,10 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells topic ids with the Kafka admin client, so that a task notices an input topic that was
- * deleted and created again. The admin client is created on first use (tasks with a high-water
- * mark ask once per initialisation) and each answer is waited for at most
- * {@value #TIMEOUT_SECONDS} s; no answer means "unknown", and the task keeps its mark.
+ * Tells topic ids with the Kafka admin client, so that a task notices an input topic that was deleted and created
+ * again. The admin client is created on first use (tasks with a high-water mark ask once per initialisation) and each
+ * answer is waited for at most {@value #TIMEOUT_SECONDS} s; no answer means "unknown", and the task keeps its mark.
  *
  * <p><b>Threading.</b> Thread-safe; called by stream threads.
  */
@@ -42,9 +41,13 @@ final class AdminTopicIdentity implements TopicIdentity, AutoCloseable {
             return Optional.empty();
         }
         try {
-            TopicDescription description = client.describeTopics(List.of(topic)).allTopicNames()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(topic);
-            return description == null ? Optional.empty() : Optional.of(description.topicId().toString());
+            TopicDescription description = client.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .get(topic);
+            return description == null
+                    ? Optional.empty()
+                    : Optional.of(description.topicId().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();

@@ -8,16 +8,14 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 
 /**
- * The JSON form of an {@link AuditEvent}: one object, members in a fixed order, nulls left out,
- * {@code at} as an ISO-8601 instant. The same text goes to the audit log and the audit topic.
- * Stateless and thread-safe.
+ * The JSON form of an {@link AuditEvent}: one object, members in a fixed order, nulls left out, {@code at} as an
+ * ISO-8601 instant. The same text goes to the audit log and the audit topic. Stateless and thread-safe.
  */
 final class AuditJson {
 
     private static final JsonFactory JSON = new JsonFactory();
 
-    private AuditJson() {
-    }
+    private AuditJson() {}
 
     static String of(AuditEvent e) {
         StringWriter out = new StringWriter(384);

@@ -20,26 +20,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The audit trail: one JSON line per call on the dedicated logger {@value #LOGGER} (INFO), and,
- * when an audit topic is set, the same JSON as a record of that topic, keyed by request id.
+ * The audit trail: one JSON line per call on the dedicated logger {@value #LOGGER} (INFO), and, when an audit topic is
+ * set, the same JSON as a record of that topic, keyed by request id.
  *
- * <p><b>Why a producer of its own.</b> An audit event records a call that was made, whether or
- * not the transaction that publishes its outcome commits: a crash after the call and before the
- * commit aborts the outcome (it is called again), but the first call did happen. So the events
- * go through a separate idempotent producer ({@code acks=all}), not the Streams transaction:
- * every call has exactly one event, delivered at least once (idempotence removes the producer's
+ * <p><b>Why a producer of its own.</b> An audit event records a call that was made, whether or not the transaction that
+ * publishes its outcome commits: a crash after the call and before the commit aborts the outcome (it is called again),
+ * but the first call did happen. So the events go through a separate idempotent producer ({@code acks=all}), not the
+ * Streams transaction: every call has exactly one event, delivered at least once (idempotence removes the producer's
  * own retries' duplicates).
  *
- * <p><b>Bounds.</b> {@link #record} is called on Netty threads and must not block: the producer's
- * buffer is bounded ({@code buffer.memory}), {@code max.block.ms} is 100 ms and the topic's
- * metadata is fetched at start, so a send waits only when the buffer is full; an event that cannot
- * be sent is counted ({@code chat.bridge.audit.dropped}) and logged at most once per 10 s (the log
- * line is written regardless). Thread-safe.
+ * <p><b>Bounds.</b> {@link #record} is called on Netty threads and must not block: the producer's buffer is bounded
+ * ({@code buffer.memory}), {@code max.block.ms} is 100 ms and the topic's metadata is fetched at start, so a send waits
+ * only when the buffer is full; an event that cannot be sent is counted ({@code chat.bridge.audit.dropped}) and logged
+ * at most once per 10 s (the log line is written regardless). Thread-safe.
  */
 public final class AuditTrail implements AuditSink, AutoCloseable {
 
     /** The logger of audit events. */
     public static final String LOGGER = "chat.bridge.audit";
+
     private static final Logger AUDIT = LoggerFactory.getLogger(LOGGER);
     private static final Logger LOG = LoggerFactory.getLogger(AuditTrail.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
@@ -59,8 +58,8 @@ public final class AuditTrail implements AuditSink, AutoCloseable {
     }
 
     /**
-     * A trail to the log (when {@code log}) and to {@code topic} (when not null), with a producer
-     * built from the service's Kafka client settings.
+     * A trail to the log (when {@code log}) and to {@code topic} (when not null), with a producer built from the
+     * service's Kafka client settings.
      *
      * @throws IllegalStateException when the audit topic's metadata cannot be fetched in 30 s
      */
@@ -75,8 +74,8 @@ public final class AuditTrail implements AuditSink, AutoCloseable {
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 100);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "chat-bridge-audit");
         props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        Producer<String, byte[]> producer = new KafkaProducer<>(producerOnly(props), new StringSerializer(),
-                new ByteArraySerializer());
+        Producer<String, byte[]> producer =
+                new KafkaProducer<>(producerOnly(props), new StringSerializer(), new ByteArraySerializer());
         // Fetch the metadata now, so that sends never wait for it (each try waits max.block.ms).
         long deadline = System.nanoTime() + METADATA_TIMEOUT.toNanos();
         RuntimeException last = null;
@@ -91,16 +90,18 @@ public final class AuditTrail implements AuditSink, AutoCloseable {
         }
         if (last != null) {
             producer.close(Duration.ZERO);
-            throw new IllegalStateException("cannot reach the audit topic " + topic + " within "
-                    + METADATA_TIMEOUT.toSeconds() + " s: create it (or set chat.topics.create=true), or unset "
-                    + "chat.audit.topic: " + last, last);
+            throw new IllegalStateException(
+                    "cannot reach the audit topic " + topic + " within "
+                            + METADATA_TIMEOUT.toSeconds() + " s: create it (or set chat.topics.create=true), or unset "
+                            + "chat.audit.topic: " + last,
+                    last);
         }
         return new AuditTrail(log, topic, producer, dropped);
     }
 
     /** A trail to the log only (tests, tools). */
     public static AuditTrail logOnly() {
-        return new AuditTrail(true, null, null, () -> { });
+        return new AuditTrail(true, null, null, () -> {});
     }
 
     @Override
@@ -118,7 +119,8 @@ public final class AuditTrail implements AuditSink, AutoCloseable {
         }
         if (producer != null) {
             try {
-                producer.send(new ProducerRecord<>(topic, event.requestId(), json.getBytes(StandardCharsets.UTF_8)),
+                producer.send(
+                        new ProducerRecord<>(topic, event.requestId(), json.getBytes(StandardCharsets.UTF_8)),
                         (metadata, error) -> {
                             if (error != null) {
                                 drop(error);
@@ -134,8 +136,12 @@ public final class AuditTrail implements AuditSink, AutoCloseable {
         dropped.run();
         long heldBack = dropLog.tryAcquire();
         if (heldBack >= 0) {
-            LOG.warn("An audit event could not be sent to {} ({} more since the last such line); the audit log "
-                    + "line was written: {}", topic, heldBack, error.toString());
+            LOG.warn(
+                    "An audit event could not be sent to {} ({} more since the last such line); the audit log "
+                            + "line was written: {}",
+                    topic,
+                    heldBack,
+                    error.toString());
         }
     }
 

@@ -5,7 +5,6 @@ import dev.chatbridge.api.ChatClient;
 import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.engine.ChatBridgeTopology;
 import dev.chatbridge.engine.EngineConfig;
-import dev.chatbridge.policy.RequestPolicy;
 import dev.chatbridge.engine.EngineMetrics;
 import dev.chatbridge.engine.EngineResources;
 import dev.chatbridge.engine.PendingChangelog;
@@ -16,14 +15,15 @@ import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.ChatResponse;
 import dev.chatbridge.observability.ChatBridgeMetrics;
+import dev.chatbridge.policy.RequestPolicy;
 import dev.chatbridge.registry.SchemaRegistryClient;
 import dev.chatbridge.registry.SchemaRegistryClients;
 import dev.chatbridge.serde.AvroSerdeConfig;
 import dev.chatbridge.serde.AvroSerdes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import java.time.Clock;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -39,28 +39,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running chat-bridge instance: the Kafka Streams application, the API client, the registry
- * client and the engine's shared per-instance resources, started and stopped together.
+ * One running chat-bridge instance: the Kafka Streams application, the API client, the registry client and the engine's
+ * shared per-instance resources, started and stopped together.
  *
- * <p>The topology itself is a pure function ({@link ChatBridgeTopology#build}); this class only
- * owns lifecycles and error policy. An uncaught exception in a stream thread shuts the client
- * down ({@code SHUTDOWN_CLIENT}): {@link #isLive()} turns false and the command line exits
- * non-zero, rather than looping on a bug. The one exception is an unreachable schema registry,
- * which is waited out (see {@link #onStreamThreadFailure}).
+ * <p>The topology itself is a pure function ({@link ChatBridgeTopology#build}); this class only owns lifecycles and
+ * error policy. An uncaught exception in a stream thread shuts the client down ({@code SHUTDOWN_CLIENT}):
+ * {@link #isLive()} turns false and the command line exits non-zero, rather than looping on a bug. The one exception is
+ * an unreachable schema registry, which is waited out (see {@link #onStreamThreadFailure}).
  *
- * <p><b>Shutdown.</b> {@link #close()} stops dispatching new calls, waits up to the drain timeout
- * for calls in flight to complete (their outcomes are forwarded by the stream threads' punctuator
- * meanwhile), then closes Kafka Streams, which commits. Whatever did not finish stays in the
- * pending table and is re-dispatched by the next owner of its task: nothing accepted is lost.
+ * <p><b>Shutdown.</b> {@link #close()} stops dispatching new calls, waits up to the drain timeout for calls in flight
+ * to complete (their outcomes are forwarded by the stream threads' punctuator meanwhile), then closes Kafka Streams,
+ * which commits. Whatever did not finish stays in the pending table and is re-dispatched by the next owner of its task:
+ * nothing accepted is lost.
  *
- * <p><b>Metrics.</b> Built with a {@link MeterRegistry} ({@link #create(Settings, MeterRegistry)}),
- * the instance registers chat-bridge's own meters ({@code ChatBridgeMeters}) and the Kafka Streams
- * client meters on it, and unbinds the latter on {@link #close()}. The registry and the ops HTTP
- * server ({@code OpsServer}, over {@code Health.of(app.streams(), app.resources().pause())}) belong
- * to the caller, which creates them before and closes them after the app.
+ * <p><b>Metrics.</b> Built with a {@link MeterRegistry} ({@link #create(Settings, MeterRegistry)}), the instance
+ * registers chat-bridge's own meters ({@code ChatBridgeMeters}) and the Kafka Streams client meters on it, and unbinds
+ * the latter on {@link #close()}. The registry and the ops HTTP server ({@code OpsServer}, over
+ * {@code Health.of(app.streams(), app.resources().pause())}) belong to the caller, which creates them before and closes
+ * them after the app.
  *
- * <p><b>Threading.</b> {@link #start()} and {@link #close()} are called by one controlling thread
- * (the command's main thread or a shutdown hook); the state queries are safe from any thread.
+ * <p><b>Threading.</b> {@link #start()} and {@link #close()} are called by one controlling thread (the command's main
+ * thread or a shutdown hook); the state queries are safe from any thread.
  */
 public final class ChatBridgeApp implements AutoCloseable {
 
@@ -69,16 +68,22 @@ public final class ChatBridgeApp implements AutoCloseable {
     /**
      * What an instance is made of.
      *
-     * @param streams      Kafka Streams (and Kafka client) properties, application id and bootstrap servers included
-     * @param engine       engine settings
-     * @param client       API client settings
+     * @param streams Kafka Streams (and Kafka client) properties, application id and bootstrap servers included
+     * @param engine engine settings
+     * @param client API client settings
      * @param serdeConfigs registry and serde settings under Confluent's key names
      * @param drainTimeout how long a graceful shutdown waits for calls in flight
-     * @param audit        where calls are audited
-     * @param policy       which requests may be sent at all (impersonation policy, on-behalf-of tokens)
+     * @param audit where calls are audited
+     * @param policy which requests may be sent at all (impersonation policy, on-behalf-of tokens)
      */
-    public record Settings(Properties streams, EngineConfig engine, ChatClientConfig client,
-            Map<String, ?> serdeConfigs, Duration drainTimeout, Audit audit, RequestPolicy policy) {
+    public record Settings(
+            Properties streams,
+            EngineConfig engine,
+            ChatClientConfig client,
+            Map<String, ?> serdeConfigs,
+            Duration drainTimeout,
+            Audit audit,
+            RequestPolicy policy) {
         public Settings {
             Objects.requireNonNull(streams, "streams");
             Objects.requireNonNull(engine, "engine");
@@ -90,7 +95,11 @@ public final class ChatBridgeApp implements AutoCloseable {
         }
 
         /** Settings that audit to the log only. */
-        public Settings(Properties streams, EngineConfig engine, ChatClientConfig client, Map<String, ?> serdeConfigs,
+        public Settings(
+                Properties streams,
+                EngineConfig engine,
+                ChatClientConfig client,
+                Map<String, ?> serdeConfigs,
                 Duration drainTimeout) {
             this(streams, engine, client, serdeConfigs, drainTimeout, Audit.LOG_ONLY, RequestPolicy.permitAll());
         }
@@ -109,7 +118,7 @@ public final class ChatBridgeApp implements AutoCloseable {
     /**
      * Where calls are audited ({@link AuditTrail}).
      *
-     * @param log   one JSON line per call on the logger {@value AuditTrail#LOGGER}
+     * @param log one JSON line per call on the logger {@value AuditTrail#LOGGER}
      * @param topic the audit topic, or null for none
      */
     public record Audit(boolean log, String topic) {
@@ -134,9 +143,12 @@ public final class ChatBridgeApp implements AutoCloseable {
         settings.engine().validateAgainst(settings.streams());
         this.registry = SchemaRegistryClients.create(settings.serdeConfigs());
         AvroSerdeConfig serdeConfig = AvroSerdeConfig.from(settings.serdeConfigs());
-        OutcomeSizeGuard guard = OutcomeSizeGuard.forOutputs(settings.streams(),
-                settings.engine().responsesTopic(), settings.engine().deadLettersTopic());
-        Topics topics = Topics.of(settings.engine(),
+        OutcomeSizeGuard guard = OutcomeSizeGuard.forOutputs(
+                settings.streams(),
+                settings.engine().responsesTopic(),
+                settings.engine().deadLettersTopic());
+        Topics topics = Topics.of(
+                settings.engine(),
                 AvroSerdes.of(ChatRequest.class, registry, serdeConfig, false),
                 AvroSerdes.of(ChatResponse.class, registry, serdeConfig, false),
                 AvroSerdes.of(ChatDeadLetter.class, registry, serdeConfig, false));
@@ -147,23 +159,29 @@ public final class ChatBridgeApp implements AutoCloseable {
         String applicationId = streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG);
         String changelog = PendingChangelog.topic(applicationId);
         this.localState = new LocalStateCheck(
-                Path.of(streamsConfig.getString(StreamsConfig.STATE_DIR_CONFIG), applicationId), changelog,
+                Path.of(streamsConfig.getString(StreamsConfig.STATE_DIR_CONFIG), applicationId),
+                changelog,
                 () -> topicIds.idOf(changelog));
-        this.resources = new EngineResources(settings.engine(), clock, metrics == null ? EngineMetrics.NONE : metrics,
-                topicIds);
+        this.resources =
+                new EngineResources(settings.engine(), clock, metrics == null ? EngineMetrics.NONE : metrics, topicIds);
         // The engine serializes every outcome itself and sizes it to the guard's limit per topic (the sinks
         // write bytes), so the guard needs no serializer wrapping here; the handler lowers the limit when Kafka
         // still refuses a record.
         resources.limitOutputs(guard::maxValueBytes);
-        this.audit = AuditTrail.create(settings.audit().log(), settings.audit().topic(), settings.streams(),
-                metrics == null ? () -> { } : metrics::auditDropped);
+        this.audit = AuditTrail.create(
+                settings.audit().log(),
+                settings.audit().topic(),
+                settings.streams(),
+                metrics == null ? () -> {} : metrics::auditDropped);
         resources.auditTo(audit);
         resources.usePolicy(settings.policy());
         if (!settings.policy().permitsAll()) {
             LOG.info("Request policy: {}", settings.policy().describe());
         }
         this.topology = ChatBridgeTopology.build(settings.engine(), topics, client, resources, clock);
-        this.streams = new KafkaStreams(topology, withOversizeHandler(settings.streams(), topics, guard, metrics, clock),
+        this.streams = new KafkaStreams(
+                topology,
+                withOversizeHandler(settings.streams(), topics, guard, metrics, clock),
                 resources.commitClock().clientSupplier());
         streams.setUncaughtExceptionHandler(e -> onStreamThreadFailure(e, guard));
         if (metrics != null) {
@@ -177,11 +195,11 @@ public final class ChatBridgeApp implements AutoCloseable {
     }
 
     /**
-     * The streams properties with {@link OversizeOutcomeHandler} as production exception handler
-     * (unless the user chose one) and the objects it needs under its internal key.
+     * The streams properties with {@link OversizeOutcomeHandler} as production exception handler (unless the user chose
+     * one) and the objects it needs under its internal key.
      */
-    static Properties withOversizeHandler(Properties given, Topics topics, OutcomeSizeGuard guard,
-            ChatBridgeMetrics metrics, Clock clock) {
+    static Properties withOversizeHandler(
+            Properties given, Topics topics, OutcomeSizeGuard guard, ChatBridgeMetrics metrics, Clock clock) {
         Properties props = new Properties();
         props.putAll(given);
         // The user's own choice wins, under the current key or the deprecated "default." one.
@@ -189,22 +207,29 @@ public final class ChatBridgeApp implements AutoCloseable {
                 && !props.containsKey("default." + StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG)) {
             props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizeOutcomeHandler.class);
         }
-        props.put(OversizeOutcomeHandler.OUTPUTS_CONFIG, new OversizeOutcomeHandler.Outputs(
-                topics.responses().name(), topics.deadLetters().name(),
-                topics.responses().valueSerde().deserializer(), topics.deadLetters().valueSerde().deserializer(),
-                topics.deadLetters().valueSerde().serializer(), OutputBudget.producerMaxRequestSize(given), guard,
-                StreamsProperties.isExactlyOnce(given), metrics == null ? () -> { } : metrics::oversizeOutcomeReplaced, clock));
+        props.put(
+                OversizeOutcomeHandler.OUTPUTS_CONFIG,
+                new OversizeOutcomeHandler.Outputs(
+                        topics.responses().name(),
+                        topics.deadLetters().name(),
+                        topics.responses().valueSerde().deserializer(),
+                        topics.deadLetters().valueSerde().deserializer(),
+                        topics.deadLetters().valueSerde().serializer(),
+                        OutputBudget.producerMaxRequestSize(given),
+                        guard,
+                        StreamsProperties.isExactlyOnce(given),
+                        metrics == null ? () -> {} : metrics::oversizeOutcomeReplaced,
+                        clock));
         return props;
     }
 
     /**
-     * {@link #onStreamThreadFailure(Throwable)}, except that a thread failed by
-     * {@link OversizeOutcomeHandler} for an outcome Kafka refused inside a transaction is replaced:
-     * it re-reads from the last commit and the lowered {@link OutcomeSizeGuard} turns the outcome
-     * into a dead letter.
+     * {@link #onStreamThreadFailure(Throwable)}, except that a thread failed by {@link OversizeOutcomeHandler} for an
+     * outcome Kafka refused inside a transaction is replaced: it re-reads from the last commit and the lowered
+     * {@link OutcomeSizeGuard} turns the outcome into a dead letter.
      */
-    static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable exception,
-            OutcomeSizeGuard guard) {
+    static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(
+            Throwable exception, OutcomeSizeGuard guard) {
         if (guard.takeRefusalToRetry()) {
             LOG.warn("Replacing the stream thread after an outcome too large to publish: {}", exception.toString());
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -216,17 +241,18 @@ public final class ChatBridgeApp implements AutoCloseable {
     static final Duration REGISTRY_REPLACE_PAUSE = Duration.ofSeconds(1);
 
     /**
-     * Error policy: a schema registry that cannot be asked by the REKEY routing step (the one
-     * step that cannot park input) is waited out: the failed thread pauses
-     * {@link #REGISTRY_REPLACE_PAUSE}, since the registry client fails fast during an outage, and
-     * is replaced, re-reading from its last commit. Anything else is a bug or a fatal state, and
-     * the instance shuts down rather than loop.
+     * Error policy: a schema registry that cannot be asked by the REKEY routing step (the one step that cannot park
+     * input) is waited out: the failed thread pauses {@link #REGISTRY_REPLACE_PAUSE}, since the registry client fails
+     * fast during an outage, and is replaced, re-reading from its last commit. Anything else is a bug or a fatal state,
+     * and the instance shuts down rather than loop.
      */
     static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable exception) {
         for (Throwable t = exception; t != null; t = t.getCause()) {
             if (t instanceof RegistryUnavailableException) {
-                LOG.error("Schema registry cannot be asked; replacing the stream thread in {} ms, input waits: {}",
-                        REGISTRY_REPLACE_PAUSE.toMillis(), t.getMessage());
+                LOG.error(
+                        "Schema registry cannot be asked; replacing the stream thread in {} ms, input waits: {}",
+                        REGISTRY_REPLACE_PAUSE.toMillis(),
+                        t.getMessage());
                 try {
                     Thread.sleep(REGISTRY_REPLACE_PAUSE.toMillis());
                 } catch (InterruptedException e) {
@@ -258,14 +284,16 @@ public final class ChatBridgeApp implements AutoCloseable {
     }
 
     /**
-     * Starts processing; returns once Kafka Streams started its threads. Local state that does not
-     * belong to the pending table's current changelog topic (a kept state directory after a reset)
-     * is deleted first ({@link LocalStateCheck}).
+     * Starts processing; returns once Kafka Streams started its threads. Local state that does not belong to the
+     * pending table's current changelog topic (a kept state directory after a reset) is deleted first
+     * ({@link LocalStateCheck}).
      */
     public ChatBridgeApp start() {
         localState.staleBecause().ifPresent(why -> {
-            LOG.warn("Local state is older than the changelog topic, or cannot be matched to it: {}. Deleting it before "
-                    + "starting; the pending table is restored from the changelog", why);
+            LOG.warn(
+                    "Local state is older than the changelog topic, or cannot be matched to it: {}. Deleting it before "
+                            + "starting; the pending table is restored from the changelog",
+                    why);
             streams.cleanUp();
         });
         streams.start();
@@ -290,19 +318,21 @@ public final class ChatBridgeApp implements AutoCloseable {
     /** Live unless Kafka Streams failed or stopped (ERROR, PENDING_ERROR, NOT_RUNNING). */
     public boolean isLive() {
         KafkaStreams.State state = streams.state();
-        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR
+        return state != KafkaStreams.State.ERROR
+                && state != KafkaStreams.State.PENDING_ERROR
                 && state != KafkaStreams.State.NOT_RUNNING;
     }
 
     /** Ready only when Kafka Streams is RUNNING, the API is not refusing the deployment and the registry answers. */
     public boolean isReady() {
-        return streams.state() == KafkaStreams.State.RUNNING && resources.pause().isReady()
+        return streams.state() == KafkaStreams.State.RUNNING
+                && resources.pause().isReady()
                 && !resources.registryWait().isWaiting();
     }
 
     /**
-     * Graceful shutdown: stop dispatching, let calls in flight finish up to the drain timeout,
-     * then close Kafka Streams (which commits what was forwarded). Idempotent.
+     * Graceful shutdown: stop dispatching, let calls in flight finish up to the drain timeout, then close Kafka Streams
+     * (which commits what was forwarded). Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -314,12 +344,15 @@ public final class ChatBridgeApp implements AutoCloseable {
         long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
         int inFlight = resources.limiter().inUse();
         if (inFlight > 0 && isLive()) {
-            LOG.info("Shutting down: waiting up to {} ms for {} call(s) in flight",
-                    settings.drainTimeout().toMillis(), inFlight);
+            LOG.info(
+                    "Shutting down: waiting up to {} ms for {} call(s) in flight",
+                    settings.drainTimeout().toMillis(),
+                    inFlight);
         }
         // Wait for the calls in flight and for their outcomes to be forwarded by the stream threads'
         // punctuator: an answer that arrived but was not forwarded before close would be sent again.
-        while ((resources.limiter().inUse() > 0 || resources.unforwardedCompletions() > 0) && isLive()
+        while ((resources.limiter().inUse() > 0 || resources.unforwardedCompletions() > 0)
+                && isLive()
                 && System.nanoTime() - deadline < 0) {
             try {
                 TimeUnit.MILLISECONDS.sleep(20);
@@ -330,7 +363,8 @@ public final class ChatBridgeApp implements AutoCloseable {
         }
         int unfinished = resources.limiter().inUse();
         if (unfinished > 0) {
-            LOG.warn("Drain timeout: {} call(s) still in flight stay pending and are re-sent by the next owner",
+            LOG.warn(
+                    "Drain timeout: {} call(s) still in flight stay pending and are re-sent by the next owner",
                     unfinished);
         }
         // Leave the group: otherwise this instance's tasks stay unassigned until session.timeout.ms

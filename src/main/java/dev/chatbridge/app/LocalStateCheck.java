@@ -14,15 +14,13 @@ import org.slf4j.LoggerFactory;
  * Tells whether this instance's local state (the RocksDB copy of the pending table under
  * {@code <state.dir>/<application.id>}) belongs to the pending table's current changelog topic.
  *
- * <p>Kafka Streams restores a store from its changelog only past the offsets it checkpointed
- * locally. When the changelog topic was deleted and created again (the streams reset tool, a
- * {@code reset}, deletes it), a kept state directory still holds the old table, its high-water
- * marks included, and the instance would skip the input the reset means to read again (seen: five
- * of six requests skipped). The topic id of the changelog is therefore written next to the state
- * ({@value #MARKER}) once it is known, and a start whose topic id differs, or cannot be told, or
- * has no marker to compare with, deletes the local state first. That is always safe: the
- * changelog holds the table; the price is one restore of a table of at most
- * {@code chat.max.pending} entries per instance.
+ * <p>Kafka Streams restores a store from its changelog only past the offsets it checkpointed locally. When the
+ * changelog topic was deleted and created again (the streams reset tool, a {@code reset}, deletes it), a kept state
+ * directory still holds the old table, its high-water marks included, and the instance would skip the input the reset
+ * means to read again (seen: five of six requests skipped). The topic id of the changelog is therefore written next to
+ * the state ({@value #MARKER}) once it is known, and a start whose topic id differs, or cannot be told, or has no
+ * marker to compare with, deletes the local state first. That is always safe: the changelog holds the table; the price
+ * is one restore of a table of at most {@code chat.max.pending} entries per instance.
  *
  * <p><b>Threading.</b> Not thread-safe; used by {@link ChatBridgeApp} on start and close.
  */
@@ -41,7 +39,7 @@ final class LocalStateCheck {
     /**
      * A check.
      *
-     * @param appDir    {@code <state.dir>/<application.id>}
+     * @param appDir {@code <state.dir>/<application.id>}
      * @param changelog the pending table's changelog topic
      * @param currentId the changelog's topic id now (empty when the topic is absent or cannot be told)
      */
@@ -52,8 +50,8 @@ final class LocalStateCheck {
     }
 
     /**
-     * Why the local state must go before Kafka Streams starts, or empty when it may stay (there is
-     * none, or it was written for the current changelog topic). Records the current topic id.
+     * Why the local state must go before Kafka Streams starts, or empty when it may stay (there is none, or it was
+     * written for the current changelog topic). Records the current topic id.
      */
     Optional<String> staleBecause() {
         if (!holdsState()) {
@@ -72,8 +70,8 @@ final class LocalStateCheck {
         } else if (before.isEmpty()) {
             why = "it does not say which changelog topic it belongs to (no " + MARKER + ")";
         } else {
-            why = "it belongs to an older changelog topic " + changelog + " (id " + before.get() + ", now "
-                    + now.get() + "; created again by a reset?)";
+            why = "it belongs to an older changelog topic " + changelog + " (id " + before.get() + ", now " + now.get()
+                    + "; created again by a reset?)";
         }
         return Optional.of(why);
     }
@@ -94,8 +92,12 @@ final class LocalStateCheck {
             Files.writeString(appDir.resolve(MARKER), id.get() + "\n", StandardCharsets.UTF_8);
             written = id.get();
         } catch (IOException e) {
-            LOG.warn("Could not write {} in {} ({}); the next start restores the pending table from {}", MARKER,
-                    appDir, e.toString(), changelog);
+            LOG.warn(
+                    "Could not write {} in {} ({}); the next start restores the pending table from {}",
+                    MARKER,
+                    appDir,
+                    e.toString(),
+                    changelog);
         }
     }
 
@@ -105,7 +107,8 @@ final class LocalStateCheck {
             return false;
         }
         try (Stream<Path> entries = Files.list(appDir)) {
-            return entries.anyMatch(p -> Files.isDirectory(p) && p.getFileName().toString().matches("\\d+_\\d+"));
+            return entries.anyMatch(
+                    p -> Files.isDirectory(p) && p.getFileName().toString().matches("\\d+_\\d+"));
         } catch (IOException e) {
             return true;
         }
@@ -113,7 +116,8 @@ final class LocalStateCheck {
 
     private Optional<String> readMarker() {
         try {
-            return Optional.of(Files.readString(appDir.resolve(MARKER), StandardCharsets.UTF_8).strip())
+            return Optional.of(Files.readString(appDir.resolve(MARKER), StandardCharsets.UTF_8)
+                            .strip())
                     .filter(s -> !s.isEmpty());
         } catch (IOException e) {
             return Optional.empty();

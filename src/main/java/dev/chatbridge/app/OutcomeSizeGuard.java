@@ -13,20 +13,19 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * The largest outcome value each output topic takes, lowered when Kafka refuses a record as too
- * large. The chat-bridge engine reads {@link #maxValueBytes} as its budget per topic (it
- * serializes outcomes itself, and its sinks write bytes). For topologies whose sinks serialize,
- * {@link #wrap} refuses an outcome that is too large while Kafka Streams serializes it, before the
- * producer sees it: under exactly-once a record the producer or the broker refuses puts the whole
- * transaction in an abortable error state, so a dead letter can only replace an outcome that never
- * reached the producer. {@link OversizeOutcomeHandler#handleSerializationError} then writes the
- * minimal dead letter in the same, healthy transaction.
+ * The largest outcome value each output topic takes, lowered when Kafka refuses a record as too large. The chat-bridge
+ * engine reads {@link #maxValueBytes} as its budget per topic (it serializes outcomes itself, and its sinks write
+ * bytes). For topologies whose sinks serialize, {@link #wrap} refuses an outcome that is too large while Kafka Streams
+ * serializes it, before the producer sees it: under exactly-once a record the producer or the broker refuses puts the
+ * whole transaction in an abortable error state, so a dead letter can only replace an outcome that never reached the
+ * producer. {@link OversizeOutcomeHandler#handleSerializationError} then writes the minimal dead letter in the same,
+ * healthy transaction.
  *
- * <p>Only {@link Serializer#serialize(String, Headers, Object)}, the variant Kafka Streams' record
- * collector calls for sink records, is guarded; {@link Serializer#serialize(String, Object)} (what
- * the engine uses to measure an outcome) returns the bytes whatever their size. Limits are per
- * topic, start at {@link OutputBudget} minus {@link OutputBudget#KEY_AND_HEADERS_MARGIN}, and are
- * lowered by {@link #refused} when Kafka refuses a smaller record than expected. Thread-safe.
+ * <p>Only {@link Serializer#serialize(String, Headers, Object)}, the variant Kafka Streams' record collector calls for
+ * sink records, is guarded; {@link Serializer#serialize(String, Object)} (what the engine uses to measure an outcome)
+ * returns the bytes whatever their size. Limits are per topic, start at {@link OutputBudget} minus
+ * {@link OutputBudget#KEY_AND_HEADERS_MARGIN}, and are lowered by {@link #refused} when Kafka refuses a smaller record
+ * than expected. Thread-safe.
  */
 public final class OutcomeSizeGuard {
 
@@ -59,10 +58,9 @@ public final class OutcomeSizeGuard {
     }
 
     /**
-     * Kafka refused an outcome inside an exactly-once transaction, which is therefore lost: the
-     * stream thread fails, and {@link #takeRefusalToRetry()} tells its uncaught-exception handler
-     * to replace it, so the input is read again from the last commit and this guard, now lower,
-     * replaces the outcome by a dead letter.
+     * Kafka refused an outcome inside an exactly-once transaction, which is therefore lost: the stream thread fails,
+     * and {@link #takeRefusalToRetry()} tells its uncaught-exception handler to replace it, so the input is read again
+     * from the last commit and this guard, now lower, replaces the outcome by a dead letter.
      */
     void refusedInTransaction(String topic, int size) {
         refused(topic, size);

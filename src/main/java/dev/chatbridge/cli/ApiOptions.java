@@ -11,7 +11,10 @@ public final class ApiOptions {
     @Option(names = "--api-url", paramLabel = "URL", description = "Base URL of the assistant API (chat.api.url).")
     String apiUrl;
 
-    @Option(names = "--api-key-file", paramLabel = "FILE", description = "File holding the API key (chat.api.key.file).")
+    @Option(
+            names = "--api-key-file",
+            paramLabel = "FILE",
+            description = "File holding the API key (chat.api.key.file).")
     String apiKeyFile;
 
     /** The settings these options give. */

@@ -14,16 +14,15 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
 
 /**
- * Avro records as plain JSON for people and scripts: records as objects, unions as their value,
- * enums as their symbol, timestamps as ISO-8601 text, bytes as base64. Stateless.
+ * Avro records as plain JSON for people and scripts: records as objects, unions as their value, enums as their symbol,
+ * timestamps as ISO-8601 text, bytes as base64. Stateless.
  */
 final class AvroJson {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private AvroJson() {
-    }
+    private AvroJson() {}
 
     /** The datum as a JSON tree. */
     static JsonNode toJson(Object datum) {

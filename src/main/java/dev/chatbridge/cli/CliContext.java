@@ -11,10 +11,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the commands get from the outside world, passed in rather than read from globals so
- * tests can run every command in-process: the environment, stdin, stdout/stderr, a stop signal
- * (Ctrl-C/SIGTERM in a real process, a test's trigger otherwise) and whether to install a JVM
- * shutdown hook. Thread-safe: the stop signal may be triggered from any thread.
+ * What the commands get from the outside world, passed in rather than read from globals so tests can run every command
+ * in-process: the environment, stdin, stdout/stderr, a stop signal (Ctrl-C/SIGTERM in a real process, a test's trigger
+ * otherwise) and whether to install a JVM shutdown hook. Thread-safe: the stop signal may be triggered from any thread.
  */
 public final class CliContext {
 
@@ -28,15 +27,15 @@ public final class CliContext {
     /**
      * A context.
      *
-     * @param environment  the environment variables the configuration reads
-     * @param in           standard input (for {@code send})
-     * @param out          standard output (results)
-     * @param err          standard error (diagnostics)
-     * @param processOwner true only in {@code main}: install a shutdown hook that stops the
-     *                     running command on SIGTERM/Ctrl-C and exits with its exit code
+     * @param environment the environment variables the configuration reads
+     * @param in standard input (for {@code send})
+     * @param out standard output (results)
+     * @param err standard error (diagnostics)
+     * @param processOwner true only in {@code main}: install a shutdown hook that stops the running command on
+     *     SIGTERM/Ctrl-C and exits with its exit code
      */
-    public CliContext(Map<String, String> environment, InputStream in, PrintWriter out, PrintWriter err,
-            boolean processOwner) {
+    public CliContext(
+            Map<String, String> environment, InputStream in, PrintWriter out, PrintWriter err, boolean processOwner) {
         this.environment = Map.copyOf(environment);
         this.in = Objects.requireNonNull(in, "in");
         this.out = Objects.requireNonNull(out, "out");
@@ -46,9 +45,12 @@ public final class CliContext {
 
     /** The real process: {@code System.getenv()}, the standard streams, a shutdown hook. */
     public static CliContext system() {
-        return new CliContext(System.getenv(), System.in,
+        return new CliContext(
+                System.getenv(),
+                System.in,
                 new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
-                new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true), true);
+                new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true),
+                true);
     }
 
     /** The environment variables. */

@@ -6,13 +6,11 @@ import picocli.CommandLine;
 /** Registers chat-bridge's subcommands on the top-level command line. */
 public final class Commands {
 
-    private Commands() {
-    }
+    private Commands() {}
 
     /**
-     * Adds every subcommand, each bound to {@code context}: the service's own, then those of every
-     * {@link CommandSet} on the class path (the development tools, in the full jar only). Returns
-     * {@code commandLine}.
+     * Adds every subcommand, each bound to {@code context}: the service's own, then those of every {@link CommandSet}
+     * on the class path (the development tools, in the full jar only). Returns {@code commandLine}.
      */
     public static CommandLine register(CommandLine commandLine, CliContext context) {
         commandLine.addSubcommand(new RunCommand(context));

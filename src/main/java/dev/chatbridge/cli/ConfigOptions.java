@@ -18,8 +18,11 @@ public final class ConfigOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with chat.* and Kafka settings.")
     Path file;
 
-    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
-            description = "A setting (repeatable), for example --set chat.max.in.flight=16; beats environment and file.")
+    @Option(
+            names = {"-s", "--set"},
+            paramLabel = "KEY=VALUE",
+            description =
+                    "A setting (repeatable), for example --set chat.max.in.flight=16; beats environment and file.")
     Map<String, String> set = new LinkedHashMap<>();
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka brokers (bootstrap.servers).")
@@ -48,9 +51,8 @@ public final class ConfigOptions {
     }
 
     /**
-     * Loads what a command that only talks to Kafka and the registry needs ({@code send},
-     * {@code tail}): prints each problem as one {@code error:} line and returns null when the
-     * configuration cannot serve.
+     * Loads what a command that only talks to Kafka and the registry needs ({@code send}, {@code tail}): prints each
+     * problem as one {@code error:} line and returns null when the configuration cannot serve.
      */
     ChatBridgeConfig loadForKafkaClient(CliContext context) {
         try {

@@ -27,8 +27,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** Kafka clients of the commands that publish requests and read outcomes, from the loaded configuration. */
 public final class KafkaIo {
 
-    private KafkaIo() {
-    }
+    private KafkaIo() {}
 
     /** A producer of requests (Avro values, thread-key string keys); the caller closes it. */
     public static KafkaProducer<String, ChatRequest> requestProducer(ChatBridgeConfig config) {
@@ -43,12 +42,11 @@ public final class KafkaIo {
     }
 
     /** One decoded outcome: a {@link ChatResponse} or a {@link ChatDeadLetter}. */
-    public record Outcome(String topic, int partition, long offset, String key, SpecificRecord value) {
-    }
+    public record Outcome(String topic, int partition, long offset, String key, SpecificRecord value) {}
 
     /**
-     * Reads the responses and dead-letter topics, committed records only, without a consumer
-     * group (partitions are assigned directly). Used by one thread at a time.
+     * Reads the responses and dead-letter topics, committed records only, without a consumer group (partitions are
+     * assigned directly). Used by one thread at a time.
      */
     public static final class OutcomeReader implements AutoCloseable {
         private final KafkaConsumer<String, byte[]> consumer;

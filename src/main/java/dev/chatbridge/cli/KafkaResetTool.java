@@ -13,13 +13,11 @@ import org.apache.kafka.tools.StreamsResetter;
 /**
  * Runs Kafka's Streams reset tool in this JVM and hands its output to the command's streams.
  *
- * <p>The tool prints with {@code System.out} and {@code System.err}; while it runs both are
- * replaced by streams that pass the calling thread's lines to the given consumers and everything
- * other threads print to the original streams. The tool reports an error as {@code ERROR: <e>}
- * followed by e's stack trace: the message lines are passed on once, the {@code at ...} frames
- * are dropped. Kafka's {@code Exit} is
- * made to throw instead of ending the JVM (the tool's argument parser calls it on bad arguments),
- * and the tool turns that into exit code 1. One run at a time per JVM.
+ * <p>The tool prints with {@code System.out} and {@code System.err}; while it runs both are replaced by streams that
+ * pass the calling thread's lines to the given consumers and everything other threads print to the original streams.
+ * The tool reports an error as {@code ERROR: <e>} followed by e's stack trace: the message lines are passed on once,
+ * the {@code at ...} frames are dropped. Kafka's {@code Exit} is made to throw instead of ending the JVM (the tool's
+ * argument parser calls it on bad arguments), and the tool turns that into exit code 1. One run at a time per JVM.
  */
 final class KafkaResetTool {
 
@@ -35,8 +33,7 @@ final class KafkaResetTool {
     private static final String ERROR = "ERROR: ";
     private static final Pattern STACK_FRAME = Pattern.compile("^\\s+(at |\\.\\.\\. \\d+ more)");
 
-    private KafkaResetTool() {
-    }
+    private KafkaResetTool() {}
 
     /**
      * Runs {@code tool} with {@code args}; returns its exit code.
@@ -52,7 +49,8 @@ final class KafkaResetTool {
         String[] previous = {""};
         LineSink errLines = new LineSink(line -> {
             // The tool prints "ERROR: " + e, then e's stack trace, which starts with e again.
-            boolean repeated = previous[0].startsWith(ERROR) && previous[0].substring(ERROR.length()).equals(line);
+            boolean repeated = previous[0].startsWith(ERROR)
+                    && previous[0].substring(ERROR.length()).equals(line);
             previous[0] = line;
             if (!repeated && !STACK_FRAME.matcher(line).find()) {
                 err.accept(line);
@@ -61,8 +59,8 @@ final class KafkaResetTool {
         System.setOut(new PrintStream(new ByThread(owner, outLines, originalOut), true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new ByThread(owner, errLines, originalErr), true, StandardCharsets.UTF_8));
         Exit.setExitProcedure((code, message) -> {
-            throw new IllegalStateException("the reset tool asked to exit with code " + code
-                    + (message == null ? "" : ": " + message));
+            throw new IllegalStateException(
+                    "the reset tool asked to exit with code " + code + (message == null ? "" : ": " + message));
         });
         try {
             return tool.execute(args.toArray(String[]::new));

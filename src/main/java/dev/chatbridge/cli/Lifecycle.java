@@ -6,14 +6,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * How a long-running command waits and ends. In a real process a shutdown hook turns
- * SIGTERM/Ctrl-C into a stop request, waits (bounded) until the command has closed everything
- * (the service drains its calls in flight), then ends the JVM with the command's exit code, so a
- * graceful stop exits 0 instead of the signal's 143.
+ * How a long-running command waits and ends. In a real process a shutdown hook turns SIGTERM/Ctrl-C into a stop
+ * request, waits (bounded) until the command has closed everything (the service drains its calls in flight), then ends
+ * the JVM with the command's exit code, so a graceful stop exits 0 instead of the signal's 143.
  *
- * <p><b>Threading.</b> The command's thread calls {@link #awaitStopOrFailure} and
- * {@link #finished}; the shutdown hook thread only triggers the stop and waits for
- * {@code finished}.
+ * <p><b>Threading.</b> The command's thread calls {@link #awaitStopOrFailure} and {@link #finished}; the shutdown hook
+ * thread only triggers the stop and waits for {@code finished}.
  */
 public final class Lifecycle {
 
@@ -25,23 +23,25 @@ public final class Lifecycle {
     private volatile int exitCode = 1;
 
     /**
-     * @param context   the command's context
+     * @param context the command's context
      * @param maxCloseTime how long the hook waits for the command to close after a signal
      */
     public Lifecycle(CliContext context, Duration maxCloseTime) {
         this.context = context;
         if (context.processOwner()) {
-            hook = new Thread(() -> {
-                context.requestStop();
-                try {
-                    done.await(maxCloseTime.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                context.out().flush();
-                context.err().flush();
-                Runtime.getRuntime().halt(exitCode);
-            }, "chat-bridge-shutdown");
+            hook = new Thread(
+                    () -> {
+                        context.requestStop();
+                        try {
+                            done.await(maxCloseTime.toMillis(), TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        context.out().flush();
+                        context.err().flush();
+                        Runtime.getRuntime().halt(exitCode);
+                    },
+                    "chat-bridge-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
         } else {
             hook = null;
@@ -49,8 +49,8 @@ public final class Lifecycle {
     }
 
     /**
-     * Waits until a stop is requested (returns null) or {@code failure} reports a fatal state
-     * (returns its message). {@code failure} is polled every 200 ms.
+     * Waits until a stop is requested (returns null) or {@code failure} reports a fatal state (returns its message).
+     * {@code failure} is polled every 200 ms.
      */
     public String awaitStopOrFailure(Supplier<String> failure) {
         try {

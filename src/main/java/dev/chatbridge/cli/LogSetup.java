@@ -13,8 +13,7 @@ import org.slf4j.LoggerFactory;
 /** Switches the log lines on stderr to JSON when {@code chat.log.format=json}; human is logback.xml's default. */
 public final class LogSetup {
 
-    private LogSetup() {
-    }
+    private LogSetup() {}
 
     /** Applies the format to every output-stream appender of the root logger (once, at startup). */
     public static void apply(ChatBridgeConfig.LogFormat format) {

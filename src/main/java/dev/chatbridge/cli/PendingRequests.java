@@ -19,11 +19,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Counts the accepted requests in the pending table of a stopped chat-bridge application by
- * reading the table's changelog from the beginning to the end offsets taken at the start, with a
- * {@code read_committed} consumer that joins no group (so aborted writes of a crashed instance are
- * not counted, and the application's group is not touched). Values are not copied, only whether
- * they are null.
+ * Counts the accepted requests in the pending table of a stopped chat-bridge application by reading the table's
+ * changelog from the beginning to the end offsets taken at the start, with a {@code read_committed} consumer that joins
+ * no group (so aborted writes of a crashed instance are not counted, and the application's group is not touched).
+ * Values are not copied, only whether they are null.
  */
 final class PendingRequests {
 
@@ -32,8 +31,8 @@ final class PendingRequests {
     /**
      * What the changelog holds.
      *
-     * @param topic        the changelog topic
-     * @param total        accepted requests without an outcome
+     * @param topic the changelog topic
+     * @param total accepted requests without an outcome
      * @param perPartition those requests per changelog partition (the task's input partition)
      */
     record Count(String topic, int total, SortedMap<Integer, Integer> perPartition) {
@@ -45,14 +44,13 @@ final class PendingRequests {
         }
     }
 
-    private PendingRequests() {
-    }
+    private PendingRequests() {}
 
     /**
      * Reads {@code topic} to its end.
      *
      * @param clientSettings bootstrap.servers and the client (security) settings
-     * @param timeout        longest time for the whole read
+     * @param timeout longest time for the whole read
      * @throws TimeoutException when the end is not reached in time (the count would be incomplete)
      */
     static Count count(Map<String, Object> clientSettings, String topic, Duration timeout) {
@@ -76,8 +74,8 @@ final class PendingRequests {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
             while (!reached(consumer, end, timeout)) {
                 if (System.nanoTime() - deadline > 0) {
-                    throw new TimeoutException("could not read " + topic + " to its end within " + timeout.toSeconds()
-                            + " s");
+                    throw new TimeoutException(
+                            "could not read " + topic + " to its end within " + timeout.toSeconds() + " s");
                 }
                 for (ConsumerRecord<byte[], Boolean> r : consumer.poll(POLL)) {
                     tally.record(r.partition(), r.key(), r.value() == null);

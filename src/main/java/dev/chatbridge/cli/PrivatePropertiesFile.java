@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * A temporary properties file readable by this user only (0600), for settings that may carry
- * secrets (SASL JAAS configuration, key store passwords) and must reach a tool that reads them
- * from a file. Created in {@code java.io.tmpdir}; {@link #close()} deletes it.
+ * A temporary properties file readable by this user only (0600), for settings that may carry secrets (SASL JAAS
+ * configuration, key store passwords) and must reach a tool that reads them from a file. Created in
+ * {@code java.io.tmpdir}; {@link #close()} deletes it.
  */
 final class PrivatePropertiesFile implements AutoCloseable {
 
@@ -30,11 +30,15 @@ final class PrivatePropertiesFile implements AutoCloseable {
     static PrivatePropertiesFile write(Map<String, String> settings) {
         Path file;
         try {
-            file = Files.createTempFile("chat-bridge-reset-", ".properties",
+            file = Files.createTempFile(
+                    "chat-bridge-reset-",
+                    ".properties",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary file in " + System.getProperty("java.io.tmpdir")
-                    + " for the reset tool's client settings: " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot create a temporary file in " + System.getProperty("java.io.tmpdir")
+                            + " for the reset tool's client settings: " + e.getMessage(),
+                    e);
         }
         Properties props = new Properties();
         props.putAll(settings);
@@ -44,8 +48,8 @@ final class PrivatePropertiesFile implements AutoCloseable {
             props.store(o, null);
         } catch (IOException e) {
             delete(file);
-            throw new UncheckedIOException("cannot write the reset tool's client settings to " + file + ": "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot write the reset tool's client settings to " + file + ": " + e.getMessage(), e);
         }
         return new PrivatePropertiesFile(file);
     }
@@ -63,8 +67,8 @@ final class PrivatePropertiesFile implements AutoCloseable {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + file + " (it holds Kafka client settings): "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot delete " + file + " (it holds Kafka client settings): " + e.getMessage(), e);
         }
     }
 }

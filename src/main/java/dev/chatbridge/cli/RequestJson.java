@@ -15,19 +15,19 @@ import java.util.UUID;
 
 /**
  * One JSON line to a {@link ChatRequest}, the input format of {@code send}:
+ *
  * <pre>{"requestId":"r1","threadId":"t1","messages":[{"role":"User","text":"Hello"}]}</pre>
- * {@code requestId} defaults to a random UUID, {@code createdAt} (epoch millis or ISO-8601) to
- * now; {@code assistantId}, {@code account} and {@code metadata} (an object of strings) are
- * optional. A bad line is a {@link BadLine} value naming the problem. Stateless.
+ *
+ * {@code requestId} defaults to a random UUID, {@code createdAt} (epoch millis or ISO-8601) to now;
+ * {@code assistantId}, {@code account} and {@code metadata} (an object of strings) are optional. A bad line is a
+ * {@link BadLine} value naming the problem. Stateless.
  */
 public final class RequestJson {
 
     /** Why a line is not a request. */
-    record BadLine(String problem) {
-    }
+    record BadLine(String problem) {}
 
-    private RequestJson() {
-    }
+    private RequestJson() {}
 
     /** The request, or a {@link BadLine}. */
     static Object parse(String line) {
@@ -49,9 +49,13 @@ public final class RequestJson {
             String role = text(m, "role");
             MessageRole parsedRole = role(role);
             if (parsedRole == null) {
-                return new BadLine("message role must be User, System or Assistant, was " + (role == null ? "missing" : "'" + role + "'"));
+                return new BadLine("message role must be User, System or Assistant, was "
+                        + (role == null ? "missing" : "'" + role + "'"));
             }
-            list.add(ChatMessage.newBuilder().setRole(parsedRole).setText(text(m, "text")).build());
+            list.add(ChatMessage.newBuilder()
+                    .setRole(parsedRole)
+                    .setText(text(m, "text"))
+                    .build());
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         JsonNode meta = node.get("metadata");
@@ -69,7 +73,10 @@ public final class RequestJson {
         }
         String requestId = text(node, "requestId");
         return ChatRequest.newBuilder()
-                .setRequestId(requestId == null || requestId.isBlank() ? UUID.randomUUID().toString() : requestId)
+                .setRequestId(
+                        requestId == null || requestId.isBlank()
+                                ? UUID.randomUUID().toString()
+                                : requestId)
                 .setThreadId(text(node, "threadId"))
                 .setAssistantId(text(node, "assistantId"))
                 .setAccount(text(node, "account"))

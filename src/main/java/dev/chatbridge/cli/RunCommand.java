@@ -9,12 +9,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code chat-bridge run}: the service against the configured Kafka, registry and API. */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs the service against the configured Kafka, schema registry and API until SIGTERM/Ctrl-C,",
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs the service against the configured Kafka, schema registry and API until SIGTERM/Ctrl-C,",
             "then drains calls in flight (chat.shutdown.drain.timeout.ms) and exits 0.",
             "Exit codes: 0 stopped on request, 1 failed while running, 2 bad configuration, missing topics or topic",
             "and producer size limits that do not fit chat.response.max.bytes.",
-            "Settings: flags > environment (CHAT_BRIDGE_*, KAFKA_*) > --config file > defaults; see docs/configuration.md."})
+            "Settings: flags > environment (CHAT_BRIDGE_*, KAFKA_*) > --config file > defaults; see docs/configuration.md."
+        })
 public final class RunCommand implements Callable<Integer> {
 
     /** Exit code for configuration problems found before starting. */
@@ -47,10 +51,13 @@ public final class RunCommand implements Callable<Integer> {
             context.err().println("error: " + e.getMessage());
             return CONFIG_ERROR;
         }
-        Lifecycle lifecycle = new Lifecycle(context,
-                Duration.ofMillis(parsed.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)).plusSeconds(60));
-        context.err().println("chat-bridge running; metrics and health on " + service.opsUrl()
-                + "; SIGTERM or Ctrl-C stops it gracefully");
+        Lifecycle lifecycle = new Lifecycle(
+                context,
+                Duration.ofMillis(parsed.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT))
+                        .plusSeconds(60));
+        context.err()
+                .println("chat-bridge running; metrics and health on " + service.opsUrl()
+                        + "; SIGTERM or Ctrl-C stops it gracefully");
         String failure = lifecycle.awaitStopOrFailure(() -> ServiceRunner.failure(service.app()));
         service.close();
         if (failure != null) {

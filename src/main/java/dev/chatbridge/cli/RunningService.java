@@ -5,9 +5,9 @@ import dev.chatbridge.observability.OpsServer;
 import dev.chatbridge.observability.ServiceRegistry;
 
 /**
- * A started instance with its meter registry and its ops server ({@code /metrics},
- * {@code /health/live}, {@code /health/ready}). Closing drains and stops the instance first, then
- * the ops server and the registry, so health answers until the very end.
+ * A started instance with its meter registry and its ops server ({@code /metrics}, {@code /health/live},
+ * {@code /health/ready}). Closing drains and stops the instance first, then the ops server and the registry, so health
+ * answers until the very end.
  */
 public record RunningService(ChatBridgeApp app, ServiceRegistry metrics, OpsServer ops, String opsHost)
         implements AutoCloseable {

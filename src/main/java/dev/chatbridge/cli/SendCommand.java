@@ -25,11 +25,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code chat-bridge send}: JSON lines to Avro ChatRequest events. */
-@Command(name = "send", mixinStandardHelpOptions = true,
-        description = {"Publishes chat requests given as JSON lines (stdin or --file), keyed by thread, for example:",
+@Command(
+        name = "send",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Publishes chat requests given as JSON lines (stdin or --file), keyed by thread, for example:",
             "  {\"requestId\":\"r1\",\"threadId\":\"t1\",\"messages\":[{\"role\":\"User\",\"text\":\"Hello\"}]}",
             "A bad line is reported with its line number and skipped; the others are sent.",
-            "Exit codes: 0 every line sent, 1 some lines skipped or not sent, 2 bad configuration."})
+            "Exit codes: 0 every line sent, 1 some lines skipped or not sent, 2 bad configuration."
+        })
 final class SendCommand implements Callable<Integer> {
 
     private static final long SEND_TIMEOUT_SECONDS = 60;
@@ -42,7 +46,10 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "FILE", description = "Read the JSON lines from FILE instead of stdin.")
     Path file;
 
-    @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to publish to (default: chat.topics.requests).")
+    @Option(
+            names = "--topic",
+            paramLabel = "TOPIC",
+            description = "Topic to publish to (default: chat.topics.requests).")
     String topic;
 
     SendCommand(CliContext context) {
@@ -50,8 +57,8 @@ final class SendCommand implements Callable<Integer> {
     }
 
     /**
-     * Parses every line of {@code reader}, hands each request to {@code sink} in order, reports
-     * each bad line on {@code err} with its number; returns how many lines were skipped.
+     * Parses every line of {@code reader}, hands each request to {@code sink} in order, reports each bad line on
+     * {@code err} with its number; returns how many lines were skipped.
      */
     static int readLines(BufferedReader reader, PrintWriter err, Consumer<ChatRequest> sink) throws IOException {
         int skipped = 0;
@@ -83,25 +90,32 @@ final class SendCommand implements Callable<Integer> {
         int sent = 0;
         int skipped = 0;
         List<Future<RecordMetadata>> pending = new ArrayList<>();
-        try (BufferedReader reader = file != null ? Files.newBufferedReader(file, StandardCharsets.UTF_8)
-                : new BufferedReader(new InputStreamReader(context.in(), StandardCharsets.UTF_8));
+        try (BufferedReader reader = file != null
+                        ? Files.newBufferedReader(file, StandardCharsets.UTF_8)
+                        : new BufferedReader(new InputStreamReader(context.in(), StandardCharsets.UTF_8));
                 KafkaProducer<String, ChatRequest> producer = KafkaIo.requestProducer(parsed)) {
-            skipped = readLines(reader, context.err(), request -> pending.add(
-                    producer.send(new ProducerRecord<>(target, RequestJson.threadKey(request), request))));
+            skipped = readLines(
+                    reader,
+                    context.err(),
+                    request -> pending.add(
+                            producer.send(new ProducerRecord<>(target, RequestJson.threadKey(request), request))));
             producer.flush();
             for (Future<RecordMetadata> f : pending) {
                 try {
                     f.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
                     sent++;
                 } catch (ExecutionException | TimeoutException e) {
-                    context.err().println("not sent: " + (e.getCause() != null ? e.getCause().getMessage() : e.toString()));
+                    context.err()
+                            .println("not sent: "
+                                    + (e.getCause() != null ? e.getCause().getMessage() : e.toString()));
                 }
             }
         }
         int failed = pending.size() - sent;
-        context.err().println("sent " + sent + " request(s) to " + target
-                + (skipped > 0 ? ", skipped " + skipped + " bad line(s)" : "")
-                + (failed > 0 ? ", " + failed + " not sent" : ""));
+        context.err()
+                .println("sent " + sent + " request(s) to " + target
+                        + (skipped > 0 ? ", skipped " + skipped + " bad line(s)" : "")
+                        + (failed > 0 ? ", " + failed + " not sent" : ""));
         return skipped == 0 && failed == 0 ? 0 : 1;
     }
 }

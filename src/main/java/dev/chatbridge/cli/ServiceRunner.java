@@ -14,22 +14,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code run} code path shared by {@code run} and {@code demo}: validate, log the effective
- * configuration once (secrets redacted), make sure the topics exist, start a {@link ChatBridgeApp}
- * with its metrics and its ops server (metrics and health endpoints).
+ * The {@code run} code path shared by {@code run} and {@code demo}: validate, log the effective configuration once
+ * (secrets redacted), make sure the topics exist, start a {@link ChatBridgeApp} with its metrics and its ops server
+ * (metrics and health endpoints).
  */
 public final class ServiceRunner {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
 
-    private ServiceRunner() {
-    }
+    private ServiceRunner() {}
 
     /**
      * Starts one instance.
      *
-     * @throws dev.chatbridge.config.InvalidConfigurationException one line per configuration problem, size
-     *         limits of the topics and the producer that do not fit chat.response.max.bytes included
+     * @throws dev.chatbridge.config.InvalidConfigurationException one line per configuration problem, size limits of
+     *     the topics and the producer that do not fit chat.response.max.bytes included
      * @throws IllegalStateException when the topics are missing (and not to be created) or Kafka is unreachable
      */
     public static RunningService start(ChatBridgeConfig config) {
@@ -45,8 +44,14 @@ public final class ServiceRunner {
         ChatBridgeApp app = null;
         try {
             app = ChatBridgeApp.create(settings, metrics.registry());
-            OpsServer ops = OpsServer.start(host, config.integer(ChatBridgeConfig.METRICS_PORT), metrics.registry(),
-                    Health.of(app.streams(), app.resources().pause(), app.resources().registryWait()));
+            OpsServer ops = OpsServer.start(
+                    host,
+                    config.integer(ChatBridgeConfig.METRICS_PORT),
+                    metrics.registry(),
+                    Health.of(
+                            app.streams(),
+                            app.resources().pause(),
+                            app.resources().registryWait()));
             RunningService service = new RunningService(app, metrics, ops, host);
             LOG.info("Metrics and health on {} (/metrics, /health/live, /health/ready)", service.opsUrl());
             app.start();

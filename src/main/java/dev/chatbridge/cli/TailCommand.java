@@ -3,7 +3,6 @@ package dev.chatbridge.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatbridge.config.ChatBridgeConfig;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
@@ -11,10 +10,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code chat-bridge tail}: responses and dead letters as JSON lines. */
-@Command(name = "tail", mixinStandardHelpOptions = true,
-        description = {"Prints responses and dead letters (committed ones) as JSON lines:",
+@Command(
+        name = "tail",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Prints responses and dead letters (committed ones) as JSON lines:",
             "  {\"topic\":...,\"partition\":...,\"offset\":...,\"key\":...,\"value\":{...}}",
-            "Without --follow it stops once it has read what the topics held when it started (or at --timeout)."})
+            "Without --follow it stops once it has read what the topics held when it started (or at --timeout)."
+        })
 final class TailCommand implements Callable<Integer> {
 
     private static final Duration POLL = Duration.ofMillis(200);
@@ -30,7 +33,10 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "Keep printing new outcomes until Ctrl-C.")
     boolean follow;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "30",
             description = "Without --follow, stop after this long at most (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
@@ -55,7 +61,9 @@ final class TailCommand implements Callable<Integer> {
             while (!context.stopRequested()) {
                 for (KafkaIo.Outcome o : reader.poll(POLL)) {
                     ObjectNode line = AvroJson.MAPPER.createObjectNode();
-                    line.put("topic", o.topic()).put("partition", o.partition()).put("offset", o.offset())
+                    line.put("topic", o.topic())
+                            .put("partition", o.partition())
+                            .put("offset", o.offset())
                             .put("key", o.key());
                     line.set("value", AvroJson.toJson(o.value()));
                     context.out().println(line);

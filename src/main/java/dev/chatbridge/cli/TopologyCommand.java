@@ -21,8 +21,11 @@ import picocli.CommandLine.Mixin;
 import reactor.core.publisher.Mono;
 
 /** {@code chat-bridge topology}: prints the Kafka Streams topology the configuration gives. */
-@Command(name = "topology", mixinStandardHelpOptions = true,
-        description = "Prints the Kafka Streams topology for the configuration (topics, input keying); connects to nothing.")
+@Command(
+        name = "topology",
+        mixinStandardHelpOptions = true,
+        description =
+                "Prints the Kafka Streams topology for the configuration (topics, input keying); connects to nothing.")
 final class TopologyCommand implements Callable<Integer> {
 
     private final CliContext context;
@@ -49,16 +52,18 @@ final class TopologyCommand implements Callable<Integer> {
         Map<String, Object> mock = Map.of("schema.registry.url", "mock://chat-bridge-topology");
         try (SchemaRegistryClient registry = SchemaRegistryClients.create(mock)) {
             AvroSerdeConfig serde = AvroSerdeConfig.from(mock);
-            Topics topics = Topics.of(engine,
+            Topics topics = Topics.of(
+                    engine,
                     AvroSerdes.of(ChatRequest.class, registry, serde, false),
                     AvroSerdes.of(ChatResponse.class, registry, serde, false),
                     AvroSerdes.of(ChatDeadLetter.class, registry, serde, false));
             Clock clock = Clock.systemUTC();
-            context.out().println(ChatBridgeTopology.build(engine, topics, request -> Mono.never(),
-                    new EngineResources(engine, clock), clock).describe());
+            context.out()
+                    .println(ChatBridgeTopology.build(
+                                    engine, topics, request -> Mono.never(), new EngineResources(engine, clock), clock)
+                            .describe());
         }
         context.out().flush();
         return 0;
     }
-
 }

@@ -27,14 +27,13 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
- * chat-bridge's configuration: the one typed definition ({@link #DEFINITION}, Kafka's
- * {@code ConfigDef}: key, type, default, validator, importance, doc) of the service's own
- * {@code chat.*} settings, and one parsed, immutable set of values.
+ * chat-bridge's configuration: the one typed definition ({@link #DEFINITION}, Kafka's {@code ConfigDef}: key, type,
+ * default, validator, importance, doc) of the service's own {@code chat.*} settings, and one parsed, immutable set of
+ * values.
  *
- * <p>Keys outside {@code chat.*} are not chat-bridge's: they pass through untouched to the Kafka
- * clients, Kafka Streams and the serdes ({@link #kafkaSettings()}). Where values come from, and in
- * which order, is {@link ConfigLoader}'s business; what the service is built from is
- * {@link ServiceSettings}'s. Immutable and thread-safe.
+ * <p>Keys outside {@code chat.*} are not chat-bridge's: they pass through untouched to the Kafka clients, Kafka Streams
+ * and the serdes ({@link #kafkaSettings()}). Where values come from, and in which order, is {@link ConfigLoader}'s
+ * business; what the service is built from is {@link ServiceSettings}'s. Immutable and thread-safe.
  */
 public final class ChatBridgeConfig {
 
@@ -99,91 +98,212 @@ public final class ChatBridgeConfig {
     public static final String PREFIX = "chat.";
 
     /**
-     * The one definition of chat-bridge's settings (the engine's part comes from {@link EngineConfigDef},
-     * the request policy's from {@link PolicyConfigDef}).
+     * The one definition of chat-bridge's settings (the engine's part comes from {@link EngineConfigDef}, the request
+     * policy's from {@link PolicyConfigDef}).
      */
     public static final ConfigDef DEFINITION = PolicyConfigDef.addTo(EngineConfigDef.definition())
-            .define(API_URL, STRING, null, HIGH,
+            .define(
+                    API_URL,
+                    STRING,
+                    null,
+                    HIGH,
                     "Base URL of the assistant API, without /chats/v2 (for example https://api.example.com). "
                             + "Required by run.")
-            .define(API_KEY_FILE, STRING, null, HIGH,
+            .define(
+                    API_KEY_FILE,
+                    STRING,
+                    null,
+                    HIGH,
                     "File holding the API key (for example a mounted secret); preferred over " + API_KEY + ".")
-            .define(API_KEY, PASSWORD, null, HIGH,
+            .define(
+                    API_KEY,
+                    PASSWORD,
+                    null,
+                    HIGH,
                     "The API key itself, for when a file is not an option (set it through the environment, "
                             + "never in a file under version control). Never logged.")
-            .define(API_CONNECT_TIMEOUT, LONG, 5_000L, Range.atLeast(1), LOW,
+            .define(
+                    API_CONNECT_TIMEOUT,
+                    LONG,
+                    5_000L,
+                    Range.atLeast(1),
+                    LOW,
                     "Longest wait for a TCP (and TLS) connection to the API.")
-            .define(API_FIRST_BYTE_TIMEOUT, LONG, 30_000L, Range.atLeast(1), MEDIUM,
+            .define(
+                    API_FIRST_BYTE_TIMEOUT,
+                    LONG,
+                    30_000L,
+                    Range.atLeast(1),
+                    MEDIUM,
                     "Longest wait from the start of an attempt to the first byte of the answer; at most "
                             + API_ATTEMPT_TIMEOUT + ".")
-            .define(API_IDLE_TIMEOUT, LONG, 60_000L, Range.atLeast(1), LOW,
+            .define(
+                    API_IDLE_TIMEOUT,
+                    LONG,
+                    60_000L,
+                    Range.atLeast(1),
+                    LOW,
                     "Longest gap between two chunks of a streamed answer.")
-            .define(API_ATTEMPT_TIMEOUT, LONG, 300_000L, Range.atLeast(1), MEDIUM,
+            .define(
+                    API_ATTEMPT_TIMEOUT,
+                    LONG,
+                    300_000L,
+                    Range.atLeast(1),
+                    MEDIUM,
                     "Longest time one attempt may take, from start to complete answer.")
-            .define(API_TRUSTSTORE_LOCATION, STRING, null, LOW,
+            .define(
+                    API_TRUSTSTORE_LOCATION,
+                    STRING,
+                    null,
+                    LOW,
                     "Truststore that verifies the API's TLS certificate (https only); default: the JDK's.")
             .define(API_TRUSTSTORE_PASSWORD, PASSWORD, null, LOW, "Password of the API truststore.")
-            .define(API_TRUSTSTORE_TYPE, STRING, "PKCS12", ConfigDef.CaseInsensitiveValidString.in("PKCS12", "JKS"),
-                    LOW, "Type of the API truststore.")
-            .define(API_ALLOW_CLEARTEXT, BOOLEAN, false, MEDIUM,
+            .define(
+                    API_TRUSTSTORE_TYPE,
+                    STRING,
+                    "PKCS12",
+                    ConfigDef.CaseInsensitiveValidString.in("PKCS12", "JKS"),
+                    LOW,
+                    "Type of the API truststore.")
+            .define(
+                    API_ALLOW_CLEARTEXT,
+                    BOOLEAN,
+                    false,
+                    MEDIUM,
                     "Whether an http:// " + API_URL + " to a host other than loopback (localhost, 127.0.0.0/8, ::1; "
                             + "names are not resolved) is accepted. Off: run refuses it, since the API key and the "
                             + "prompts would cross the network unencrypted. Turn on only for a network you trust.")
-            .define(API_TLS_CLIENT_CERTIFICATE_FILE, STRING, null, LOW,
+            .define(
+                    API_TLS_CLIENT_CERTIFICATE_FILE,
+                    STRING,
+                    null,
+                    LOW,
                     "PEM file with the client certificate chain (leaf first) for mutual TLS with the API (https "
                             + "only); needs " + API_TLS_CLIENT_KEY_FILE + ". Read and checked at start.")
-            .define(API_TLS_CLIENT_KEY_FILE, STRING, null, LOW,
+            .define(
+                    API_TLS_CLIENT_KEY_FILE,
+                    STRING,
+                    null,
+                    LOW,
                     "PEM file with the client certificate's private key, PKCS#8 (BEGIN PRIVATE KEY, or BEGIN "
                             + "ENCRYPTED PRIVATE KEY with " + API_TLS_CLIENT_KEY_PASSWORD + "); must match the "
                             + "certificate.")
-            .define(API_TLS_CLIENT_KEY_PASSWORD, PASSWORD, null, LOW,
+            .define(
+                    API_TLS_CLIENT_KEY_PASSWORD,
+                    PASSWORD,
+                    null,
+                    LOW,
                     "Password of an encrypted client key (" + API_TLS_CLIENT_KEY_FILE + "). Never logged.")
-            .define(REGISTRY_ALLOW_CLEARTEXT, BOOLEAN, false, MEDIUM,
+            .define(
+                    REGISTRY_ALLOW_CLEARTEXT,
+                    BOOLEAN,
+                    false,
+                    MEDIUM,
                     "Whether an http:// schema.registry.url to a host other than loopback is accepted. Off: "
                             + "refused at start, since registry credentials would cross the network unencrypted "
                             + "and schemas could be altered on the way. Turn on only for a network you trust.")
-            .define(API_RETRY_BROKEN_STREAMS, BOOLEAN, true, LOW,
+            .define(
+                    API_RETRY_BROKEN_STREAMS,
+                    BOOLEAN,
+                    true,
+                    LOW,
                     "Whether an answer stream that breaks after its first event is retried (the partial answer "
                             + "is discarded); when false it becomes an UNPARSEABLE_RESPONSE dead letter.")
-            .define(API_MAX_ANSWER_BYTES, INT, 1_000_000, Range.atLeast(64), MEDIUM,
+            .define(
+                    API_MAX_ANSWER_BYTES,
+                    INT,
+                    1_000_000,
+                    Range.atLeast(64),
+                    MEDIUM,
                     "Largest answer body (JSON or event stream) of a 2xx, in bytes; reading stops as soon as an "
                             + "answer passes it, and the request becomes a RESPONSE_TOO_LARGE dead letter. The default "
                             + "matches chat.response.max.bytes: a larger answer could not be published anyway. Answers "
                             + "also have fixed item caps (docs/architecture.md, \"Answers: what counts as one, and how "
                             + "big it may be\").")
-            .define(API_ANSWER_MEMORY_BYTES, LONG, 0L, Range.atLeast(0), LOW,
+            .define(
+                    API_ANSWER_MEMORY_BYTES,
+                    LONG,
+                    0L,
+                    Range.atLeast(0),
+                    LOW,
                     "Heap bytes the answers of all calls in flight may take together, counted as the bytes "
                             + "arrive at a measured 262,144 heap bytes per answer plus 10 per answer byte; a call that "
                             + "finds it used up is retried later. 0: a quarter of the heap (-Xmx). Must hold at least "
                             + "one answer of " + API_MAX_ANSWER_BYTES + ".")
-            .define(TOPICS_CREATE, BOOLEAN, false, MEDIUM,
+            .define(
+                    TOPICS_CREATE,
+                    BOOLEAN,
+                    false,
+                    MEDIUM,
                     "Whether run creates the three topics when they are missing; otherwise it stops and names them.")
-            .define(TOPICS_PARTITIONS, INT, 6, Range.atLeast(1), MEDIUM,
+            .define(
+                    TOPICS_PARTITIONS,
+                    INT,
+                    6,
+                    Range.atLeast(1),
+                    MEDIUM,
                     "Partitions of topics that chat-bridge creates; the most instances that share the work.")
-            .define(TOPICS_REPLICATION_FACTOR, SHORT, (short) 3, Range.atLeast(1), MEDIUM,
+            .define(
+                    TOPICS_REPLICATION_FACTOR,
+                    SHORT,
+                    (short) 3,
+                    Range.atLeast(1),
+                    MEDIUM,
                     "Replication factor of topics that chat-bridge creates.")
-            .define(PROCESSING_GUARANTEE, STRING, "exactly_once_v2",
-                    ConfigDef.ValidString.in("exactly_once_v2", "at_least_once"), HIGH,
+            .define(
+                    PROCESSING_GUARANTEE,
+                    STRING,
+                    "exactly_once_v2",
+                    ConfigDef.ValidString.in("exactly_once_v2", "at_least_once"),
+                    HIGH,
                     "exactly_once_v2: one outcome per request even across crashes. at_least_once: a crash may "
                             + "publish an outcome twice. Sets Kafka Streams' processing.guarantee.")
-            .define(SHUTDOWN_DRAIN_TIMEOUT, LONG, 30_000L, Range.atLeast(0), MEDIUM,
+            .define(
+                    SHUTDOWN_DRAIN_TIMEOUT,
+                    LONG,
+                    30_000L,
+                    Range.atLeast(0),
+                    MEDIUM,
                     "On SIGTERM, how long to wait for calls in flight before closing; unfinished calls stay "
                             + "pending and are re-sent by the next owner of their partition.")
-            .define(METRICS_HOST, STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), MEDIUM,
+            .define(
+                    METRICS_HOST,
+                    STRING,
+                    "127.0.0.1",
+                    new ConfigDef.NonEmptyString(),
+                    MEDIUM,
                     "Address the metrics and health endpoint binds to; 0.0.0.0 to expose it outside a container.")
-            .define(METRICS_PORT, INT, 9404, Range.between(0, 65_535), MEDIUM,
+            .define(
+                    METRICS_PORT,
+                    INT,
+                    9404,
+                    Range.between(0, 65_535),
+                    MEDIUM,
                     "Port of the metrics and health endpoint; 0 picks a free one.")
-            .define(AUDIT_LOG, BOOLEAN, true, MEDIUM,
+            .define(
+                    AUDIT_LOG,
+                    BOOLEAN,
+                    true,
+                    MEDIUM,
                     "Write one JSON line per API call (and per key check) on the logger chat.bridge.audit: requestId, "
                             + "the API's requestId, account, assistantId, threadId, source topic/partition/offset, the "
                             + "producer's verified identity, status, result, attempt, duration. Never prompts, answers "
                             + "or the key. See docs/security.md.")
-            .define(AUDIT_TOPIC, STRING, null, MEDIUM,
+            .define(
+                    AUDIT_TOPIC,
+                    STRING,
+                    null,
+                    MEDIUM,
                     "Topic that also receives every audit event (the same JSON, keyed by requestId), through an "
                             + "idempotent producer of its own (acks=all), outside the Streams transaction: a call is "
                             + "audited even when the transaction that publishes its outcome aborts. Empty: none. "
                             + "Created with the others when " + TOPICS_CREATE + "=true.")
-            .define(LOG_FORMAT, STRING, "human", ConfigDef.ValidString.in("human", "json"), LOW,
+            .define(
+                    LOG_FORMAT,
+                    STRING,
+                    "human",
+                    ConfigDef.ValidString.in("human", "json"),
+                    LOW,
                     "Log line format on stderr: human (one readable line) or json (one JSON object per line).");
 
     private final Map<String, Object> values;
@@ -195,9 +315,8 @@ public final class ChatBridgeConfig {
     }
 
     /**
-     * Parses merged settings: {@code chat.*} keys against {@link #DEFINITION} (defaults for those
-     * absent), the others kept as Kafka settings. Unknown {@code chat.*} keys are ignored here
-     * ({@link ConfigLoader} warns about them).
+     * Parses merged settings: {@code chat.*} keys against {@link #DEFINITION} (defaults for those absent), the others
+     * kept as Kafka settings. Unknown {@code chat.*} keys are ignored here ({@link ConfigLoader} warns about them).
      *
      * @throws InvalidConfigurationException listing one line per bad value
      */

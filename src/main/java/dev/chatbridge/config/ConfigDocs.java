@@ -7,17 +7,15 @@ import java.nio.file.Path;
 import org.apache.kafka.common.config.ConfigDef;
 
 /**
- * Renders {@code docs/configuration.md} from {@link ChatBridgeConfig#DEFINITION}, so the page
- * cannot drift from the code: {@code ConfigDocsTest} fails when the committed page differs from
- * {@link #markdown()}. Stateless.
+ * Renders {@code docs/configuration.md} from {@link ChatBridgeConfig#DEFINITION}, so the page cannot drift from the
+ * code: {@code ConfigDocsTest} fails when the committed page differs from {@link #markdown()}. Stateless.
  */
 public final class ConfigDocs {
 
     /** Where the page lives in the repository. */
     public static final Path PAGE = Path.of("docs", "configuration.md");
 
-    private ConfigDocs() {
-    }
+    private ConfigDocs() {}
 
     /** Writes the page to {@code args[0]}, or to {@link #PAGE} when no argument is given. */
     public static void main(String[] args) throws IOException {
@@ -32,7 +30,8 @@ public final class ConfigDocs {
                 .append("<!-- Generated from ChatBridgeConfig.DEFINITION by ConfigDocs; do not edit. Regenerate with\n")
                 .append("     ./mvnw -B -o test -Dtest=ConfigDocsTest -Dchatbridge.writeDocs=true -->\n\n")
                 .append("chat-bridge reads its own settings (`chat.*`, below) and passes every other key untouched\n")
-                .append("to the Kafka clients, Kafka Streams and the serdes: `bootstrap.servers` (required by `run`),\n")
+                .append(
+                        "to the Kafka clients, Kafka Streams and the serdes: `bootstrap.servers` (required by `run`),\n")
                 .append("`application.id` (default `chat-bridge`; also the consumer group and the prefix of internal\n")
                 .append("topics), security settings such as `security.protocol` and `sasl.jaas.config`, and the\n")
                 .append("registry settings such as `schema.registry.url` (required by `run`; see the README).\n\n")
@@ -52,11 +51,19 @@ public final class ConfigDocs {
                 .append("| key | environment variable | type | default | valid values | description |\n")
                 .append("|---|---|---|---|---|---|\n");
         for (ConfigDef.ConfigKey key : ChatBridgeConfig.DEFINITION.configKeys().values()) {
-            md.append("| `").append(key.name).append("` | `").append(ConfigLoader.envVarFor(key.name)).append("` | ")
-                    .append(key.type.name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
-                    .append(defaultText(key)).append(" | ")
-                    .append(key.validator == null ? "" : cell(key.validator.toString())).append(" | ")
-                    .append(cell(key.documentation)).append(" |\n");
+            md.append("| `")
+                    .append(key.name)
+                    .append("` | `")
+                    .append(ConfigLoader.envVarFor(key.name))
+                    .append("` | ")
+                    .append(key.type.name().toLowerCase(java.util.Locale.ROOT))
+                    .append(" | ")
+                    .append(defaultText(key))
+                    .append(" | ")
+                    .append(key.validator == null ? "" : cell(key.validator.toString()))
+                    .append(" | ")
+                    .append(cell(key.documentation))
+                    .append(" |\n");
         }
         md.append("\nDurations (`*.ms`) are in milliseconds.\n");
         return md.toString();

@@ -15,19 +15,17 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Where settings come from and which wins: command-line flags, then environment variables, then
- * the properties file ({@code --config FILE}), then the defaults of
- * {@link ChatBridgeConfig#DEFINITION}.
+ * Where settings come from and which wins: command-line flags, then environment variables, then the properties file
+ * ({@code --config FILE}), then the defaults of {@link ChatBridgeConfig#DEFINITION}.
  *
- * <p><b>Environment rule.</b> {@code CHAT_BRIDGE_FOO_BAR} sets {@code chat.foo.bar} (lower case,
- * {@code _} becomes {@code .}); {@code KAFKA_FOO_BAR} sets {@code foo.bar}, passed to the Kafka
- * clients, Kafka Streams and the serdes (so {@code KAFKA_BOOTSTRAP_SERVERS},
- * {@code KAFKA_SASL_JAAS_CONFIG}, {@code KAFKA_SCHEMA_REGISTRY_URL}). The Kafka tools' own
- * variables ({@link #KAFKA_TOOL_VARIABLES}, such as {@code KAFKA_HEAP_OPTS}) are not settings and
- * are skipped. Other variables are ignored.
+ * <p><b>Environment rule.</b> {@code CHAT_BRIDGE_FOO_BAR} sets {@code chat.foo.bar} (lower case, {@code _} becomes
+ * {@code .}); {@code KAFKA_FOO_BAR} sets {@code foo.bar}, passed to the Kafka clients, Kafka Streams and the serdes (so
+ * {@code KAFKA_BOOTSTRAP_SERVERS}, {@code KAFKA_SASL_JAAS_CONFIG}, {@code KAFKA_SCHEMA_REGISTRY_URL}). The Kafka tools'
+ * own variables ({@link #KAFKA_TOOL_VARIABLES}, such as {@code KAFKA_HEAP_OPTS}) are not settings and are skipped.
+ * Other variables are ignored.
  *
- * <p>A {@code CHAT_BRIDGE_*} variable or a {@code chat.*} key that names no setting is dropped
- * with a warning (usually a typo). Stateless; the environment is passed in, never read here.
+ * <p>A {@code CHAT_BRIDGE_*} variable or a {@code chat.*} key that names no setting is dropped with a warning (usually
+ * a typo). Stateless; the environment is passed in, never read here.
  */
 public final class ConfigLoader {
 
@@ -36,9 +34,16 @@ public final class ConfigLoader {
     /** Prefix of environment variables that set Kafka, Streams and serde settings. */
     public static final String KAFKA_ENV_PREFIX = "KAFKA_";
     /** Variables of Kafka's own scripts and images that are not client settings. */
-    public static final Set<String> KAFKA_TOOL_VARIABLES = Set.of("KAFKA_HEAP_OPTS", "KAFKA_OPTS",
-            "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_JMX_OPTS", "KAFKA_LOG4J_OPTS", "KAFKA_GC_LOG_OPTS", "KAFKA_DEBUG",
-            "KAFKA_HOME", "KAFKA_VERSION");
+    public static final Set<String> KAFKA_TOOL_VARIABLES = Set.of(
+            "KAFKA_HEAP_OPTS",
+            "KAFKA_OPTS",
+            "KAFKA_JVM_PERFORMANCE_OPTS",
+            "KAFKA_JMX_OPTS",
+            "KAFKA_LOG4J_OPTS",
+            "KAFKA_GC_LOG_OPTS",
+            "KAFKA_DEBUG",
+            "KAFKA_HOME",
+            "KAFKA_VERSION");
 
     /**
      * The merged settings and what was dropped on the way.
@@ -58,15 +63,14 @@ public final class ConfigLoader {
         }
     }
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /**
      * Merges the sources, highest precedence first.
      *
-     * @param flags       settings given on the command line ({@code --set key=value} and named flags)
+     * @param flags settings given on the command line ({@code --set key=value} and named flags)
      * @param environment the process environment (pass {@code System.getenv()} from main only)
-     * @param file        a properties file, or null
+     * @param file a properties file, or null
      * @throws UncheckedIOException when the file cannot be read (the message names it)
      */
     public static Loaded load(Map<String, String> flags, Map<String, String> environment, Path file) {
@@ -79,7 +83,8 @@ public final class ConfigLoader {
         merged.putAll(flags);
         merged.keySet().removeIf(key -> {
             if (key.startsWith(ChatBridgeConfig.PREFIX) && !ChatBridgeConfig.isDefined(key)) {
-                warnings.add("unknown setting " + key + " ignored (not a chat-bridge setting; see docs/configuration.md)");
+                warnings.add(
+                        "unknown setting " + key + " ignored (not a chat-bridge setting; see docs/configuration.md)");
                 return true;
             }
             return false;
@@ -99,7 +104,8 @@ public final class ConfigLoader {
                     warnings.add("unknown environment variable " + name + " ignored (it would set " + key
                             + ", which is not a chat-bridge setting; see docs/configuration.md)");
                 }
-            } else if (name.startsWith(KAFKA_ENV_PREFIX) && name.length() > KAFKA_ENV_PREFIX.length()
+            } else if (name.startsWith(KAFKA_ENV_PREFIX)
+                    && name.length() > KAFKA_ENV_PREFIX.length()
                     && !KAFKA_TOOL_VARIABLES.contains(name)) {
                 settings.put(dotted(name.substring(KAFKA_ENV_PREFIX.length())), value);
             }
@@ -127,7 +133,8 @@ public final class ConfigLoader {
             throw new UncheckedIOException("cannot read the configuration file " + file + ": " + e.getMessage(), e);
         }
         Map<String, String> settings = new TreeMap<>();
-        props.stringPropertyNames().forEach(k -> settings.put(k.trim(), props.getProperty(k).trim()));
+        props.stringPropertyNames()
+                .forEach(k -> settings.put(k.trim(), props.getProperty(k).trim()));
         return settings;
     }
 }

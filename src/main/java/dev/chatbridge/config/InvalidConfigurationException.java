@@ -3,9 +3,8 @@ package dev.chatbridge.config;
 import java.util.List;
 
 /**
- * The configuration cannot start the service: one line per problem, each naming the setting,
- * its environment variable and the fix. A fatal startup state, so an exception; the message never
- * carries a secret.
+ * The configuration cannot start the service: one line per problem, each naming the setting, its environment variable
+ * and the fix. A fatal startup state, so an exception; the message never carries a secret.
  */
 public final class InvalidConfigurationException extends IllegalArgumentException {
 

@@ -31,28 +31,31 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Turns a {@link ChatBridgeConfig} into what the service is made of ({@link ChatBridgeApp.Settings})
- * and checks, before anything starts, everything that would make it fail later: missing API URL,
- * key, brokers or registry, and clashing timeouts. Every problem is one line that names the
- * setting, its environment variable and the fix. Stateless.
+ * Turns a {@link ChatBridgeConfig} into what the service is made of ({@link ChatBridgeApp.Settings}) and checks, before
+ * anything starts, everything that would make it fail later: missing API URL, key, brokers or registry, and clashing
+ * timeouts. Every problem is one line that names the setting, its environment variable and the fix. Stateless.
  */
 public final class ServiceSettings {
 
     /** Kafka Streams' application id when none is configured. */
     public static final String DEFAULT_APPLICATION_ID = "chat-bridge";
 
-    private static final Set<String> SERDE_KEYS = Set.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS,
-            AvroSerdeConfig.USE_LATEST_VERSION, AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY,
-            AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY, RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT,
-            RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS, RegistryClientConfig.HTTP_READ_TIMEOUT_MS,
-            RegistryClientConfig.MAX_RETRIES, RegistryClientConfig.RETRIES_WAIT_MS,
+    private static final Set<String> SERDE_KEYS = Set.of(
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS,
+            AvroSerdeConfig.USE_LATEST_VERSION,
+            AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY,
+            AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY,
+            RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT,
+            RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS,
+            RegistryClientConfig.HTTP_READ_TIMEOUT_MS,
+            RegistryClientConfig.MAX_RETRIES,
+            RegistryClientConfig.RETRIES_WAIT_MS,
             RegistryClientConfig.RETRIES_MAX_WAIT_MS);
 
     private static final java.util.regex.Pattern POLICY_KEY =
             java.util.regex.Pattern.compile("chat\\.policy\\.[a-z.]*[a-z]");
 
-    private ServiceSettings() {
-    }
+    private ServiceSettings() {}
 
     /**
      * The settings of one service instance.
@@ -91,20 +94,26 @@ public final class ServiceSettings {
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
-        return new ChatBridgeApp.Settings(streams, engine, client, serdeConfigs(config),
-                Duration.ofMillis(config.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)), audit(config), policy);
+        return new ChatBridgeApp.Settings(
+                streams,
+                engine,
+                client,
+                serdeConfigs(config),
+                Duration.ofMillis(config.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)),
+                audit(config),
+                policy);
     }
 
     /** Where calls are audited: {@code chat.audit.log} and {@code chat.audit.topic}. */
     public static ChatBridgeApp.Audit audit(ChatBridgeConfig config) {
         String topic = config.string(ChatBridgeConfig.AUDIT_TOPIC);
-        return new ChatBridgeApp.Audit(config.bool(ChatBridgeConfig.AUDIT_LOG),
-                topic == null || topic.isBlank() ? null : topic.strip());
+        return new ChatBridgeApp.Audit(
+                config.bool(ChatBridgeConfig.AUDIT_LOG), topic == null || topic.isBlank() ? null : topic.strip());
     }
 
     /**
-     * Adds a problem for each missing Kafka or registry connection setting, and for registry
-     * settings the registry client would refuse (such as cleartext http to a remote registry).
+     * Adds a problem for each missing Kafka or registry connection setting, and for registry settings the registry
+     * client would refuse (such as cleartext http to a remote registry).
      */
     public static void requireKafkaFor(ChatBridgeConfig config, List<String> problems) {
         Map<String, String> kafka = config.kafkaSettings();
@@ -127,9 +136,8 @@ public final class ServiceSettings {
     }
 
     /**
-     * Kafka Streams properties: chat-bridge's defaults, then every Kafka setting as given (the
-     * registry and serde settings left out), then the processing guarantee of
-     * {@link ChatBridgeConfig#PROCESSING_GUARANTEE}.
+     * Kafka Streams properties: chat-bridge's defaults, then every Kafka setting as given (the registry and serde
+     * settings left out), then the processing guarantee of {@link ChatBridgeConfig#PROCESSING_GUARANTEE}.
      */
     public static Properties streamsProperties(ChatBridgeConfig config) {
         Map<String, String> kafka = config.kafkaSettings();
@@ -155,8 +163,8 @@ public final class ServiceSettings {
     }
 
     /**
-     * Settings for the serdes and the registry client: every Kafka setting (they ignore what is not
-     * theirs), plus {@link ChatBridgeConfig#REGISTRY_ALLOW_CLEARTEXT}.
+     * Settings for the serdes and the registry client: every Kafka setting (they ignore what is not theirs), plus
+     * {@link ChatBridgeConfig#REGISTRY_ALLOW_CLEARTEXT}.
      */
     public static Map<String, Object> serdeConfigs(ChatBridgeConfig config) {
         Map<String, Object> serde = new LinkedHashMap<>(config.kafkaSettings());
@@ -165,13 +173,15 @@ public final class ServiceSettings {
     }
 
     static boolean isSerdeKey(String key) {
-        return key.startsWith("schema.registry.") || key.startsWith("basic.auth.") || key.startsWith("bearer.auth.")
+        return key.startsWith("schema.registry.")
+                || key.startsWith("basic.auth.")
+                || key.startsWith("bearer.auth.")
                 || SERDE_KEYS.contains(key);
     }
 
     /**
-     * The request policy of the {@code chat.policy.*} settings ({@link RequestPolicy#permitAll()}
-     * when none is set); reads the token keys file when the token mode is on.
+     * The request policy of the {@code chat.policy.*} settings ({@link RequestPolicy#permitAll()} when none is set);
+     * reads the token keys file when the token mode is on.
      *
      * @throws InvalidConfigurationException with one line per problem
      */
@@ -237,7 +247,8 @@ public final class ServiceSettings {
             }
         }
         if (engine != null && engine.attemptTimeout().toMillis() < attempt) {
-            problems.add(EngineConfig.KEY_ATTEMPT_TIMEOUT + " (" + engine.attemptTimeout().toMillis()
+            problems.add(EngineConfig.KEY_ATTEMPT_TIMEOUT + " ("
+                    + engine.attemptTimeout().toMillis()
                     + ") must be at least " + API_ATTEMPT_TIMEOUT + " (" + attempt + "), or the safety net cancels "
                     + "attempts the API client would still finish: raise " + EngineConfig.KEY_ATTEMPT_TIMEOUT);
         }
@@ -263,7 +274,8 @@ public final class ServiceSettings {
                 .answerMemoryBytes(config.longValue(ChatBridgeConfig.API_ANSWER_MEMORY_BYTES));
         String store = config.string(ChatBridgeConfig.API_TRUSTSTORE_LOCATION);
         if (!blank(store)) {
-            b.trustStore(new ChatClientConfig.TrustStore(Path.of(store.trim()),
+            b.trustStore(new ChatClientConfig.TrustStore(
+                    Path.of(store.trim()),
                     config.secret(ChatBridgeConfig.API_TRUSTSTORE_PASSWORD),
                     config.string(ChatBridgeConfig.API_TRUSTSTORE_TYPE)));
         }
@@ -272,14 +284,19 @@ public final class ServiceSettings {
         String clientKey = config.string(ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE);
         if (blank(certificate) != blank(clientKey)) {
             throw new IllegalArgumentException("mutual TLS needs both "
-                    + ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE + " and " + ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE + ", but only "
-                    + (blank(certificate) ? ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE
-                            : ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE) + " is set: set the other one too, "
+                    + ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE + " and "
+                    + ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE + ", but only "
+                    + (blank(certificate)
+                            ? ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE
+                            : ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE)
+                    + " is set: set the other one too, "
                     + "or neither");
         }
         if (!blank(certificate)) {
-            b.clientCertificate(new ChatClientConfig.ClientCertificate(Path.of(certificate.trim()),
-                    Path.of(clientKey.trim()), config.secret(ChatBridgeConfig.API_TLS_CLIENT_KEY_PASSWORD)));
+            b.clientCertificate(new ChatClientConfig.ClientCertificate(
+                    Path.of(certificate.trim()),
+                    Path.of(clientKey.trim()),
+                    config.secret(ChatBridgeConfig.API_TLS_CLIENT_KEY_PASSWORD)));
         }
         return b.build();
     }

@@ -3,12 +3,12 @@ package dev.chatbridge.engine;
 import dev.chatbridge.api.CallOutcome;
 import dev.chatbridge.api.ChatApi;
 import dev.chatbridge.api.KeyCheck;
-import dev.chatbridge.policy.ProducerIdentity;
-import dev.chatbridge.policy.RequestPolicy;
 import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.ChatResponse;
 import dev.chatbridge.events.DeadLetterReason;
+import dev.chatbridge.policy.ProducerIdentity;
+import dev.chatbridge.policy.RequestPolicy;
 import dev.chatbridge.serde.SerdeException;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,52 +41,51 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 /**
- * The engine: accepts requests into the durable pending table and calls the API for them
- * asynchronously, at most one call per conversation thread and at most {@code maxInFlight} per
- * instance, forwarding each final outcome and deleting its entry in the same step.
+ * The engine: accepts requests into the durable pending table and calls the API for them asynchronously, at most one
+ * call per conversation thread and at most {@code maxInFlight} per instance, forwarding each final outcome and deleting
+ * its entry in the same step.
  *
- * <p><b>Guarantees.</b> An accepted request is in the changelogged pending table; under
- * exactly-once its put commits with the consumed offset, and its outcome's forward commits with
- * its delete, so a commit never waits for a call and every committed request yields exactly one
- * committed outcome. Per thread, only the head entry is ever handled, so calls and outcomes follow
- * input order; a request refused before any call also waits for its thread's earlier entries, so
- * its dead letter never overtakes them. On {@code init()} every entry in the table is re-dispatched
- * in thread order with its stored attempt count; calls in flight at a crash are therefore sent
- * again (the API sees a call at least once). On {@code close()} in-flight calls are cancelled and
- * their late completions dropped; the next owner of the task re-dispatches them.
+ * <p><b>Guarantees.</b> An accepted request is in the changelogged pending table; under exactly-once its put commits
+ * with the consumed offset, and its outcome's forward commits with its delete, so a commit never waits for a call and
+ * every committed request yields exactly one committed outcome. Per thread, only the head entry is ever handled, so
+ * calls and outcomes follow input order; a request refused before any call also waits for its thread's earlier entries,
+ * so its dead letter never overtakes them. On {@code init()} every entry in the table is re-dispatched in thread order
+ * with its stored attempt count; calls in flight at a crash are therefore sent again (the API sees a call at least
+ * once). On {@code close()} in-flight calls are cancelled and their late completions dropped; the next owner of the
+ * task re-dispatches them.
  *
- * <p><b>Replays.</b> The table also holds the task's high-water mark: the highest input offset
- * accepted. A record at or below it was accepted before (its outcome may be published already:
- * at-least-once replays input after a crash), so it is skipped. A topic deleted and created again
- * starts its offsets afresh: when the {@link TopicIdentity} tells a new id for the source topic,
- * the mark is reset.
+ * <p><b>Replays.</b> The table also holds the task's high-water mark: the highest input offset accepted. A record at or
+ * below it was accepted before (its outcome may be published already: at-least-once replays input after a crash), so it
+ * is skipped. A topic deleted and created again starts its offsets afresh: when the {@link TopicIdentity} tells a new
+ * id for the source topic, the mark is reset.
  *
- * <p><b>Registry trouble waits.</b> Nothing here stops because the schema registry cannot be
- * asked: input that could not be decoded for that reason is parked in the table, in input order,
- * and every later record of the task waits behind it (also parked) until the registry answers; a
- * pending request that cannot be read waits; an outcome that cannot be serialized is kept and
- * written later. Each of these retries after a backoff that doubles up to
+ * <p><b>Registry trouble waits.</b> Nothing here stops because the schema registry cannot be asked: input that could
+ * not be decoded for that reason is parked in the table, in input order, and every later record of the task waits
+ * behind it (also parked) until the registry answers; a pending request that cannot be read waits; an outcome that
+ * cannot be serialized is kept and written later. Each of these retries after a backoff that doubles up to
  * {@value #REGISTRY_RETRY_MAX_MS} ms, and {@link RegistryWait} turns readiness false meanwhile.
  *
  * <p><b>Sizes.</b> Every outcome is serialized here once, by {@link OutcomeWriter}, within
  * {@code chat.response.max.bytes}; entries keep the input's bytes only when they are within
- * {@code chat.request.max.bytes}, so no record written for a request (changelog, outputs) can
- * exceed what the producer accepts.
+ * {@code chat.request.max.bytes}, so no record written for a request (changelog, outputs) can exceed what the producer
+ * accepts.
  *
- * <p><b>Threading.</b> Everything here is owned by the task's stream thread (init, process, the
- * wall-clock punctuator, close), except {@link #onOutcome}, which runs on the thread that
- * completes the call's {@code Mono} (a Netty thread, or a timer thread for the attempt timeout).
- * It touches only thread-safe objects: the call's {@link AtomicBoolean} (which decides once
- * between completion and cancellation), the shared limiter, pause and pending count, and the
- * task's {@link #events} queue. The stream thread alone drains that queue, forwards, and reads
- * or writes the store. {@link #events} holds at most one completion per call this task started
- * plus one wake-up per permit granted to it, so it is bounded by {@code maxInFlight} times two.
+ * <p><b>Threading.</b> Everything here is owned by the task's stream thread (init, process, the wall-clock punctuator,
+ * close), except {@link #onOutcome}, which runs on the thread that completes the call's {@code Mono} (a Netty thread,
+ * or a timer thread for the attempt timeout). It touches only thread-safe objects: the call's {@link AtomicBoolean}
+ * (which decides once between completion and cancellation), the shared limiter, pause and pending count, and the task's
+ * {@link #events} queue. The stream thread alone drains that queue, forwards, and reads or writes the store.
+ * {@link #events} holds at most one completion per call this task started plus one wake-up per permit granted to it, so
+ * it is bounded by {@code maxInFlight} times two.
  */
 final class AsyncChatProcessor implements Processor<String, Decoded, String, OutcomeWriter.Written> {
 
     private static final Logger LOG = LoggerFactory.getLogger(AsyncChatProcessor.class);
 
-    /** Pseudo-thread of input parked while the registry could not be asked (real thread keys have no control characters). */
+    /**
+     * Pseudo-thread of input parked while the registry could not be asked (real thread keys have no control
+     * characters).
+     */
     static final String PARKED = "\u0000parked";
     /** Pseudo-thread of dead letters that belong to no conversation and wait to be written. */
     static final String LOOSE = "\u0000loose";
@@ -97,11 +96,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     static final int MAX_KEPT_KEY_BYTES = 4 * 1024;
 
     /**
-     * Shortest time between two commits this engine requests of one stream thread, and the
-     * commit interval above which it requests them at all: under exactly-once the interval is
-     * 100 ms already, and extra transactions cost the broker and the stream thread more than they
-     * save (measured with the benchmark); under at-least-once (30 s) a conversation's next turn
-     * would otherwise wait that long.
+     * Shortest time between two commits this engine requests of one stream thread, and the commit interval above which
+     * it requests them at all: under exactly-once the interval is 100 ms already, and extra transactions cost the
+     * broker and the stream thread more than they save (measured with the benchmark); under at-least-once (30 s) a
+     * conversation's next turn would otherwise wait that long.
      */
     static final long COMMIT_REQUEST_GAP_MS = 100;
 
@@ -110,12 +108,14 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
 
     private record Completed(InFlightCall call, CallOutcome outcome, long completedAt) implements Event {}
 
-    private enum Granted implements Event { PERMIT }
+    private enum Granted implements Event {
+        PERMIT
+    }
 
     /**
-     * One life of this processor object, from {@code init()} to {@code close()}: Kafka Streams
-     * may close and initialise the same object again, and a call of the previous life that
-     * completes late must find that life closed, not the new one open.
+     * One life of this processor object, from {@code init()} to {@code close()}: Kafka Streams may close and initialise
+     * the same object again, and a call of the previous life that completes late must find that life closed, not the
+     * new one open.
      */
     private static final class Incarnation {
         final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -127,15 +127,16 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private static final int DONE = 2;
 
     /**
-     * One call of a thread's head: prepared by the stream thread (the request read and decoded),
-     * started by it or, when armed, by whichever thread frees a permit for it; then ended exactly
-     * once, by its completion or by cancellation ({@link #state} decides).
+     * One call of a thread's head: prepared by the stream thread (the request read and decoded), started by it or, when
+     * armed, by whichever thread frees a permit for it; then ended exactly once, by its completion or by cancellation
+     * ({@link #state} decides).
      */
     private final class InFlightCall implements InFlightLimiter.Armed {
         final String thread;
         final Bytes key;
         /** The stored entry; its first attempt's start is set when the call starts (not when it is armed). */
         volatile PendingEntry entry;
+
         final ChatRequest request;
         final Incarnation incarnation;
         final PendingCount.Share share;
@@ -144,8 +145,14 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         volatile long startedNanos;
         volatile Disposable subscription;
 
-        InFlightCall(String thread, Bytes key, PendingEntry entry, ChatRequest request, Incarnation incarnation,
-                PendingCount.Share share, Long acceptedAtNanos) {
+        InFlightCall(
+                String thread,
+                Bytes key,
+                PendingEntry entry,
+                ChatRequest request,
+                Incarnation incarnation,
+                PendingCount.Share share,
+                Long acceptedAtNanos) {
             this.thread = thread;
             this.key = key;
             this.entry = entry;
@@ -166,9 +173,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         }
 
         /**
-         * Starts the call from the stream thread, which only records the start: building the
-         * HTTP request and acquiring a connection run on a Reactor worker, off the thread that
-         * accepts input and forwards outcomes for the whole task.
+         * Starts the call from the stream thread, which only records the start: building the HTTP request and acquiring
+         * a connection run on a Reactor worker, off the thread that accepts input and forwards outcomes for the whole
+         * task.
          */
         void start() {
             if (state.compareAndSet(PREPARED, STARTED)) {
@@ -209,6 +216,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private ArrayDeque<Awaiting> awaiting;
     /** The same threads, for lookup: an entry accepted for one of them waits too, even if it arrives later. */
     private Map<String, Long> awaitingCommit;
+
     private ThreadQueues queues;
     private Map<String, InFlightCall> inFlight;
     private Map<Bytes, Long> acceptedAtNanos;
@@ -226,24 +234,23 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private record Awaiting(String thread, long commit) {}
 
     /**
-     * The request this {@code process()} call just accepted, checked and decoded: when it is
-     * dispatched in the same call (the usual case), it is not read back from the table and
-     * decoded again.
+     * The request this {@code process()} call just accepted, checked and decoded: when it is dispatched in the same
+     * call (the usual case), it is not read back from the table and decoded again.
      */
     private record Admitted(Bytes key, PendingEntry entry, ChatRequest request) {}
 
     private Admitted justAdmitted;
 
-    AsyncChatProcessor(EngineConfig config, String storeName, ChatApi api, EngineResources resources, Clock clock,
-            Topics topics) {
+    AsyncChatProcessor(
+            EngineConfig config, String storeName, ChatApi api, EngineResources resources, Clock clock, Topics topics) {
         this.config = config;
         this.storeName = storeName;
         this.api = api;
         this.resources = resources;
         this.clock = clock;
         this.validator = new RequestValidator(config);
-        this.writer = new OutcomeWriter(topics.responses(), topics.deadLetters(), config.maxResponseBytes(),
-                resources::outputLimit);
+        this.writer = new OutcomeWriter(
+                topics.responses(), topics.deadLetters(), config.maxResponseBytes(), resources::outputLimit);
         this.requests = topics.requests().valueSerde().deserializer();
         this.rekeyed = config.inputKeying() == EngineConfig.InputKeying.REKEY;
     }
@@ -262,7 +269,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         this.awaiting = new ArrayDeque<>();
         this.awaitingCommit = new HashMap<>();
         this.highWaterMark = new HighWaterMark();
-        this.sourceTopic = rekeyed ? context.applicationId() + "-" + ChatBridgeTopology.REPARTITION_NAME + "-repartition"
+        this.sourceTopic = rekeyed
+                ? context.applicationId() + "-" + ChatBridgeTopology.REPARTITION_NAME + "-repartition"
                 : config.requestsTopic();
         BlockingQueue<Event> mine = incarnation.events;
         this.waiter = resources.limiter().register(taskName, () -> mine.offer(Granted.PERMIT));
@@ -282,7 +290,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         }
     }
 
-    /** Kafka Streams' commit interval as it applies it: the setting, else 100 ms under exactly-once and 30 s otherwise. */
+    /**
+     * Kafka Streams' commit interval as it applies it: the setting, else 100 ms under exactly-once and 30 s otherwise.
+     */
     static long commitInterval(Map<String, Object> appConfigs) {
         Object set = appConfigs.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
         if (set != null) {
@@ -293,9 +303,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /**
-     * The drain punctuator runs only while the task has work (entries pending, calls in flight,
-     * outcomes to write, threads waiting for a commit), so an idle task costs no punctuation and,
-     * as a punctuation marks its task for commit, no transaction.
+     * The drain punctuator runs only while the task has work (entries pending, calls in flight, outcomes to write,
+     * threads waiting for a commit), so an idle task costs no punctuation and, as a punctuation marks its task for
+     * commit, no transaction.
      */
     private void schedulePunctuator() {
         if (punctuator == null) {
@@ -317,13 +327,16 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     private boolean hasWork() {
-        return queues.size() > 0 || !inFlight.isEmpty() || !unwritten.isEmpty() || !awaiting.isEmpty()
+        return queues.size() > 0
+                || !inFlight.isEmpty()
+                || !unwritten.isEmpty()
+                || !awaiting.isEmpty()
                 || !incarnation.events.isEmpty();
     }
 
     /**
-     * Listens to the commits of the stream thread running this task (looked up again on each
-     * visit, in case {@code init()} ran on another thread).
+     * Listens to the commits of the stream thread running this task (looked up again on each visit, in case
+     * {@code init()} ran on another thread).
      */
     private void bindCommits() {
         CommitClock.ThreadCommits current = resources.commitClock().ofCurrentThread();
@@ -347,20 +360,35 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                     continue;
                 }
                 PendingEntry.Header header = PendingEntry.header(kv.value);
-                queues.append(PendingKey.threadKey(kv.key), PendingKey.sequence(kv.key), header.notBefore(), now,
+                queues.append(
+                        PendingKey.threadKey(kv.key),
+                        PendingKey.sequence(kv.key),
+                        header.notBefore(),
+                        now,
                         header.kind().isLocal());
                 share.add();
             }
         }
         long mark = highWaterMark.offset();
         Optional<String> id = resources.topicIds().idOf(sourceTopic);
-        highWaterMark.checkTopic(id).ifPresent(old -> LOG.warn("Task {}: topic {} was deleted and created again "
-                + "(its id changed from {} to {}), so its offsets start afresh: the high-water mark {} is reset. The "
-                + "{} entries still pending are kept and answered.", taskName, sourceTopic, old, id.orElseThrow(), mark,
-                queues.size()));
+        highWaterMark
+                .checkTopic(id)
+                .ifPresent(old -> LOG.warn(
+                        "Task {}: topic {} was deleted and created again "
+                                + "(its id changed from {} to {}), so its offsets start afresh: the high-water mark {} is reset. The "
+                                + "{} entries still pending are kept and answered.",
+                        taskName,
+                        sourceTopic,
+                        old,
+                        id.orElseThrow(),
+                        mark,
+                        queues.size()));
         if (queues.size() > 0) {
-            LOG.info("Task {}: re-dispatching {} pending entries of {} threads from the pending table", taskName,
-                    queues.size(), queues.threads());
+            LOG.info(
+                    "Task {}: re-dispatching {} pending entries of {} threads from the pending table",
+                    taskName,
+                    queues.size(),
+                    queues.threads());
         }
     }
 
@@ -375,10 +403,15 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             resources.metrics().replaySkipped();
             long heldBack = replayLog.tryAcquire();
             if (heldBack >= 0) {
-                LOG.info("Task {}: skipped input at offset {} (and {} more since the last such line): at or below "
-                        + "the high-water mark {} of accepted input, so it was accepted before (a replay after a "
-                        + "crash). If {} was deleted and created again while this state was kept, reset the "
-                        + "application (streams reset tool) instead.", taskName, offset, heldBack, highWaterMark.offset(),
+                LOG.info(
+                        "Task {}: skipped input at offset {} (and {} more since the last such line): at or below "
+                                + "the high-water mark {} of accepted input, so it was accepted before (a replay after a "
+                                + "crash). If {} was deleted and created again while this state was kept, reset the "
+                                + "application (streams reset tool) instead.",
+                        taskName,
+                        offset,
+                        heldBack,
+                        highWaterMark.offset(),
                         sourceTopic);
             }
             return;
@@ -389,7 +422,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         RequestPolicy policy = resources.policy();
         if (policy.tokensRequired()) {
             // The token is checked as the record is read (its expiry too); the entry keeps the identity.
-            input = input.withProducer(policy.identify(record.headers(), clock.instant()).toStored());
+            input = input.withProducer(
+                    policy.identify(record.headers(), clock.instant()).toStored());
         }
         if (resources.pending().get() >= config.maxPending()) {
             waitForRoom();
@@ -415,8 +449,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         if (decoded instanceof Decoded.Parked parked) {
             park(parked.rawKey(), parked.value(), input, null, null);
         } else if (decoded instanceof Decoded.Undecodable u) {
-            emitOrKeep(LOOSE, local(PendingEntry.Kind.UNDECODABLE, input, u.problem(), null, null, u.rawKey(),
-                    u.value()), now);
+            emitOrKeep(
+                    LOOSE,
+                    local(PendingEntry.Kind.UNDECODABLE, input, u.problem(), null, null, u.rawKey(), u.value()),
+                    now);
         } else if (decoded instanceof Decoded.Refused r) {
             emitOrKeep(LOOSE, local(PendingEntry.Kind.REFUSED, input, r.problem(), null, null, null, r.value()), now);
         } else {
@@ -426,9 +462,14 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             Optional<String> problem = validator.problem(request, v.value().length);
             String denial = problem.isPresent() ? null : denial(request, input);
             if (problem.isPresent() || denial != null) {
-                PendingEntry entry = local(denial != null ? PendingEntry.Kind.DENIED : PendingEntry.Kind.REFUSED,
-                        input, denial != null ? denial : problem.get(), request.getRequestId(), request.getThreadId(),
-                        null, v.value());
+                PendingEntry entry = local(
+                        denial != null ? PendingEntry.Kind.DENIED : PendingEntry.Kind.REFUSED,
+                        input,
+                        denial != null ? denial : problem.get(),
+                        request.getRequestId(),
+                        request.getThreadId(),
+                        null,
+                        v.value());
                 if (queues.has(thread)) {
                     keep(thread, entry, now); // waits for the thread's earlier entries
                 } else {
@@ -457,7 +498,12 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         if (decoded instanceof Decoded.Parked parked) {
             park(parked.rawKey(), parked.value(), input, null, null);
         } else if (decoded instanceof Decoded.Valid v) {
-            park(v.rawKey(), v.value(), input, v.request().getRequestId(), v.request().getThreadId());
+            park(
+                    v.rawKey(),
+                    v.value(),
+                    input,
+                    v.request().getRequestId(),
+                    v.request().getThreadId());
         } else {
             admit(decoded, input); // belongs to no conversation: nothing to keep in order with
         }
@@ -468,12 +514,33 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         long now = clock.millis();
         if (value.length > config.maxRequestBytes()) {
             // Too large to keep: only its dead letter waits, in the same place.
-            keep(PARKED, local(PendingEntry.Kind.REFUSED, input, "the request record is " + value.length
-                    + " bytes, more than " + EngineConfig.KEY_MAX_REQUEST_BYTES + "=" + config.maxRequestBytes(),
-                    requestId, threadId, null, value), now);
+            keep(
+                    PARKED,
+                    local(
+                            PendingEntry.Kind.REFUSED,
+                            input,
+                            "the request record is " + value.length + " bytes, more than "
+                                    + EngineConfig.KEY_MAX_REQUEST_BYTES + "=" + config.maxRequestBytes(),
+                            requestId,
+                            threadId,
+                            null,
+                            value),
+                    now);
         } else {
-            keep(PARKED, new PendingEntry(PendingEntry.Kind.PARKED, 0, PendingEntry.NONE, PendingEntry.NONE, input,
-                    null, null, null, keptKey(rawKey), value), now);
+            keep(
+                    PARKED,
+                    new PendingEntry(
+                            PendingEntry.Kind.PARKED,
+                            0,
+                            PendingEntry.NONE,
+                            PendingEntry.NONE,
+                            input,
+                            null,
+                            null,
+                            null,
+                            keptKey(rawKey),
+                            value),
+                    now);
         }
         if (requestId == null) {
             registryUnavailable("decode", null);
@@ -481,12 +548,27 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /** An entry handled on the stream thread; keeps the value and key only within their budgets. */
-    private PendingEntry local(PendingEntry.Kind kind, InputFacts input, String note, String requestId,
-            String threadId, byte[] rawKey, byte[] value) {
+    private PendingEntry local(
+            PendingEntry.Kind kind,
+            InputFacts input,
+            String note,
+            String requestId,
+            String threadId,
+            byte[] rawKey,
+            byte[] value) {
         boolean keepValue = value != null && value.length <= config.maxRequestBytes();
         InputFacts facts = keepValue ? input : input.withHashOf(value);
-        return new PendingEntry(kind, 0, PendingEntry.NONE, PendingEntry.NONE, facts, OutcomeWriter.cut(note),
-                validId(requestId), validId(threadId), keptKey(rawKey), keepValue ? value : null);
+        return new PendingEntry(
+                kind,
+                0,
+                PendingEntry.NONE,
+                PendingEntry.NONE,
+                facts,
+                OutcomeWriter.cut(note),
+                validId(requestId),
+                validId(threadId),
+                keptKey(rawKey),
+                keepValue ? value : null);
     }
 
     private String validId(String id) {
@@ -501,7 +583,12 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         Bytes key = PendingKey.of(thread, entry.input().offset());
         store.put(key, entry.toBytes());
         share.add();
-        queues.append(thread, entry.input().offset(), entry.notBefore(), now, entry.kind().isLocal(),
+        queues.append(
+                thread,
+                entry.input().offset(),
+                entry.notBefore(),
+                now,
+                entry.kind().isLocal(),
                 awaitingCommit.containsKey(thread));
         return key;
     }
@@ -538,7 +625,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             }
         }
         if (!inFlight.isEmpty()) {
-            LOG.info("Task {}: cancelled {} calls in flight; the next owner re-dispatches them", taskName,
+            LOG.info(
+                    "Task {}: cancelled {} calls in flight; the next owner re-dispatches them",
+                    taskName,
                     inFlight.size());
         }
         inFlight.clear();
@@ -559,15 +648,16 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         share.withdrawAll();
         List<Event> dropped = new ArrayList<>();
         incarnation.events.drainTo(dropped);
-        int completions = (int) dropped.stream().filter(e -> e instanceof Completed).count() + unwritten.size();
+        int completions =
+                (int) dropped.stream().filter(e -> e instanceof Completed).count() + unwritten.size();
         unwritten.clear();
         resources.completionsHandled(completions);
     }
 
     /**
-     * Waits until the instance has room for one more pending request, at most as long as the
-     * thread's {@link WaitBudget} allows, meanwhile handling this task's completions and
-     * dispatching its ready requests. Depends on nothing that only another task could do.
+     * Waits until the instance has room for one more pending request, at most as long as the thread's
+     * {@link WaitBudget} allows, meanwhile handling this task's completions and dispatching its ready requests. Depends
+     * on nothing that only another task could do.
      */
     private void waitForRoom() {
         WaitBudget budget = resources.waitBudgetOfCurrentThread();
@@ -577,8 +667,11 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             while (resources.pending().get() >= config.maxPending()) {
                 long remaining = budget.remainingNanos() - (System.nanoTime() - start);
                 if (remaining <= 0) {
-                    LOG.debug("Task {}: backpressure wait budget spent; accepting beyond {}={}", taskName,
-                            EngineConfig.KEY_MAX_PENDING, config.maxPending());
+                    LOG.debug(
+                            "Task {}: backpressure wait budget spent; accepting beyond {}={}",
+                            taskName,
+                            EngineConfig.KEY_MAX_PENDING,
+                            config.maxPending());
                     return;
                 }
                 Event event = incarnation.events.poll(Math.min(remaining, pollNanos), TimeUnit.NANOSECONDS);
@@ -671,11 +764,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /**
-     * Runs on this task's stream thread right after its producer committed (inside Kafka Streams'
-     * commit: no forwarding, no store writes). Threads whose previous outcome is now committed may
-     * call again: each one's next call is prepared and started at once when a permit is free, or
-     * armed; a thread whose head needs the stream thread (a local entry, decoding trouble, a
-     * denial) is left ready for the next drain.
+     * Runs on this task's stream thread right after its producer committed (inside Kafka Streams' commit: no
+     * forwarding, no store writes). Threads whose previous outcome is now committed may call again: each one's next
+     * call is prepared and started at once when a permit is free, or armed; a thread whose head needs the stream thread
+     * (a local entry, decoding trouble, a denial) is left ready for the next drain.
      */
     private void committed() {
         if (incarnation.closed.get() || awaiting.isEmpty()) {
@@ -711,7 +803,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         }
     }
 
-    /** Threads whose previous outcome is committed become ready (when the commit listener did not already handle them). */
+    /**
+     * Threads whose previous outcome is committed become ready (when the commit listener did not already handle them).
+     */
     private void releaseCommitted() {
         long count = commits.count();
         while (!awaiting.isEmpty() && awaiting.peekFirst().commit() <= count) {
@@ -725,7 +819,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
 
     /** Asks Kafka Streams to commit soon (at most once per {@value #COMMIT_REQUEST_GAP_MS} ms per stream thread). */
     private void requestCommit() {
-        if (commitIntervalMs > COMMIT_REQUEST_GAP_MS && commits.mayRequest(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(COMMIT_REQUEST_GAP_MS))) {
+        if (commitIntervalMs > COMMIT_REQUEST_GAP_MS
+                && commits.mayRequest(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(COMMIT_REQUEST_GAP_MS))) {
             context.commit();
         }
     }
@@ -737,8 +832,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         long now = clock.millis();
         if (thread.equals(PARKED)) {
             if (entry.kind() == PendingEntry.Kind.PARKED) {
-                Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), entry.rawKey(),
-                        entry.value());
+                Decoded decoded = DecodeProcessor.decode(
+                        requests, validator, config.requestsTopic(), entry.rawKey(), entry.value());
                 if (decoded instanceof Decoded.Parked parked) {
                     registryUnavailable("decode", parked.cause().getMessage());
                     queues.retryHead(thread, registryRetryAt, now);
@@ -787,8 +882,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /**
-     * The dead letter of a local entry (refused or undecodable), or of a request entry that can no
-     * longer be decoded ({@code problem} given).
+     * The dead letter of a local entry (refused or undecodable), or of a request entry that can no longer be decoded
+     * ({@code problem} given).
      *
      * @throws SerdeException {@code REGISTRY_UNAVAILABLE} when the refused request cannot be read now
      */
@@ -797,15 +892,18 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         ChatDeadLetter letter;
         if (problem != null || entry.kind() == PendingEntry.Kind.UNDECODABLE) {
             letter = Outcomes.undecodable(problem != null ? problem : entry.note(), now);
-            letter = Outcomes.withInput(letter, sourceTopic, entry.input(), entry.rawKey(), entry.value(), entry.value());
+            letter = Outcomes.withInput(
+                    letter, sourceTopic, entry.input(), entry.rawKey(), entry.value(), entry.value());
         } else {
             ChatRequest request = null;
             if (entry.value() != null) {
-                Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, entry.value());
+                Decoded decoded =
+                        DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, entry.value());
                 if (decoded instanceof Decoded.Parked parked) {
                     throw parked.cause();
                 }
-                request = decoded instanceof Decoded.Valid v ? v.request()
+                request = decoded instanceof Decoded.Valid v
+                        ? v.request()
                         : decoded instanceof Decoded.Refused r ? r.request() : null;
             }
             letter = entry.kind() == PendingEntry.Kind.DENIED
@@ -825,9 +923,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /**
-     * Prepares the call of a ready thread's head: reads and decodes the request and checks the
-     * policy. Returns the call (registered as the thread's call in flight, not started), or null
-     * when the head was handled otherwise (its dead letter, or a wait for the registry).
+     * Prepares the call of a ready thread's head: reads and decodes the request and checks the policy. Returns the call
+     * (registered as the thread's call in flight, not started), or null when the head was handled otherwise (its dead
+     * letter, or a wait for the registry).
      */
     private InFlightCall prepare(String thread) {
         Bytes key = PendingKey.of(thread, queues.head(thread));
@@ -838,7 +936,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         PendingEntry stored = read(key);
         long now = clock.millis();
         Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, stored.value());
-        ChatRequest request = decoded instanceof Decoded.Valid v ? v.request()
+        ChatRequest request = decoded instanceof Decoded.Valid v
+                ? v.request()
                 : decoded instanceof Decoded.Refused r ? r.request() : null;
         if (request == null) {
             if (decoded instanceof Decoded.Parked parked) {
@@ -846,8 +945,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 queues.retryHead(thread, registryRetryAt, now);
                 return null;
             }
-            String problem = "the pending request can no longer be decoded: "
-                    + ((Decoded.Undecodable) decoded).problem();
+            String problem =
+                    "the pending request can no longer be decoded: " + ((Decoded.Undecodable) decoded).problem();
             deadLetterHead(thread, key, stored, problem, now);
             return null;
         }
@@ -856,23 +955,37 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         if (denial != null) {
             // Admitted under an earlier policy (before a restart with stricter settings): denied now, without a call.
             acceptedAtNanos.remove(key);
-            deadLetterHead(thread, key, new PendingEntry(PendingEntry.Kind.DENIED, stored.attempts(),
-                    stored.firstAttemptAt(), stored.notBefore(), stored.input(), OutcomeWriter.cut(denial),
-                    request.getRequestId(), request.getThreadId(), null, stored.value()), null, now);
+            deadLetterHead(
+                    thread,
+                    key,
+                    new PendingEntry(
+                            PendingEntry.Kind.DENIED,
+                            stored.attempts(),
+                            stored.firstAttemptAt(),
+                            stored.notBefore(),
+                            stored.input(),
+                            OutcomeWriter.cut(denial),
+                            request.getRequestId(),
+                            request.getThreadId(),
+                            null,
+                            stored.value()),
+                    null,
+                    now);
             return null;
         }
         return register(thread, key, stored, request);
     }
 
     /**
-     * Like {@link #prepare}, but without side effects when the head is not simply callable (then
-     * null, and the next drain handles it): used inside a commit, where nothing may be forwarded.
+     * Like {@link #prepare}, but without side effects when the head is not simply callable (then null, and the next
+     * drain handles it): used inside a commit, where nothing may be forwarded.
      */
     private InFlightCall prepareQuietly(String thread) {
         Bytes key = PendingKey.of(thread, queues.head(thread));
         PendingEntry stored = read(key);
         Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, stored.value());
-        ChatRequest request = decoded instanceof Decoded.Valid v ? v.request()
+        ChatRequest request = decoded instanceof Decoded.Valid v
+                ? v.request()
                 : decoded instanceof Decoded.Refused r ? r.request() : null;
         if (request == null || denial(request, stored.input()) != null) {
             return null;
@@ -880,7 +993,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         return register(thread, key, stored, request);
     }
 
-    /** The call of the request accepted by this {@code process()} call, when {@code key} is its entry (validated and policy-checked at acceptance). */
+    /**
+     * The call of the request accepted by this {@code process()} call, when {@code key} is its entry (validated and
+     * policy-checked at acceptance).
+     */
     private InFlightCall prepareJustAdmitted(String thread, Bytes key) {
         Admitted admitted = justAdmitted;
         if (admitted == null || !admitted.key().equals(key)) {
@@ -891,14 +1007,15 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     private InFlightCall register(String thread, Bytes key, PendingEntry stored, ChatRequest request) {
-        InFlightCall call = new InFlightCall(thread, key, stored, request, incarnation, share, acceptedAtNanos.remove(key));
+        InFlightCall call =
+                new InFlightCall(thread, key, stored, request, incarnation, share, acceptedAtNanos.remove(key));
         inFlight.put(thread, call);
         return call;
     }
 
     /**
-     * Starts a prepared call; on the stream thread ({@code offload}: the request is built and
-     * sent from a Reactor worker), or on the thread that freed a permit for an armed one.
+     * Starts a prepared call; on the stream thread ({@code offload}: the request is built and sent from a Reactor
+     * worker), or on the thread that freed a permit for an armed one.
      */
     private void launch(InFlightCall call, boolean offload) {
         PendingEntry stored = call.entry;
@@ -914,17 +1031,28 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         if (offload) {
             attempt = attempt.subscribeOn(resources.launches());
         }
-        Disposable subscription = attempt
-                .timeout(timeout, Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(
-                        CallOutcome.RetryCause.TIMEOUT, null, null, null,
-                        "no outcome within " + EngineConfig.KEY_ATTEMPT_TIMEOUT + "=" + timeout.toMillis() + "; call cancelled")))
-                .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(null, null, null,
-                        "the API client completed without an outcome")))
+        Disposable subscription = attempt.timeout(
+                        timeout,
+                        Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(
+                                CallOutcome.RetryCause.TIMEOUT,
+                                null,
+                                null,
+                                null,
+                                "no outcome within " + EngineConfig.KEY_ATTEMPT_TIMEOUT + "=" + timeout.toMillis()
+                                        + "; call cancelled")))
+                .switchIfEmpty(Mono.fromSupplier(() -> new CallOutcome.RetriableFailure(
+                        null, null, null, "the API client completed without an outcome")))
                 .onErrorResume(e -> {
-                    RequestMdc.run(request, () -> LOG.error(
-                            "Task {}: the API client failed instead of returning an outcome (a bug); retrying the call",
-                            taskName, e));
-                    return Mono.just(new CallOutcome.RetriableFailure(null, null, null,
+                    RequestMdc.run(
+                            request,
+                            () -> LOG.error(
+                                    "Task {}: the API client failed instead of returning an outcome (a bug); retrying the call",
+                                    taskName,
+                                    e));
+                    return Mono.just(new CallOutcome.RetriableFailure(
+                            null,
+                            null,
+                            null,
                             "API client error: " + e.getClass().getName()));
                 })
                 .subscribe(outcome -> onOutcome(call, outcome));
@@ -946,9 +1074,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /**
-     * Runs on the thread that completes the call. Frees the permit now, not when the outcome is
-     * forwarded. Whatever a hook throws, the completion still reaches the stream thread, so the
-     * thread's head is never left busy.
+     * Runs on the thread that completes the call. Frees the permit now, not when the outcome is forwarded. Whatever a
+     * hook throws, the completion still reaches the stream thread, so the thread's head is never left busy.
      */
     private void onOutcome(InFlightCall call, CallOutcome outcome) {
         if (!call.finish()) {
@@ -969,7 +1096,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             resources.metrics().callEnded(outcome, Duration.ofNanos(endedNanos - call.startedNanos));
             audit(call, outcome, endedNanos);
         } catch (RuntimeException e) {
-            LOG.error("Task {}: a hook failed while completing a call (a bug); the outcome is still handled", taskName, e);
+            LOG.error(
+                    "Task {}: a hook failed while completing a call (a bug); the outcome is still handled",
+                    taskName,
+                    e);
         } finally {
             if (refused == null) {
                 deliver(call, outcome);
@@ -985,8 +1115,11 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                     refusedLog(call, refused);
                     deliver(call, refused.asDeadLetter());
                 } else {
-                    deliver(call, new CallOutcome.OperatorFailure(
-                            check.httpStatus() == null ? refused.httpStatus() : check.httpStatus(), check.message()));
+                    deliver(
+                            call,
+                            new CallOutcome.OperatorFailure(
+                                    check.httpStatus() == null ? refused.httpStatus() : check.httpStatus(),
+                                    check.message()));
                 }
             });
         }
@@ -1006,16 +1139,30 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private void refusedLog(InFlightCall call, CallOutcome.Refused refused) {
         long heldBack = refusalLog.tryAcquire();
         if (heldBack >= 0) {
-            RequestMdc.run(call.request, () -> LOG.warn("Task {}: {}; dead-lettered as {} ({} more such refusals "
-                    + "since the last such line). Other requests are not held up.", taskName,
-                    refused.message(), refused.suspect().reason(), heldBack));
+            RequestMdc.run(
+                    call.request,
+                    () -> LOG.warn(
+                            "Task {}: {}; dead-lettered as {} ({} more such refusals "
+                                    + "since the last such line). Other requests are not held up.",
+                            taskName,
+                            refused.message(),
+                            refused.suspect().reason(),
+                            heldBack));
         }
     }
 
     /** One audit event per call: who asked for what, where it came from, how it ended; never content. */
     private void audit(InFlightCall call, CallOutcome outcome, long endedNanos) {
-        resources.audit().record(AuditEvent.ofCall(call.request, call.entry, sourceTopic, call.entry.attempts() + 1,
-                outcome, Duration.ofNanos(endedNanos - call.startedNanos), clock.instant()));
+        resources
+                .audit()
+                .record(AuditEvent.ofCall(
+                        call.request,
+                        call.entry,
+                        sourceTopic,
+                        call.entry.attempts() + 1,
+                        outcome,
+                        Duration.ofNanos(endedNanos - call.startedNanos),
+                        clock.instant()));
     }
 
     private void handle(Event event) {
@@ -1034,16 +1181,28 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         CallOutcome outcome = completed.outcome();
         try {
             if (outcome instanceof CallOutcome.Success s) {
-                ChatResponse response = Outcomes.response(request, s.answer(), attempts,
-                        now - entry.firstAttemptAt(), Instant.ofEpochMilli(now));
+                ChatResponse response = Outcomes.response(
+                        request, s.answer(), attempts, now - entry.firstAttemptAt(), Instant.ofEpochMilli(now));
                 finish(call, writer.response(request, response, letter -> withInput(entry, letter)));
             } else if (outcome instanceof CallOutcome.PermanentFailure p) {
-                finish(call, writer.deadLetter(withInput(entry, Outcomes.deadLetter(request, p.reason(),
-                        p.httpStatus(), p.problem(), p.excerpt(), p.message(), attempts, clock.instant()))));
+                finish(
+                        call,
+                        writer.deadLetter(withInput(
+                                entry,
+                                Outcomes.deadLetter(
+                                        request,
+                                        p.reason(),
+                                        p.httpStatus(),
+                                        p.problem(),
+                                        p.excerpt(),
+                                        p.message(),
+                                        attempts,
+                                        clock.instant()))));
             } else if (outcome instanceof CallOutcome.RetriableFailure r) {
                 retryOrGiveUp(call, r, attempts, now);
             } else {
-                // OperatorFailure: the deployment, not the request, is at fault; the entry stays and waits for the pause.
+                // OperatorFailure: the deployment, not the request, is at fault; the entry stays and waits for the
+                // pause.
                 inFlight.remove(call.thread);
                 resources.completionsHandled(1);
                 queues.requeueHead(call.thread);
@@ -1066,27 +1225,45 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         Optional<Duration> delay = config.retryPolicy().nextDelay(attempts, elapsed, failure.retryAfter());
         if (delay.isPresent()) {
             long notBefore = now + delay.get().toMillis();
-            store.put(call.key, entry.withAttempt(attempts, entry.firstAttemptAt(), notBefore).toBytes());
+            store.put(
+                    call.key,
+                    entry.withAttempt(attempts, entry.firstAttemptAt(), notBefore)
+                            .toBytes());
             resources.metrics().retryScheduled(failure);
-            RequestMdc.run(call.request, () -> LOG.debug("Task {}: attempt {} failed, retrying in {} ms: {}",
-                    taskName, attempts, delay.get().toMillis(), failure.message()));
+            RequestMdc.run(
+                    call.request,
+                    () -> LOG.debug(
+                            "Task {}: attempt {} failed, retrying in {} ms: {}",
+                            taskName,
+                            attempts,
+                            delay.get().toMillis(),
+                            failure.message()));
             inFlight.remove(call.thread);
             resources.completionsHandled(1);
             queues.retryHead(call.thread, notBefore, clock.millis());
             return;
         }
-        ChatDeadLetter letter = withInput(entry, Outcomes.deadLetter(call.request, DeadLetterReason.RETRIES_EXHAUSTED,
-                failure.httpStatus(), null, failure.excerpt(), "gave up after " + attempts + " attempts in "
-                        + elapsed.toMillis() + " ms; last failure: " + failure.message(), attempts, clock.instant()));
+        ChatDeadLetter letter = withInput(
+                entry,
+                Outcomes.deadLetter(
+                        call.request,
+                        DeadLetterReason.RETRIES_EXHAUSTED,
+                        failure.httpStatus(),
+                        null,
+                        failure.excerpt(),
+                        "gave up after " + attempts + " attempts in " + elapsed.toMillis() + " ms; last failure: "
+                                + failure.message(),
+                        attempts,
+                        clock.instant()));
         OutcomeWriter.Written written = writer.deadLetter(letter);
         share.withdrawOne();
         finish(call, written);
     }
 
     /**
-     * Forwards the final outcome and deletes the entry in the same step (one transaction under
-     * exactly-once). The thread's next entry waits until this is committed, so that a crash can
-     * never make the API see this turn again after the next one.
+     * Forwards the final outcome and deletes the entry in the same step (one transaction under exactly-once). The
+     * thread's next entry waits until this is committed, so that a crash can never make the API see this turn again
+     * after the next one.
      */
     private void finish(InFlightCall call, OutcomeWriter.Written outcome) {
         registryAnswered();
@@ -1102,7 +1279,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         requestCommit();
         if (outcome.deadLetter() != null) {
             ChatDeadLetter dl = outcome.deadLetter();
-            RequestMdc.run(call.request, () -> LOG.debug("Task {}: request dead-lettered: {}", taskName, dl.getReason()));
+            RequestMdc.run(
+                    call.request, () -> LOG.debug("Task {}: request dead-lettered: {}", taskName, dl.getReason()));
         }
     }
 
@@ -1119,8 +1297,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /**
-     * Output key of a local entry's dead letter: its thread; for input that belongs to no thread,
-     * the input key when it is a short, printable UTF-8 text (else none: the key's size is in the letter).
+     * Output key of a local entry's dead letter: its thread; for input that belongs to no thread, the input key when it
+     * is a short, printable UTF-8 text (else none: the key's size is in the letter).
      */
     private String keyOf(String thread, PendingEntry entry) {
         if (!thread.equals(PARKED) && !thread.equals(LOOSE)) {
@@ -1133,9 +1311,13 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private void registryUnavailable(String step, String cause) {
         long heldBack = registryLog.tryAcquire();
         if (heldBack >= 0) {
-            LOG.warn("Task {}: waiting for the schema registry ({} step, {} more waits since the last such line); "
-                    + "nothing is dead-lettered for it, readiness is false until it answers: {}", taskName, step,
-                    heldBack, cause == null ? "input parked in the pending table" : LogSafe.text(cause));
+            LOG.warn(
+                    "Task {}: waiting for the schema registry ({} step, {} more waits since the last such line); "
+                            + "nothing is dead-lettered for it, readiness is false until it answers: {}",
+                    taskName,
+                    step,
+                    heldBack,
+                    cause == null ? "input parked in the pending table" : LogSafe.text(cause));
         }
         long now = clock.millis();
         registryRetryAt = now + registryBackoffMs;

@@ -8,29 +8,29 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * One call the instance made to the API, for the audit trail: who asked for what (ids, account,
- * assistant, the producer when a token proved it), where the request came from (topic,
- * partition, offset), and how the call ended. Never a prompt, an answer or the key.
+ * One call the instance made to the API, for the audit trail: who asked for what (ids, account, assistant, the producer
+ * when a token proved it), where the request came from (topic, partition, offset), and how the call ended. Never a
+ * prompt, an answer or the key.
  *
- * <p>Exactly one event is recorded per call: when it ends, or when it is cancelled (a task
- * closing, a shutdown). Key checks are calls too and are recorded with {@code kind} "key_check".
+ * <p>Exactly one event is recorded per call: when it ends, or when it is cancelled (a task closing, a shutdown). Key
+ * checks are calls too and are recorded with {@code kind} "key_check".
  *
- * @param kind         "call" or "key_check"
- * @param requestId    the request's id (the {@code X-Request-Id} sent), or the key check's id
+ * @param kind "call" or "key_check"
+ * @param requestId the request's id (the {@code X-Request-Id} sent), or the key check's id
  * @param apiRequestId the API's own id of the answer, when it sent one
- * @param account      the impersonated account ({@code unleash-account}), or null
- * @param assistantId  the assistant asked, or null for the API's default
- * @param threadId     the conversation, or null
- * @param topic        the topic the request was read from, or null (key checks)
- * @param partition    its partition, or -1
- * @param offset       its offset, or -1
- * @param producer     the producer's verified identity ({@code issuer/subject} of its token), or null when unknown
- * @param status       the HTTP status of the answer, or null when there was none (connect error, timeout, cancel)
- * @param result       success, permanent, retriable, refused, cancelled; for key checks accepted, refused, unknown
- * @param reason       the dead-letter reason, retry cause or likely refusal cause, or null
- * @param attempt      the attempt number of this request (1 for the first call), 0 for key checks
- * @param durationMs   how long the call took
- * @param at           when it ended
+ * @param account the impersonated account ({@code unleash-account}), or null
+ * @param assistantId the assistant asked, or null for the API's default
+ * @param threadId the conversation, or null
+ * @param topic the topic the request was read from, or null (key checks)
+ * @param partition its partition, or -1
+ * @param offset its offset, or -1
+ * @param producer the producer's verified identity ({@code issuer/subject} of its token), or null when unknown
+ * @param status the HTTP status of the answer, or null when there was none (connect error, timeout, cancel)
+ * @param result success, permanent, retriable, refused, cancelled; for key checks accepted, refused, unknown
+ * @param reason the dead-letter reason, retry cause or likely refusal cause, or null
+ * @param attempt the attempt number of this request (1 for the first call), 0 for key checks
+ * @param durationMs how long the call took
+ * @param at when it ended
  */
 public record AuditEvent(
         String kind,
@@ -51,8 +51,14 @@ public record AuditEvent(
         Instant at) {
 
     /** The event of a request's call; a null {@code outcome} means the call was cancelled. */
-    static AuditEvent ofCall(ChatRequest request, PendingEntry entry, String topic, int attempt, CallOutcome outcome,
-            Duration took, Instant at) {
+    static AuditEvent ofCall(
+            ChatRequest request,
+            PendingEntry entry,
+            String topic,
+            int attempt,
+            CallOutcome outcome,
+            Duration took,
+            Instant at) {
         String result;
         String reason = null;
         Integer status = null;
@@ -80,9 +86,22 @@ public record AuditEvent(
             result = "refused";
             status = o.httpStatus();
         }
-        return new AuditEvent("call", request.getRequestId(), apiRequestId, request.getAccount(),
-                request.getAssistantId(), request.getThreadId(), topic, entry.input().partition(),
-                entry.input().offset(), producer(entry.producer()), status, result, reason, attempt, took.toMillis(),
+        return new AuditEvent(
+                "call",
+                request.getRequestId(),
+                apiRequestId,
+                request.getAccount(),
+                request.getAssistantId(),
+                request.getThreadId(),
+                topic,
+                entry.input().partition(),
+                entry.input().offset(),
+                producer(entry.producer()),
+                status,
+                result,
+                reason,
+                attempt,
+                took.toMillis(),
                 at);
     }
 
@@ -101,7 +120,22 @@ public record AuditEvent(
 
     /** The event of a key check. */
     static AuditEvent ofKeyCheck(KeyCheck check, Duration took, Instant at) {
-        return new AuditEvent("key_check", null, null, null, null, null, null, -1, -1L, null, check.httpStatus(),
-                check.verdict().name().toLowerCase(java.util.Locale.ROOT), null, 0, took.toMillis(), at);
+        return new AuditEvent(
+                "key_check",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                -1,
+                -1L,
+                null,
+                check.httpStatus(),
+                check.verdict().name().toLowerCase(java.util.Locale.ROOT),
+                null,
+                0,
+                took.toMillis(),
+                at);
     }
 }

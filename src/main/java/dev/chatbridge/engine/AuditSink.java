@@ -1,9 +1,8 @@
 package dev.chatbridge.engine;
 
 /**
- * Where the engine records its {@link AuditEvent}s. Called on the threads that complete calls
- * (Netty, timers) and on stream threads (cancellations): implementations must be thread-safe,
- * must not block for long, and must not throw.
+ * Where the engine records its {@link AuditEvent}s. Called on the threads that complete calls (Netty, timers) and on
+ * stream threads (cancellations): implementations must be thread-safe, must not block for long, and must not throw.
  */
 @FunctionalInterface
 public interface AuditSink {
@@ -12,5 +11,5 @@ public interface AuditSink {
     void record(AuditEvent event);
 
     /** A sink that keeps nothing. */
-    AuditSink NONE = event -> { };
+    AuditSink NONE = event -> {};
 }

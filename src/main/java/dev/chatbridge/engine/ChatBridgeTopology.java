@@ -1,14 +1,11 @@
 package dev.chatbridge.engine;
 
 import dev.chatbridge.api.ChatApi;
-import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatRequest;
-import dev.chatbridge.events.ChatResponse;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -37,13 +34,12 @@ import org.apache.kafka.streams.state.Stores;
  *                                   └─ undecodable or refused → dead letters
  * </pre>
  *
- * <p>Every outcome, including undecodable input, goes through the async processor, which
- * serializes it within the size budget and keeps it in the pending table while the schema
- * registry cannot be asked (see {@link AsyncChatProcessor}).
+ * <p>Every outcome, including undecodable input, goes through the async processor, which serializes it within the size
+ * budget and keeps it in the pending table while the schema registry cannot be asked (see {@link AsyncChatProcessor}).
  *
- * Both outputs are keyed by the thread key: the request's {@code threadId}, or its
- * {@code requestId} when it has none. Nothing here starts or stops anything; a runner owns the
- * {@code KafkaStreams} instance and creates one {@link EngineResources} for it.
+ * <p>Both outputs are keyed by the thread key: the request's {@code threadId}, or its {@code requestId} when it has
+ * none. Nothing here starts or stops anything; a runner owns the {@code KafkaStreams} instance and creates one
+ * {@link EngineResources} for it.
  */
 public final class ChatBridgeTopology {
 
@@ -58,18 +54,24 @@ public final class ChatBridgeTopology {
     /**
      * Builds the topology.
      *
-     * @param config    engine settings
-     * @param topics    topics with their serdes (see {@link Topics#of})
-     * @param api       the API, one attempt per call
+     * @param config engine settings
+     * @param topics topics with their serdes (see {@link Topics#of})
+     * @param api the API, one attempt per call
      * @param resources what the tasks of the one instance that runs this topology share
-     * @param clock     source of event times (completedAt, failedAt, latency, retry times)
+     * @param clock source of event times (completedAt, failedAt, latency, retry times)
      */
-    public static Topology build(EngineConfig config, Topics topics, ChatApi api, EngineResources resources, Clock clock) {
+    public static Topology build(
+            EngineConfig config, Topics topics, ChatApi api, EngineResources resources, Clock clock) {
         return build(config, topics, api, resources, clock, Stores.persistentKeyValueStore(PENDING_STORE));
     }
 
     /** Builds the topology with the given supplier for the pending table (tests: a store that outlives its driver). */
-    static Topology build(EngineConfig config, Topics topics, ChatApi api, EngineResources resources, Clock clock,
+    static Topology build(
+            EngineConfig config,
+            Topics topics,
+            ChatApi api,
+            EngineResources resources,
+            Clock clock,
             KeyValueBytesStoreSupplier pendingStore) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(topics, "topics");
@@ -81,45 +83,57 @@ public final class ChatBridgeTopology {
         RequestValidator validator = new RequestValidator(config);
         boolean rekey = config.inputKeying() == EngineConfig.InputKeying.REKEY;
 
-        KStream<byte[], byte[]> input = builder.stream(requests.name(),
+        KStream<byte[], byte[]> input = builder.stream(
+                requests.name(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("requests-source"));
         KStream<String, Decoded> decoded;
         if (!rekey) {
-            decoded = input.process(() -> new DecodeProcessor(requests.valueSerde().deserializer(), validator, true, true),
+            decoded = input.process(
+                    () -> new DecodeProcessor(requests.valueSerde().deserializer(), validator, true, true),
                     Named.as("decode"));
         } else {
             // The thread key is needed to route a record, so this first decode cannot park input: while the
             // registry cannot be asked, its stream thread fails and is replaced (see DecodeProcessor).
-            var routed = input.process(() -> new DecodeProcessor(requests.valueSerde().deserializer(), validator,
-                            false, false), Named.as("decode-to-route"))
+            var routed = input.process(
+                            () -> new DecodeProcessor(requests.valueSerde().deserializer(), validator, false, false),
+                            Named.as("decode-to-route"))
                     .split(Named.as("routed-"))
-                    .branch((k, v) -> v instanceof Decoded.Valid valid && valid.value().length <= config.maxRequestBytes(),
+                    .branch(
+                            (k, v) -> v instanceof Decoded.Valid valid
+                                    && valid.value().length <= config.maxRequestBytes(),
                             Branched.as("valid"))
                     .defaultBranch(Branched.as("refused"));
             routed.get("routed-refused")
-                    .process(() -> new EarlyDeadLetterProcessor(config, topics, resources, clock), Named.as("refused-dead-letter"))
+                    .process(
+                            () -> new EarlyDeadLetterProcessor(config, topics, resources, clock),
+                            Named.as("refused-dead-letter"))
                     .to(topics.deadLetters().name(), bytesSink("early-dead-letters-sink"));
             // The producer's own bytes travel through the repartition topic, keyed by thread, and are decoded again.
             decoded = routed.get("routed-valid")
                     .mapValues(Decoded::value, Named.as("original-bytes"))
-                    .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REPARTITION_NAME))
-                    .process(() -> new RekeyedDecodeProcessor(requests.valueSerde().deserializer(), validator),
+                    .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray())
+                            .withName(REPARTITION_NAME))
+                    .process(
+                            () -> new RekeyedDecodeProcessor(
+                                    requests.valueSerde().deserializer(), validator),
                             Named.as("decode"));
         }
 
         StoreBuilder<KeyValueStore<Bytes, byte[]>> store = Stores.keyValueStoreBuilder(
                         pendingStore, Serdes.Bytes(), Serdes.ByteArray())
                 .withLoggingEnabled(Map.of());
-        KStream<String, OutcomeWriter.Written> outcomes = decoded.process(
-                new AsyncSupplier(config, api, resources, clock, topics, store), Named.as("dispatch"));
+        KStream<String, OutcomeWriter.Written> outcomes =
+                decoded.process(new AsyncSupplier(config, api, resources, clock, topics, store), Named.as("dispatch"));
 
         var outcomeBranches = outcomes.split(Named.as("outcome-"))
                 .branch((k, v) -> v.response(), Branched.as("response"))
                 .defaultBranch(Branched.as("dead-letter"));
-        outcomeBranches.get("outcome-response")
+        outcomeBranches
+                .get("outcome-response")
                 .mapValues(OutcomeWriter.Written::bytes, Named.as("response-bytes"))
                 .to(topics.responses().name(), bytesSink("responses-sink"));
-        outcomeBranches.get("outcome-dead-letter")
+        outcomeBranches
+                .get("outcome-dead-letter")
                 .mapValues(OutcomeWriter.Written::bytes, Named.as("dead-letter-bytes"))
                 .to(topics.deadLetters().name(), bytesSink("dead-letters-sink"));
         return builder.build();

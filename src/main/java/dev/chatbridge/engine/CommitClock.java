@@ -17,21 +17,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells each stream thread when what it has forwarded so far is committed, so that a thread's
- * next call can wait for its previous outcome to be durable (the API then never sees turn N
- * again after turn N+1, even across crashes).
+ * Tells each stream thread when what it has forwarded so far is committed, so that a thread's next call can wait for
+ * its previous outcome to be durable (the API then never sees turn N again after turn N+1, even across crashes).
  *
- * <p>Kafka Streams has no commit callback, so the instance's producers are wrapped
- * ({@link #clientSupplier()}): a stream thread's output is committed when its producer's
- * {@code commitTransaction()} returns (exactly-once) or its {@code flush()} returns (at-least-once:
- * the pending table's changelog and the outputs are acknowledged, and the high-water mark in the
- * table keeps replayed input from being accepted twice). The pending store is not cached, so
- * every delete is sent as it is made. Both are called by the stream thread that forwarded, so
- * the count lives per thread.
+ * <p>Kafka Streams has no commit callback, so the instance's producers are wrapped ({@link #clientSupplier()}): a
+ * stream thread's output is committed when its producer's {@code commitTransaction()} returns (exactly-once) or its
+ * {@code flush()} returns (at-least-once: the pending table's changelog and the outputs are acknowledged, and the
+ * high-water mark in the table keeps replayed input from being accepted twice). The pending store is not cached, so
+ * every delete is sent as it is made. Both are called by the stream thread that forwarded, so the count lives per
+ * thread.
  *
- * <p><b>Threading.</b> Each {@link ThreadCommits} is written only by its own stream thread (the
- * producer's commit runs there); its count is volatile for readers elsewhere. Listeners run on
- * that thread, inside Kafka Streams' commit: they must not forward, touch stores or block.
+ * <p><b>Threading.</b> Each {@link ThreadCommits} is written only by its own stream thread (the producer's commit runs
+ * there); its count is volatile for readers elsewhere. Listeners run on that thread, inside Kafka Streams' commit: they
+ * must not forward, touch stores or block.
  */
 public final class CommitClock {
 
@@ -85,8 +83,8 @@ public final class CommitClock {
     }
 
     /**
-     * Everything the calling thread forwarded so far is committed. Called by the wrapped
-     * producers, and by test drivers that commit on the caller's thread.
+     * Everything the calling thread forwarded so far is committed. Called by the wrapped producers, and by test drivers
+     * that commit on the caller's thread.
      */
     public void committed() {
         threads.get().committed();
@@ -144,7 +142,7 @@ public final class CommitClock {
             }
             return result;
         };
-        return (Producer<byte[], byte[]>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
-                new Class<?>[] {Producer.class}, handler);
+        return (Producer<byte[], byte[]>)
+                Proxy.newProxyInstance(Producer.class.getClassLoader(), new Class<?>[] {Producer.class}, handler);
     }
 }

@@ -17,23 +17,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes raw input bytes with the requests value deserializer into a {@link Decoded}, keyed by
- * the request's thread key when it has a usable one (and by nothing otherwise). Nothing here
- * throws for bad bytes: a null value or bytes that are not a ChatRequest become
- * {@link Decoded.Undecodable}, a request whose thread key is missing, blank, too long or holds
- * control characters becomes {@link Decoded.Refused}.
+ * Decodes raw input bytes with the requests value deserializer into a {@link Decoded}, keyed by the request's thread
+ * key when it has a usable one (and by nothing otherwise). Nothing here throws for bad bytes: a null value or bytes
+ * that are not a ChatRequest become {@link Decoded.Undecodable}, a request whose thread key is missing, blank, too long
+ * or holds control characters becomes {@link Decoded.Refused}.
  *
- * <p>An unreachable or refusing schema registry is not the record's fault. With
- * {@code parkWhenRegistryUnavailable} the record becomes {@link Decoded.Parked} and the
- * dispatch step keeps it in the pending table until the registry answers (input keeps flowing
- * into the table, bounded by {@code chat.max.pending}). Without it (the step before the REKEY
- * repartition, which needs the thread key to route the record) {@link RegistryUnavailableException}
- * fails the stream thread, whose replacement reads the record again.
+ * <p>An unreachable or refusing schema registry is not the record's fault. With {@code parkWhenRegistryUnavailable} the
+ * record becomes {@link Decoded.Parked} and the dispatch step keeps it in the pending table until the registry answers
+ * (input keeps flowing into the table, bounded by {@code chat.max.pending}). Without it (the step before the REKEY
+ * repartition, which needs the thread key to route the record) {@link RegistryUnavailableException} fails the stream
+ * thread, whose replacement reads the record again.
  *
- * <p>Under {@code TRUST_INPUT_KEY} the partitioning of the input decides which task serves a
- * thread, so input that is not keyed by its thread key is logged once per task with the fix
- * ({@code REKEY}). Undecodable input is logged at most once per ten seconds per task, with the
- * count of records held back.
+ * <p>Under {@code TRUST_INPUT_KEY} the partitioning of the input decides which task serves a thread, so input that is
+ * not keyed by its thread key is logged once per task with the fix ({@code REKEY}). Undecodable input is logged at most
+ * once per ten seconds per task, with the count of records held back.
  *
  * <p><b>Threading.</b> Stream thread only.
  */
@@ -49,7 +46,10 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
     private boolean warnedAboutKey;
     private ProcessorContext<String, Decoded> context;
 
-    DecodeProcessor(Deserializer<ChatRequest> deserializer, RequestValidator validator, boolean warnAboutInputKeys,
+    DecodeProcessor(
+            Deserializer<ChatRequest> deserializer,
+            RequestValidator validator,
+            boolean warnAboutInputKeys,
             boolean parkWhenRegistryUnavailable) {
         this.deserializer = deserializer;
         this.validator = validator;
@@ -73,8 +73,12 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
         if (decoded instanceof Decoded.Undecodable undecodable) {
             long heldBack = undecodableLog.tryAcquire();
             if (heldBack >= 0) {
-                LOG.warn("Undecodable input at {}-{}@{} ({} more since the last such line): {}", topic,
-                        source == null ? null : source.partition(), source == null ? null : source.offset(), heldBack,
+                LOG.warn(
+                        "Undecodable input at {}-{}@{} ({} more since the last such line): {}",
+                        topic,
+                        source == null ? null : source.partition(),
+                        source == null ? null : source.offset(),
+                        heldBack,
                         LogSafe.text(undecodable.problem()));
             }
         }
@@ -85,21 +89,28 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
         String threadKey = RequestValidator.threadKey(valid.request());
         if (warnAboutInputKeys && !warnedAboutKey && !threadKey.equals(utf8OrNull(record.key()))) {
             warnedAboutKey = true;
-            LOG.warn("Input at {}-{}@{} is not keyed by its thread key (the threadId, or the requestId without"
-                    + " one). Per-thread order holds only if producers give every request of a thread the same"
-                    + " key; if they do not, set {}=REKEY. Warned once per task.", topic,
-                    source == null ? null : source.partition(), source == null ? null : source.offset(),
+            LOG.warn(
+                    "Input at {}-{}@{} is not keyed by its thread key (the threadId, or the requestId without"
+                            + " one). Per-thread order holds only if producers give every request of a thread the same"
+                            + " key; if they do not, set {}=REKEY. Warned once per task.",
+                    topic,
+                    source == null ? null : source.partition(),
+                    source == null ? null : source.offset(),
                     EngineConfig.KEY_INPUT_KEYING);
         }
         context.forward(record.withKey(threadKey).withValue(decoded));
     }
 
     /**
-     * What the bytes of one input record are. Never throws for bad bytes; an unreachable or
-     * refusing registry gives {@link Decoded.Parked}.
+     * What the bytes of one input record are. Never throws for bad bytes; an unreachable or refusing registry gives
+     * {@link Decoded.Parked}.
      */
-    static Decoded decode(Deserializer<ChatRequest> deserializer, RequestValidator validator, String topic,
-            byte[] key, byte[] value) {
+    static Decoded decode(
+            Deserializer<ChatRequest> deserializer,
+            RequestValidator validator,
+            String topic,
+            byte[] key,
+            byte[] value) {
         if (value == null) {
             return new Decoded.Undecodable("input value is null (a tombstone), not a ChatRequest", key, null);
         }
@@ -112,8 +123,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
             }
             return new Decoded.Undecodable("cannot decode a ChatRequest: " + e.getMessage(), key, value);
         } catch (RuntimeException | StackOverflowError e) {
-            return new Decoded.Undecodable("cannot decode a ChatRequest: " + e.getClass().getName() + ": "
-                    + e.getMessage(), key, value);
+            return new Decoded.Undecodable(
+                    "cannot decode a ChatRequest: " + e.getClass().getName() + ": " + e.getMessage(), key, value);
         }
         if (request == null) {
             return new Decoded.Undecodable("the deserializer returned no ChatRequest", key, value);
@@ -131,7 +142,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
             return null;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(key))

@@ -4,8 +4,8 @@ import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.serde.SerdeException;
 
 /**
- * What decoding one input record came to. Every variant keeps the input value's bytes, because
- * the pending table stores the producer's own bytes and dead letters report their size and hash.
+ * What decoding one input record came to. Every variant keeps the input value's bytes, because the pending table stores
+ * the producer's own bytes and dead letters report their size and hash.
  */
 sealed interface Decoded {
 

@@ -6,39 +6,37 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Settings of the engine, immutable and validated when built: every message names the setting
- * by its dotted key (the {@code KEY_*} constants) and says what would be accepted.
+ * Settings of the engine, immutable and validated when built: every message names the setting by its dotted key (the
+ * {@code KEY_*} constants) and says what would be accepted.
  *
- * <p>{@link #validateAgainst(Map)} checks the relationships with the Kafka Streams
- * settings that keep a backpressure wait from getting the instance evicted from its group or its
- * transaction fenced.
+ * <p>{@link #validateAgainst(Map)} checks the relationships with the Kafka Streams settings that keep a backpressure
+ * wait from getting the instance evicted from its group or its transaction fenced.
  *
- * @param requestsTopic       topic of ChatRequest events ({@value #KEY_REQUESTS_TOPIC})
- * @param responsesTopic      topic of ChatResponse events ({@value #KEY_RESPONSES_TOPIC})
- * @param deadLettersTopic    topic of ChatDeadLetter events ({@value #KEY_DEAD_LETTERS_TOPIC})
- * @param inputKeying         whether input partitioning is trusted or requests are re-keyed by thread
- * @param maxInFlight         calls in flight at most per instance ({@value #KEY_MAX_IN_FLIGHT})
- * @param maxPending          accepted, unfinished requests per instance before input waits
+ * @param requestsTopic topic of ChatRequest events ({@value #KEY_REQUESTS_TOPIC})
+ * @param responsesTopic topic of ChatResponse events ({@value #KEY_RESPONSES_TOPIC})
+ * @param deadLettersTopic topic of ChatDeadLetter events ({@value #KEY_DEAD_LETTERS_TOPIC})
+ * @param inputKeying whether input partitioning is trusted or requests are re-keyed by thread
+ * @param maxInFlight calls in flight at most per instance ({@value #KEY_MAX_IN_FLIGHT})
+ * @param maxPending accepted, unfinished requests per instance before input waits
  * @param backpressureMaxWait longest a stream thread waits for room between two punctuations
- * @param drainInterval       wall-clock period of the completion drain punctuator
- * @param attemptTimeout      safety net: a call with no outcome by then is cancelled and retried
- * @param maxMessages         messages per request at most
- * @param maxTextBytes        UTF-8 bytes of all message texts of a request at most
- * @param maxRequestBytes     bytes of one request record at most
- * @param maxIdChars          characters of requestId, threadId and assistantId at most
- * @param maxMetadataBytes    UTF-8 bytes of a request's metadata keys and values at most
- * @param maxResponseBytes    serialized bytes of any outcome event at most; larger answers become
- *                            RESPONSE_TOO_LARGE dead letters, larger dead letters leave fields out
+ * @param drainInterval wall-clock period of the completion drain punctuator
+ * @param attemptTimeout safety net: a call with no outcome by then is cancelled and retried
+ * @param maxMessages messages per request at most
+ * @param maxTextBytes UTF-8 bytes of all message texts of a request at most
+ * @param maxRequestBytes bytes of one request record at most
+ * @param maxIdChars characters of requestId, threadId and assistantId at most
+ * @param maxMetadataBytes UTF-8 bytes of a request's metadata keys and values at most
+ * @param maxResponseBytes serialized bytes of any outcome event at most; larger answers become RESPONSE_TOO_LARGE dead
+ *     letters, larger dead letters leave fields out
  * @param pauseInitialBackoff least time between key checks while running; first wait between them once paused
- * @param pauseMaxBackoff     longest wait between two key checks while paused
- * @param retryPolicy         when retriable failures are tried again
+ * @param pauseMaxBackoff longest wait between two key checks while paused
+ * @param retryPolicy when retriable failures are tried again
  */
 public record EngineConfig(
         String requestsTopic,
@@ -133,10 +131,9 @@ public record EngineConfig(
     }
 
     /**
-     * The configuration given by the {@code KEY_*} and retry settings present in {@code props}
-     * (values as strings or numbers; durations in milliseconds), the defaults of
-     * {@link EngineConfigDef#definition()} for the others. Unknown keys are ignored: the same map
-     * usually carries Kafka settings too.
+     * The configuration given by the {@code KEY_*} and retry settings present in {@code props} (values as strings or
+     * numbers; durations in milliseconds), the defaults of {@link EngineConfigDef#definition()} for the others. Unknown
+     * keys are ignored: the same map usually carries Kafka settings too.
      *
      * @throws org.apache.kafka.common.config.ConfigException naming the key of a value of the wrong type
      * @throws IllegalArgumentException naming every setting out of its range
@@ -147,7 +144,8 @@ public record EngineConfig(
                 .requestsTopic((String) v.get(KEY_REQUESTS_TOPIC))
                 .responsesTopic((String) v.get(KEY_RESPONSES_TOPIC))
                 .deadLettersTopic((String) v.get(KEY_DEAD_LETTERS_TOPIC))
-                .inputKeying(InputKeying.valueOf(((String) v.get(KEY_INPUT_KEYING)).trim().toUpperCase(Locale.ROOT)))
+                .inputKeying(InputKeying.valueOf(
+                        ((String) v.get(KEY_INPUT_KEYING)).trim().toUpperCase(Locale.ROOT)))
                 .maxInFlight((Integer) v.get(KEY_MAX_IN_FLIGHT))
                 .maxPending((Integer) v.get(KEY_MAX_PENDING))
                 .backpressureMaxWait(millis(v, KEY_BACKPRESSURE_MAX_WAIT))
@@ -161,11 +159,13 @@ public record EngineConfig(
                 .maxResponseBytes((Integer) v.get(KEY_MAX_RESPONSE_BYTES))
                 .pauseInitialBackoff(millis(v, KEY_PAUSE_INITIAL_BACKOFF))
                 .pauseMaxBackoff(millis(v, KEY_PAUSE_MAX_BACKOFF))
-                .retryPolicy(new RetryPolicy((Integer) v.get(EngineConfigDef.KEY_RETRY_MAX_ATTEMPTS),
+                .retryPolicy(new RetryPolicy(
+                        (Integer) v.get(EngineConfigDef.KEY_RETRY_MAX_ATTEMPTS),
                         millis(v, EngineConfigDef.KEY_RETRY_INITIAL_BACKOFF),
                         millis(v, EngineConfigDef.KEY_RETRY_MAX_BACKOFF),
                         millis(v, EngineConfigDef.KEY_RETRY_MAX_RETRY_AFTER),
-                        millis(v, EngineConfigDef.KEY_RETRY_MAX_TOTAL_TIME), new Random()))
+                        millis(v, EngineConfigDef.KEY_RETRY_MAX_TOTAL_TIME),
+                        new Random()))
                 .build();
     }
 
@@ -198,28 +198,29 @@ public record EngineConfig(
     }
 
     /**
-     * Refuses settings under which a backpressure wait could keep a stream thread from polling
-     * longer than {@code max.poll.interval.ms} allows, or keep a transaction open past the
-     * producer's {@code transaction.timeout.ms}.
+     * Refuses settings under which a backpressure wait could keep a stream thread from polling longer than
+     * {@code max.poll.interval.ms} allows, or keep a transaction open past the producer's
+     * {@code transaction.timeout.ms}.
      *
-     * <p>A stream thread waits for room at most {@code backpressureMaxWait} between two rounds of
-     * punctuation; Kafka Streams itself leaves its processing loop to poll once half of
-     * {@code max.poll.interval.ms} is spent. The bound checked is therefore
-     * {@code backpressureMaxWait < max.poll.interval.ms / 2}, and under exactly-once also
+     * <p>A stream thread waits for room at most {@code backpressureMaxWait} between two rounds of punctuation; Kafka
+     * Streams itself leaves its processing loop to poll once half of {@code max.poll.interval.ms} is spent. The bound
+     * checked is therefore {@code backpressureMaxWait < max.poll.interval.ms / 2}, and under exactly-once also
      * {@code backpressureMaxWait + commit.interval.ms < transaction.timeout.ms}.
      *
-     * <p>The API's per-attempt deadline and the retry budget are deliberately not part of either
-     * bound: no stream thread ever waits for an HTTP call and no transaction stays open across
-     * one (the pending table makes an accepted request durable at the next commit), so however
-     * slow the API is, it shows up as pending entries and consumer lag, never as a long poll gap
-     * or a long transaction.
+     * <p>The API's per-attempt deadline and the retry budget are deliberately not part of either bound: no stream
+     * thread ever waits for an HTTP call and no transaction stays open across one (the pending table makes an accepted
+     * request durable at the next commit), so however slow the API is, it shows up as pending entries and consumer lag,
+     * never as a long poll gap or a long transaction.
      *
      * @param streamsProps the Kafka Streams properties the instance will run with
      * @throws IllegalArgumentException naming the keys and the fix when the settings could clash
      */
     public void validateAgainst(Map<?, ?> streamsProps) {
         long budget = backpressureMaxWait.toMillis();
-        long maxPoll = longSetting(streamsProps, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000L,
+        long maxPoll = longSetting(
+                streamsProps,
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                300_000L,
                 StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
                 StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
         List<String> errors = new ArrayList<>();
@@ -231,7 +232,9 @@ public record EngineConfig(
         }
         if (StreamsProperties.isExactlyOnce(streamsProps)) {
             long commit = longSetting(streamsProps, StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100L);
-            long txTimeout = longSetting(streamsProps, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+            long txTimeout = longSetting(
+                    streamsProps,
+                    ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                     StreamsProperties.EOS_TRANSACTION_TIMEOUT_MS,
                     StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
             if (budget + commit >= txTimeout) {
@@ -239,8 +242,9 @@ public record EngineConfig(
                         + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG + " (" + commit + ") must stay below the producer "
                         + ProducerConfig.TRANSACTION_TIMEOUT_CONFIG + " (" + txTimeout + ") under exactly-once, "
                         + "or the open transaction is aborted and the thread fenced: lower "
-                        + KEY_BACKPRESSURE_MAX_WAIT + " or set " + StreamsConfig.producerPrefix(
-                                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG) + " above " + (budget + commit));
+                        + KEY_BACKPRESSURE_MAX_WAIT + " or set "
+                        + StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG) + " above "
+                        + (budget + commit));
             }
         }
         if (!errors.isEmpty()) {
@@ -310,30 +314,117 @@ public record EngineConfig(
 
         private Builder() {}
 
-        public Builder requestsTopic(String v) { requestsTopic = v; return this; }
-        public Builder responsesTopic(String v) { responsesTopic = v; return this; }
-        public Builder deadLettersTopic(String v) { deadLettersTopic = v; return this; }
-        public Builder inputKeying(InputKeying v) { inputKeying = v; return this; }
-        public Builder maxInFlight(int v) { maxInFlight = v; return this; }
-        public Builder maxPending(int v) { maxPending = v; return this; }
-        public Builder backpressureMaxWait(Duration v) { backpressureMaxWait = v; return this; }
-        public Builder drainInterval(Duration v) { drainInterval = v; return this; }
-        public Builder attemptTimeout(Duration v) { attemptTimeout = v; return this; }
-        public Builder maxMessages(int v) { maxMessages = v; return this; }
-        public Builder maxTextBytes(int v) { maxTextBytes = v; return this; }
-        public Builder maxRequestBytes(int v) { maxRequestBytes = v; return this; }
-        public Builder maxIdChars(int v) { maxIdChars = v; return this; }
-        public Builder maxMetadataBytes(int v) { maxMetadataBytes = v; return this; }
-        public Builder maxResponseBytes(int v) { maxResponseBytes = v; return this; }
-        public Builder pauseInitialBackoff(Duration v) { pauseInitialBackoff = v; return this; }
-        public Builder pauseMaxBackoff(Duration v) { pauseMaxBackoff = v; return this; }
-        public Builder retryPolicy(RetryPolicy v) { retryPolicy = v; return this; }
+        public Builder requestsTopic(String v) {
+            requestsTopic = v;
+            return this;
+        }
+
+        public Builder responsesTopic(String v) {
+            responsesTopic = v;
+            return this;
+        }
+
+        public Builder deadLettersTopic(String v) {
+            deadLettersTopic = v;
+            return this;
+        }
+
+        public Builder inputKeying(InputKeying v) {
+            inputKeying = v;
+            return this;
+        }
+
+        public Builder maxInFlight(int v) {
+            maxInFlight = v;
+            return this;
+        }
+
+        public Builder maxPending(int v) {
+            maxPending = v;
+            return this;
+        }
+
+        public Builder backpressureMaxWait(Duration v) {
+            backpressureMaxWait = v;
+            return this;
+        }
+
+        public Builder drainInterval(Duration v) {
+            drainInterval = v;
+            return this;
+        }
+
+        public Builder attemptTimeout(Duration v) {
+            attemptTimeout = v;
+            return this;
+        }
+
+        public Builder maxMessages(int v) {
+            maxMessages = v;
+            return this;
+        }
+
+        public Builder maxTextBytes(int v) {
+            maxTextBytes = v;
+            return this;
+        }
+
+        public Builder maxRequestBytes(int v) {
+            maxRequestBytes = v;
+            return this;
+        }
+
+        public Builder maxIdChars(int v) {
+            maxIdChars = v;
+            return this;
+        }
+
+        public Builder maxMetadataBytes(int v) {
+            maxMetadataBytes = v;
+            return this;
+        }
+
+        public Builder maxResponseBytes(int v) {
+            maxResponseBytes = v;
+            return this;
+        }
+
+        public Builder pauseInitialBackoff(Duration v) {
+            pauseInitialBackoff = v;
+            return this;
+        }
+
+        public Builder pauseMaxBackoff(Duration v) {
+            pauseMaxBackoff = v;
+            return this;
+        }
+
+        public Builder retryPolicy(RetryPolicy v) {
+            retryPolicy = v;
+            return this;
+        }
 
         /** Validates and builds; throws {@link IllegalArgumentException} naming every bad setting. */
         public EngineConfig build() {
-            return new EngineConfig(requestsTopic, responsesTopic, deadLettersTopic, inputKeying, maxInFlight,
-                    maxPending, backpressureMaxWait, drainInterval, attemptTimeout, maxMessages, maxTextBytes,
-                    maxRequestBytes, maxIdChars, maxMetadataBytes, maxResponseBytes, pauseInitialBackoff, pauseMaxBackoff, retryPolicy);
+            return new EngineConfig(
+                    requestsTopic,
+                    responsesTopic,
+                    deadLettersTopic,
+                    inputKeying,
+                    maxInFlight,
+                    maxPending,
+                    backpressureMaxWait,
+                    drainInterval,
+                    attemptTimeout,
+                    maxMessages,
+                    maxTextBytes,
+                    maxRequestBytes,
+                    maxIdChars,
+                    maxMetadataBytes,
+                    maxResponseBytes,
+                    pauseInitialBackoff,
+                    pauseMaxBackoff,
+                    retryPolicy);
         }
     }
 }

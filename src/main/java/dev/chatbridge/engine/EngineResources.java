@@ -3,16 +3,16 @@ package dev.chatbridge.engine;
 import dev.chatbridge.policy.RequestPolicy;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.function.ToIntFunction;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * What the tasks of one Kafka Streams instance share: the in-flight limiter, the pending count,
- * the operator pause, the per-thread backpressure budgets and the metrics sink. A runner creates exactly one per
- * {@code KafkaStreams} instance and passes it to {@link ChatBridgeTopology#build}; it is never a
- * static, so two instances in one JVM (tests) each get their own.
+ * What the tasks of one Kafka Streams instance share: the in-flight limiter, the pending count, the operator pause, the
+ * per-thread backpressure budgets and the metrics sink. A runner creates exactly one per {@code KafkaStreams} instance
+ * and passes it to {@link ChatBridgeTopology#build}; it is never a static, so two instances in one JVM (tests) each get
+ * their own.
  *
  * <p><b>Threading.</b> Immutable holder; each member documents its own threading.
  */
@@ -60,9 +60,9 @@ public final class EngineResources {
     }
 
     /**
-     * Where a call started by a stream thread is built and sent: a Reactor worker by default, so
-     * the stream thread only records the start. Engine unit tests use {@code Schedulers.immediate()}
-     * to see each call at once on the driver's thread.
+     * Where a call started by a stream thread is built and sent: a Reactor worker by default, so the stream thread only
+     * records the start. Engine unit tests use {@code Schedulers.immediate()} to see each call at once on the driver's
+     * thread.
      */
     Scheduler launches() {
         return launches;
@@ -83,9 +83,8 @@ public final class EngineResources {
     }
 
     /**
-     * When each stream thread's output is committed. A runner must create its
-     * {@code KafkaStreams} with {@link CommitClock#clientSupplier()} (or report commits itself),
-     * or a conversation's next call waits forever.
+     * When each stream thread's output is committed. A runner must create its {@code KafkaStreams} with
+     * {@link CommitClock#clientSupplier()} (or report commits itself), or a conversation's next call waits forever.
      */
     public CommitClock commitClock() {
         return commits;
@@ -102,8 +101,8 @@ public final class EngineResources {
     }
 
     /**
-     * Lets the runner lower the largest value published per output topic below
-     * {@code chat.response.max.bytes} (for example after Kafka refused a record as too large).
+     * Lets the runner lower the largest value published per output topic below {@code chat.response.max.bytes} (for
+     * example after Kafka refused a record as too large).
      */
     public void limitOutputs(ToIntFunction<String> maxValueBytesByTopic) {
         this.outputLimits = Objects.requireNonNull(maxValueBytesByTopic, "maxValueBytesByTopic");
@@ -150,9 +149,9 @@ public final class EngineResources {
     }
 
     /**
-     * Calls that completed but whose outcome the stream thread has not forwarded (or dropped) yet.
-     * A graceful shutdown waits for this and the calls in flight to reach zero before it closes
-     * Kafka Streams, so that finished answers are published rather than sent again.
+     * Calls that completed but whose outcome the stream thread has not forwarded (or dropped) yet. A graceful shutdown
+     * waits for this and the calls in flight to reach zero before it closes Kafka Streams, so that finished answers are
+     * published rather than sent again.
      */
     public int unforwardedCompletions() {
         return unforwarded.get();

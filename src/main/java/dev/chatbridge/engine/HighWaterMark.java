@@ -7,13 +7,12 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * A task's high-water mark of accepted input offsets, kept in the pending table under its own
- * key, with the id of the source topic it belongs to. A record at or below the mark was accepted
- * before (a replay after a crash), so it is skipped; the mark is written with every accepted
- * record, in the same transaction as the entry it guards.
+ * A task's high-water mark of accepted input offsets, kept in the pending table under its own key, with the id of the
+ * source topic it belongs to. A record at or below the mark was accepted before (a replay after a crash), so it is
+ * skipped; the mark is written with every accepted record, in the same transaction as the entry it guards.
  *
- * <p>A topic deleted and created again starts its offsets afresh, which would make every new record
- * look like a replay: when the topic's current id differs from the one stored, the mark is reset.
+ * <p>A topic deleted and created again starts its offsets afresh, which would make every new record look like a replay:
+ * when the topic's current id differs from the one stored, the mark is reset.
  *
  * <p><b>Threading.</b> Owned by the task's stream thread.
  */
@@ -39,7 +38,10 @@ final class HighWaterMark {
      */
     Optional<String> checkTopic(Optional<String> currentId) {
         Optional<String> recreated = Optional.empty();
-        if (offset >= 0 && currentId.isPresent() && topicId != null && !currentId.get().equals(topicId)) {
+        if (offset >= 0
+                && currentId.isPresent()
+                && topicId != null
+                && !currentId.get().equals(topicId)) {
             recreated = Optional.of(topicId);
             offset = -1;
         }
@@ -56,7 +58,8 @@ final class HighWaterMark {
     void advance(long recordOffset, KeyValueStore<Bytes, byte[]> store) {
         offset = recordOffset;
         byte[] id = topicId == null ? new byte[0] : topicId.getBytes(StandardCharsets.UTF_8);
-        store.put(KEY, ByteBuffer.allocate(8 + id.length).putLong(offset).put(id).array());
+        store.put(
+                KEY, ByteBuffer.allocate(8 + id.length).putLong(offset).put(id).array());
     }
 
     /** The highest accepted offset, or -1. */

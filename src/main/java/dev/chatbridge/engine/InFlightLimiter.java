@@ -7,45 +7,42 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
 /**
- * The per-instance limit on API calls in flight, shared by every stream thread and task of one
- * Kafka Streams instance, and handed out fairly.
+ * The per-instance limit on API calls in flight, shared by every stream thread and task of one Kafka Streams instance,
+ * and handed out fairly.
  *
- * <p><b>Fairness.</b> A task that finds no free permit joins a FIFO queue of waiters (once). A
- * permit released while anyone waits is not returned to the pool but granted to the waiter at
- * the head of the queue, which leaves the queue; if it needs more it queues again at the tail.
- * Permits therefore go round robin among waiting tasks, and a task that asks often cannot
- * starve one that asks rarely. While anyone waits, no newcomer takes a free permit ahead of it
- * (there is none: every released permit is granted).
+ * <p><b>Fairness.</b> A task that finds no free permit joins a FIFO queue of waiters (once). A permit released while
+ * anyone waits is not returned to the pool but granted to the waiter at the head of the queue, which leaves the queue;
+ * if it needs more it queues again at the tail. Permits therefore go round robin among waiting tasks, and a task that
+ * asks often cannot starve one that asks rarely. While anyone waits, no newcomer takes a free permit ahead of it (there
+ * is none: every released permit is granted).
  *
- * <p><b>Armed calls: dispatch without the stream thread.</b> A stream thread comes back to a task
- * only between polls (up to {@code poll.ms} when input is caught up), so a permit granted by a
- * wake-up would idle until then. Instead a waiter may {@link #arm} calls prepared in advance (the
- * request read from the store and decoded by its stream thread): a released permit then goes
- * straight to the oldest armed call of the first waiter in queue order that has one, which the
- * releasing thread starts (an HTTP call needs no stream thread), unless {@code firingAllowed}
- * says no (the operator pause), in which case the permit is granted as before. Waiters ahead of
- * it with nothing armed keep their places (a grant would idle until their stream thread comes
- * back) and are granted the next permit released while no call is armed; they arm their calls
- * when their stream thread next runs them, and are then served in their turn. Armed calls are bounded by {@code max} per
- * instance, so they hold at most as many requests as the calls in flight do. Nested releases (a
- * fired call that completes at once) are run by the outermost release of the thread, so the
- * stack never grows with the number of armed calls.
+ * <p><b>Armed calls: dispatch without the stream thread.</b> A stream thread comes back to a task only between polls
+ * (up to {@code poll.ms} when input is caught up), so a permit granted by a wake-up would idle until then. Instead a
+ * waiter may {@link #arm} calls prepared in advance (the request read from the store and decoded by its stream thread):
+ * a released permit then goes straight to the oldest armed call of the first waiter in queue order that has one, which
+ * the releasing thread starts (an HTTP call needs no stream thread), unless {@code firingAllowed} says no (the operator
+ * pause), in which case the permit is granted as before. Waiters ahead of it with nothing armed keep their places (a
+ * grant would idle until their stream thread comes back) and are granted the next permit released while no call is
+ * armed; they arm their calls when their stream thread next runs them, and are then served in their turn. Armed calls
+ * are bounded by {@code max} per instance, so they hold at most as many requests as the calls in flight do. Nested
+ * releases (a fired call that completes at once) are run by the outermost release of the thread, so the stack never
+ * grows with the number of armed calls.
  *
- * <p><b>Threading.</b> {@link #tryAcquire}, {@link #arm}, {@link #disarm}, {@link #returnGrants}
- * and {@link #unregister} are called by stream threads, {@link #release} by Netty threads (call
- * completions) and stream threads (cancellation). All state is guarded by this object's monitor;
- * no method blocks. The grant callback of a waiter and {@link Armed#fire} run on the releasing
- * thread, outside the monitor; a grant callback must only signal.
+ * <p><b>Threading.</b> {@link #tryAcquire}, {@link #arm}, {@link #disarm}, {@link #returnGrants} and
+ * {@link #unregister} are called by stream threads, {@link #release} by Netty threads (call completions) and stream
+ * threads (cancellation). All state is guarded by this object's monitor; no method blocks. The grant callback of a
+ * waiter and {@link Armed#fire} run on the releasing thread, outside the monitor; a grant callback must only signal.
  *
- * <p>Invariant: {@code inUse} counts taken and granted-but-unclaimed permits, never exceeds
- * {@code max}, and equals {@code max} whenever a waiter is queued; a waiter with armed calls is
- * queued.
+ * <p>Invariant: {@code inUse} counts taken and granted-but-unclaimed permits, never exceeds {@code max}, and equals
+ * {@code max} whenever a waiter is queued; a waiter with armed calls is queued.
  */
 public final class InFlightLimiter {
 
     /** A call prepared by a stream thread, started by whichever thread frees a permit for it. */
     interface Armed {
-        /** Starts the call with the permit given to it; false when it was cancelled meanwhile (the permit is not used). */
+        /**
+         * Starts the call with the permit given to it; false when it was cancelled meanwhile (the permit is not used).
+         */
         boolean fire();
     }
 
@@ -128,11 +125,10 @@ public final class InFlightLimiter {
     }
 
     /**
-     * Whether the waiter may arm one more call: armed calls of the instance stay below {@code max},
-     * and each waiter keeps to its share of them ({@code max} / waiters queued, at least one), so
-     * a waiter that had nothing armed finds room once the others' armed calls start, and is then
-     * served in its turn; without the share, busier tasks kept the armed calls to themselves and
-     * a queued task waited for minutes (benchmark, L = 64: head p99 95 s).
+     * Whether the waiter may arm one more call: armed calls of the instance stay below {@code max}, and each waiter
+     * keeps to its share of them ({@code max} / waiters queued, at least one), so a waiter that had nothing armed finds
+     * room once the others' armed calls start, and is then served in its turn; without the share, busier tasks kept the
+     * armed calls to themselves and a queued task waited for minutes (benchmark, L = 64: head p99 95 s).
      */
     synchronized boolean canArm(Waiter w) {
         if (armedTotal >= max) {
@@ -145,9 +141,9 @@ public final class InFlightLimiter {
     /**
      * Arms a prepared call of the waiter, after {@link #tryAcquire} found no permit for it.
      *
-     * @return true when a permit was taken for it meanwhile (a grant arrived, or one was freed):
-     *         the caller starts it now; false when it is armed (started by a later release), or
-     *         when the waiter is unregistered (the caller drops it)
+     * @return true when a permit was taken for it meanwhile (a grant arrived, or one was freed): the caller starts it
+     *     now; false when it is armed (started by a later release), or when the waiter is unregistered (the caller
+     *     drops it)
      */
     boolean arm(Waiter w, Armed call) {
         synchronized (this) {
@@ -183,9 +179,8 @@ public final class InFlightLimiter {
     }
 
     /**
-     * Gives one permit back: to the oldest armed call of the first waiter in queue order that has
-     * one (started here), else granted to the head waiter, else to the pool. Called when a call
-     * ends.
+     * Gives one permit back: to the oldest armed call of the first waiter in queue order that has one (started here),
+     * else granted to the head waiter, else to the pool. Called when a call ends.
      */
     void release() {
         int[] nested = nestedReleases.get();

@@ -1,9 +1,9 @@
 package dev.chatbridge.engine;
 
 /**
- * Makes producer-chosen text safe for a log line: control characters (CR, LF, ESC, NUL, ...) are
- * shown as backslash-u escapes (for example <code>&#92;u000A</code>), so a record cannot forge log lines or terminal colours, and
- * the text is cut to {@value #MAX_CHARS} characters.
+ * Makes producer-chosen text safe for a log line: control characters (CR, LF, ESC, NUL, ...) are shown as backslash-u
+ * escapes (for example <code>&#92;u000A</code>), so a record cannot forge log lines or terminal colours, and the text
+ * is cut to {@value #MAX_CHARS} characters.
  */
 final class LogSafe {
 
@@ -11,9 +11,13 @@ final class LogSafe {
 
     private LogSafe() {}
 
-    /** Whether the character would break or forge a log line: C0/C1 controls and the Unicode line and paragraph separators. */
+    /**
+     * Whether the character would break or forge a log line: C0/C1 controls and the Unicode line and paragraph
+     * separators.
+     */
     static boolean isControl(char c) {
-        return Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
+        return Character.isISOControl(c)
+                || Character.getType(c) == Character.LINE_SEPARATOR
                 || Character.getType(c) == Character.PARAGRAPH_SEPARATOR;
     }
 

@@ -16,27 +16,24 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Whether this instance may call the API, and whose fault a refusal is; shared by all its stream
- * threads and tasks.
+ * Whether this instance may call the API, and whose fault a refusal is; shared by all its stream threads and tasks.
  *
- * <p><b>Refusals belong to requests.</b> A call refused with 3xx, 401, 403 or 404 may be the
- * request's fault (an account the key may not impersonate, an assistant that does not exist) or
- * the deployment's (a revoked key, a wrong base URL). The engine hands each such refusal to
- * {@link #verify}, which runs a synthetic key check ({@link dev.chatbridge.api.ChatApi#checkKey}:
- * no account, no user content) that <em>started after</em> the refusal, and tells the refusal's
- * owner the verdict: accepted means the refusal is the request's (its dead letter), refused means
- * the deployment's. One check answers every refusal registered before it started; while not
- * paused, checks start at most once per initial backoff. A user's request is never used as a probe.
+ * <p><b>Refusals belong to requests.</b> A call refused with 3xx, 401, 403 or 404 may be the request's fault (an
+ * account the key may not impersonate, an assistant that does not exist) or the deployment's (a revoked key, a wrong
+ * base URL). The engine hands each such refusal to {@link #verify}, which runs a synthetic key check
+ * ({@link dev.chatbridge.api.ChatApi#checkKey}: no account, no user content) that <em>started after</em> the refusal,
+ * and tells the refusal's owner the verdict: accepted means the refusal is the request's (its dead letter), refused
+ * means the deployment's. One check answers every refusal registered before it started; while not paused, checks start
+ * at most once per initial backoff. A user's request is never used as a probe.
  *
- * <p><b>Pause.</b> A refused key check pauses dispatching for the whole instance:
- * {@link #gate()} answers {@link Gate#CLOSED}, {@link #isReady()} turns false, one error is logged
- * and counted per episode. Key checks go on after a backoff that doubles up to its cap; the first
- * accepted one resumes dispatching. A check that cannot tell (no connection, 5xx, 429) decides
- * nothing and is repeated after the same kind of backoff.
+ * <p><b>Pause.</b> A refused key check pauses dispatching for the whole instance: {@link #gate()} answers
+ * {@link Gate#CLOSED}, {@link #isReady()} turns false, one error is logged and counted per episode. Key checks go on
+ * after a backoff that doubles up to its cap; the first accepted one resumes dispatching. A check that cannot tell (no
+ * connection, 5xx, 429) decides nothing and is repeated after the same kind of backoff.
  *
- * <p><b>Threading.</b> {@link #gate} is called by stream threads; {@link #verify} by the threads
- * that complete calls; checks run and complete on the scheduler's and Netty's threads. All state
- * is guarded by this object's monitor; callbacks and logging run outside it; nothing blocks.
+ * <p><b>Threading.</b> {@link #gate} is called by stream threads; {@link #verify} by the threads that complete calls;
+ * checks run and complete on the scheduler's and Netty's threads. All state is guarded by this object's monitor;
+ * callbacks and logging run outside it; nothing blocks.
  */
 public final class OperatorPause {
 
@@ -59,7 +56,7 @@ public final class OperatorPause {
         void checked(KeyCheck check, Duration took);
 
         /** A listener that does nothing. */
-        CheckListener NONE = (check, took) -> { };
+        CheckListener NONE = (check, took) -> {};
     }
 
     private record Waiter(long sequence, Consumer<KeyCheck> decided) {}
@@ -104,10 +101,10 @@ public final class OperatorPause {
     }
 
     /**
-     * A call was refused (3xx, 401, 403, 404): runs a key check that starts after now, unless one
-     * is already due, and tells {@code decided} its verdict, {@code ACCEPTED} (the refusal is the
-     * request's) or {@code REFUSED} (the deployment's), never {@code UNKNOWN}. {@code decided} runs
-     * on a check's thread, exactly once, unless the instance stops first.
+     * A call was refused (3xx, 401, 403, 404): runs a key check that starts after now, unless one is already due, and
+     * tells {@code decided} its verdict, {@code ACCEPTED} (the refusal is the request's) or {@code REFUSED} (the
+     * deployment's), never {@code UNKNOWN}. {@code decided} runs on a check's thread, exactly once, unless the instance
+     * stops first.
      */
     void verify(Supplier<Mono<KeyCheck>> check, Consumer<KeyCheck> decided) {
         Objects.requireNonNull(check, "check");
@@ -153,7 +150,9 @@ public final class OperatorPause {
             result = Mono.error(e);
         }
         result.timeout(CHECK_DEADLINE, scheduler)
-                .onErrorResume(e -> Mono.just(new KeyCheck(KeyCheck.Verdict.UNKNOWN, null,
+                .onErrorResume(e -> Mono.just(new KeyCheck(
+                        KeyCheck.Verdict.UNKNOWN,
+                        null,
                         "the key check failed: " + e.getClass().getSimpleName())))
                 .defaultIfEmpty(new KeyCheck(KeyCheck.Verdict.UNKNOWN, null, "the key check ended without a verdict"))
                 .subscribe(outcome -> checked(outcome, covers, started));
@@ -193,14 +192,20 @@ public final class OperatorPause {
             nextCheckAtMillis = now + wait.toMillis();
         }
         if (newEpisode) {
-            LOG.error("{}. Dispatching is paused for the whole instance; a key check (no account, no user content) "
-                    + "runs again after {} ms. Refused requests are not dead-lettered for it; input waits as lag.",
-                    check.message(), wait.toMillis());
+            LOG.error(
+                    "{}. Dispatching is paused for the whole instance; a key check (no account, no user content) "
+                            + "runs again after {} ms. Refused requests are not dead-lettered for it; input waits as lag.",
+                    check.message(),
+                    wait.toMillis());
         } else if (resumed) {
             LOG.info("The API accepts the key again (key check: HTTP {}); dispatching resumed", check.httpStatus());
         } else if (check.verdict() == KeyCheck.Verdict.UNKNOWN) {
-            LOG.warn("A key check could not tell whether the API accepts the key ({}); {} refusals wait for the "
-                    + "next check in {} ms", check.message(), decided.size() + pendingWaiters(), wait.toMillis());
+            LOG.warn(
+                    "A key check could not tell whether the API accepts the key ({}); {} refusals wait for the "
+                            + "next check in {} ms",
+                    check.message(),
+                    decided.size() + pendingWaiters(),
+                    wait.toMillis());
         }
         try {
             listener.checked(check, Duration.ofMillis(Math.max(0, now - startedMillis)));
@@ -227,17 +232,16 @@ public final class OperatorPause {
     }
 
     /**
-     * Stops all further dispatching for good, for a graceful shutdown: calls in flight finish and
-     * their outcomes are forwarded; requests not yet sent stay in the pending table for the next
-     * owner of their task.
+     * Stops all further dispatching for good, for a graceful shutdown: calls in flight finish and their outcomes are
+     * forwarded; requests not yet sent stay in the pending table for the next owner of their task.
      */
     public synchronized void stopDispatching() {
         draining = true;
     }
 
     /**
-     * Ends key checking for good (the instance closed): no check starts any more and refusals
-     * still waiting are never answered; their requests stay in the pending table.
+     * Ends key checking for good (the instance closed): no check starts any more and refusals still waiting are never
+     * answered; their requests stay in the pending table.
      */
     public synchronized void stop() {
         stopped = true;

@@ -17,20 +17,18 @@ import org.apache.kafka.common.serialization.Serializer;
  * Turns outcome events into the bytes that are published, within the output size budget
  * ({@code chat.response.max.bytes}), serializing each event once.
  *
- * <p>A response over the budget becomes a {@code RESPONSE_TOO_LARGE} dead letter. A dead letter
- * over the budget is shrunk step by step, each step leaving out one more thing and naming it in
- * {@code omitted}: the raw input value, the raw key, the embedded request, the problem's
- * extensions, its validation errors, its detail, the answer excerpt, and finally the message is
- * cut. Sizes, the value's hash, ids and source coordinates are always kept. The last step cannot
- * exceed the budget (ids are at most {@code chat.request.max.id.chars} long and every text left is
- * cut), so every outcome is published.
+ * <p>A response over the budget becomes a {@code RESPONSE_TOO_LARGE} dead letter. A dead letter over the budget is
+ * shrunk step by step, each step leaving out one more thing and naming it in {@code omitted}: the raw input value, the
+ * raw key, the embedded request, the problem's extensions, its validation errors, its detail, the answer excerpt, and
+ * finally the message is cut. Sizes, the value's hash, ids and source coordinates are always kept. The last step cannot
+ * exceed the budget (ids are at most {@code chat.request.max.id.chars} long and every text left is cut), so every
+ * outcome is published.
  *
- * <p>The serializers need the schema registry for the schema id (cached after the first use).
- * When the registry cannot be asked, {@link NotWritable} says so and the caller keeps the outcome
- * and tries again later; nothing is lost or dropped.
+ * <p>The serializers need the schema registry for the schema id (cached after the first use). When the registry cannot
+ * be asked, {@link NotWritable} says so and the caller keeps the outcome and tries again later; nothing is lost or
+ * dropped.
  *
- * <p><b>Threading.</b> Stateless apart from the serializers, which are thread-safe; used by
- * stream threads.
+ * <p><b>Threading.</b> Stateless apart from the serializers, which are thread-safe; used by stream threads.
  */
 final class OutcomeWriter {
 
@@ -56,7 +54,10 @@ final class OutcomeWriter {
     private final int maxBytes;
     private final ToIntFunction<String> limits;
 
-    OutcomeWriter(Topic<String, ChatResponse> responses, Topic<String, ChatDeadLetter> deadLetters, int maxBytes,
+    OutcomeWriter(
+            Topic<String, ChatResponse> responses,
+            Topic<String, ChatDeadLetter> deadLetters,
+            int maxBytes,
             ToIntFunction<String> limits) {
         this.responses = responses.valueSerde().serializer();
         this.deadLetters = deadLetters.valueSerde().serializer();
@@ -127,7 +128,8 @@ final class OutcomeWriter {
         try {
             return serialization.run();
         } catch (SerdeException e) {
-            if (e.kind() == SerdeException.Kind.REGISTRY_UNAVAILABLE || e.kind() == SerdeException.Kind.REGISTRY_ERROR) {
+            if (e.kind() == SerdeException.Kind.REGISTRY_UNAVAILABLE
+                    || e.kind() == SerdeException.Kind.REGISTRY_ERROR) {
                 throw new NotWritable(e);
             }
             throw e;
@@ -151,14 +153,27 @@ final class OutcomeWriter {
             new Step("rawValue", d -> d.getRawValue() != null, d -> d.setRawValue(null)),
             new Step("rawKey", d -> d.getRawKey() != null, d -> d.setRawKey(null)),
             new Step("request", d -> d.getRequest() != null, d -> d.setRequest(null)),
-            new Step("problem.extensionsJson", d -> d.getProblem() != null && d.getProblem().getExtensionsJson() != null,
-                    d -> d.setProblem(ProblemDetails.newBuilder(d.getProblem()).setExtensionsJson(null).build())),
-            new Step("problem.errors", d -> d.getProblem() != null && d.getProblem().getErrors() != null,
-                    d -> d.setProblem(ProblemDetails.newBuilder(d.getProblem()).setErrors(null).build())),
-            new Step("problem.detail", d -> d.getProblem() != null && longer(d.getProblem().getDetail()),
+            new Step(
+                    "problem.extensionsJson",
+                    d -> d.getProblem() != null && d.getProblem().getExtensionsJson() != null,
                     d -> d.setProblem(ProblemDetails.newBuilder(d.getProblem())
-                            .setDetail(cut(d.getProblem().getDetail())).build())),
-            new Step("responseExcerpt", d -> longer(d.getResponseExcerpt()),
+                            .setExtensionsJson(null)
+                            .build())),
+            new Step(
+                    "problem.errors",
+                    d -> d.getProblem() != null && d.getProblem().getErrors() != null,
+                    d -> d.setProblem(ProblemDetails.newBuilder(d.getProblem())
+                            .setErrors(null)
+                            .build())),
+            new Step(
+                    "problem.detail",
+                    d -> d.getProblem() != null && longer(d.getProblem().getDetail()),
+                    d -> d.setProblem(ProblemDetails.newBuilder(d.getProblem())
+                            .setDetail(cut(d.getProblem().getDetail()))
+                            .build())),
+            new Step(
+                    "responseExcerpt",
+                    d -> longer(d.getResponseExcerpt()),
                     d -> d.setResponseExcerpt(cut(d.getResponseExcerpt()))),
             new Step("problem", d -> d.getProblem() != null, d -> d.setProblem(null)),
             new Step("message", d -> longer(d.getMessage()), d -> d.setMessage(cut(d.getMessage()))));

@@ -18,7 +18,8 @@ final class Outcomes {
 
     private Outcomes() {}
 
-    static ChatResponse response(ChatRequest request, ChatAnswer answer, int attempts, long latencyMs, Instant completedAt) {
+    static ChatResponse response(
+            ChatRequest request, ChatAnswer answer, int attempts, long latencyMs, Instant completedAt) {
         return ChatResponse.newBuilder()
                 .setRequestId(request.getRequestId())
                 .setThreadId(request.getThreadId())
@@ -61,11 +62,16 @@ final class Outcomes {
     }
 
     /**
-     * The dead letter with what is known of its input record: source coordinates, sizes and the
-     * value's hash, and the raw key and value when given (undecodable input).
+     * The dead letter with what is known of its input record: source coordinates, sizes and the value's hash, and the
+     * raw key and value when given (undecodable input).
      */
-    static ChatDeadLetter withInput(ChatDeadLetter deadLetter, String topic, InputFacts input, byte[] rawKey,
-            byte[] rawValue, byte[] valueForHash) {
+    static ChatDeadLetter withInput(
+            ChatDeadLetter deadLetter,
+            String topic,
+            InputFacts input,
+            byte[] rawKey,
+            byte[] rawValue,
+            byte[] valueForHash) {
         ChatDeadLetter.Builder b = ChatDeadLetter.newBuilder(deadLetter);
         if (input.offset() >= 0) {
             b.setSourceTopic(topic).setSourcePartition(input.partition()).setSourceOffset(input.offset());
@@ -89,24 +95,39 @@ final class Outcomes {
     }
 
     /**
-     * The dead letter for a request refused before any call; {@code request} is null when it was
-     * too large to keep, and {@code omitted} then says so.
+     * The dead letter for a request refused before any call; {@code request} is null when it was too large to keep, and
+     * {@code omitted} then says so.
      */
-    static ChatDeadLetter refused(ChatRequest request, String requestId, String threadId, String problem,
-            Instant failedAt) {
-        return refused(request, requestId, threadId, DeadLetterReason.INVALID_REQUEST,
-                "request refused before any call: " + problem, failedAt);
+    static ChatDeadLetter refused(
+            ChatRequest request, String requestId, String threadId, String problem, Instant failedAt) {
+        return refused(
+                request,
+                requestId,
+                threadId,
+                DeadLetterReason.INVALID_REQUEST,
+                "request refused before any call: " + problem,
+                failedAt);
     }
 
     /** The dead letter of a request the impersonation policy denied before any call. */
-    static ChatDeadLetter denied(ChatRequest request, String requestId, String threadId, String denial,
-            Instant failedAt) {
-        return refused(request, requestId, threadId, DeadLetterReason.IMPERSONATION_DENIED,
-                "request denied by the request policy before any call: " + denial, failedAt);
+    static ChatDeadLetter denied(
+            ChatRequest request, String requestId, String threadId, String denial, Instant failedAt) {
+        return refused(
+                request,
+                requestId,
+                threadId,
+                DeadLetterReason.IMPERSONATION_DENIED,
+                "request denied by the request policy before any call: " + denial,
+                failedAt);
     }
 
-    private static ChatDeadLetter refused(ChatRequest request, String requestId, String threadId,
-            DeadLetterReason reason, String message, Instant failedAt) {
+    private static ChatDeadLetter refused(
+            ChatRequest request,
+            String requestId,
+            String threadId,
+            DeadLetterReason reason,
+            String message,
+            Instant failedAt) {
         return ChatDeadLetter.newBuilder()
                 .setRequestId(OutcomeWriter.cut(request != null ? request.getRequestId() : requestId))
                 .setThreadId(OutcomeWriter.cut(request != null ? request.getThreadId() : threadId))
@@ -126,11 +147,20 @@ final class Outcomes {
         String excerpt = cut ? text.substring(0, TOO_LARGE_EXCERPT_CHARS) : text;
         String message = "the API answered, but the ChatResponse event is " + size + " bytes, more than "
                 + EngineConfig.KEY_MAX_RESPONSE_BYTES + "=" + limit + "; no response was published and nothing was "
-                + "truncated silently. responseExcerpt holds " + (cut ? "only the first " + TOO_LARGE_EXCERPT_CHARS
-                        + " of " + text.length() + " characters" : "all " + text.length() + " characters")
+                + "truncated silently. responseExcerpt holds "
+                + (cut
+                        ? "only the first " + TOO_LARGE_EXCERPT_CHARS + " of " + text.length() + " characters"
+                        : "all " + text.length() + " characters")
                 + " of the answer text. Raise " + EngineConfig.KEY_MAX_RESPONSE_BYTES
                 + " together with the producer max.request.size and the topic max.message.bytes to publish such answers.";
-        return deadLetter(request, DeadLetterReason.RESPONSE_TOO_LARGE, 200, null, excerpt, message,
-                response.getAttempts(), failedAt);
+        return deadLetter(
+                request,
+                DeadLetterReason.RESPONSE_TOO_LARGE,
+                200,
+                null,
+                excerpt,
+                message,
+                response.getAttempts(),
+                failedAt);
     }
 }

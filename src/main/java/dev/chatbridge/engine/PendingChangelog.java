@@ -11,14 +11,13 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * What tools outside the engine need to know about the pending table's changelog: its topic, the
- * internal topics of the topology, and which of its records are accepted requests.
+ * What tools outside the engine need to know about the pending table's changelog: its topic, the internal topics of the
+ * topology, and which of its records are accepted requests.
  *
- * <p>Kafka Streams names a store's changelog {@code <application.id>-<store>-changelog} and a
- * repartition topic {@code <application.id>-<name>-repartition}. Every key of the pending table
- * is an accepted input that has no published outcome yet ({@link PendingEntry}: a request, or a
- * refused, undecodable or parked input), except the task's {@link HighWaterMark}, which lives in
- * the same table under its own key and is bookkeeping, not a request.
+ * <p>Kafka Streams names a store's changelog {@code <application.id>-<store>-changelog} and a repartition topic
+ * {@code <application.id>-<name>-repartition}. Every key of the pending table is an accepted input that has no
+ * published outcome yet ({@link PendingEntry}: a request, or a refused, undecodable or parked input), except the task's
+ * {@link HighWaterMark}, which lives in the same table under its own key and is bookkeeping, not a request.
  */
 public final class PendingChangelog {
 
@@ -30,8 +29,8 @@ public final class PendingChangelog {
     }
 
     /**
-     * Every internal topic the topology can have for {@code applicationId}: the pending table's
-     * changelog and, with {@code chat.input.keying=REKEY}, the repartition topic.
+     * Every internal topic the topology can have for {@code applicationId}: the pending table's changelog and, with
+     * {@code chat.input.keying=REKEY}, the repartition topic.
      */
     public static Set<String> internalTopics(String applicationId) {
         return Set.of(topic(applicationId), applicationId + "-" + ChatBridgeTopology.REPARTITION_NAME + "-repartition");
@@ -43,9 +42,9 @@ public final class PendingChangelog {
     }
 
     /**
-     * Counts the live accepted requests in a changelog read from its beginning: the latest record
-     * per key wins, a tombstone (null value) removes the key, the high-water mark is not counted.
-     * Keeps one copy of each live key. Not thread-safe.
+     * Counts the live accepted requests in a changelog read from its beginning: the latest record per key wins, a
+     * tombstone (null value) removes the key, the high-water mark is not counted. Keeps one copy of each live key. Not
+     * thread-safe.
      */
     public static final class Tally {
         private final Map<Integer, Set<ByteBuffer>> live = new HashMap<>();
@@ -54,7 +53,7 @@ public final class PendingChangelog {
          * Applies one changelog record, in offset order within its partition.
          *
          * @param partition the record's partition
-         * @param key       the record's key (a pending-table key)
+         * @param key the record's key (a pending-table key)
          * @param tombstone whether the value was null (the entry was deleted)
          */
         public void record(int partition, byte[] key, boolean tombstone) {

@@ -5,24 +5,23 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * A value of the pending table: something accepted from the input whose outcome is not published
- * yet, and how far its calls have got.
+ * A value of the pending table: something accepted from the input whose outcome is not published yet, and how far its
+ * calls have got.
  *
- * <p>The request is kept as the producer's own bytes (Confluent-framed Avro with the producer's
- * schema id), never re-encoded: nothing is registered under the producers' subject, and reading
- * an entry needs no schema look-up until the entry is dispatched. {@code init()} reads only the
- * fixed header of each entry.
+ * <p>The request is kept as the producer's own bytes (Confluent-framed Avro with the producer's schema id), never
+ * re-encoded: nothing is registered under the producers' subject, and reading an entry needs no schema look-up until
+ * the entry is dispatched. {@code init()} reads only the fixed header of each entry.
  *
- * @param kind           what the entry is waiting for
- * @param attempts       calls that reached an outcome so far (0 before the first)
+ * @param kind what the entry is waiting for
+ * @param attempts calls that reached an outcome so far (0 before the first)
  * @param firstAttemptAt epoch millis when the first call started, or {@link #NONE}
- * @param notBefore      epoch millis before which the entry must not be handled (retry backoff), or {@link #NONE}
- * @param input          what is known of the input record it came from
- * @param note           why a {@link Kind#REFUSED} or {@link Kind#UNDECODABLE} entry is refused; null otherwise
- * @param requestId      the request's id when known and valid, for dead letters of entries without a value
- * @param threadId       the request's thread id when known and valid, likewise
- * @param rawKey         the input key when kept (undecodable and parked entries), else null
- * @param value          the input value bytes when kept, else null (left out because over the size budget)
+ * @param notBefore epoch millis before which the entry must not be handled (retry backoff), or {@link #NONE}
+ * @param input what is known of the input record it came from
+ * @param note why a {@link Kind#REFUSED} or {@link Kind#UNDECODABLE} entry is refused; null otherwise
+ * @param requestId the request's id when known and valid, for dead letters of entries without a value
+ * @param threadId the request's thread id when known and valid, likewise
+ * @param rawKey the input key when kept (undecodable and parked entries), else null
+ * @param value the input value bytes when kept, else null (left out because over the size budget)
  */
 record PendingEntry(
         Kind kind,
@@ -42,15 +41,17 @@ record PendingEntry(
     enum Kind {
         /** A valid request: to be called. */
         REQUEST,
-        /** A request refused before any call: its INVALID_REQUEST dead letter waits for its thread's earlier entries. */
+        /**
+         * A request refused before any call: its INVALID_REQUEST dead letter waits for its thread's earlier entries.
+         */
         REFUSED,
         /** Input that cannot be decoded: its dead letter waits until it can be published. */
         UNDECODABLE,
         /** Input read while the schema registry could not be asked: decoded once it answers. */
         PARKED,
         /**
-         * A request the impersonation policy denied before any call: its IMPERSONATION_DENIED dead
-         * letter waits for its thread's earlier entries. Written only when a policy is configured.
+         * A request the impersonation policy denied before any call: its IMPERSONATION_DENIED dead letter waits for its
+         * thread's earlier entries. Written only when a policy is configured.
          */
         DENIED;
 
@@ -73,8 +74,8 @@ record PendingEntry(
     }
 
     PendingEntry withAttempt(int newAttempts, long newFirstAttemptAt, long newNotBefore) {
-        return new PendingEntry(kind, newAttempts, newFirstAttemptAt, newNotBefore, input, note, requestId, threadId,
-                rawKey, value);
+        return new PendingEntry(
+                kind, newAttempts, newFirstAttemptAt, newNotBefore, input, note, requestId, threadId, rawKey, value);
     }
 
     PendingEntry withNotBefore(long newNotBefore) {
@@ -89,6 +90,7 @@ record PendingEntry(
     private static final byte V3 = 3;
     /** Bytes of the header that {@link #header} reads: version, kind, attempts, first attempt, not before. */
     private static final int V2_HEADER = 1 + 1 + 4 + 8 + 8;
+
     private static final int V1_HEADER = 1 + 4 + 8 + 8;
 
     /** The producer's identity (stored form) as checked when the record was read, or null. */
@@ -100,10 +102,9 @@ record PendingEntry(
     record Header(Kind kind, long notBefore) {}
 
     /**
-     * Serialized form, version 3: {@code [3][kind][int attempts][long firstAttemptAt][long notBefore]}
-     * then the input facts, the note, ids, raw key, value and the producer's identity, each
-     * length-prefixed ({@code -1} for null). Version 2 is the same without the identity, and is
-     * what is written when there is none.
+     * Serialized form, version 3: {@code [3][kind][int attempts][long firstAttemptAt][long notBefore]} then the input
+     * facts, the note, ids, raw key, value and the producer's identity, each length-prefixed ({@code -1} for null).
+     * Version 2 is the same without the identity, and is what is written when there is none.
      */
     byte[] toBytes() {
         byte[] noteBytes = utf8(note);
@@ -111,12 +112,29 @@ record PendingEntry(
         byte[] threadIdBytes = utf8(threadId);
         byte[] sha = input.valueSha256() == null ? null : input.valueSha256().getBytes(StandardCharsets.US_ASCII);
         byte[] producer = utf8(input.producer());
-        int size = V2_HEADER + 4 + 8 + 4 + 4 + len(sha) + len(noteBytes) + len(requestIdBytes) + len(threadIdBytes)
-                + len(rawKey) + len(value) + (producer == null ? 0 : len(producer));
+        int size = V2_HEADER
+                + 4
+                + 8
+                + 4
+                + 4
+                + len(sha)
+                + len(noteBytes)
+                + len(requestIdBytes)
+                + len(threadIdBytes)
+                + len(rawKey)
+                + len(value)
+                + (producer == null ? 0 : len(producer));
         // Version 2 while there is no identity, so that entries stay readable by the previous release.
-        ByteBuffer b = ByteBuffer.allocate(size).put(producer == null ? V2 : V3).put((byte) kind.ordinal()).putInt(attempts)
-                .putLong(firstAttemptAt).putLong(notBefore)
-                .putInt(input.partition()).putLong(input.offset()).putInt(input.keySize()).putInt(input.valueSize());
+        ByteBuffer b = ByteBuffer.allocate(size)
+                .put(producer == null ? V2 : V3)
+                .put((byte) kind.ordinal())
+                .putInt(attempts)
+                .putLong(firstAttemptAt)
+                .putLong(notBefore)
+                .putInt(input.partition())
+                .putLong(input.offset())
+                .putInt(input.keySize())
+                .putInt(input.valueSize());
         put(b, sha);
         put(b, noteBytes);
         put(b, requestIdBytes);
@@ -130,8 +148,8 @@ record PendingEntry(
     }
 
     /**
-     * Reads a stored entry. Version 1 entries (before the producer's bytes were kept) hold the
-     * request re-encoded with the requests serde, which reads the same way.
+     * Reads a stored entry. Version 1 entries (before the producer's bytes were kept) hold the request re-encoded with
+     * the requests serde, which reads the same way.
      *
      * @throws IllegalStateException for bytes of an unknown version
      */
@@ -144,8 +162,8 @@ record PendingEntry(
             long notBefore = b.getLong();
             byte[] request = new byte[b.remaining()];
             b.get(request);
-            return new PendingEntry(Kind.REQUEST, attempts, first, notBefore, InputFacts.UNKNOWN, null, null, null,
-                    null, request);
+            return new PendingEntry(
+                    Kind.REQUEST, attempts, first, notBefore, InputFacts.UNKNOWN, null, null, null, null, request);
         }
         if (version != V2 && version != V3) {
             throw new IllegalStateException("pending entry of unknown format version " + version);
@@ -165,8 +183,13 @@ record PendingEntry(
         byte[] rawKey = get(b);
         byte[] value = get(b);
         String producer = version == V3 ? string(get(b)) : null;
-        InputFacts input = new InputFacts(partition, offset, keySize, valueSize,
-                sha == null ? null : new String(sha, StandardCharsets.US_ASCII), producer);
+        InputFacts input = new InputFacts(
+                partition,
+                offset,
+                keySize,
+                valueSize,
+                sha == null ? null : new String(sha, StandardCharsets.US_ASCII),
+                producer);
         return new PendingEntry(kind, attempts, first, notBefore, input, note, requestId, threadId, rawKey, value);
     }
 
@@ -214,8 +237,8 @@ record PendingEntry(
             return null;
         }
         if (length > b.remaining()) {
-            throw new IllegalStateException("pending entry is cut short: a field claims " + length + " bytes, "
-                    + b.remaining() + " are left");
+            throw new IllegalStateException(
+                    "pending entry is cut short: a field claims " + length + " bytes, " + b.remaining() + " are left");
         }
         byte[] bytes = new byte[length];
         b.get(bytes);

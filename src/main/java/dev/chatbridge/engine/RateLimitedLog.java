@@ -4,9 +4,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Lets one log line of a kind through per interval and counts the ones held back, so that a
- * producer cannot choose the log volume by sending bad records. The line that is let through
- * says how many were held back since the last one.
+ * Lets one log line of a kind through per interval and counts the ones held back, so that a producer cannot choose the
+ * log volume by sending bad records. The line that is let through says how many were held back since the last one.
  *
  * <p><b>Threading.</b> Lock-free; any thread.
  */
@@ -22,8 +21,8 @@ public final class RateLimitedLog {
     }
 
     /**
-     * Whether this occurrence is logged. Returns the number of occurrences held back since the
-     * last logged one (0 or more) when it is, or -1 when it is held back.
+     * Whether this occurrence is logged. Returns the number of occurrences held back since the last logged one (0 or
+     * more) when it is, or -1 when it is held back.
      */
     public long tryAcquire() {
         long now = System.nanoTime();

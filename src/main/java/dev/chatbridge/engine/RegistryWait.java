@@ -3,10 +3,10 @@ package dev.chatbridge.engine;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Whether the instance is waiting for the schema registry: set when a step could not decode or
- * serialize because the registry could not be asked, cleared when a later step succeeds with it.
- * Readiness is false while it is set; input keeps flowing into the pending table (parked), so the
- * wait shows as pending entries and, once {@code chat.max.pending} is reached, as consumer lag.
+ * Whether the instance is waiting for the schema registry: set when a step could not decode or serialize because the
+ * registry could not be asked, cleared when a later step succeeds with it. Readiness is false while it is set; input
+ * keeps flowing into the pending table (parked), so the wait shows as pending entries and, once
+ * {@code chat.max.pending} is reached, as consumer lag.
  *
  * <p><b>Threading.</b> Lock-free; any thread.
  */

@@ -8,15 +8,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Checks a decoded request before any call is made; a request that fails becomes an
- * {@code INVALID_REQUEST} dead letter with the message returned here. The limits keep every
- * record chat-bridge writes for a request (pending table changelog, repartition topic, outcome)
- * within a size the producer and the topics accept. Stateless and thread-safe.
+ * Checks a decoded request before any call is made; a request that fails becomes an {@code INVALID_REQUEST} dead letter
+ * with the message returned here. The limits keep every record chat-bridge writes for a request (pending table
+ * changelog, repartition topic, outcome) within a size the producer and the topics accept. Stateless and thread-safe.
  *
- * <p>Two levels: {@link #threadKeyProblem} is what makes a request impossible to place in a
- * conversation at all (its thread key is missing, blank, too long or not printable); such a
- * request is refused at once, keyed by nothing. {@link #problem} is everything else, checked
- * where the request can wait behind its conversation's earlier turns.
+ * <p>Two levels: {@link #threadKeyProblem} is what makes a request impossible to place in a conversation at all (its
+ * thread key is missing, blank, too long or not printable); such a request is refused at once, keyed by nothing.
+ * {@link #problem} is everything else, checked where the request can wait behind its conversation's earlier turns.
  */
 final class RequestValidator {
 
@@ -50,8 +48,10 @@ final class RequestValidator {
         }
         Optional<String> ids = threadKeyProblem(request)
                 .or(() -> idProblem("requestId", request.getRequestId(), "every request needs an id"))
-                .or(() -> request.getAssistantId() == null ? Optional.empty()
-                        : idProblem("assistantId", request.getAssistantId(), "leave it null for the default assistant"));
+                .or(() -> request.getAssistantId() == null
+                        ? Optional.empty()
+                        : idProblem(
+                                "assistantId", request.getAssistantId(), "leave it null for the default assistant"));
         if (ids.isPresent()) {
             return ids;
         }
@@ -112,8 +112,8 @@ final class RequestValidator {
         if (account.length() > MAX_ACCOUNT_CHARS) {
             return Optional.of("account is " + account.length() + " characters, more than " + MAX_ACCOUNT_CHARS);
         }
-        return controlCharacter("account", account,
-                "it would be sent as the unleash-account header (header injection)");
+        return controlCharacter(
+                "account", account, "it would be sent as the unleash-account header (header injection)");
     }
 
     private static Optional<String> controlCharacter(String field, String value, String why) {

@@ -5,15 +5,14 @@ import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Kafka Streams defaults for chat-bridge. Exactly-once ({@code exactly_once_v2}) is the default
- * because it is what makes "one outcome per request" hold across crashes; {@code at_least_once}
- * can be selected and then a crash may emit an outcome twice.
+ * Kafka Streams defaults for chat-bridge. Exactly-once ({@code exactly_once_v2}) is the default because it is what
+ * makes "one outcome per request" hold across crashes; {@code at_least_once} can be selected and then a crash may emit
+ * an outcome twice.
  *
- * <p>The producer's {@code transaction.timeout.ms} keeps Kafka Streams' exactly-once default
- * (10 s): no transaction ever spans an API call, only a bounded backpressure wait (see
- * {@link EngineConfig#validateAgainst}), and a short timeout matters after a crash, when an
- * instance that does not come back leaves a transaction that blocks {@code read_committed}
- * readers of its output partitions until the timeout aborts it.
+ * <p>The producer's {@code transaction.timeout.ms} keeps Kafka Streams' exactly-once default (10 s): no transaction
+ * ever spans an API call, only a bounded backpressure wait (see {@link EngineConfig#validateAgainst}), and a short
+ * timeout matters after a crash, when an instance that does not come back leaves a transaction that blocks
+ * {@code read_committed} readers of its output partitions until the timeout aborts it.
  */
 public final class StreamsProperties {
 
@@ -25,15 +24,16 @@ public final class StreamsProperties {
     /**
      * Defaults for one instance; the caller adds or overrides anything else.
      *
-     * @param applicationId     {@code application.id}: also the prefix of internal topics and the group
-     * @param bootstrapServers  {@code bootstrap.servers}
-     * @param exactlyOnce       true for {@code exactly_once_v2}, false for {@code at_least_once}
+     * @param applicationId {@code application.id}: also the prefix of internal topics and the group
+     * @param bootstrapServers {@code bootstrap.servers}
+     * @param exactlyOnce true for {@code exactly_once_v2}, false for {@code at_least_once}
      */
     public static Properties defaults(String applicationId, String bootstrapServers, boolean exactlyOnce) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+        p.put(
+                StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
                 exactlyOnce ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
         return p;
     }

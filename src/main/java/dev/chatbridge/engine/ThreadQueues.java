@@ -8,19 +8,18 @@ import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
- * One task's in-memory index of its pending table: for each conversation thread, the sequences
- * of its pending entries in input order, and which threads have a head entry ready to call.
+ * One task's in-memory index of its pending table: for each conversation thread, the sequences of its pending entries
+ * in input order, and which threads have a head entry ready to call.
  *
- * <p>A thread is in exactly one of these states: <i>ready</i> (its head waits for a permit, in
- * the FIFO {@code ready} queue, so threads of a task are served round robin), <i>scheduled</i>
- * (its head waits for a retry backoff to pass), <i>busy</i> (its head is being called, or its
- * previous call's outcome waits to be committed: in neither queue), or absent (nothing pending). Only the head of a thread is ever called, which gives at
- * most one call per thread and per-thread input order.
+ * <p>A thread is in exactly one of these states: <i>ready</i> (its head waits for a permit, in the FIFO {@code ready}
+ * queue, so threads of a task are served round robin), <i>scheduled</i> (its head waits for a retry backoff to pass),
+ * <i>busy</i> (its head is being called, or its previous call's outcome waits to be committed: in neither queue), or
+ * absent (nothing pending). Only the head of a thread is ever called, which gives at most one call per thread and
+ * per-thread input order.
  *
- * <p>Entries are either calls or <i>local</i> entries, which the stream thread handles itself
- * (a refused request's dead letter, undecodable or parked input): {@link #headIsLocal} tells
- * which, so the caller takes an in-flight permit only for a call. Sequences are input offsets of
- * the task's one source partition, so they are unique across threads.
+ * <p>Entries are either calls or <i>local</i> entries, which the stream thread handles itself (a refused request's dead
+ * letter, undecodable or parked input): {@link #headIsLocal} tells which, so the caller takes an in-flight permit only
+ * for a call. Sequences are input offsets of the task's one source partition, so they are unique across threads.
  *
  * <p>Memory is proportional to the task's pending entries. Rebuilt from the store on {@code init()}.
  *
@@ -43,13 +42,14 @@ final class ThreadQueues {
     }
 
     /**
-     * Adds an entry at the end of its thread; a thread that had nothing pending becomes ready (or
-     * scheduled), or busy when {@code held} (it waits for {@link #release}).
+     * Adds an entry at the end of its thread; a thread that had nothing pending becomes ready (or scheduled), or busy
+     * when {@code held} (it waits for {@link #release}).
      */
     void append(String thread, long sequence, long notBefore, long now, boolean isLocal, boolean held) {
         ArrayDeque<Long> q = byThread.computeIfAbsent(thread, t -> new ArrayDeque<>());
         if (!q.isEmpty() && q.peekLast() >= sequence) {
-            throw new IllegalStateException("pending entries of a thread out of order: " + sequence + " after " + q.peekLast());
+            throw new IllegalStateException(
+                    "pending entries of a thread out of order: " + sequence + " after " + q.peekLast());
         }
         q.addLast(sequence);
         if (isLocal) {
@@ -72,7 +72,9 @@ final class ThreadQueues {
         return !ready.isEmpty();
     }
 
-    /** Takes the next ready thread; it is busy until {@link #removeHead}, {@link #retryHead} or {@link #requeueHead}. */
+    /**
+     * Takes the next ready thread; it is busy until {@link #removeHead}, {@link #retryHead} or {@link #requeueHead}.
+     */
     String pollReady() {
         return ready.pollFirst();
     }
@@ -114,8 +116,8 @@ final class ThreadQueues {
     }
 
     /**
-     * The busy thread's head reached its final outcome and is removed; the thread stays busy (its
-     * next entry waits for {@link #release}). Returns whether it has a next entry (else it is gone).
+     * The busy thread's head reached its final outcome and is removed; the thread stays busy (its next entry waits for
+     * {@link #release}). Returns whether it has a next entry (else it is gone).
      */
     boolean advance(String thread) {
         ArrayDeque<Long> q = byThread.get(thread);

@@ -6,8 +6,8 @@ import org.apache.kafka.common.serialization.Serde;
 /**
  * One topic with the serdes of its keys and values.
  *
- * @param name       the topic name
- * @param keySerde   serde of the keys
+ * @param name the topic name
+ * @param keySerde serde of the keys
  * @param valueSerde serde of the values
  */
 public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {

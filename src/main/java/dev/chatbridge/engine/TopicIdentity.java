@@ -3,9 +3,9 @@ package dev.chatbridge.engine;
 import java.util.Optional;
 
 /**
- * Tells the current id of a topic, so that a task can tell a topic that was deleted and created
- * again (offsets start from 0 again) from a replay of the same topic. The runner implements it
- * with the Kafka admin client; {@link #UNKNOWN} never knows (tests, tools).
+ * Tells the current id of a topic, so that a task can tell a topic that was deleted and created again (offsets start
+ * from 0 again) from a replay of the same topic. The runner implements it with the Kafka admin client; {@link #UNKNOWN}
+ * never knows (tests, tools).
  *
  * <p><b>Threading.</b> Called by stream threads; implementations are thread-safe and bounded in time.
  */

@@ -8,12 +8,12 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The immutable catalogue of the engine's topics. Input keys are read as raw bytes (the engine
- * derives the thread key from the value); both outputs are keyed by the thread key as a string.
+ * The immutable catalogue of the engine's topics. Input keys are read as raw bytes (the engine derives the thread key
+ * from the value); both outputs are keyed by the thread key as a string.
  *
- * @param requests    ChatRequest input; its value serde also encodes the repartition topic
- *                    (REKEY) and the requests kept in the pending table
- * @param responses   ChatResponse output
+ * @param requests ChatRequest input; its value serde also encodes the repartition topic (REKEY) and the requests kept
+ *     in the pending table
+ * @param responses ChatResponse output
  * @param deadLetters ChatDeadLetter output
  */
 public record Topics(

@@ -19,27 +19,26 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 /**
  * Creates topics and waits until the cluster describes them with every partition led.
  *
- * <p>Idempotent: a topic that already exists is accepted when its partition count is the one
- * asked for, and rejected with {@link IllegalStateException} otherwise. {@code describeTopics}
- * right after {@code createTopics} can briefly answer "unknown topic"; that answer is retried
- * until the deadline. Stateless and thread-safe; the caller owns the {@link Admin}.
+ * <p>Idempotent: a topic that already exists is accepted when its partition count is the one asked for, and rejected
+ * with {@link IllegalStateException} otherwise. {@code describeTopics} right after {@code createTopics} can briefly
+ * answer "unknown topic"; that answer is retried until the deadline. Stateless and thread-safe; the caller owns the
+ * {@link Admin}.
  */
 public final class KafkaTopics {
 
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
 
-    private KafkaTopics() {
-    }
+    private KafkaTopics() {}
 
     /**
-     * Creates the topics (replication factor 1 unless the broker default says otherwise) and
-     * returns once all are visible with a leader for every partition.
+     * Creates the topics (replication factor 1 unless the broker default says otherwise) and returns once all are
+     * visible with a leader for every partition.
      *
-     * @param admin              an open admin client of the target cluster
-     * @param partitionsByName   topic name to partition count (at least 1)
-     * @param timeout            bound on the whole operation
-     * @throws IllegalStateException when a topic exists with another partition count, or the
-     *                               topics are not ready within {@code timeout}
+     * @param admin an open admin client of the target cluster
+     * @param partitionsByName topic name to partition count (at least 1)
+     * @param timeout bound on the whole operation
+     * @throws IllegalStateException when a topic exists with another partition count, or the topics are not ready
+     *     within {@code timeout}
      */
     public static void createAndAwait(Admin admin, Map<String, Integer> partitionsByName, Duration timeout) {
         Objects.requireNonNull(admin, "admin");
@@ -61,7 +60,8 @@ public final class KafkaTopics {
                 entry.getValue().get(remainingMillis(deadline, partitionsByName, timeout), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("could not create topic " + entry.getKey() + ": " + e.getCause(), e);
+                    throw new IllegalStateException(
+                            "could not create topic " + entry.getKey() + ": " + e.getCause(), e);
                 }
             } catch (TimeoutException e) {
                 throw timedOut(partitionsByName, timeout, e);
@@ -86,7 +86,8 @@ public final class KafkaTopics {
                 }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw new IllegalStateException("could not describe topics " + expected.keySet() + ": " + e.getCause(), e);
+                    throw new IllegalStateException(
+                            "could not describe topics " + expected.keySet() + ": " + e.getCause(), e);
                 }
                 last = e;
             } catch (TimeoutException e) {

@@ -4,7 +4,10 @@ import dev.chatbridge.api.CallOutcome;
 
 /** The {@code result} tag of a call: which kind of {@link CallOutcome} it came to. */
 enum CallResult {
-    SUCCESS, PERMANENT, RETRIABLE, REFUSED;
+    SUCCESS,
+    PERMANENT,
+    RETRIABLE,
+    REFUSED;
 
     String tagValue() {
         return MeterTag.lower(this);

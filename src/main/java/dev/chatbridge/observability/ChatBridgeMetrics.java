@@ -1,8 +1,8 @@
 package dev.chatbridge.observability;
 
 import dev.chatbridge.api.CallOutcome;
-import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.api.CallTimings;
+import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.engine.EngineMetrics;
 import dev.chatbridge.engine.InFlightLimiter;
 import dev.chatbridge.engine.OperatorPause;
@@ -22,15 +22,14 @@ import java.util.function.BooleanSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The service's own meters ({@link ChatBridgeMeters}) on a Micrometer registry: what the engine
- * and the API client report, plus gauges over one instance's shared resources.
+ * The service's own meters ({@link ChatBridgeMeters}) on a Micrometer registry: what the engine and the API client
+ * report, plus gauges over one instance's shared resources.
  *
- * <p>Every counter and timer is registered up front for every value of its tags, so each series
- * exists (at zero) before the first event and rates are defined from the start.
+ * <p>Every counter and timer is registered up front for every value of its tags, so each series exists (at zero) before
+ * the first event and rates are defined from the start.
  *
- * <p><b>Threading.</b> Immutable after construction apart from Micrometer's meters, which are
- * thread-safe; the reporting methods are called from stream threads and Netty threads alike and
- * never block.
+ * <p><b>Threading.</b> Immutable after construction apart from Micrometer's meters, which are thread-safe; the
+ * reporting methods are called from stream threads and Netty threads alike and never block.
  */
 public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
 
@@ -56,12 +55,18 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     /** Registers the counters and timers of the catalogue on {@code registry}. */
     public ChatBridgeMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.responses = counter(ChatBridgeMeters.REQUESTS, MeterTag.OUTCOME.key(), "response",
-                MeterTag.REQUEST_REASON.key(), "none");
+        this.responses = counter(
+                ChatBridgeMeters.REQUESTS, MeterTag.OUTCOME.key(), "response", MeterTag.REQUEST_REASON.key(), "none");
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             String value = MeterTag.lower(reason);
-            deadLetterRequests.put(reason, counter(ChatBridgeMeters.REQUESTS, MeterTag.OUTCOME.key(), "dead_letter",
-                    MeterTag.REQUEST_REASON.key(), value));
+            deadLetterRequests.put(
+                    reason,
+                    counter(
+                            ChatBridgeMeters.REQUESTS,
+                            MeterTag.OUTCOME.key(),
+                            "dead_letter",
+                            MeterTag.REQUEST_REASON.key(),
+                            value));
             deadLetters.put(reason, counter(ChatBridgeMeters.DEAD_LETTERS, MeterTag.DEAD_LETTER_REASON.key(), value));
         }
         for (RetryReason reason : RetryReason.values()) {
@@ -80,8 +85,9 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
         this.shrunk = counter(ChatBridgeMeters.DEAD_LETTERS_SHRUNK);
         this.oversizeOutcomes = counter(ChatBridgeMeters.OVERSIZE_OUTCOMES);
         for (KeyCheck.Verdict verdict : KeyCheck.Verdict.values()) {
-            keyChecks.put(verdict, counter(ChatBridgeMeters.KEY_CHECKS, MeterTag.KEY_CHECK_VERDICT.key(),
-                    MeterTag.lower(verdict)));
+            keyChecks.put(
+                    verdict,
+                    counter(ChatBridgeMeters.KEY_CHECKS, MeterTag.KEY_CHECK_VERDICT.key(), MeterTag.lower(verdict)));
         }
         this.auditDropped = counter(ChatBridgeMeters.AUDIT_DROPPED);
     }
@@ -97,11 +103,12 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
     }
 
     /**
-     * Registers the gauges over one instance: calls in flight, pending requests, operator-failure
-     * episodes and readiness. The registry holds the gauges' state strongly; the episode counter
-     * reads {@code pause} through a weak reference (Micrometer's only choice), which the app keeps alive.
+     * Registers the gauges over one instance: calls in flight, pending requests, operator-failure episodes and
+     * readiness. The registry holds the gauges' state strongly; the episode counter reads {@code pause} through a weak
+     * reference (Micrometer's only choice), which the app keeps alive.
      */
-    public void bindInstance(InFlightLimiter limiter, PendingCount pending, OperatorPause pause, BooleanSupplier ready) {
+    public void bindInstance(
+            InFlightLimiter limiter, PendingCount pending, OperatorPause pause, BooleanSupplier ready) {
         gauge(ChatBridgeMeters.IN_FLIGHT, limiter, InFlightLimiter::inUse);
         gauge(ChatBridgeMeters.PENDING, pending, PendingCount::get);
         gauge(ChatBridgeMeters.READY, ready, r -> r.getAsBoolean() ? 1 : 0);

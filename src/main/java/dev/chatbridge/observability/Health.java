@@ -8,21 +8,20 @@ import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * Liveness and readiness of one instance, from the state of its Kafka Streams client and whether
- * the API accepts the deployment. Same rules as {@code ChatBridgeApp.isLive()} / {@code isReady()},
- * with the reason spelled out for the ops endpoints.
+ * Liveness and readiness of one instance, from the state of its Kafka Streams client and whether the API accepts the
+ * deployment. Same rules as {@code ChatBridgeApp.isLive()} / {@code isReady()}, with the reason spelled out for the ops
+ * endpoints.
  *
  * <p><b>Threading.</b> Immutable; the suppliers must be safe to call from any thread.
  *
  * @param streamsState the Kafka Streams state now
  * @param apiAccepting false while dispatching is paused by an operator failure
  */
-public record Health(Supplier<KafkaStreams.State> streamsState, BooleanSupplier apiAccepting,
-        BooleanSupplier registryWaiting) {
+public record Health(
+        Supplier<KafkaStreams.State> streamsState, BooleanSupplier apiAccepting, BooleanSupplier registryWaiting) {
 
     /** One probe's answer. */
-    public record Status(boolean up, String reason) {
-    }
+    public record Status(boolean up, String reason) {}
 
     public Health {
         Objects.requireNonNull(streamsState, "streamsState");
@@ -56,13 +55,17 @@ public record Health(Supplier<KafkaStreams.State> streamsState, BooleanSupplier 
             return new Status(false, "Kafka Streams is " + state + ", not RUNNING");
         }
         if (!apiAccepting.getAsBoolean()) {
-            return new Status(false, "the API refuses the deployment (operator failure: a key check without "
-                    + "account was refused too: key, base URL or redirect, see the log); dispatching is paused until "
-                    + "a key check is accepted");
+            return new Status(
+                    false,
+                    "the API refuses the deployment (operator failure: a key check without "
+                            + "account was refused too: key, base URL or redirect, see the log); dispatching is paused until "
+                            + "a key check is accepted");
         }
         if (registryWaiting.getAsBoolean()) {
-            return new Status(false, "the schema registry cannot be asked (unreachable, or refusing with 401, 403, "
-                    + "429 or 5xx); input is parked in the pending table and outcomes wait until it answers");
+            return new Status(
+                    false,
+                    "the schema registry cannot be asked (unreachable, or refusing with 401, 403, "
+                            + "429 or 5xx); input is parked in the pending table and outcomes wait until it answers");
         }
         return new Status(true, "Kafka Streams is RUNNING and the API accepts calls");
     }

@@ -4,10 +4,9 @@ import ch.qos.logback.core.PropertyDefinerBase;
 import java.util.Locale;
 
 /**
- * Chooses the log format for {@code logback.xml}: {@code json} (one JSON object per line, for log
- * shippers) or {@code text} (for humans, the default). The system property
- * {@value #PROPERTY} wins over the environment variable {@value #ENV}; any other value falls
- * back to text, with a warning in logback's status.
+ * Chooses the log format for {@code logback.xml}: {@code json} (one JSON object per line, for log shippers) or
+ * {@code text} (for humans, the default). The system property {@value #PROPERTY} wins over the environment variable
+ * {@value #ENV}; any other value falls back to text, with a warning in logback's status.
  *
  * <p>Used by logback's configurator, once, on the thread that configures logging.
  */
@@ -19,8 +18,7 @@ public final class LogFormat extends PropertyDefinerBase {
     public static final String ENV = "CHAT_BRIDGE_LOG_FORMAT";
 
     /** For logback. */
-    public LogFormat() {
-    }
+    public LogFormat() {}
 
     @Override
     public String getPropertyValue() {
@@ -35,7 +33,8 @@ public final class LogFormat extends PropertyDefinerBase {
         if (format.equals("json") || format.equals("text")) {
             return format;
         }
-        addWarn("Unknown log format '" + value + "' in " + PROPERTY + " / " + ENV + "; use json or text. Logging as text.");
+        addWarn("Unknown log format '" + value + "' in " + PROPERTY + " / " + ENV
+                + "; use json or text. Logging as text.");
         return "text";
     }
 }

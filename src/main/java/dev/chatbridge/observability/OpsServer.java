@@ -22,18 +22,19 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The ops HTTP server of one process, on Reactor Netty:
- * <ul>
- *   <li>{@code GET /metrics}: the registry in the Prometheus text format 0.0.4;</li>
- *   <li>{@code GET /health/live}: 200 {@code {"status":"UP"}}, or 503 when Kafka Streams failed or stopped;</li>
- *   <li>{@code GET /health/ready}: 200 only when Kafka Streams is RUNNING and the API accepts the
- *       deployment, else 503; the body says why.</li>
- * </ul>
- * Any other path is 404. Owned by the command that runs the service, which starts it after
- * building the app and closes it before the registry.
  *
- * <p><b>Threading.</b> Requests are served on Netty event loops; a scrape runs on Reactor's
- * bounded elastic scheduler, since Kafka's metrics may take locks. {@link #close()} may be
- * called from any thread.
+ * <ul>
+ *   <li>{@code GET /metrics}: the registry in the Prometheus text format 0.0.4;
+ *   <li>{@code GET /health/live}: 200 {@code {"status":"UP"}}, or 503 when Kafka Streams failed or stopped;
+ *   <li>{@code GET /health/ready}: 200 only when Kafka Streams is RUNNING and the API accepts the deployment, else 503;
+ *       the body says why.
+ * </ul>
+ *
+ * Any other path is 404. Owned by the command that runs the service, which starts it after building the app and closes
+ * it before the registry.
+ *
+ * <p><b>Threading.</b> Requests are served on Netty event loops; a scrape runs on Reactor's bounded elastic scheduler,
+ * since Kafka's metrics may take locks. {@link #close()} may be called from any thread.
  */
 public final class OpsServer implements AutoCloseable {
 
@@ -64,11 +65,14 @@ public final class OpsServer implements AutoCloseable {
         DisposableServer server = HttpServer.create()
                 .host(host)
                 .port(port)
-                .route(routes -> routes
-                        .get("/metrics", (request, response) -> response
-                                .header(HttpHeaderNames.CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)
-                                .sendString(Mono.fromCallable(registry::scrape)
-                                        .subscribeOn(Schedulers.boundedElastic()), StandardCharsets.UTF_8))
+                .route(routes -> routes.get(
+                                "/metrics",
+                                (request, response) -> response.header(
+                                                HttpHeaderNames.CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)
+                                        .sendString(
+                                                Mono.fromCallable(registry::scrape)
+                                                        .subscribeOn(Schedulers.boundedElastic()),
+                                                StandardCharsets.UTF_8))
                         .get("/health/live", (request, response) -> send(response, mapper, health.live()))
                         .get("/health/ready", (request, response) -> send(response, mapper, health.ready())))
                 .bindNow(BIND_TIMEOUT);

@@ -3,8 +3,8 @@ package dev.chatbridge.observability;
 import dev.chatbridge.api.CallOutcome;
 
 /**
- * The {@code reason} tag of a retry: the HTTP status class of the failed answer, or the kind of
- * transport failure when there was no status. A bounded set, whatever the failure said.
+ * The {@code reason} tag of a retry: the HTTP status class of the failed answer, or the kind of transport failure when
+ * there was no status. A bounded set, whatever the failure said.
  *
  * <p>Transport failures carry no status; their kind is the failure's {@code RetryCause}.
  */

@@ -11,14 +11,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
- * The process's Prometheus registry: JVM meters (memory, GC, threads, class loading, processor,
- * uptime) bound, and joined to Micrometer's global registry for as long as it is open, because
- * that is where Reactor Netty reports the API client's connection pool meters
- * ({@code ConnectionProvider.metrics(true)}).
+ * The process's Prometheus registry: JVM meters (memory, GC, threads, class loading, processor, uptime) bound, and
+ * joined to Micrometer's global registry for as long as it is open, because that is where Reactor Netty reports the API
+ * client's connection pool meters ({@code ConnectionProvider.metrics(true)}).
  *
- * <p>Owned by the command that runs the service (one per process): it creates it, passes
- * {@link #registry()} to {@code ChatBridgeApp.create(settings, registry)} and to
- * {@link OpsServer#start}, and closes it last.
+ * <p>Owned by the command that runs the service (one per process): it creates it, passes {@link #registry()} to
+ * {@code ChatBridgeApp.create(settings, registry)} and to {@link OpsServer#start}, and closes it last.
  *
  * <p><b>Threading.</b> Create and close on one thread; {@link #registry()} is thread-safe.
  */

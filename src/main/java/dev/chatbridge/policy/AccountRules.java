@@ -7,17 +7,15 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * One list of account rules ({@link PolicyConfigDef#ACCOUNTS_ALLOWED} or
- * {@link PolicyConfigDef#ACCOUNTS_DENIED}), parsed once at start. An entry is an exact address
- * ({@code alice@example.com}), a domain ({@code @example.com}: that domain only), the sub-domains of
- * a domain ({@code @*.example.com}: any depth, not the domain itself) or a pattern
- * ({@code regex:...}, case-insensitive, matching the whole address). Addresses are compared in
- * lower case (ASCII; {@link #plainAddressProblem} refuses anything else before rules are applied).
+ * One list of account rules ({@link PolicyConfigDef#ACCOUNTS_ALLOWED} or {@link PolicyConfigDef#ACCOUNTS_DENIED}),
+ * parsed once at start. An entry is an exact address ({@code alice@example.com}), a domain ({@code @example.com}: that
+ * domain only), the sub-domains of a domain ({@code @*.example.com}: any depth, not the domain itself) or a pattern
+ * ({@code regex:...}, case-insensitive, matching the whole address). Addresses are compared in lower case (ASCII;
+ * {@link #plainAddressProblem} refuses anything else before rules are applied).
  *
- * <p>Patterns are Java regular expressions, which can backtrack exponentially; each match runs
- * on a character sequence that stops it after {@link #MATCH_BUDGET} character reads, and a match
- * that runs out counts as "matches" in a deny list and "does not match" in an allow list (fail
- * closed either way). Immutable and thread-safe.
+ * <p>Patterns are Java regular expressions, which can backtrack exponentially; each match runs on a character sequence
+ * that stops it after {@link #MATCH_BUDGET} character reads, and a match that runs out counts as "matches" in a deny
+ * list and "does not match" in an allow list (fail closed either way). Immutable and thread-safe.
  */
 final class AccountRules {
 
@@ -73,13 +71,13 @@ final class AccountRules {
         String lower = entry.toLowerCase(Locale.ROOT);
         if (lower.startsWith("@*.")) {
             String domain = lower.substring(3);
-            return domainProblem(setting, entry, domain, problems) ? null
+            return domainProblem(setting, entry, domain, problems)
+                    ? null
                     : new Rule(Kind.SUBDOMAINS, entry, "." + domain, null);
         }
         if (lower.startsWith("@")) {
             String domain = lower.substring(1);
-            return domainProblem(setting, entry, domain, problems) ? null
-                    : new Rule(Kind.DOMAIN, entry, domain, null);
+            return domainProblem(setting, entry, domain, problems) ? null : new Rule(Kind.DOMAIN, entry, domain, null);
         }
         String problem = plainAddressProblem(lower);
         if (problem != null) {
@@ -101,10 +99,9 @@ final class AccountRules {
     }
 
     /**
-     * Why {@code account} is not a plain address the rules can judge safely, or null: printable
-     * ASCII without spaces, one {@code @} with text on both sides, a domain that neither starts
-     * nor ends with a dot. Anything else could be read differently by the API than by these
-     * rules (case folding of non-ASCII, trailing dots, quoted local parts).
+     * Why {@code account} is not a plain address the rules can judge safely, or null: printable ASCII without spaces,
+     * one {@code @} with text on both sides, a domain that neither starts nor ends with a dot. Anything else could be
+     * read differently by the API than by these rules (case folding of non-ASCII, trailing dots, quoted local parts).
      */
     static String plainAddressProblem(String account) {
         if (account.length() > MAX_ACCOUNT_CHARS) {
@@ -136,9 +133,8 @@ final class AccountRules {
     }
 
     /**
-     * The first entry that matches {@code account} (a plain address, see
-     * {@link #plainAddressProblem}), or null. A pattern that runs out of budget matches when
-     * {@code budgetExhaustedMatches}.
+     * The first entry that matches {@code account} (a plain address, see {@link #plainAddressProblem}), or null. A
+     * pattern that runs out of budget matches when {@code budgetExhaustedMatches}.
      */
     String match(String account, boolean budgetExhaustedMatches) {
         String lower = account.toLowerCase(Locale.ROOT);
@@ -162,7 +158,9 @@ final class AccountRules {
                     break;
                 default:
                     try {
-                        if (rule.pattern.matcher(new BudgetedChars(lower, MATCH_BUDGET)).matches()) {
+                        if (rule.pattern
+                                .matcher(new BudgetedChars(lower, MATCH_BUDGET))
+                                .matches()) {
                             return rule.entry;
                         }
                     } catch (BudgetedChars.Exhausted e) {
@@ -180,10 +178,14 @@ final class AccountRules {
         return "'" + LogText.safe(text, 120) + "'";
     }
 
-    private enum Kind { EXACT, DOMAIN, SUBDOMAINS, PATTERN }
-
-    private record Rule(Kind kind, String entry, String value, Pattern pattern) {
+    private enum Kind {
+        EXACT,
+        DOMAIN,
+        SUBDOMAINS,
+        PATTERN
     }
+
+    private record Rule(Kind kind, String entry, String value, Pattern pattern) {}
 
     /** A string whose characters may be read a bounded number of times, to stop runaway backtracking. */
     private static final class BudgetedChars implements CharSequence {

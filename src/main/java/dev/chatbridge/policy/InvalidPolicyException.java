@@ -3,9 +3,9 @@ package dev.chatbridge.policy;
 import java.util.List;
 
 /**
- * The {@code chat.policy.*} settings cannot make a policy: one line per problem, each starting
- * with the setting it is about and saying the fix. Thrown at start, so a mistake stops the
- * service instead of denying (or allowing) every request. Never carries a key or a token.
+ * The {@code chat.policy.*} settings cannot make a policy: one line per problem, each starting with the setting it is
+ * about and saying the fix. Thrown at start, so a mistake stops the service instead of denying (or allowing) every
+ * request. Never carries a key or a token.
  */
 public final class InvalidPolicyException extends IllegalArgumentException {
 

@@ -1,13 +1,12 @@
 package dev.chatbridge.policy;
 
 /**
- * Makes text from a request or a token safe to put in a denial message or a log line: control
- * and non-ASCII characters become {@code ?}, and long text is cut. Stateless.
+ * Makes text from a request or a token safe to put in a denial message or a log line: control and non-ASCII characters
+ * become {@code ?}, and long text is cut. Stateless.
  */
 final class LogText {
 
-    private LogText() {
-    }
+    private LogText() {}
 
     /** {@code text} with every character outside printable ASCII replaced, at most {@code max} characters. */
     static String safe(String text, int max) {

@@ -4,17 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Who produced a request, as far as its on-behalf-of token proves it: what
- * {@link RequestPolicy#identify} found in the record's headers, kept by the engine until it
- * decides on the request ({@link RequestPolicy#denial}), possibly in its pending table
- * ({@link #toStored()}, {@link #fromStored}). Never holds the token itself.
+ * Who produced a request, as far as its on-behalf-of token proves it: what {@link RequestPolicy#identify} found in the
+ * record's headers, kept by the engine until it decides on the request ({@link RequestPolicy#denial}), possibly in its
+ * pending table ({@link #toStored()}, {@link #fromStored}). Never holds the token itself.
  *
- * @param verified whether a token was present and passed every check (signature, audience,
- *                 expiry, issuer); then {@code problem} is null
- * @param subject  the verified token's {@code sub} (the account it speaks for); null when the token
- *                 has none (a call as the API key's own user) or when not verified
- * @param issuer   the verified token's {@code iss}, or null
- * @param problem  why the token is missing (while required) or invalid; null otherwise
+ * @param verified whether a token was present and passed every check (signature, audience, expiry, issuer); then
+ *     {@code problem} is null
+ * @param subject the verified token's {@code sub} (the account it speaks for); null when the token has none (a call as
+ *     the API key's own user) or when not verified
+ * @param issuer the verified token's {@code iss}, or null
+ * @param problem why the token is missing (while required) or invalid; null otherwise
  */
 public record ProducerIdentity(boolean verified, String subject, String issuer, String problem) {
 
@@ -23,6 +22,7 @@ public record ProducerIdentity(boolean verified, String subject, String issuer, 
 
     /** Longest stored form {@link #fromStored} reads; anything longer is refused. */
     static final int MAX_STORED_CHARS = 4096;
+
     private static final String VERSION = "1";
 
     /** A verified token's identity. */
@@ -36,8 +36,8 @@ public record ProducerIdentity(boolean verified, String subject, String issuer, 
     }
 
     /**
-     * A compact, versioned text form for the engine's pending table: {@code 1}, then one line per
-     * field ({@code -} for null, else {@code +} and the value with {@code %} and line feeds escaped).
+     * A compact, versioned text form for the engine's pending table: {@code 1}, then one line per field ({@code -} for
+     * null, else {@code +} and the value with {@code %} and line feeds escaped).
      */
     public String toStored() {
         return VERSION + "\n" + (verified ? "1" : "0") + "\n" + field(subject) + "\n" + field(issuer) + "\n"
@@ -45,9 +45,9 @@ public record ProducerIdentity(boolean verified, String subject, String issuer, 
     }
 
     /**
-     * Reads {@link #toStored()}'s form back; null or empty is {@link #NONE}. Never throws: a form
-     * it cannot read (another version, damaged) becomes an unverified identity whose problem says
-     * so, which denies the request when tokens are required (fail closed).
+     * Reads {@link #toStored()}'s form back; null or empty is {@link #NONE}. Never throws: a form it cannot read
+     * (another version, damaged) becomes an unverified identity whose problem says so, which denies the request when
+     * tokens are required (fail closed).
      */
     public static ProducerIdentity fromStored(String stored) {
         if (stored == null || stored.isEmpty()) {
@@ -58,8 +58,9 @@ public record ProducerIdentity(boolean verified, String subject, String issuer, 
                     + MAX_STORED_CHARS + "; the request must be sent again with a fresh token");
         }
         List<String> parts = split(stored);
-        if (parts.size() != 5 || !VERSION.equals(parts.get(0)) || !("0".equals(parts.get(1))
-                || "1".equals(parts.get(1)))) {
+        if (parts.size() != 5
+                || !VERSION.equals(parts.get(0))
+                || !("0".equals(parts.get(1)) || "1".equals(parts.get(1)))) {
             return invalid("the stored producer identity is unreadable (not version " + VERSION
                     + "); the request must be sent again with a fresh token");
         }

@@ -18,23 +18,21 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * Who an upstream may make chat-bridge act as, and with what: the rules of the
- * {@code chat.policy.*} settings ({@link PolicyConfigDef}), applied at intake, before any API
- * call. The service's API key may impersonate any user, so anyone who can write to the requests
- * topic could otherwise act as anyone; a request this policy denies becomes an
+ * Who an upstream may make chat-bridge act as, and with what: the rules of the {@code chat.policy.*} settings
+ * ({@link PolicyConfigDef}), applied at intake, before any API call. The service's API key may impersonate any user, so
+ * anyone who can write to the requests topic could otherwise act as anyone; a request this policy denies becomes an
  * {@code IMPERSONATION_DENIED} dead letter carrying {@link #denial}'s message.
  *
- * <p>Two steps, because the record's headers are at hand only when it is read:
- * {@link #identify} checks the on-behalf-of token in the headers (token mode only) and returns a
- * {@link ProducerIdentity} the engine may store; {@link #denial} later judges the decoded request
- * with that identity. Neither throws for bad input. Everything that can be wrong with the settings
- * (bad patterns, unreadable or unsuitable key files, missing audience) is found by
+ * <p>Two steps, because the record's headers are at hand only when it is read: {@link #identify} checks the
+ * on-behalf-of token in the headers (token mode only) and returns a {@link ProducerIdentity} the engine may store;
+ * {@link #denial} later judges the decoded request with that identity. Neither throws for bad input. Everything that
+ * can be wrong with the settings (bad patterns, unreadable or unsuitable key files, missing audience) is found by
  * {@link #fromProperties} at start. Immutable and thread-safe; no network I/O.
  *
- * <p>Rules, in the order {@link #denial} applies them: the token (valid, and its {@code sub} equal
- * to the request's {@code account}, case-insensitive; no {@code sub} for no account); the account
- * (a plain ASCII address; the deny list wins; then the allow list, which denies everything it
- * does not list; no account follows {@link PolicyConfigDef#NO_ACCOUNT}); the assistant; the roles.
+ * <p>Rules, in the order {@link #denial} applies them: the token (valid, and its {@code sub} equal to the request's
+ * {@code account}, case-insensitive; no {@code sub} for no account); the account (a plain ASCII address; the deny list
+ * wins; then the allow list, which denies everything it does not list; no account follows
+ * {@link PolicyConfigDef#NO_ACCOUNT}); the assistant; the roles.
  */
 public final class RequestPolicy {
 
@@ -48,8 +46,14 @@ public final class RequestPolicy {
     private final Set<MessageRole> roles;
     private final TokenVerifier tokens;
 
-    private RequestPolicy(AccountRules allowed, AccountRules denied, boolean noAccountAllowed, Set<String> assistants,
-            boolean defaultAssistantAllowed, Set<MessageRole> roles, TokenVerifier tokens) {
+    private RequestPolicy(
+            AccountRules allowed,
+            AccountRules denied,
+            boolean noAccountAllowed,
+            Set<String> assistants,
+            boolean defaultAssistantAllowed,
+            Set<MessageRole> roles,
+            TokenVerifier tokens) {
         this.allowed = allowed;
         this.denied = denied;
         this.noAccountAllowed = noAccountAllowed;
@@ -65,9 +69,8 @@ public final class RequestPolicy {
     }
 
     /**
-     * The policy of the given settings: parsed {@code chat.policy.*} values as
-     * {@code ChatBridgeConfig.values()} holds them (or raw strings; absent keys take their
-     * defaults). Reads the keys file when the token mode is on.
+     * The policy of the given settings: parsed {@code chat.policy.*} values as {@code ChatBridgeConfig.values()} holds
+     * them (or raw strings; absent keys take their defaults). Reads the keys file when the token mode is on.
      *
      * @throws InvalidPolicyException listing one line per problem, each naming its setting
      */
@@ -77,10 +80,10 @@ public final class RequestPolicy {
         if (!problems.isEmpty()) {
             throw new InvalidPolicyException(problems);
         }
-        AccountRules allowed = AccountRules.parse(PolicyConfigDef.ACCOUNTS_ALLOWED,
-                list(parsed, PolicyConfigDef.ACCOUNTS_ALLOWED), problems);
-        AccountRules denied = AccountRules.parse(PolicyConfigDef.ACCOUNTS_DENIED,
-                list(parsed, PolicyConfigDef.ACCOUNTS_DENIED), problems);
+        AccountRules allowed = AccountRules.parse(
+                PolicyConfigDef.ACCOUNTS_ALLOWED, list(parsed, PolicyConfigDef.ACCOUNTS_ALLOWED), problems);
+        AccountRules denied = AccountRules.parse(
+                PolicyConfigDef.ACCOUNTS_DENIED, list(parsed, PolicyConfigDef.ACCOUNTS_DENIED), problems);
         Set<String> assistants = new LinkedHashSet<>();
         for (String id : list(parsed, PolicyConfigDef.ASSISTANTS_ALLOWED)) {
             if (id.isBlank()) {
@@ -103,15 +106,16 @@ public final class RequestPolicy {
         }
         boolean tokenRequired = Boolean.TRUE.equals(parsed.get(PolicyConfigDef.TOKEN_REQUIRED));
         TokenVerifier tokens = tokenRequired ? tokens(parsed, problems) : null;
-        String noAccount = ((String) parsed.get(PolicyConfigDef.NO_ACCOUNT)).trim().toUpperCase(Locale.ROOT);
+        String noAccount =
+                ((String) parsed.get(PolicyConfigDef.NO_ACCOUNT)).trim().toUpperCase(Locale.ROOT);
         boolean noAccountAllowed = "DEFAULT".equals(noAccount)
                 ? allowed.isEmpty() && denied.isEmpty() && !tokenRequired
                 : "ALLOW".equals(noAccount);
         if (!problems.isEmpty()) {
             throw new InvalidPolicyException(problems);
         }
-        return new RequestPolicy(allowed, denied, noAccountAllowed, Set.copyOf(assistants), defaultAssistant,
-                roles, tokens);
+        return new RequestPolicy(
+                allowed, denied, noAccountAllowed, Set.copyOf(assistants), defaultAssistant, roles, tokens);
     }
 
     private static Map<String, Object> parse(Map<String, ?> values, List<String> problems) {
@@ -170,7 +174,11 @@ public final class RequestPolicy {
         for (String iss : list(parsed, PolicyConfigDef.TOKEN_ISSUERS)) {
             issuers.add(iss.trim());
         }
-        return new TokenVerifier(header, keys, audience.trim(), issuers,
+        return new TokenVerifier(
+                header,
+                keys,
+                audience.trim(),
+                issuers,
                 Duration.ofMillis((Long) parsed.get(PolicyConfigDef.TOKEN_CLOCK_SKEW)),
                 Duration.ofMillis((Long) parsed.get(PolicyConfigDef.TOKEN_MAX_LIFETIME)));
     }
@@ -187,14 +195,19 @@ public final class RequestPolicy {
 
     /** Whether this policy allows everything (nothing configured); the engine may skip it. */
     public boolean permitsAll() {
-        return tokens == null && allowed.isEmpty() && denied.isEmpty() && noAccountAllowed && assistants.isEmpty()
-                && !defaultAssistantAllowed && roles.size() == MessageRole.values().length;
+        return tokens == null
+                && allowed.isEmpty()
+                && denied.isEmpty()
+                && noAccountAllowed
+                && assistants.isEmpty()
+                && !defaultAssistantAllowed
+                && roles.size() == MessageRole.values().length;
     }
 
     /**
-     * Checks the on-behalf-of token in a record's headers, at {@code now}. {@link ProducerIdentity#NONE}
-     * when tokens are not required (the headers are not read). Never throws; a missing or invalid
-     * token is an identity whose problem says why, without the token.
+     * Checks the on-behalf-of token in a record's headers, at {@code now}. {@link ProducerIdentity#NONE} when tokens
+     * are not required (the headers are not read). Never throws; a missing or invalid token is an identity whose
+     * problem says why, without the token.
      */
     public ProducerIdentity identify(Headers headers, Instant now) {
         if (tokens == null) {
@@ -204,9 +217,9 @@ public final class RequestPolicy {
     }
 
     /**
-     * Null when {@code request} is allowed; else why it is denied: a message naming the rule and
-     * what to change, for an {@code IMPERSONATION_DENIED} dead letter. {@code identity} is what
-     * {@link #identify} returned for the request's record (null counts as no token). Never throws.
+     * Null when {@code request} is allowed; else why it is denied: a message naming the rule and what to change, for an
+     * {@code IMPERSONATION_DENIED} dead letter. {@code identity} is what {@link #identify} returned for the request's
+     * record (null counts as no token). Never throws.
      */
     public String denial(ChatRequest request, ProducerIdentity identity) {
         if (request == null) {
@@ -223,7 +236,8 @@ public final class RequestPolicy {
             }
             return problem == null ? roleDenial(request.getMessages()) : problem;
         } catch (RuntimeException e) {
-            return "the request could not be checked against the policy (" + e.getClass().getSimpleName() + ")";
+            return "the request could not be checked against the policy ("
+                    + e.getClass().getSimpleName() + ")";
         }
     }
 
@@ -233,16 +247,20 @@ public final class RequestPolicy {
         }
         if (identity == null || !identity.verified()) {
             String why = identity == null || identity.problem() == null
-                    ? "the record's token was not checked" : identity.problem();
+                    ? "the record's token was not checked"
+                    : identity.problem();
             return "on-behalf-of token refused (" + PolicyConfigDef.TOKEN_REQUIRED + "=true): " + why;
         }
         String sub = identity.subject();
         boolean same = sub == null ? account == null : account != null && asciiEqualsIgnoreCase(sub, account);
         if (!same) {
-            return "the on-behalf-of token is for " + (sub == null ? "the service's own user (no sub)"
-                    : "sub '" + LogText.safe(sub, 120) + "'") + " but the request acts as "
-                    + (account == null ? "the service's own user (no account)" : "account " + AccountRules.quote(
-                    account)) + ": the token's sub must equal the request's account; send a token issued for it";
+            return "the on-behalf-of token is for "
+                    + (sub == null ? "the service's own user (no sub)" : "sub '" + LogText.safe(sub, 120) + "'")
+                    + " but the request acts as "
+                    + (account == null
+                            ? "the service's own user (no account)"
+                            : "account " + AccountRules.quote(account))
+                    + ": the token's sub must equal the request's account; send a token issued for it";
         }
         return null;
     }
@@ -264,7 +282,8 @@ public final class RequestPolicy {
 
     private String accountDenial(String account) {
         if (account == null) {
-            return noAccountAllowed ? null
+            return noAccountAllowed
+                    ? null
                     : "the request has no account, so it would call as the API key's own user, which "
                             + PolicyConfigDef.NO_ACCOUNT + " does not allow here (its DEFAULT denies it when account "
                             + "rules or tokens are configured): set the request's account, or set "
@@ -297,14 +316,16 @@ public final class RequestPolicy {
             return null;
         }
         if (assistantId == null) {
-            return defaultAssistantAllowed ? null
+            return defaultAssistantAllowed
+                    ? null
                     : "the request names no assistantId (the API's default assistant), which "
                             + PolicyConfigDef.ASSISTANTS_ALLOWED + " does not allow: name an allowed assistant, or "
                             + "add " + PolicyConfigDef.DEFAULT_ASSISTANT + " to " + PolicyConfigDef.ASSISTANTS_ALLOWED;
         }
-        return assistants.contains(assistantId) ? null
-                : "assistantId '" + LogText.safe(assistantId, 120) + "' is not in "
-                        + PolicyConfigDef.ASSISTANTS_ALLOWED + ": ask for an allowed assistant, or add it there";
+        return assistants.contains(assistantId)
+                ? null
+                : "assistantId '" + LogText.safe(assistantId, 120) + "' is not in " + PolicyConfigDef.ASSISTANTS_ALLOWED
+                        + ": ask for an allowed assistant, or add it there";
     }
 
     private String roleDenial(List<ChatMessage> messages) {
@@ -339,7 +360,7 @@ public final class RequestPolicy {
         return "request policy: accounts allowed " + (allowed.isEmpty() ? "any" : "by rules") + ", denied "
                 + (denied.isEmpty() ? "none" : "by rules") + ", no account " + (noAccountAllowed ? "allowed" : "denied")
                 + ", assistants " + (assistants.isEmpty() && !defaultAssistantAllowed ? "any" : "listed")
-                + ", roles " + roleNames() + ", tokens " + (tokens == null ? "off" : "required in header "
-                + tokens.header());
+                + ", roles " + roleNames() + ", tokens "
+                + (tokens == null ? "off" : "required in header " + tokens.header());
     }
 }

@@ -29,12 +29,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads the token issuers' public keys from one file, once, at start: a JWK Set (JSON, RFC 7517)
- * or PEM blocks ({@code PUBLIC KEY} or {@code CERTIFICATE}). Only keys for asymmetric signature
- * algorithms are accepted: RSA of at least {@link #MIN_RSA_BITS} bits and EC on P-256, P-384 or
- * P-521. Private keys, symmetric (HMAC) keys, other key types and encryption-only keys are
- * refused with a message naming the file and the fix, so a mistake shows at start rather than as
- * every request denied. PEM keys have no {@code kid}; they get their RFC 7638 thumbprint as one.
+ * Reads the token issuers' public keys from one file, once, at start: a JWK Set (JSON, RFC 7517) or PEM blocks
+ * ({@code PUBLIC KEY} or {@code CERTIFICATE}). Only keys for asymmetric signature algorithms are accepted: RSA of at
+ * least {@link #MIN_RSA_BITS} bits and EC on P-256, P-384 or P-521. Private keys, symmetric (HMAC) keys, other key
+ * types and encryption-only keys are refused with a message naming the file and the fix, so a mistake shows at start
+ * rather than as every request denied. PEM keys have no {@code kid}; they get their RFC 7638 thumbprint as one.
  */
 final class TokenKeys {
 
@@ -46,15 +45,12 @@ final class TokenKeys {
     static final int MAX_KEYS = 100;
 
     private static final Set<Curve> CURVES = Set.of(Curve.P_256, Curve.P_384, Curve.P_521);
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
+    private static final Pattern PEM =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
 
-    private TokenKeys() {
-    }
+    private TokenKeys() {}
 
-    /**
-     * The public keys in {@code file}, or null after adding a problem that names {@code setting}.
-     */
+    /** The public keys in {@code file}, or null after adding a problem that names {@code setting}. */
     static List<JWK> load(String setting, Path file, List<String> problems) {
         String where = setting + "=" + file;
         String text;
@@ -71,7 +67,8 @@ final class TokenKeys {
                     + "): make it a readable file holding a JWK Set or PEM public keys");
             return null;
         }
-        List<JWK> keys = text.stripLeading().startsWith("{") ? fromJwkSet(where, text, problems)
+        List<JWK> keys = text.stripLeading().startsWith("{")
+                ? fromJwkSet(where, text, problems)
                 : fromPem(where, text, problems);
         if (keys == null) {
             return null;
@@ -124,7 +121,8 @@ final class TokenKeys {
                     key = publicKey(der);
                 } else if ("CERTIFICATE".equals(type)) {
                     key = ((X509Certificate) CertificateFactory.getInstance("X.509")
-                            .generateCertificate(new ByteArrayInputStream(der))).getPublicKey();
+                                    .generateCertificate(new ByteArrayInputStream(der)))
+                            .getPublicKey();
                 } else {
                     problems.add(where + ": PEM block " + index + " is a " + type + "; only PUBLIC KEY and "
                             + "CERTIFICATE blocks are accepted (never put private keys here)");
@@ -155,8 +153,12 @@ final class TokenKeys {
 
     private static JWK toJwk(PublicKey key) throws JOSEException {
         if (key instanceof RSAPublicKey) {
-            RSAKey jwk = new RSAKey.Builder((RSAPublicKey) key).keyUse(KeyUse.SIGNATURE).build();
-            return new RSAKey.Builder(jwk).keyID(jwk.computeThumbprint().toString()).build();
+            RSAKey jwk = new RSAKey.Builder((RSAPublicKey) key)
+                    .keyUse(KeyUse.SIGNATURE)
+                    .build();
+            return new RSAKey.Builder(jwk)
+                    .keyID(jwk.computeThumbprint().toString())
+                    .build();
         }
         if (key instanceof ECPublicKey) {
             ECPublicKey ec = (ECPublicKey) key;
@@ -165,7 +167,9 @@ final class TokenKeys {
                 throw new JOSEException("unknown curve");
             }
             ECKey jwk = new ECKey.Builder(curve, ec).keyUse(KeyUse.SIGNATURE).build();
-            return new ECKey.Builder(jwk).keyID(jwk.computeThumbprint().toString()).build();
+            return new ECKey.Builder(jwk)
+                    .keyID(jwk.computeThumbprint().toString())
+                    .build();
         }
         throw new JOSEException("a " + key.getAlgorithm() + " key");
     }

@@ -29,26 +29,32 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * Verifies the on-behalf-of token of one record: a compact JWS in one Kafka header, signed with
- * an asymmetric algorithm (RS, PS or ES family) by a key of the configured keys file, for the
- * configured audience, within its validity (exp required; nbf and iat honoured, with a bounded
- * clock skew), no longer-lived than {@link PolicyConfigDef#TOKEN_MAX_LIFETIME}, and from an allowed
- * issuer. The header's size is bounded before anything is parsed; the signature is checked before
- * any claim is read. No network I/O: keys come from the file read at start.
+ * Verifies the on-behalf-of token of one record: a compact JWS in one Kafka header, signed with an asymmetric algorithm
+ * (RS, PS or ES family) by a key of the configured keys file, for the configured audience, within its validity (exp
+ * required; nbf and iat honoured, with a bounded clock skew), no longer-lived than
+ * {@link PolicyConfigDef#TOKEN_MAX_LIFETIME}, and from an allowed issuer. The header's size is bounded before anything
+ * is parsed; the signature is checked before any claim is read. No network I/O: keys come from the file read at start.
  *
- * <p>Every failure is a {@link ProducerIdentity} whose problem says what is wrong and never
- * contains the token. Immutable and thread-safe.
+ * <p>Every failure is a {@link ProducerIdentity} whose problem says what is wrong and never contains the token.
+ * Immutable and thread-safe.
  */
 final class TokenVerifier {
 
     /** Largest header value read; compact JWS on-behalf-of tokens are well below 2 KiB. */
     static final int MAX_TOKEN_BYTES = 8 * 1024;
 
-    private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
-            JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256,
-            JWSAlgorithm.ES384, JWSAlgorithm.ES512);
-    private static final Map<JWSAlgorithm, Curve> EC_CURVES = Map.of(JWSAlgorithm.ES256, Curve.P_256,
-            JWSAlgorithm.ES384, Curve.P_384, JWSAlgorithm.ES512, Curve.P_521);
+    private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(
+            JWSAlgorithm.RS256,
+            JWSAlgorithm.RS384,
+            JWSAlgorithm.RS512,
+            JWSAlgorithm.PS256,
+            JWSAlgorithm.PS384,
+            JWSAlgorithm.PS512,
+            JWSAlgorithm.ES256,
+            JWSAlgorithm.ES384,
+            JWSAlgorithm.ES512);
+    private static final Map<JWSAlgorithm, Curve> EC_CURVES =
+            Map.of(JWSAlgorithm.ES256, Curve.P_256, JWSAlgorithm.ES384, Curve.P_384, JWSAlgorithm.ES512, Curve.P_521);
 
     private final String header;
     private final List<JWK> keys;
@@ -57,8 +63,8 @@ final class TokenVerifier {
     private final Duration skew;
     private final Duration maxLifetime;
 
-    TokenVerifier(String header, List<JWK> keys, String audience, Set<String> issuers, Duration skew,
-            Duration maxLifetime) {
+    TokenVerifier(
+            String header, List<JWK> keys, String audience, Set<String> issuers, Duration skew, Duration maxLifetime) {
         this.header = header;
         this.keys = List.copyOf(keys);
         this.audience = audience;
@@ -115,8 +121,8 @@ final class TokenVerifier {
             }
         }
         if (dots == 4) {
-            return ProducerIdentity.invalid("the " + header + " header holds an encrypted token (JWE); send a "
-                    + "signed compact JWS");
+            return ProducerIdentity.invalid(
+                    "the " + header + " header holds an encrypted token (JWE); send a " + "signed compact JWS");
         }
         if (dots != 2) {
             return ProducerIdentity.invalid("the " + header + " header is not a compact JWS (three base64url parts "
@@ -141,11 +147,13 @@ final class TokenVerifier {
         JWSAlgorithm alg = jws.getAlgorithm();
         if (!ALGORITHMS.contains(alg)) {
             String name = LogText.safe(alg.getName(), 20);
-            return ProducerIdentity.invalid(JWSAlgorithm.Family.HMAC_SHA.contains(alg)
-                    ? "the token is signed with " + name + " (HMAC, a shared secret); only asymmetric algorithms "
-                            + "(RS256/384/512, PS256/384/512, ES256/384/512) are accepted"
-                    : "the token's algorithm " + name + " is not accepted; use RS256/384/512, PS256/384/512 or "
-                            + "ES256/384/512");
+            return ProducerIdentity.invalid(
+                    JWSAlgorithm.Family.HMAC_SHA.contains(alg)
+                            ? "the token is signed with " + name
+                                    + " (HMAC, a shared secret); only asymmetric algorithms "
+                                    + "(RS256/384/512, PS256/384/512, ES256/384/512) are accepted"
+                            : "the token's algorithm " + name + " is not accepted; use RS256/384/512, PS256/384/512 or "
+                                    + "ES256/384/512");
         }
         if (jws.getCriticalParams() != null && !jws.getCriticalParams().isEmpty()) {
             return ProducerIdentity.invalid("the token has critical header parameters (crit), which are not "
@@ -201,13 +209,13 @@ final class TokenVerifier {
         }
         List<String> aud = claims.getAudience();
         if (aud == null || !aud.contains(audience)) {
-            return "the token is for another audience: its aud does not include '" + LogText.safe(audience, 120)
-                    + "' (" + PolicyConfigDef.TOKEN_AUDIENCE + "); the issuer must mint it for this service";
+            return "the token is for another audience: its aud does not include '" + LogText.safe(audience, 120) + "' ("
+                    + PolicyConfigDef.TOKEN_AUDIENCE + "); the issuer must mint it for this service";
         }
         String iss = claims.getIssuer();
         if (!issuers.isEmpty() && (iss == null || !issuers.contains(iss))) {
-            return "the token's issuer " + (iss == null ? "(none)" : "'" + LogText.safe(iss, 120) + "'")
-                    + " is not in " + PolicyConfigDef.TOKEN_ISSUERS;
+            return "the token's issuer " + (iss == null ? "(none)" : "'" + LogText.safe(iss, 120) + "'") + " is not in "
+                    + PolicyConfigDef.TOKEN_ISSUERS;
         }
         String sub = claims.getSubject();
         if (sub != null && (sub.isEmpty() || sub.length() > AccountRules.MAX_ACCOUNT_CHARS)) {
@@ -237,8 +245,8 @@ final class TokenVerifier {
     private static boolean verifiesWithAny(SignedJWT signed, List<JWK> candidates) {
         for (JWK key : candidates) {
             try {
-                JWSVerifier verifier = key instanceof ECKey ? new ECDSAVerifier((ECKey) key)
-                        : new RSASSAVerifier((RSAKey) key);
+                JWSVerifier verifier =
+                        key instanceof ECKey ? new ECDSAVerifier((ECKey) key) : new RSASSAVerifier((RSAKey) key);
                 if (signed.verify(verifier)) {
                     return true;
                 }

@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A least-recently-used map with a fixed capacity, for the registry client's and the serde's caches.
- * Thread-safe: every method holds the instance lock (entries are tiny, calls are short).
+ * A least-recently-used map with a fixed capacity, for the registry client's and the serde's caches. Thread-safe: every
+ * method holds the instance lock (entries are tiny, calls are short).
  *
  * @param <K> key type
  * @param <V> value type

@@ -42,8 +42,8 @@ public enum CompatibilityLevel {
     }
 
     /**
-     * Why the candidate cannot follow the existing versions at this level: one line per
-     * incompatibility; empty when it can.
+     * Why the candidate cannot follow the existing versions at this level: one line per incompatibility; empty when it
+     * can.
      *
      * @param existing the subject's versions, oldest first
      */
@@ -55,10 +55,16 @@ public enum CompatibilityLevel {
         List<Schema> checked = transitive ? existing : List.of(existing.get(existing.size() - 1));
         for (Schema old : checked) {
             if (newReadsOld) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, old), "new schema cannot read data written with an earlier one", problems);
+                describe(
+                        SchemaCompatibility.checkReaderWriterCompatibility(candidate, old),
+                        "new schema cannot read data written with an earlier one",
+                        problems);
             }
             if (oldReadsNew) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(old, candidate), "an earlier schema cannot read data written with the new one", problems);
+                describe(
+                        SchemaCompatibility.checkReaderWriterCompatibility(old, candidate),
+                        "an earlier schema cannot read data written with the new one",
+                        problems);
             }
         }
         return problems;

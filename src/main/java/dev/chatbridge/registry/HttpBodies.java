@@ -16,8 +16,7 @@ public final class HttpBodies {
         }
     }
 
-    private HttpBodies() {
-    }
+    private HttpBodies() {}
 
     /** The whole body, or a {@link TooLargeException} error as soon as it passes {@code maxBytes}. */
     public static Mono<byte[]> read(ByteBufFlux body, int maxBytes) {

@@ -4,12 +4,12 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * A token bucket that bounds registry lookups of ids not cached, so that records carrying
- * thousands of distinct bogus ids cannot make a stream thread flood the registry.
+ * A token bucket that bounds registry lookups of ids not cached, so that records carrying thousands of distinct bogus
+ * ids cannot make a stream thread flood the registry.
  *
- * <p>It holds up to {@code perSecond} tokens and gains {@code perSecond} a second. A lookup takes
- * a token; without one it waits for the next, at most {@code maxWait}: a lookup that would wait
- * longer (several threads queueing) fails at once as unavailable, so no wait is unbounded.
+ * <p>It holds up to {@code perSecond} tokens and gains {@code perSecond} a second. A lookup takes a token; without one
+ * it waits for the next, at most {@code maxWait}: a lookup that would wait longer (several threads queueing) fails at
+ * once as unavailable, so no wait is unbounded.
  *
  * <p>Thread-safe: tokens are reserved under the instance lock; waiting happens outside it.
  */
@@ -29,13 +29,17 @@ final class LookupRate {
         this.refilledAt = nanoTime.getAsLong();
     }
 
-    /** Takes a token, waiting for it up to the bound; throws an unavailable {@link SchemaRegistryException} otherwise. */
+    /**
+     * Takes a token, waiting for it up to the bound; throws an unavailable {@link SchemaRegistryException} otherwise.
+     */
     void acquire(String what) {
         long wait = reserve();
         if (wait < 0) {
-            throw new SchemaRegistryException("More than " + (long) perSecond + " schema lookups a second (setting "
-                    + RegistryClientConfig.ID_LOOKUPS_PER_SECOND + "), and " + what + " would wait over "
-                    + Duration.ofNanos(maxWaitNanos).toMillis() + " ms for its turn: not calling the registry", 0,
+            throw new SchemaRegistryException(
+                    "More than " + (long) perSecond + " schema lookups a second (setting "
+                            + RegistryClientConfig.ID_LOOKUPS_PER_SECOND + "), and " + what + " would wait over "
+                            + Duration.ofNanos(maxWaitNanos).toMillis() + " ms for its turn: not calling the registry",
+                    0,
                     SchemaRegistryException.NO_ERROR_CODE);
         }
         if (wait > 0) {

@@ -5,20 +5,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * In-process registries for {@code schema.registry.url=mock://<scope>}: every client of the same
- * scope in this JVM shares one registry, as with Confluent's mock, so a test's serializer and
- * deserializer agree on ids without a server.
+ * In-process registries for {@code schema.registry.url=mock://<scope>}: every client of the same scope in this JVM
+ * shares one registry, as with Confluent's mock, so a test's serializer and deserializer agree on ids without a server.
  *
- * <p>This is deliberately JVM-wide state (that is what a scope means); tests isolate themselves
- * with a unique scope or {@link #drop(String)}. Thread-safe: the scope map is concurrent and each
- * registry locks itself.
+ * <p>This is deliberately JVM-wide state (that is what a scope means); tests isolate themselves with a unique scope or
+ * {@link #drop(String)}. Thread-safe: the scope map is concurrent and each registry locks itself.
  */
 public final class MockSchemaRegistry {
 
     private static final ConcurrentMap<String, RegistryStore> SCOPES = new ConcurrentHashMap<>();
 
-    private MockSchemaRegistry() {
-    }
+    private MockSchemaRegistry() {}
 
     /** A client of the scope's registry, created empty on first use. */
     public static SchemaRegistryClient client(String scope) {

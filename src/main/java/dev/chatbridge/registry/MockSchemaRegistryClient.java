@@ -4,8 +4,8 @@ import java.util.Objects;
 import org.apache.avro.Schema;
 
 /**
- * A client of an in-process {@link RegistryStore}: the same answers and error codes as the REST
- * client gets from {@link EmbeddedSchemaRegistry}, without HTTP. Thread-safe (the store locks itself).
+ * A client of an in-process {@link RegistryStore}: the same answers and error codes as the REST client gets from
+ * {@link EmbeddedSchemaRegistry}, without HTTP. Thread-safe (the store locks itself).
  */
 final class MockSchemaRegistryClient implements SchemaRegistryClient {
 
@@ -21,13 +21,15 @@ final class MockSchemaRegistryClient implements SchemaRegistryClient {
     @Override
     public int register(String subject, Schema schema) {
         checkOpen();
-        return store.register(Objects.requireNonNull(subject, "subject"), copy(schema)).id();
+        return store.register(Objects.requireNonNull(subject, "subject"), copy(schema))
+                .id();
     }
 
     @Override
     public int lookup(String subject, Schema schema) {
         checkOpen();
-        return store.lookup(Objects.requireNonNull(subject, "subject"), copy(schema)).id();
+        return store.lookup(Objects.requireNonNull(subject, "subject"), copy(schema))
+                .id();
     }
 
     @Override

@@ -4,14 +4,13 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * Fails registry calls at once while the registry is known to be unavailable, so that stream
- * threads do not each wait out a full call against a registry that is down.
+ * Fails registry calls at once while the registry is known to be unavailable, so that stream threads do not each wait
+ * out a full call against a registry that is down.
  *
- * <p>After a call fails as unavailable ({@link SchemaRegistryException#isUnavailable()}), calls
- * fail at once for {@code schema.registry.outage.backoff.ms}; then one call goes through as a
- * probe (the others keep failing at once while it runs). A failed probe doubles the pause, up to
- * {@code schema.registry.outage.backoff.max.ms}; any answer from the registry (success or an
- * error that is not unavailability) closes the gate.
+ * <p>After a call fails as unavailable ({@link SchemaRegistryException#isUnavailable()}), calls fail at once for
+ * {@code schema.registry.outage.backoff.ms}; then one call goes through as a probe (the others keep failing at once
+ * while it runs). A failed probe doubles the pause, up to {@code schema.registry.outage.backoff.max.ms}; any answer
+ * from the registry (success or an error that is not unavailability) closes the gate.
  *
  * <p>Thread-safe: all state is under the instance lock, which is never held during a call.
  */
@@ -42,11 +41,17 @@ final class OutageGate {
         }
         long wait = closedUntil - nanoTime.getAsLong();
         if (wait > 0 || probing) {
-            throw new SchemaRegistryException("Schema registry is unavailable (" + failures + " failed call"
-                    + (failures == 1 ? "" : "s") + " in a row; " + (probing ? "a probe call is under way"
-                    : "next probe in " + Duration.ofNanos(wait).toMillis() + " ms") + "), so " + what
-                    + " fails at once. Last failure: " + lastFailure.getMessage(), 0,
-                    SchemaRegistryException.NO_ERROR_CODE, lastFailure);
+            throw new SchemaRegistryException(
+                    "Schema registry is unavailable (" + failures + " failed call"
+                            + (failures == 1 ? "" : "s") + " in a row; "
+                            + (probing
+                                    ? "a probe call is under way"
+                                    : "next probe in " + Duration.ofNanos(wait).toMillis() + " ms")
+                            + "), so " + what
+                            + " fails at once. Last failure: " + lastFailure.getMessage(),
+                    0,
+                    SchemaRegistryException.NO_ERROR_CODE,
+                    lastFailure);
         }
         probing = true;
         return true;

@@ -20,11 +20,10 @@ import org.apache.kafka.common.config.types.Password;
 /**
  * The registry client's settings, read from Kafka-style configs with Confluent's key names.
  *
- * <p>Immutable and thread-safe. Keys it does not know are ignored (they belong to Kafka). A bad
- * value fails {@link #from(Map)} with a {@link ConfigException} that names the key and the fix;
- * neither that message nor {@link #toString()} ever shows a password or token. Credentials given
- * in a URL's userinfo ({@code basic.auth.credentials.source=URL}) are taken out of the URL: the
- * URLs this config exposes carry none.
+ * <p>Immutable and thread-safe. Keys it does not know are ignored (they belong to Kafka). A bad value fails
+ * {@link #from(Map)} with a {@link ConfigException} that names the key and the fix; neither that message nor
+ * {@link #toString()} ever shows a password or token. Credentials given in a URL's userinfo
+ * ({@code basic.auth.credentials.source=URL}) are taken out of the URL: the URLs this config exposes carry none.
  */
 public final class RegistryClientConfig {
 
@@ -51,9 +50,8 @@ public final class RegistryClientConfig {
     /** Time to wait for one HTTP answer (default 3000; a registry answers from memory in milliseconds). */
     public static final String HTTP_READ_TIMEOUT_MS = "http.read.timeout.ms";
     /**
-     * Longest time one client call may take, retries and backoffs included (default 5000): the
-     * longest a stream thread waits for the registry, plus at most {@link #LOOKUP_MAX_WAIT} for the
-     * lookup rate bound.
+     * Longest time one client call may take, retries and backoffs included (default 5000): the longest a stream thread
+     * waits for the registry, plus at most {@link #LOOKUP_MAX_WAIT} for the lookup rate bound.
      */
     public static final String CALL_TIMEOUT_MS = "schema.registry.call.timeout.ms";
     /** How long an id the registry does not know is remembered as unknown (default 60000; 0 forgets at once). */
@@ -67,15 +65,14 @@ public final class RegistryClientConfig {
     /** Cap of that pause, which doubles with each failed probe (default 30000). */
     public static final String OUTAGE_BACKOFF_MAX_MS = "schema.registry.outage.backoff.max.ms";
     /**
-     * Longest a lookup waits for the rate bound ({@value}ms is one second); a lookup that would
-     * wait longer fails at once as unavailable.
+     * Longest a lookup waits for the rate bound ({@value}ms is one second); a lookup that would wait longer fails at
+     * once as unavailable.
      */
     public static final long LOOKUP_MAX_WAIT = 1000;
     /**
-     * Whether an {@code http://} registry URL to a host other than loopback is accepted (default
-     * false): basic-auth credentials or the bearer token would cross the network in clear, and
-     * schemas could be swapped on the way. chat-bridge's own key, passed in by
-     * {@code ServiceSettings} from its {@code chat.*} settings.
+     * Whether an {@code http://} registry URL to a host other than loopback is accepted (default false): basic-auth
+     * credentials or the bearer token would cross the network in clear, and schemas could be swapped on the way.
+     * chat-bridge's own key, passed in by {@code ServiceSettings} from its {@code chat.*} settings.
      */
     public static final String ALLOW_CLEARTEXT = "chat.registry.allow.cleartext";
     /** Retries after the first attempt for unreachable registries and 5xx answers (default 3). */
@@ -112,7 +109,10 @@ public final class RegistryClientConfig {
     private RegistryClientConfig(Map<String, ?> configs) {
         List<String> rawUrls = urlList(configs);
         this.mockScope = mockScope(rawUrls);
-        this.basicSource = string(configs, BASIC_AUTH_CREDENTIALS_SOURCE).orElse("URL").trim().toUpperCase(Locale.ROOT);
+        this.basicSource = string(configs, BASIC_AUTH_CREDENTIALS_SOURCE)
+                .orElse("URL")
+                .trim()
+                .toUpperCase(Locale.ROOT);
         List<URI> parsed = new ArrayList<>();
         String userInfoFromUrl = null;
         if (mockScope == null) {
@@ -134,19 +134,23 @@ public final class RegistryClientConfig {
             throw new ConfigException("Both basic auth (" + BASIC_AUTH_CREDENTIALS_SOURCE + "=" + basicSource
                     + ") and bearer auth (" + BEARER_AUTH_TOKEN + ") are configured: keep only one of them");
         }
-        this.truststoreLocation = string(configs, SSL_TRUSTSTORE_LOCATION).filter(s -> !s.isBlank())
-                .map(RegistryClientConfig::readableFile).orElse(null);
+        this.truststoreLocation = string(configs, SSL_TRUSTSTORE_LOCATION)
+                .filter(s -> !s.isBlank())
+                .map(RegistryClientConfig::readableFile)
+                .orElse(null);
         this.truststorePassword = string(configs, SSL_TRUSTSTORE_PASSWORD).orElse(null);
         this.truststoreType = truststoreType(configs);
         this.maxSchemasPerSubject = (int) longValue(configs, MAX_SCHEMAS_PER_SUBJECT, 1000, 1, Integer.MAX_VALUE);
-        this.connectTimeout = Duration.ofMillis(longValue(configs, HTTP_CONNECT_TIMEOUT_MS, 2_000, 1, Integer.MAX_VALUE));
+        this.connectTimeout =
+                Duration.ofMillis(longValue(configs, HTTP_CONNECT_TIMEOUT_MS, 2_000, 1, Integer.MAX_VALUE));
         this.readTimeout = Duration.ofMillis(longValue(configs, HTTP_READ_TIMEOUT_MS, 3_000, 1, Integer.MAX_VALUE));
         this.callTimeout = Duration.ofMillis(longValue(configs, CALL_TIMEOUT_MS, 5_000, 1, Integer.MAX_VALUE));
         this.unknownIdTtl = Duration.ofMillis(longValue(configs, UNKNOWN_ID_TTL_MS, 60_000, 0, Integer.MAX_VALUE));
         this.unknownIdCacheSize = (int) longValue(configs, UNKNOWN_ID_CACHE_SIZE, 10_000, 1, 10_000_000);
         this.idLookupsPerSecond = (int) longValue(configs, ID_LOOKUPS_PER_SECOND, 200, 1, 1_000_000);
         this.outageBackoff = Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MS, 1_000, 0, Integer.MAX_VALUE));
-        this.outageBackoffMax = Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MAX_MS, 30_000, 0, Integer.MAX_VALUE));
+        this.outageBackoffMax =
+                Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MAX_MS, 30_000, 0, Integer.MAX_VALUE));
         requireNotBelow(OUTAGE_BACKOFF_MAX_MS, outageBackoffMax, OUTAGE_BACKOFF_MS, outageBackoff);
         this.maxRetries = (int) longValue(configs, MAX_RETRIES, 3, 0, 100);
         this.retryWait = Duration.ofMillis(longValue(configs, RETRIES_WAIT_MS, 1000, 0, Integer.MAX_VALUE));
@@ -265,7 +269,8 @@ public final class RegistryClientConfig {
     /** The {@code Authorization} header value, if any. Holds a secret: never log it. */
     Optional<String> authorizationHeader() {
         if (basicUserInfo != null) {
-            return Optional.of("Basic " + Base64.getEncoder().encodeToString(basicUserInfo.getBytes(StandardCharsets.UTF_8)));
+            return Optional.of(
+                    "Basic " + Base64.getEncoder().encodeToString(basicUserInfo.getBytes(StandardCharsets.UTF_8)));
         }
         return Optional.ofNullable(bearerToken).map(token -> "Bearer " + token);
     }
@@ -277,15 +282,18 @@ public final class RegistryClientConfig {
 
     @Override
     public String toString() {
-        String auth = basicUserInfo != null ? "basic(source=" + basicSource + ", credentials=[hidden])"
+        String auth = basicUserInfo != null
+                ? "basic(source=" + basicSource + ", credentials=[hidden])"
                 : bearerToken != null ? "bearer(token=[hidden])" : "none";
         return "RegistryClientConfig{"
                 + (mockScope != null ? "mockScope=" + mockScope : "urls=" + SafeUrls.scrub(urls.toString()))
                 + (allowCleartext ? ", allowCleartext=true" : "")
                 + ", auth=" + auth
-                + ", truststore=" + (truststoreLocation == null ? "default"
+                + ", truststore="
+                + (truststoreLocation == null
+                        ? "default"
                         : truststoreLocation + " (" + truststoreType + ", password="
-                        + (truststorePassword == null ? "none" : "[hidden]") + ")")
+                                + (truststorePassword == null ? "none" : "[hidden]") + ")")
                 + ", maxSchemasPerSubject=" + maxSchemasPerSubject
                 + ", connectTimeout=" + connectTimeout.toMillis() + "ms"
                 + ", readTimeout=" + readTimeout.toMillis() + "ms"
@@ -312,7 +320,8 @@ public final class RegistryClientConfig {
 
     private static List<String> urlList(Map<String, ?> configs) {
         Object value = configs.get(SCHEMA_REGISTRY_URL);
-        String joined = value instanceof Collection<?> list ? String.join(",", list.stream().map(String::valueOf).toList())
+        String joined = value instanceof Collection<?> list
+                ? String.join(",", list.stream().map(String::valueOf).toList())
                 : value == null ? "" : String.valueOf(value);
         List<String> urls = new ArrayList<>();
         for (String part : joined.split(",")) {
@@ -328,7 +337,9 @@ public final class RegistryClientConfig {
     }
 
     private static String mockScope(List<String> urls) {
-        long mocks = urls.stream().filter(u -> u.toLowerCase(Locale.ROOT).startsWith(MOCK_SCHEME + "://")).count();
+        long mocks = urls.stream()
+                .filter(u -> u.toLowerCase(Locale.ROOT).startsWith(MOCK_SCHEME + "://"))
+                .count();
         if (mocks == 0) {
             return null;
         }
@@ -338,7 +349,8 @@ public final class RegistryClientConfig {
         }
         String scope = urls.get(0).substring((MOCK_SCHEME + "://").length());
         if (scope.isBlank()) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL + "=mock:// has no scope: use mock://<scope>, for example mock://tests");
+            throw new ConfigException(
+                    SCHEMA_REGISTRY_URL + "=mock:// has no scope: use mock://<scope>, for example mock://tests");
         }
         return scope;
     }
@@ -348,8 +360,8 @@ public final class RegistryClientConfig {
         try {
             uri = new URI(raw);
         } catch (URISyntaxException e) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL + " has an entry that is not a URL: "
-                    + describeUrl(raw) + " (" + e.getReason() + "): use http(s)://host:port");
+            throw new ConfigException(SCHEMA_REGISTRY_URL + " has an entry that is not a URL: " + describeUrl(raw)
+                    + " (" + e.getReason() + "): use http(s)://host:port");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
@@ -375,7 +387,8 @@ public final class RegistryClientConfig {
             return;
         }
         throw new ConfigException(SCHEMA_REGISTRY_URL + " entry " + describeUrl(uri.toString())
-                + " is cleartext http to " + uri.getHost() + ", which is not loopback (localhost, 127.0.0.0/8, ::1): registry credentials would "
+                + " is cleartext http to " + uri.getHost()
+                + ", which is not loopback (localhost, 127.0.0.0/8, ::1): registry credentials would "
                 + "cross the network unencrypted and schemas could be altered on the way. Use https://, or, only on a "
                 + "network you trust, allow it with " + ALLOW_CLEARTEXT
                 + "=true (CHAT_BRIDGE_REGISTRY_ALLOW_CLEARTEXT)");
@@ -385,8 +398,9 @@ public final class RegistryClientConfig {
         try {
             return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
         } catch (URISyntaxException e) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL + " has an entry that cannot be rebuilt without its userinfo: "
-                    + uri.getScheme() + "://" + SafeUrls.REDACTED + "@" + uri.getHost() + ": check the URL's syntax");
+            throw new ConfigException(SCHEMA_REGISTRY_URL
+                    + " has an entry that cannot be rebuilt without its userinfo: " + uri.getScheme() + "://"
+                    + SafeUrls.REDACTED + "@" + uri.getHost() + ": check the URL's syntax");
         }
     }
 
@@ -406,13 +420,14 @@ public final class RegistryClientConfig {
                 }
                 return info;
             default:
-                throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE + "=" + basicSource
-                        + " is not supported: use USER_INFO or URL");
+                throw new ConfigException(
+                        BASIC_AUTH_CREDENTIALS_SOURCE + "=" + basicSource + " is not supported: use USER_INFO or URL");
         }
     }
 
     private static String bearerToken(Map<String, ?> configs) {
-        Optional<String> source = string(configs, BEARER_AUTH_CREDENTIALS_SOURCE).map(s -> s.trim().toUpperCase(Locale.ROOT));
+        Optional<String> source = string(configs, BEARER_AUTH_CREDENTIALS_SOURCE)
+                .map(s -> s.trim().toUpperCase(Locale.ROOT));
         Optional<String> token = string(configs, BEARER_AUTH_TOKEN).filter(t -> !t.isBlank());
         if (source.isEmpty() && token.isEmpty()) {
             return null;
@@ -460,8 +475,8 @@ public final class RegistryClientConfig {
         }
         String text = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
         if (!text.equals("true") && !text.equals("false")) {
-            throw new ConfigException(key + "=" + value + " is not a boolean: give true or false (default "
-                    + defaultValue + ")");
+            throw new ConfigException(
+                    key + "=" + value + " is not a boolean: give true or false (default " + defaultValue + ")");
         }
         return Boolean.parseBoolean(text);
     }
@@ -477,13 +492,13 @@ public final class RegistryClientConfig {
             try {
                 parsed = Long.parseLong(String.valueOf(value).trim());
             } catch (NumberFormatException e) {
-                throw new ConfigException(key + "=" + value + " is not a whole number: give an integer between "
-                        + min + " and " + max + " (default " + defaultValue + ")");
+                throw new ConfigException(key + "=" + value + " is not a whole number: give an integer between " + min
+                        + " and " + max + " (default " + defaultValue + ")");
             }
         }
         if (parsed < min || parsed > max) {
-            throw new ConfigException(key + "=" + parsed + " is out of range: give an integer between "
-                    + min + " and " + max + " (default " + defaultValue + ")");
+            throw new ConfigException(key + "=" + parsed + " is out of range: give an integer between " + min + " and "
+                    + max + " (default " + defaultValue + ")");
         }
         return parsed;
     }

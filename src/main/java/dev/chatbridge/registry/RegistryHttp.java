@@ -29,40 +29,40 @@ import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.tcp.SslProvider;
 
 /**
- * The HTTP side of {@link RestSchemaRegistryClient}: one blocking call = a bounded number of
- * attempts over the configured URLs, with Confluent's headers and error answers.
+ * The HTTP side of {@link RestSchemaRegistryClient}: one blocking call = a bounded number of attempts over the
+ * configured URLs, with Confluent's headers and error answers.
  *
- * <p>Retry policy: an attempt that cannot connect, times out, or gets a 5xx answer is retried up
- * to {@code max.retries} times, each retry on the next URL of the list, after a backoff of
- * {@code retries.wait.ms * 2^(retry-1)} capped at {@code retries.max.wait.ms}. A 4xx answer is
- * final. Each attempt is bounded by the connect and read timeouts (plus a margin), and the whole
- * call, backoffs included, by {@code schema.registry.call.timeout.ms}: no attempt or backoff goes
- * past it, so a call takes at most that long (default 5 s; with the defaults of 2 s connect and
- * 3 s read, a registry that never answers gets one full attempt and a second one cut short). The
- * URL that last answered is tried first by the next call.
+ * <p>Retry policy: an attempt that cannot connect, times out, or gets a 5xx answer is retried up to {@code max.retries}
+ * times, each retry on the next URL of the list, after a backoff of {@code retries.wait.ms * 2^(retry-1)} capped at
+ * {@code retries.max.wait.ms}. A 4xx answer is final. Each attempt is bounded by the connect and read timeouts (plus a
+ * margin), and the whole call, backoffs included, by {@code schema.registry.call.timeout.ms}: no attempt or backoff
+ * goes past it, so a call takes at most that long (default 5 s; with the defaults of 2 s connect and 3 s read, a
+ * registry that never answers gets one full attempt and a second one cut short). The URL that last answered is tried
+ * first by the next call.
  *
- * <p>Answers are read up to {@value #MAX_ANSWER_BYTES} bytes: a successful answer that is longer
- * fails with {@link SchemaRegistryException#ANSWER_TOO_LARGE} (not retried: it would be as long
- * again); an error answer that is longer keeps its status, and its body is left out.
+ * <p>Answers are read up to {@value #MAX_ANSWER_BYTES} bytes: a successful answer that is longer fails with
+ * {@link SchemaRegistryException#ANSWER_TOO_LARGE} (not retried: it would be as long again); an error answer that is
+ * longer keeps its status, and its body is left out.
  *
- * <p>Threading: called from Kafka serializer threads (never from Netty's event loops, because it
- * blocks). Thread-safe: the Reactor Netty client is, and the preferred URL index is atomic.
- * Secrets: the authorization header is set once on the client and never appears in messages.
+ * <p>Threading: called from Kafka serializer threads (never from Netty's event loops, because it blocks). Thread-safe:
+ * the Reactor Netty client is, and the preferred URL index is atomic. Secrets: the authorization header is set once on
+ * the client and never appears in messages.
  */
 final class RegistryHttp implements AutoCloseable {
 
     /** An answer: status and body. */
-    record Answer(int status, String body) {
-    }
+    record Answer(int status, String body) {}
 
     static final String V1_JSON = "application/vnd.schemaregistry.v1+json";
-    static final String ACCEPT = "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json";
+    static final String ACCEPT =
+            "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json";
     /**
-     * 1 MiB. An answer holds one schema: real ones are a few KiB (the largest we know of, tens of
-     * KiB), and the text is parsed twice (JSON, then Avro) on a stream thread for every new id, so
-     * 8 MiB per hostile id was a lot of memory and time for nothing.
+     * 1 MiB. An answer holds one schema: real ones are a few KiB (the largest we know of, tens of KiB), and the text is
+     * parsed twice (JSON, then Avro) on a stream thread for every new id, so 8 MiB per hostile id was a lot of memory
+     * and time for nothing.
      */
     static final int MAX_ANSWER_BYTES = 1024 * 1024;
+
     private static final Duration ATTEMPT_MARGIN = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(RegistryHttp.class);
 
@@ -91,7 +91,9 @@ final class RegistryHttp implements AutoCloseable {
                 .build();
         String authorization = config.authorizationHeader().orElse(null);
         HttpClient client = HttpClient.create(connections)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.toIntExact(config.connectTimeout().toMillis()))
+                .option(
+                        ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        Math.toIntExact(config.connectTimeout().toMillis()))
                 .responseTimeout(config.readTimeout())
                 .headers(headers -> {
                     headers.set(HttpHeaderNames.CONTENT_TYPE, V1_JSON);
@@ -102,16 +104,16 @@ final class RegistryHttp implements AutoCloseable {
                 });
         if (config.truststoreLocation().isPresent()) {
             TrustManagerFactory trust = trustManagers(config);
-            SslProvider.GenericSslContextSpec<?> tls = Http11SslContextSpec.forClient()
-                    .configure(builder -> builder.trustManager(trust));
+            SslProvider.GenericSslContextSpec<?> tls =
+                    Http11SslContextSpec.forClient().configure(builder -> builder.trustManager(trust));
             client = client.secure(spec -> spec.sslContext(tls));
         }
         this.http = client;
     }
 
     /**
-     * One registry call: the 2xx answer, or a {@link SchemaRegistryException} for a 4xx answer,
-     * or after the attempts are spent.
+     * One registry call: the 2xx answer, or a {@link SchemaRegistryException} for a 4xx answer, or after the attempts
+     * are spent.
      *
      * @param path already encoded, starting with '/'
      * @param body JSON request body, or null
@@ -128,8 +130,8 @@ final class RegistryHttp implements AutoCloseable {
             if (attempt > 0) {
                 Duration wait = backoff(attempt);
                 if (remaining(deadline).compareTo(wait) <= 0) {
-                    failures.add("no time left for another attempt within " + RegistryClientConfig.CALL_TIMEOUT_MS
-                            + "=" + config.callTimeout().toMillis());
+                    failures.add("no time left for another attempt within " + RegistryClientConfig.CALL_TIMEOUT_MS + "="
+                            + config.callTimeout().toMillis());
                     break;
                 }
                 pause(wait, method, path);
@@ -138,8 +140,8 @@ final class RegistryHttp implements AutoCloseable {
             URI base = urls.get(index);
             try {
                 Duration timeout = remaining(deadline);
-                Answer answer = attempt(base, method, path, body,
-                        timeout.compareTo(attemptTimeout) < 0 ? timeout : attemptTimeout);
+                Answer answer = attempt(
+                        base, method, path, body, timeout.compareTo(attemptTimeout) < 0 ? timeout : attemptTimeout);
                 if (answer.status() < 500) {
                     preferred.set(index);
                     if (answer.status() >= 300) {
@@ -156,28 +158,43 @@ final class RegistryHttp implements AutoCloseable {
                 Throwable cause = Exceptions.unwrap(e);
                 if (cause instanceof HttpBodies.TooLargeException) {
                     preferred.set(index);
-                    throw new SchemaRegistryException("Schema registry at " + base + " answered " + method + " " + path
-                            + " with more than " + MAX_ANSWER_BYTES + " bytes, more than one schema should take: the"
-                            + " schema cannot be used (is " + RegistryClientConfig.SCHEMA_REGISTRY_URL
-                            + " pointing at a schema registry?)", 200, SchemaRegistryException.ANSWER_TOO_LARGE, cause);
+                    throw new SchemaRegistryException(
+                            "Schema registry at " + base + " answered " + method + " " + path
+                                    + " with more than " + MAX_ANSWER_BYTES
+                                    + " bytes, more than one schema should take: the"
+                                    + " schema cannot be used (is " + RegistryClientConfig.SCHEMA_REGISTRY_URL
+                                    + " pointing at a schema registry?)",
+                            200,
+                            SchemaRegistryException.ANSWER_TOO_LARGE,
+                            cause);
                 }
                 last5xx = null;
                 lastError = cause;
                 failures.add(base + " (" + describe(cause) + ")");
             }
-            LOG.warn("Schema registry call {} {} failed (attempt {} of {}): {}", method, path, attempt + 1, attempts,
+            LOG.warn(
+                    "Schema registry call {} {} failed (attempt {} of {}): {}",
+                    method,
+                    path,
+                    attempt + 1,
+                    attempts,
                     failures.get(failures.size() - 1));
         }
         int made = Math.min(attempt, attempts);
         if (last5xx != null) {
             SchemaRegistryException answerError = error(last5xx, method, path);
-            throw new SchemaRegistryException(answerError.getMessage() + " after " + made + " attempts ("
-                    + String.join(", ", failures) + ")", last5xx.status(), answerError.errorCode());
+            throw new SchemaRegistryException(
+                    answerError.getMessage() + " after " + made + " attempts (" + String.join(", ", failures) + ")",
+                    last5xx.status(),
+                    answerError.errorCode());
         }
-        throw new SchemaRegistryException("Schema registry could not be reached for " + method + " " + path + " after "
-                + made + " attempts: " + String.join(", ", failures) + ". Check " + RegistryClientConfig.SCHEMA_REGISTRY_URL
-                + ", that the registry is running and reachable from this host, and its TLS settings ("
-                + RegistryClientConfig.SSL_TRUSTSTORE_LOCATION + ")", lastError);
+        throw new SchemaRegistryException(
+                "Schema registry could not be reached for " + method + " " + path + " after "
+                        + made + " attempts: " + String.join(", ", failures) + ". Check "
+                        + RegistryClientConfig.SCHEMA_REGISTRY_URL
+                        + ", that the registry is running and reachable from this host, and its TLS settings ("
+                        + RegistryClientConfig.SSL_TRUSTSTORE_LOCATION + ")",
+                lastError);
     }
 
     private static Duration remaining(long deadline) {
@@ -187,15 +204,21 @@ final class RegistryHttp implements AutoCloseable {
     private Answer attempt(URI base, HttpMethod method, String path, String body, Duration timeout) {
         String url = base.toString().replaceAll("/+$", "") + path;
         HttpClient.RequestSender request = http.request(method).uri(url);
-        HttpClient.ResponseReceiver<?> receiver = body == null ? request
-                : request.send(ByteBufFlux.fromString(Mono.just(body), StandardCharsets.UTF_8, io.netty.buffer.ByteBufAllocator.DEFAULT));
-        Answer answer = receiver
-                .response((response, content) -> {
+        HttpClient.ResponseReceiver<?> receiver = body == null
+                ? request
+                : request.send(ByteBufFlux.fromString(
+                        Mono.just(body), StandardCharsets.UTF_8, io.netty.buffer.ByteBufAllocator.DEFAULT));
+        Answer answer = receiver.response((response, content) -> {
                     int status = response.status().code();
                     return HttpBodies.read(content, MAX_ANSWER_BYTES)
                             .map(bytes -> new Answer(status, new String(bytes, StandardCharsets.UTF_8)))
-                            .onErrorResume(HttpBodies.TooLargeException.class, e -> status < 300 ? Mono.error(e)
-                                    : Mono.just(new Answer(status, "(error body over " + MAX_ANSWER_BYTES + " bytes left out)")));
+                            .onErrorResume(
+                                    HttpBodies.TooLargeException.class,
+                                    e -> status < 300
+                                            ? Mono.error(e)
+                                            : Mono.just(new Answer(
+                                                    status,
+                                                    "(error body over " + MAX_ANSWER_BYTES + " bytes left out)")));
                 })
                 .next()
                 .block(timeout);
@@ -221,13 +244,17 @@ final class RegistryHttp implements AutoCloseable {
             message = "not a registry error: " + abbreviate(answer.body());
         }
         String hint = switch (answer.status()) {
-            case 401 -> ". Check " + RegistryClientConfig.BASIC_AUTH_USER_INFO + " / " + RegistryClientConfig.BEARER_AUTH_TOKEN
-                    + " and " + RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE;
+            case 401 ->
+                ". Check " + RegistryClientConfig.BASIC_AUTH_USER_INFO + " / " + RegistryClientConfig.BEARER_AUTH_TOKEN
+                        + " and " + RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE;
             case 403 -> ". The credentials are valid but lack permission for this subject";
             default -> "";
         };
-        return new SchemaRegistryException("Schema registry answered " + answer.status() + " to " + method + " " + path
-                + ": " + message + " (error code " + code + ")" + hint, answer.status(), code);
+        return new SchemaRegistryException(
+                "Schema registry answered " + answer.status() + " to " + method + " " + path + ": " + message
+                        + " (error code " + code + ")" + hint,
+                answer.status(),
+                code);
     }
 
     @Override
@@ -251,7 +278,8 @@ final class RegistryHttp implements AutoCloseable {
             Thread.sleep(delay.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchemaRegistryException("Interrupted while waiting to retry schema registry call " + method + " " + path, e);
+            throw new SchemaRegistryException(
+                    "Interrupted while waiting to retry schema registry call " + method + " " + path, e);
         }
     }
 
@@ -274,9 +302,11 @@ final class RegistryHttp implements AutoCloseable {
             factory.init(store);
             return factory;
         } catch (IOException | GeneralSecurityException e) {
-            throw new ConfigException(location + "=" + config.truststoreLocation().orElseThrow() + " cannot be loaded as "
-                    + config.truststoreType() + " (" + e.getClass().getSimpleName() + "): check "
-                    + RegistryClientConfig.SSL_TRUSTSTORE_TYPE + " and " + RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD);
+            throw new ConfigException(
+                    location + "=" + config.truststoreLocation().orElseThrow() + " cannot be loaded as "
+                            + config.truststoreType() + " (" + e.getClass().getSimpleName() + "): check "
+                            + RegistryClientConfig.SSL_TRUSTSTORE_TYPE + " and "
+                            + RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD);
         }
     }
 }

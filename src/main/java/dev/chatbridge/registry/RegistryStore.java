@@ -9,21 +9,19 @@ import java.util.TreeMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 
-
 /**
- * The registry itself, in memory: one implementation of Confluent's rules, used directly by the
- * mock client and over HTTP by {@link EmbeddedSchemaRegistry}.
+ * The registry itself, in memory: one implementation of Confluent's rules, used directly by the mock client and over
+ * HTTP by {@link EmbeddedSchemaRegistry}.
  *
- * <p>Rules, as Confluent's: a schema's global id depends only on the schema (its parsed form as
- * Avro prints it), so the same schema has the same id in every subject; registering a schema the
- * subject already has returns its id without a new version; a new version must pass the subject's
- * compatibility level (the global one, BACKWARD by default). Errors are
- * {@link SchemaRegistryException}s carrying the HTTP status and error code the REST API answers.
- * Deleting a subject forgets its versions (ids stay resolvable, as after Confluent's soft delete);
- * registering again restarts at version 1.
+ * <p>Rules, as Confluent's: a schema's global id depends only on the schema (its parsed form as Avro prints it), so the
+ * same schema has the same id in every subject; registering a schema the subject already has returns its id without a
+ * new version; a new version must pass the subject's compatibility level (the global one, BACKWARD by default). Errors
+ * are {@link SchemaRegistryException}s carrying the HTTP status and error code the REST API answers. Deleting a subject
+ * forgets its versions (ids stay resolvable, as after Confluent's soft delete); registering again restarts at version
+ * 1.
  *
- * <p>Thread-safe: every method holds the instance lock; all state is owned by that lock. Bounded:
- * at most {@code maxSchemas} distinct schemas and as many versions in all.
+ * <p>Thread-safe: every method holds the instance lock; all state is owned by that lock. Bounded: at most
+ * {@code maxSchemas} distinct schemas and as many versions in all.
  */
 public final class RegistryStore {
 
@@ -48,12 +46,14 @@ public final class RegistryStore {
     /** Parses a schema as the registry accepts it; 422 / 42201 when it does not parse. */
     public static Schema parse(String schemaText) {
         if (schemaText == null || schemaText.isBlank()) {
-            throw new SchemaRegistryException("Invalid schema: the schema is empty", 422, SchemaRegistryException.INVALID_SCHEMA);
+            throw new SchemaRegistryException(
+                    "Invalid schema: the schema is empty", 422, SchemaRegistryException.INVALID_SCHEMA);
         }
         try {
             return new Schema.Parser().parse(schemaText);
         } catch (AvroRuntimeException | NullPointerException | IllegalArgumentException e) {
-            throw new SchemaRegistryException("Invalid schema: " + e.getMessage(), 422, SchemaRegistryException.INVALID_SCHEMA);
+            throw new SchemaRegistryException(
+                    "Invalid schema: " + e.getMessage(), 422, SchemaRegistryException.INVALID_SCHEMA);
         }
     }
 
@@ -68,13 +68,18 @@ public final class RegistryStore {
         List<Schema> existing = versions.stream().map(schemasById::get).toList();
         List<String> problems = level(subject).incompatibilities(schema, existing);
         if (!problems.isEmpty()) {
-            throw new SchemaRegistryException("Schema being registered is incompatible with an earlier schema for subject \""
-                    + subject + "\" (compatibility " + level(subject) + "), details: " + problems, 409,
+            throw new SchemaRegistryException(
+                    "Schema being registered is incompatible with an earlier schema for subject \"" + subject
+                            + "\" (compatibility " + level(subject) + "), details: " + problems,
+                    409,
                     SchemaRegistryException.INCOMPATIBLE_SCHEMA);
         }
         if (versionCount >= maxSchemas || knownId == null && schemasById.size() >= maxSchemas) {
-            throw new SchemaRegistryException("The in-memory registry is full (" + maxSchemas
-                    + " schemas): delete subjects or start a new registry", 500, 50001);
+            throw new SchemaRegistryException(
+                    "The in-memory registry is full (" + maxSchemas
+                            + " schemas): delete subjects or start a new registry",
+                    500,
+                    50001);
         }
         int id = knownId != null ? knownId : schemasById.size() + 1;
         if (knownId == null) {
@@ -100,7 +105,8 @@ public final class RegistryStore {
     public synchronized Schema schemaById(int id) {
         Schema schema = schemasById.get(id);
         if (schema == null) {
-            throw new SchemaRegistryException("Schema " + id + " not found", 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
+            throw new SchemaRegistryException(
+                    "Schema " + id + " not found", 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
         }
         return schema;
     }
@@ -108,7 +114,10 @@ public final class RegistryStore {
     /** {@code GET /schemas/ids/{id}/subjects}. */
     public synchronized List<String> subjectsOf(int id) {
         schemaById(id);
-        return idsBySubject.entrySet().stream().filter(e -> e.getValue().contains(id)).map(Map.Entry::getKey).toList();
+        return idsBySubject.entrySet().stream()
+                .filter(e -> e.getValue().contains(id))
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     /** {@code GET /subjects}, sorted. */
@@ -130,7 +139,8 @@ public final class RegistryStore {
     public synchronized RegisteredSchema version(String subject, int version) {
         List<Integer> versions = versions(subject);
         if (version < 1 || version > versions.size()) {
-            throw new SchemaRegistryException("Version " + version + " not found.", 404, SchemaRegistryException.VERSION_NOT_FOUND);
+            throw new SchemaRegistryException(
+                    "Version " + version + " not found.", 404, SchemaRegistryException.VERSION_NOT_FOUND);
         }
         int id = versions.get(version - 1);
         return new RegisteredSchema(subject, id, version, schemasById.get(id));
@@ -172,8 +182,10 @@ public final class RegistryStore {
 
     public synchronized void subjectLevel(String subject, CompatibilityLevel level) {
         if (!subjectLevels.containsKey(subject) && subjectLevels.size() >= maxSchemas) {
-            throw new SchemaRegistryException("The in-memory registry is full (" + maxSchemas
-                    + " subject configs): start a new registry", 500, 50001);
+            throw new SchemaRegistryException(
+                    "The in-memory registry is full (" + maxSchemas + " subject configs): start a new registry",
+                    500,
+                    50001);
         }
         subjectLevels.put(subject, level);
     }
@@ -185,7 +197,8 @@ public final class RegistryStore {
     private List<Integer> versions(String subject) {
         List<Integer> versions = idsBySubject.get(subject);
         if (versions == null) {
-            throw new SchemaRegistryException("Subject '" + subject + "' not found.", 404, SchemaRegistryException.SUBJECT_NOT_FOUND);
+            throw new SchemaRegistryException(
+                    "Subject '" + subject + "' not found.", 404, SchemaRegistryException.SUBJECT_NOT_FOUND);
         }
         return versions;
     }

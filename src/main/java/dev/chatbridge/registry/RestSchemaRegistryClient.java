@@ -13,33 +13,30 @@ import org.apache.avro.Schema;
 /**
  * A {@link SchemaRegistryClient} over the Confluent Schema Registry REST API, on Reactor Netty.
  *
- * <p>Caches, each bounded to {@code max.schemas.per.subject} entries (least recently used out):
- * (subject, schema) to id, filled by {@link #register} and {@link #lookup}; id to schema, filled by
- * {@link #getById}, {@link #register} and {@link #getLatest} (ids never change). The latest
- * version is never cached. Schemas are compared with {@link Schema#equals}. Retries, failover
- * and time bounds: see {@link RegistryHttp}.
+ * <p>Caches, each bounded to {@code max.schemas.per.subject} entries (least recently used out): (subject, schema) to
+ * id, filled by {@link #register} and {@link #lookup}; id to schema, filled by {@link #getById}, {@link #register} and
+ * {@link #getLatest} (ids never change). The latest version is never cached. Schemas are compared with
+ * {@link Schema#equals}. Retries, failover and time bounds: see {@link RegistryHttp}.
  *
- * <p>Ids the registry does not know are remembered as unknown for {@code schema.registry.unknown.id.ttl.ms}
- * (default 60 s) in a cache of {@code schema.registry.unknown.id.cache.size} ids (default 10 000,
- * least recently asked out first), so records that all carry a bogus id cost one registry call a
- * minute. Lookups of ids not cached are bounded to {@code schema.registry.id.lookups.per.second}
- * (default 20, see {@link LookupRate}). Once a call fails as unavailable, calls that need the
- * registry fail at once for a backoff of 1 s doubling to 30 s, with one probe call after each
- * (see {@link OutageGate}); {@link #available()} reports it.
+ * <p>Ids the registry does not know are remembered as unknown for {@code schema.registry.unknown.id.ttl.ms} (default 60
+ * s) in a cache of {@code schema.registry.unknown.id.cache.size} ids (default 10 000, least recently asked out first),
+ * so records that all carry a bogus id cost one registry call a minute. Lookups of ids not cached are bounded to
+ * {@code schema.registry.id.lookups.per.second} (default 20, see {@link LookupRate}). Once a call fails as unavailable,
+ * calls that need the registry fail at once for a backoff of 1 s doubling to 30 s, with one probe call after each (see
+ * {@link OutageGate}); {@link #available()} reports it.
  *
  * <p>Worst case for a calling thread, with the defaults: a call never takes longer than
  * {@code schema.registry.call.timeout.ms} (5 s), plus for an uncached id at most
- * {@link RegistryClientConfig#LOOKUP_MAX_WAIT} ms (1 s) of waiting for the lookup rate bound: 6 s.
- * During an outage, calls fail in microseconds, except one probe per backoff.
+ * {@link RegistryClientConfig#LOOKUP_MAX_WAIT} ms (1 s) of waiting for the lookup rate bound: 6 s. During an outage,
+ * calls fail in microseconds, except one probe per backoff.
  *
- * <p>Threading: blocking; meant for Kafka serializer threads, never for Netty event loops. Safe
- * for concurrent use: caches lock themselves, the HTTP client is thread-safe, and two threads
- * missing the cache at once both ask the registry (which gives both the same answer).
+ * <p>Threading: blocking; meant for Kafka serializer threads, never for Netty event loops. Safe for concurrent use:
+ * caches lock themselves, the HTTP client is thread-safe, and two threads missing the cache at once both ask the
+ * registry (which gives both the same answer).
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
-    private record SubjectSchema(String subject, Schema schema) {
-    }
+    private record SubjectSchema(String subject, Schema schema) {}
 
     private final RegistryClientConfig config;
     private final ObjectMapper json = new ObjectMapper();
@@ -51,15 +48,18 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private final OutageGate outage;
     private volatile boolean closed;
 
-    /** A client for these settings; throws {@link org.apache.kafka.common.config.ConfigException} when the truststore cannot be loaded. */
+    /**
+     * A client for these settings; throws {@link org.apache.kafka.common.config.ConfigException} when the truststore
+     * cannot be loaded.
+     */
     public RestSchemaRegistryClient(RegistryClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.http = new RegistryHttp(config, json);
         this.ids = new BoundedCache<>(config.maxSchemasPerSubject());
         this.schemas = new BoundedCache<>(config.maxSchemasPerSubject());
         this.unknownIds = new BoundedCache<>(config.unknownIdCacheSize());
-        this.lookups = new LookupRate(config.idLookupsPerSecond(), Duration.ofMillis(RegistryClientConfig.LOOKUP_MAX_WAIT),
-                System::nanoTime);
+        this.lookups = new LookupRate(
+                config.idLookupsPerSecond(), Duration.ofMillis(RegistryClientConfig.LOOKUP_MAX_WAIT), System::nanoTime);
         this.outage = new OutageGate(config.outageBackoff(), config.outageBackoffMax(), System::nanoTime);
     }
 
@@ -85,9 +85,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         if (unknownUntil != null) {
             long left = unknownUntil - System.nanoTime();
             if (left > 0) {
-                throw new SchemaRegistryException("Schema " + id + " not found: the registry said so less than "
-                        + config.unknownIdTtl().toMillis() + " ms ago (" + RegistryClientConfig.UNKNOWN_ID_TTL_MS
-                        + "), asking again in " + Duration.ofNanos(left).toMillis() + " ms", 404,
+                throw new SchemaRegistryException(
+                        "Schema " + id + " not found: the registry said so less than "
+                                + config.unknownIdTtl().toMillis() + " ms ago ("
+                                + RegistryClientConfig.UNKNOWN_ID_TTL_MS
+                                + "), asking again in " + Duration.ofNanos(left).toMillis() + " ms",
+                        404,
                         SchemaRegistryException.SCHEMA_NOT_FOUND);
             }
             unknownIds.remove(id);
@@ -114,7 +117,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         Schema schema = schemaOf(answer, path);
         int id = intField(answer, "id", path);
         schemas.put(id, schema);
-        return new RegisteredSchema(answer.path("subject").asText(subject), id, intField(answer, "version", path), schema);
+        return new RegisteredSchema(
+                answer.path("subject").asText(subject), id, intField(answer, "version", path), schema);
     }
 
     /** False while calls fail at once after the registry was found unavailable. */
@@ -219,13 +223,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private static SchemaRegistryException unexpected(int status, String path, String what) {
-        return new SchemaRegistryException("Schema registry answer to " + path + " is " + what
-                + ": is " + RegistryClientConfig.SCHEMA_REGISTRY_URL + " pointing at a Confluent-compatible schema registry?",
-                status, SchemaRegistryException.NO_ERROR_CODE);
+        return new SchemaRegistryException(
+                "Schema registry answer to " + path + " is " + what + ": is " + RegistryClientConfig.SCHEMA_REGISTRY_URL
+                        + " pointing at a Confluent-compatible schema registry?",
+                status,
+                SchemaRegistryException.NO_ERROR_CODE);
     }
 
     private static String encode(String subject) {
-        return URLEncoder.encode(Objects.requireNonNull(subject, "subject"), StandardCharsets.UTF_8).replace("+", "%20");
+        return URLEncoder.encode(Objects.requireNonNull(subject, "subject"), StandardCharsets.UTF_8)
+                .replace("+", "%20");
     }
 
     private void checkOpen() {

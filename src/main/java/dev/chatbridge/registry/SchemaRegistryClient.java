@@ -5,9 +5,9 @@ import org.apache.avro.Schema;
 /**
  * The subset of the Confluent Schema Registry REST API that chat-bridge's serde needs.
  *
- * <p>Implementations cache what the registry answered (ids and schemas never change once
- * assigned), are safe for concurrent use by several stream threads, and bound every call in
- * time: a call either answers or throws {@link SchemaRegistryException}, it never hangs.
+ * <p>Implementations cache what the registry answered (ids and schemas never change once assigned), are safe for
+ * concurrent use by several stream threads, and bound every call in time: a call either answers or throws
+ * {@link SchemaRegistryException}, it never hangs.
  */
 public interface SchemaRegistryClient extends AutoCloseable {
 
@@ -24,8 +24,8 @@ public interface SchemaRegistryClient extends AutoCloseable {
     RegisteredSchema getLatest(String subject);
 
     /**
-     * Whether the registry is thought reachable: false while a client fails calls at once after an
-     * outage (a health signal; calls for cached schemas still answer). Cheap, never blocks.
+     * Whether the registry is thought reachable: false while a client fails calls at once after an outage (a health
+     * signal; calls for cached schemas still answer). Cheap, never blocks.
      */
     default boolean available() {
         return true;

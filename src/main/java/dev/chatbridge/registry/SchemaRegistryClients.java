@@ -2,15 +2,16 @@ package dev.chatbridge.registry;
 
 import java.util.Map;
 
-/** Creates the registry client that Kafka-style configs ask for: the mock for {@code mock://<scope>}, REST otherwise. */
+/**
+ * Creates the registry client that Kafka-style configs ask for: the mock for {@code mock://<scope>}, REST otherwise.
+ */
 public final class SchemaRegistryClients {
 
-    private SchemaRegistryClients() {
-    }
+    private SchemaRegistryClients() {}
 
     /**
-     * A client for {@code schema.registry.url} and the other keys of {@link RegistryClientConfig};
-     * throws {@link org.apache.kafka.common.config.ConfigException} naming the key when one is bad.
+     * A client for {@code schema.registry.url} and the other keys of {@link RegistryClientConfig}; throws
+     * {@link org.apache.kafka.common.config.ConfigException} naming the key when one is bad.
      */
     public static SchemaRegistryClient create(Map<String, ?> configs) {
         return create(RegistryClientConfig.from(configs));

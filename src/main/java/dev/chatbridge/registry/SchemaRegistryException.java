@@ -1,12 +1,12 @@
 package dev.chatbridge.registry;
 
 /**
- * A registry call that failed: an error answer ({@code {"error_code":…, "message":…}}), or no
- * answer at all after the client's bounded retries.
+ * A registry call that failed: an error answer ({@code {"error_code":…, "message":…}}), or no answer at all after the
+ * client's bounded retries.
  *
- * <p>{@link #errorCode()} is Confluent's code (for example 40401 subject not found, 40403 schema
- * not found, 409 incompatible, 42201 invalid schema), or -1 when the registry gave none
- * (unreachable, timed out, or a body that is not a registry error).
+ * <p>{@link #errorCode()} is Confluent's code (for example 40401 subject not found, 40403 schema not found, 409
+ * incompatible, 42201 invalid schema), or -1 when the registry gave none (unreachable, timed out, or a body that is not
+ * a registry error).
  */
 public class SchemaRegistryException extends RuntimeException {
 
@@ -25,8 +25,8 @@ public class SchemaRegistryException extends RuntimeException {
     /** No error code: the registry could not be reached or gave no registry error body. */
     public static final int NO_ERROR_CODE = -1;
     /**
-     * Not Confluent's: the client's own code for a successful answer larger than it reads (one
-     * schema's answer is bounded), so the schema cannot be used. Asking again does not help.
+     * Not Confluent's: the client's own code for a successful answer larger than it reads (one schema's answer is
+     * bounded), so the schema cannot be used. Asking again does not help.
      */
     public static final int ANSWER_TOO_LARGE = -2;
 
@@ -68,15 +68,19 @@ public class SchemaRegistryException extends RuntimeException {
     }
 
     /**
-     * Whether the failure is the registry's or the way to it, not the request's: no answer, 401 or
-     * 403 (credentials, which an operator fixes), 408 or 429 (slow down) or 5xx. Asking again later
-     * may succeed, so a record that needs the answer should wait rather than be given up.
+     * Whether the failure is the registry's or the way to it, not the request's: no answer, 401 or 403 (credentials,
+     * which an operator fixes), 408 or 429 (slow down) or 5xx. Asking again later may succeed, so a record that needs
+     * the answer should wait rather than be given up.
      */
     public boolean isUnavailable() {
         if (errorCode == ANSWER_TOO_LARGE) {
             return false;
         }
-        return httpStatus == 0 || httpStatus == 401 || httpStatus == 403 || httpStatus == 408 || httpStatus == 429
+        return httpStatus == 0
+                || httpStatus == 401
+                || httpStatus == 403
+                || httpStatus == 408
+                || httpStatus == 429
                 || httpStatus >= 500;
     }
 }

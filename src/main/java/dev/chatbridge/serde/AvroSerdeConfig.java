@@ -3,15 +3,15 @@ package dev.chatbridge.serde;
 import java.util.Map;
 
 /**
- * The serde's own settings, under the keys Confluent's Avro serde uses so that users recognise
- * them. Registry connection settings ({@code schema.registry.url}, credentials, TLS, timeouts)
- * are read by the registry client from the same map.
+ * The serde's own settings, under the keys Confluent's Avro serde uses so that users recognise them. Registry
+ * connection settings ({@code schema.registry.url}, credentials, TLS, timeouts) are read by the registry client from
+ * the same map.
  *
- * @param autoRegisterSchemas  {@code auto.register.schemas}: register the writer schema on first
- *                             use (default true); when false the schema must already be registered
- * @param useLatestVersion     {@code use.latest.version}: write with the id of the subject's
- *                             latest version, which must be the writer schema itself (default false)
- * @param keySubjectStrategy   {@code key.subject.name.strategy} (default TopicNameStrategy)
+ * @param autoRegisterSchemas {@code auto.register.schemas}: register the writer schema on first use (default true);
+ *     when false the schema must already be registered
+ * @param useLatestVersion {@code use.latest.version}: write with the id of the subject's latest version, which must be
+ *     the writer schema itself (default false)
+ * @param keySubjectStrategy {@code key.subject.name.strategy} (default TopicNameStrategy)
  * @param valueSubjectStrategy {@code value.subject.name.strategy} (default TopicNameStrategy)
  */
 public record AvroSerdeConfig(

@@ -8,12 +8,11 @@ import org.apache.kafka.common.serialization.Serdes;
 /** Builds Confluent-wire-format Avro serdes for generated record classes. */
 public final class AvroSerdes {
 
-    private AvroSerdes() {
-    }
+    private AvroSerdes() {}
 
     /**
-     * A serde for values (or keys) of the class that shares the given registry client; the serde
-     * does not close the client.
+     * A serde for values (or keys) of the class that shares the given registry client; the serde does not close the
+     * client.
      */
     public static <T extends SpecificRecord> Serde<T> of(
             Class<T> type, SchemaRegistryClient client, AvroSerdeConfig config, boolean isKey) {

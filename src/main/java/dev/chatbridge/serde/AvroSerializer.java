@@ -18,12 +18,12 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Writes Avro specific records in Confluent's wire format, registering or looking up the writer
- * schema in a Confluent-compatible schema registry.
+ * Writes Avro specific records in Confluent's wire format, registering or looking up the writer schema in a
+ * Confluent-compatible schema registry.
  *
- * <p>Thread-safe: the schema id of each subject is cached after the first record, and writing
- * keeps no state between calls. A serializer built with a client does not close it; one built by
- * Kafka from configs ({@link #configure}) owns and closes its client.
+ * <p>Thread-safe: the schema id of each subject is cached after the first record, and writing keeps no state between
+ * calls. A serializer built with a client does not close it; one built by Kafka from configs ({@link #configure}) owns
+ * and closes its client.
  *
  * @param <T> the generated record class
  */
@@ -41,8 +41,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
     private final Map<Schema, SpecificDatumWriter<T>> writers = new ConcurrentHashMap<>();
 
     /** For Kafka to instantiate by class name; {@link #configure} must be called. */
-    public AvroSerializer() {
-    }
+    public AvroSerializer() {}
 
     /** A ready serializer that uses (and does not close) the given client. */
     public AvroSerializer(SchemaRegistryClient client, AvroSerdeConfig config, boolean isKey) {
@@ -84,11 +83,15 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
         try {
             if (config.useLatestVersion()) {
                 RegisteredSchema latest = client.getLatest(subject);
-                if (!SchemaNormalization.toParsingForm(latest.schema()).equals(SchemaNormalization.toParsingForm(schema))) {
-                    throw new SerdeException(SerdeException.Kind.INCOMPATIBLE_SCHEMA, "use.latest.version is set, but"
-                            + " the latest schema of subject '" + subject + "' (id " + latest.id() + ", version "
-                            + latest.version() + ") is not the writer schema " + schema.getFullName()
-                            + ". Register this schema version, or unset use.latest.version.");
+                if (!SchemaNormalization.toParsingForm(latest.schema())
+                        .equals(SchemaNormalization.toParsingForm(schema))) {
+                    throw new SerdeException(
+                            SerdeException.Kind.INCOMPATIBLE_SCHEMA,
+                            "use.latest.version is set, but"
+                                    + " the latest schema of subject '" + subject + "' (id " + latest.id()
+                                    + ", version "
+                                    + latest.version() + ") is not the writer schema " + schema.getFullName()
+                                    + ". Register this schema version, or unset use.latest.version.");
                 }
                 return latest.id();
             }
@@ -98,13 +101,17 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
             return client.lookup(subject, schema);
         } catch (SchemaRegistryException e) {
             if (!config.autoRegisterSchemas() && e.isNotFound()) {
-                throw new SerdeException(SerdeException.Kind.REGISTRY_ERROR, "Schema " + schema.getFullName()
-                        + " is not registered under subject '" + subject + "' and auto.register.schemas is false:"
-                        + " register it first, or set auto.register.schemas=true (" + e.getMessage() + ")", e);
+                throw new SerdeException(
+                        SerdeException.Kind.REGISTRY_ERROR,
+                        "Schema " + schema.getFullName()
+                                + " is not registered under subject '" + subject
+                                + "' and auto.register.schemas is false:"
+                                + " register it first, or set auto.register.schemas=true (" + e.getMessage() + ")",
+                        e);
             }
             String how = config.autoRegisterSchemas() && !config.useLatestVersion() ? "register" : "look up";
-            throw RegistryErrors.translate(e, "Cannot " + how + " schema " + schema.getFullName()
-                    + " under subject '" + subject + "'");
+            throw RegistryErrors.translate(
+                    e, "Cannot " + how + " schema " + schema.getFullName() + " under subject '" + subject + "'");
         }
     }
 
@@ -116,14 +123,15 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
             writer.write(record, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
-            throw new SerdeException(SerdeException.Kind.CORRUPT_PAYLOAD, "Cannot encode a "
-                    + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(), e);
+            throw new SerdeException(
+                    SerdeException.Kind.CORRUPT_PAYLOAD,
+                    "Cannot encode a " + schema.getFullName() + " for topic '" + topic + "': " + e.getMessage(),
+                    e);
         }
         return out.toByteArray();
     }
 
-    private record SubjectSchema(String subject, Schema schema) {
-    }
+    private record SubjectSchema(String subject, Schema schema) {}
 
     @Override
     public void close() {

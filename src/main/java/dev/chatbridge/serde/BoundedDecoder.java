@@ -10,25 +10,23 @@ import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.util.Utf8;
 
 /**
- * An Avro binary decoder over one record's bytes that checks every claimed length and item count
- * before anything is allocated for it: a string, bytes value, array block or map block that claims
- * more than the bytes left in the record fails with {@link LengthException} at once, so a few hostile bytes
- * cannot make Avro allocate gigabytes. The limits of {@link AvroLimits} apply as well, whether or not
- * Avro itself read them in time.
+ * An Avro binary decoder over one record's bytes that checks every claimed length and item count before anything is
+ * allocated for it: a string, bytes value, array block or map block that claims more than the bytes left in the record
+ * fails with {@link LengthException} at once, so a few hostile bytes cannot make Avro allocate gigabytes. The limits of
+ * {@link AvroLimits} apply as well, whether or not Avro itself read them in time.
  *
- * <p>Fixed-size values are read by an unbuffered {@link BinaryDecoder} over the bytes, so the bytes
- * left are always exact; the length-prefixed values are decoded here, from their length. Array
- * items of a type that can be encoded in zero bytes (null, an empty record) take no bytes, so when
- * the writer schema has such an array ({@code countsNeedBytes == false}) array counts are bounded
- * only by Avro's collection limit, applied to the total of all items in the record.
+ * <p>Fixed-size values are read by an unbuffered {@link BinaryDecoder} over the bytes, so the bytes left are always
+ * exact; the length-prefixed values are decoded here, from their length. Array items of a type that can be encoded in
+ * zero bytes (null, an empty record) take no bytes, so when the writer schema has such an array ({@code countsNeedBytes
+ * == false}) array counts are bounded only by Avro's collection limit, applied to the total of all items in the record.
  *
  * <p>Not thread-safe: one per decode, on the calling thread.
  */
 final class BoundedDecoder extends Decoder {
 
     /**
-     * A claimed length or count that the record cannot hold ({@code TRUNCATED}: the body ends before
-     * what it claims, as a cut record would) or that is over Avro's limits ({@code LIMIT_EXCEEDED}).
+     * A claimed length or count that the record cannot hold ({@code TRUNCATED}: the body ends before what it claims, as
+     * a cut record would) or that is over Avro's limits ({@code LIMIT_EXCEEDED}).
      */
     static final class LengthException extends IOException {
         private static final long serialVersionUID = 1L;
@@ -187,24 +185,29 @@ final class BoundedDecoder extends Decoder {
         long length = in.readLong();
         int left = remaining();
         if (length < 0) {
-            throw new LengthException(SerdeException.Kind.CORRUPT_PAYLOAD, "a " + what + " claims a negative length " + length);
+            throw new LengthException(
+                    SerdeException.Kind.CORRUPT_PAYLOAD, "a " + what + " claims a negative length " + length);
         }
         if (length > left) {
-            throw new LengthException(SerdeException.Kind.TRUNCATED, "a " + what + " claims " + length + " bytes, but only " + left
-                    + " bytes are left in the record");
+            throw new LengthException(
+                    SerdeException.Kind.TRUNCATED,
+                    "a " + what + " claims " + length + " bytes, but only " + left + " bytes are left in the record");
         }
         int limit = what.equals("string") ? AvroLimits.maxStringLength() : AvroLimits.maxBytesLength();
         if (length > limit) {
-            throw new LengthException(SerdeException.Kind.LIMIT_EXCEEDED, "a " + what + " of " + length
-                    + " bytes is over the limit of " + limit + " (" + (what.equals("string")
-                    ? AvroLimits.STRING_MAX_LENGTH : AvroLimits.BYTES_MAX_LENGTH) + ")");
+            throw new LengthException(
+                    SerdeException.Kind.LIMIT_EXCEEDED,
+                    "a " + what + " of " + length
+                            + " bytes is over the limit of " + limit + " ("
+                            + (what.equals("string") ? AvroLimits.STRING_MAX_LENGTH : AvroLimits.BYTES_MAX_LENGTH)
+                            + ")");
         }
         return (int) length;
     }
 
     /**
-     * The item count of the next block of an array or map; a negative count is followed by the
-     * block's size in bytes, which is read and checked too.
+     * The item count of the next block of an array or map; a negative count is followed by the block's size in bytes,
+     * which is read and checked too.
      */
     private long count(String what, boolean itemsNeedBytes) throws IOException {
         long count = in.readLong();
@@ -216,7 +219,9 @@ final class BoundedDecoder extends Decoder {
         return count;
     }
 
-    /** Skips blocks that carry their size in bytes; returns the count of a block whose items must be skipped one by one. */
+    /**
+     * Skips blocks that carry their size in bytes; returns the count of a block whose items must be skipped one by one.
+     */
     private long skipBlocks(String what, boolean itemsNeedBytes) throws IOException {
         while (true) {
             long count = in.readLong();
@@ -235,8 +240,9 @@ final class BoundedDecoder extends Decoder {
     /** The item count of a block whose negative count says that its size in bytes follows. */
     private static long itemsOfSizedBlock(String what, long negativeCount) throws LengthException {
         if (negativeCount == Long.MIN_VALUE) {
-            throw new LengthException(SerdeException.Kind.CORRUPT_PAYLOAD, "an " + what + " block claims an item count of "
-                    + negativeCount);
+            throw new LengthException(
+                    SerdeException.Kind.CORRUPT_PAYLOAD,
+                    "an " + what + " block claims an item count of " + negativeCount);
         }
         return -negativeCount;
     }
@@ -244,21 +250,28 @@ final class BoundedDecoder extends Decoder {
     private void checkBlockSize(String what, long size) throws IOException {
         int left = remaining();
         if (size < 0 || size > left) {
-            throw new LengthException(SerdeException.Kind.TRUNCATED, "an " + what + " block claims a size of " + size + " bytes, but only "
-                    + left + " bytes are left in the record");
+            throw new LengthException(
+                    SerdeException.Kind.TRUNCATED,
+                    "an " + what + " block claims a size of " + size + " bytes, but only " + left
+                            + " bytes are left in the record");
         }
     }
 
     private void checkCount(String what, long count, boolean itemsNeedBytes) throws IOException {
         int left = remaining();
         if (itemsNeedBytes && count > left) {
-            throw new LengthException(SerdeException.Kind.TRUNCATED, "an " + what + " block claims " + count + " items, but only " + left
-                    + " bytes are left in the record (each item takes at least one)");
+            throw new LengthException(
+                    SerdeException.Kind.TRUNCATED,
+                    "an " + what + " block claims " + count + " items, but only " + left
+                            + " bytes are left in the record (each item takes at least one)");
         }
         if (count > AvroLimits.maxCollectionItems() - items) {
-            throw new LengthException(SerdeException.Kind.LIMIT_EXCEEDED, "an " + what + " block claims " + count
-                    + " items after " + items + " in this record, over the limit of " + AvroLimits.maxCollectionItems()
-                    + " (" + AvroLimits.COLLECTION_ITEMS_MAX_LENGTH + ")");
+            throw new LengthException(
+                    SerdeException.Kind.LIMIT_EXCEEDED,
+                    "an " + what + " block claims " + count
+                            + " items after " + items + " in this record, over the limit of "
+                            + AvroLimits.maxCollectionItems()
+                            + " (" + AvroLimits.COLLECTION_ITEMS_MAX_LENGTH + ")");
         }
         items += count;
     }

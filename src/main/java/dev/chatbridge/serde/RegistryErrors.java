@@ -3,15 +3,14 @@ package dev.chatbridge.serde;
 import dev.chatbridge.registry.SchemaRegistryException;
 
 /**
- * Turns registry failures into the serde's one exception type, keeping the registry's words:
- * "not found" is {@code UNKNOWN_SCHEMA_ID}; trouble with the registry or the way to it (no answer,
- * 401, 403, 408, 429, 5xx) is {@code REGISTRY_UNAVAILABLE}, which is not the record's fault; an
- * answer too large to read is {@code SCHEMA_TOO_LARGE}; anything else {@code REGISTRY_ERROR}.
+ * Turns registry failures into the serde's one exception type, keeping the registry's words: "not found" is
+ * {@code UNKNOWN_SCHEMA_ID}; trouble with the registry or the way to it (no answer, 401, 403, 408, 429, 5xx) is
+ * {@code REGISTRY_UNAVAILABLE}, which is not the record's fault; an answer too large to read is
+ * {@code SCHEMA_TOO_LARGE}; anything else {@code REGISTRY_ERROR}.
  */
 final class RegistryErrors {
 
-    private RegistryErrors() {
-    }
+    private RegistryErrors() {}
 
     static SerdeException translate(SchemaRegistryException e, String action) {
         SerdeException.Kind kind;

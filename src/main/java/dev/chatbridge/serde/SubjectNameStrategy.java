@@ -4,8 +4,8 @@ import java.util.Locale;
 import org.apache.avro.Schema;
 
 /**
- * How a serializer names the registry subject a record's schema is registered under, with the
- * same names and results as Confluent's strategies.
+ * How a serializer names the registry subject a record's schema is registered under, with the same names and results as
+ * Confluent's strategies.
  */
 public enum SubjectNameStrategy {
     /** {@code <topic>-key} or {@code <topic>-value}: one schema lineage per topic (Confluent's default). */
@@ -43,8 +43,8 @@ public enum SubjectNameStrategy {
 
     /**
      * Parses a configured strategy: Confluent's class name
-     * ({@code io.confluent.kafka.serializers.subject.TopicNameStrategy}), its simple name
-     * ({@code TopicNameStrategy}) or this enum's name ({@code TOPIC_NAME}).
+     * ({@code io.confluent.kafka.serializers.subject.TopicNameStrategy}), its simple name ({@code TopicNameStrategy})
+     * or this enum's name ({@code TOPIC_NAME}).
      *
      * @throws IllegalArgumentException naming the accepted values
      */

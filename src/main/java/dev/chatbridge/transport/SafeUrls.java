@@ -7,22 +7,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * URL rules shared by the API client, the registry client and the startup log: which hosts count
- * as loopback (where cleartext {@code http://} cannot be read by anyone else), and how a URL is
- * shown without the secrets it may carry.
+ * URL rules shared by the API client, the registry client and the startup log: which hosts count as loopback (where
+ * cleartext {@code http://} cannot be read by anyone else), and how a URL is shown without the secrets it may carry.
  *
- * <p><b>Loopback</b> is decided from the URL's text alone, never by a DNS lookup: the name
- * {@code localhost} (any case; resolvers must answer it with a loopback address, RFC 6761), an
- * IPv4 literal in 127.0.0.0/8, or the IPv6 literal {@code ::1} (in any spelling, IPv4-mapped
- * loopback included). Every other name is non-loopback, even one that happens to resolve to
- * 127.0.0.1: a lookup at startup could answer differently later, and the rule must not depend on
- * the resolver.
+ * <p><b>Loopback</b> is decided from the URL's text alone, never by a DNS lookup: the name {@code localhost} (any case;
+ * resolvers must answer it with a loopback address, RFC 6761), an IPv4 literal in 127.0.0.0/8, or the IPv6 literal
+ * {@code ::1} (in any spelling, IPv4-mapped loopback included). Every other name is non-loopback, even one that happens
+ * to resolve to 127.0.0.1: a lookup at startup could answer differently later, and the rule must not depend on the
+ * resolver.
  *
- * <p><b>Shown URLs</b> keep scheme, host, port and path; the user info becomes
- * {@value #REDACTED}, every query parameter keeps its name but loses its value, and a fragment is
- * replaced as a whole. Every value is hidden, not a list of known secret names ({@code token},
- * {@code sig}, {@code api_key}, ...): such a list is never complete (signed URLs, SAS tokens and
- * vendor keys all use their own names), and a value is never needed to tell which endpoint is
+ * <p><b>Shown URLs</b> keep scheme, host, port and path; the user info becomes {@value #REDACTED}, every query
+ * parameter keeps its name but loses its value, and a fragment is replaced as a whole. Every value is hidden, not a
+ * list of known secret names ({@code token}, {@code sig}, {@code api_key}, ...): such a list is never complete (signed
+ * URLs, SAS tokens and vendor keys all use their own names), and a value is never needed to tell which endpoint is
  * meant. Stateless.
  */
 public final class SafeUrls {
@@ -34,14 +31,14 @@ public final class SafeUrls {
     private static final Pattern URL_IN_TEXT = Pattern.compile("[A-Za-z][A-Za-z0-9+.\\-]*://[^\\s\"'<>()]*");
     /** Where one URL of a comma-separated list ends: at a comma that starts the next URL. */
     private static final Pattern NEXT_URL = Pattern.compile(",\\s*(?=[A-Za-z][A-Za-z0-9+.\\-]*://)");
+
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
-    private SafeUrls() {
-    }
+    private SafeUrls() {}
 
     /**
-     * Whether {@code host} (as in a URL: an IPv6 literal may keep its brackets) is loopback by the
-     * rule above. Never resolves a name.
+     * Whether {@code host} (as in a URL: an IPv6 literal may keep its brackets) is loopback by the rule above. Never
+     * resolves a name.
      */
     public static boolean isLoopbackHost(String host) {
         if (host == null || host.isEmpty()) {
@@ -62,9 +59,9 @@ public final class SafeUrls {
     }
 
     /**
-     * One URL (or a comma-separated list of them) as it may be shown: user info, query values and
-     * fragment hidden. The whole text is taken as the URL, white space and all, since a URL that
-     * failed to parse may hold anything. Null stays null.
+     * One URL (or a comma-separated list of them) as it may be shown: user info, query values and fragment hidden. The
+     * whole text is taken as the URL, white space and all, since a URL that failed to parse may hold anything. Null
+     * stays null.
      */
     public static String shown(String url) {
         if (url == null) {
@@ -74,8 +71,8 @@ public final class SafeUrls {
     }
 
     /**
-     * {@code text} with every URL in it shown as by {@link #shown(String)}; text that holds no
-     * URL is returned as is. A comma-separated list of URLs is treated one URL at a time.
+     * {@code text} with every URL in it shown as by {@link #shown(String)}; text that holds no URL is returned as is. A
+     * comma-separated list of URLs is treated one URL at a time.
      */
     public static String scrub(String text) {
         if (text == null || text.indexOf("://") < 0) {
@@ -104,7 +101,9 @@ public final class SafeUrls {
             out.append(scrubOne(span.substring(start, next.start()))).append(next.group());
             start = next.end();
         }
-        return out.append(scrubOne(span.substring(start))).append(text, end, text.length()).toString();
+        return out.append(scrubOne(span.substring(start)))
+                .append(text, end, text.length())
+                .toString();
     }
 
     /** One URL: {@code scheme://[userinfo@]authority[path][?query][#fragment]}, parsed leniently. */
@@ -175,8 +174,8 @@ public final class SafeUrls {
     }
 
     /**
-     * {@code ::1} in any spelling, or an IPv4-mapped 127.x.y.z. The JDK parses a bracketed literal
-     * without any lookup, and refuses one that is not an IPv6 address.
+     * {@code ::1} in any spelling, or an IPv4-mapped 127.x.y.z. The JDK parses a bracketed literal without any lookup,
+     * and refuses one that is not an IPv6 address.
      */
     private static boolean isLoopbackIpv6(String literal) {
         int zone = literal.indexOf('%');

@@ -53,9 +53,11 @@ class AnswerAggregatorTest {
         // Then
         var resources = aggregator.result().toolEvents().get(0).getResponse().getResources();
         assertThat(mapper.readTree(resources.getEnterprise().get(0).getDataJson()))
-                .isEqualTo(mapper.readTree("{\"space\":\"ENG\",\"tags\":[\"a\",\"b\"],\"nested\":{\"n\":1.5,\"ok\":true,\"none\":null}}"));
+                .isEqualTo(mapper.readTree(
+                        "{\"space\":\"ENG\",\"tags\":[\"a\",\"b\"],\"nested\":{\"n\":1.5,\"ok\":true,\"none\":null}}"));
         assertThat(resources.getEnterprise().get(1).getDataJson()).isNull();
-        assertThat(mapper.readTree(resources.getCustomJson())).isEqualTo(mapper.readTree("{\"score\":0.9,\"labels\":[\"x\"]}"));
+        assertThat(mapper.readTree(resources.getCustomJson()))
+                .isEqualTo(mapper.readTree("{\"score\":0.9,\"labels\":[\"x\"]}"));
     }
 
     @Test
@@ -87,30 +89,32 @@ class AnswerAggregatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "{\"text\":5}",
-        "{\"text\":{\"a\":1}}",
-        "{\"toolCalls\":{}}",
-        "{\"toolCalls\":[\"x\"]}",
-        "{\"toolCalls\":[{\"arguments\":{\"q\":1}}]}",
-        "{\"reference\":{\"position\":\"7\"}}",
-        "{\"reference\":{\"position\":1.5}}",
-        "{\"reference\":[]}",
-        "{\"sources\":{\"sourcesIds\":[1]}}",
-        "{\"tool\":{\"toolCallStatus\":\"Start\"}}",
-        "{\"tool\":{\"response\":{\"resources\":{\"custom\":[1]}}}}",
-        "{\"tool\":{\"response\":{\"resources\":{\"enterprise\":{\"results\":[{\"data\":\"text\"}]}}}}}",
-        "{\"requestId\":42}",
-        "[1,2]",
-        "\"text\"",
-        "{\"text\":\"unterminated"
-    })
+    @ValueSource(
+            strings = {
+                "{\"text\":5}",
+                "{\"text\":{\"a\":1}}",
+                "{\"toolCalls\":{}}",
+                "{\"toolCalls\":[\"x\"]}",
+                "{\"toolCalls\":[{\"arguments\":{\"q\":1}}]}",
+                "{\"reference\":{\"position\":\"7\"}}",
+                "{\"reference\":{\"position\":1.5}}",
+                "{\"reference\":[]}",
+                "{\"sources\":{\"sourcesIds\":[1]}}",
+                "{\"tool\":{\"toolCallStatus\":\"Start\"}}",
+                "{\"tool\":{\"response\":{\"resources\":{\"custom\":[1]}}}}",
+                "{\"tool\":{\"response\":{\"resources\":{\"enterprise\":{\"results\":[{\"data\":\"text\"}]}}}}}",
+                "{\"requestId\":42}",
+                "[1,2]",
+                "\"text\"",
+                "{\"text\":\"unterminated"
+            })
     void shouldRejectAnObjectWhenAMemberHasTheWrongType(String json) {
         // Given
         AnswerAggregator aggregator = new AnswerAggregator(mapper);
 
         // When / Then
-        assertThatThrownBy(() -> aggregator.accept(json)).isInstanceOf(AnswerParseException.class)
+        assertThatThrownBy(() -> aggregator.accept(json))
+                .isInstanceOf(AnswerParseException.class)
                 .hasMessageContaining("answer");
     }
 

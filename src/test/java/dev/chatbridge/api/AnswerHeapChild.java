@@ -21,13 +21,11 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The child JVM of {@code AnswerHeapIT}: 64 calls in flight at once to the parent's loopback
- * server ({@link #handler()}, URL in {@code args[0]}), each answered with 16.5 MB of a worst shape,
- * by a ChatClient with the default limits and budget. The server runs in the parent so that its
- * buffers are not in the heap measured here.
- * It prints each outcome kind, the peak live heap (a full GC every 50 ms while the calls run; the
- * largest heap after a full GC, from GC notifications), and {@code RESULT ok} or
- * {@code RESULT failed: ...}.
+ * The child JVM of {@code AnswerHeapIT}: 64 calls in flight at once to the parent's loopback server
+ * ({@link #handler()}, URL in {@code args[0]}), each answered with 16.5 MB of a worst shape, by a ChatClient with the
+ * default limits and budget. The server runs in the parent so that its buffers are not in the heap measured here. It
+ * prints each outcome kind, the peak live heap (a full GC every 50 ms while the calls run; the largest heap after a
+ * full GC, from GC notifications), and {@code RESULT ok} or {@code RESULT failed: ...}.
  */
 public final class AnswerHeapChild {
 
@@ -36,26 +34,32 @@ public final class AnswerHeapChild {
     /** Heap beyond the answer budget that the test allows: connections, pool, Reactor, the outcomes. */
     static final long SLACK_BYTES = 32L * 1024 * 1024;
 
-    private AnswerHeapChild() {
-    }
+    private AnswerHeapChild() {}
 
     public static void main(String[] args) throws Exception {
         AtomicLong peakAfterGc = new AtomicLong();
         AtomicInteger gcs = new AtomicInteger();
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            ((NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
-                if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
-                    GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
-                            (CompositeData) notification.getUserData());
-                    if (!info.getGcAction().contains("major")) {
-                        return; // a young GC leaves dead old objects counted: only full GCs tell the live heap
-                    }
-                    long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream()
-                            .mapToLong(MemoryUsage::getUsed).sum();
-                    peakAfterGc.accumulateAndGet(used, Math::max);
-                    gcs.incrementAndGet();
-                }
-            }, null, null);
+            ((NotificationEmitter) gc)
+                    .addNotificationListener(
+                            (notification, handback) -> {
+                                if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+                                        notification.getType())) {
+                                    GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
+                                            (CompositeData) notification.getUserData());
+                                    if (!info.getGcAction().contains("major")) {
+                                        return; // a young GC leaves dead old objects counted: only full GCs tell the
+                                        // live heap
+                                    }
+                                    long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream()
+                                            .mapToLong(MemoryUsage::getUsed)
+                                            .sum();
+                                    peakAfterGc.accumulateAndGet(used, Math::max);
+                                    gcs.incrementAndGet();
+                                }
+                            },
+                            null,
+                            null);
         }
         String baseUrl = args[0];
         {
@@ -69,7 +73,8 @@ public final class AnswerHeapChild {
                     .build();
             try (ChatClient client = new ChatClient(config)) {
                 System.gc();
-                long baseline = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                long baseline =
+                        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 peakAfterGc.set(0);
                 gcs.set(0);
                 Disposable sampler = Flux.interval(Duration.ofMillis(50)).subscribe(tick -> System.gc());
@@ -97,7 +102,8 @@ public final class AnswerHeapChild {
                 System.out.println("gcs " + gcs.get());
                 System.out.println("peak live heap after full GC " + peakAfterGc.get() + " ("
                         + (peakAfterGc.get() - baseline) + " over the baseline)");
-                System.out.println("budget used after the calls " + client.answerBudget().used());
+                System.out.println(
+                        "budget used after the calls " + client.answerBudget().used());
                 String failed = "";
                 if (outcomes.size() != CALLS) {
                     failed += outcomes.size() + " outcomes for " + CALLS + " calls; ";
@@ -126,7 +132,8 @@ public final class AnswerHeapChild {
         AtomicInteger requests = new AtomicInteger();
         return (request, response) -> {
             int shape = requests.getAndIncrement() % 4;
-            return response.status(200).header("Content-Type", shape < 2 ? LoopbackServer.JSON : LoopbackServer.SSE)
+            return response.status(200)
+                    .header("Content-Type", shape < 2 ? LoopbackServer.JSON : LoopbackServer.SSE)
                     .send(body(shape), chunk -> true);
         };
     }
@@ -142,9 +149,9 @@ public final class AnswerHeapChild {
     }
 
     /**
-     * The bodies' parts, made once before the baseline is taken (the server shares this JVM):
-     * 0: {"toolCalls":[{},...]}; 1: huge text with an emoji; 2: SSE text events; 3: SSE events of
-     * 900 kB text with an emoji.
+     * The bodies' parts, made once before the baseline is taken (the server shares this JVM): 0:
+     * {"toolCalls":[{},...]}; 1: huge text with an emoji; 2: SSE text events; 3: SSE events of 900 kB text with an
+     * emoji.
      */
     private static final byte[][][] PARTS = {
         parts("{\"toolCalls\":[{}", ",{}", "]}"),
@@ -156,7 +163,8 @@ public final class AnswerHeapChild {
     private static Flux<ByteBuf> body(int shape) {
         byte[][] parts = PARTS[shape];
         int blocks = Math.max(1, BODY_BYTES / parts[1].length);
-        return Flux.concat(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(parts[0])),
+        return Flux.concat(
+                Mono.fromSupplier(() -> Unpooled.wrappedBuffer(parts[0])),
                 Flux.range(0, blocks).map(i -> Unpooled.wrappedBuffer(parts[1])),
                 Mono.fromSupplier(() -> Unpooled.wrappedBuffer(parts[2])));
     }

@@ -11,32 +11,37 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Measures the heap one answer byte takes while it is parsed and aggregated, per worst shape
- * ({@link AnswerShapes}), the figure behind {@link AnswerBudget#HEAP_BYTES_PER_ANSWER_BYTE}.
- * {@code COPIES} answers of each shape are fed side by side in 8 KiB chunks, as the event loop
- * would, and the live heap (after a full GC) is read at 16 points during the feed and after the
- * answers are built, with everything still referenced; the largest figure over the baseline,
- * divided by the answer bytes fed so far, is the shape's heap per answer byte. The last column
- * compares the heap of one answer with what {@link AnswerBudget} reserves for it at that point
- * ({@code BASE_HEAP_BYTES + HEAP_BYTES_PER_ANSWER_BYTE x bytes}): it must stay below 1.
+ * Measures the heap one answer byte takes while it is parsed and aggregated, per worst shape ({@link AnswerShapes}),
+ * the figure behind {@link AnswerBudget#HEAP_BYTES_PER_ANSWER_BYTE}. {@code COPIES} answers of each shape are fed side
+ * by side in 8 KiB chunks, as the event loop would, and the live heap (after a full GC) is read at 16 points during the
+ * feed and after the answers are built, with everything still referenced; the largest figure over the baseline, divided
+ * by the answer bytes fed so far, is the shape's heap per answer byte. The last column compares the heap of one answer
+ * with what {@link AnswerBudget} reserves for it at that point ({@code BASE_HEAP_BYTES + HEAP_BYTES_PER_ANSWER_BYTE x
+ * bytes}): it must stay below 1.
  *
- * <p>Run (after {@code ./mvnw -o test-compile}), see docs/architecture.md:
- * {@code java -Xmx1g -cp target/test-classes:target/classes:$(cat cp.txt) dev.chatbridge.api.AnswerHeapProbe}
+ * <p>Run (after {@code ./mvnw -o test-compile}), see docs/architecture.md: {@code java -Xmx1g -cp
+ * target/test-classes:target/classes:$(cat cp.txt) dev.chatbridge.api.AnswerHeapProbe}
  */
 public final class AnswerHeapProbe {
 
     private static final int COPIES = 16;
     private static final int CHUNK = 8 * 1024;
 
-    private AnswerHeapProbe() {
-    }
+    private AnswerHeapProbe() {}
 
     public static void main(String[] args) throws Exception {
         int size = args.length > 0 ? Integer.parseInt(args[0]) : ChatClientConfig.DEFAULT_MAX_ANSWER_BYTES;
         ObjectMapper mapper = JsonMapper.builder().build();
         measure(AnswerShapes.all(size).get(0), mapper, false); // warm-up: class init, JIT, static caches
-        System.out.printf(Locale.ROOT, "%-42s %10s %12s %8s %9s %s%n", "shape", "fed bytes", "heap/answer",
-                "per byte", "/reserved", "ended");
+        System.out.printf(
+                Locale.ROOT,
+                "%-42s %10s %12s %8s %9s %s%n",
+                "shape",
+                "fed bytes",
+                "heap/answer",
+                "per byte",
+                "/reserved",
+                "ended");
         double worst = 0;
         double worstOfReserved = 0;
         for (AnswerShapes.Shape shape : AnswerShapes.all(size)) {
@@ -44,7 +49,10 @@ public final class AnswerHeapProbe {
             worst = Math.max(worst, figures[0]);
             worstOfReserved = Math.max(worstOfReserved, figures[1]);
         }
-        System.out.printf(Locale.ROOT, "worst heap bytes per answer byte: %.2f; worst heap / reserved: %.2f%n", worst,
+        System.out.printf(
+                Locale.ROOT,
+                "worst heap bytes per answer byte: %.2f; worst heap / reserved: %.2f%n",
+                worst,
                 worstOfReserved);
     }
 
@@ -104,8 +112,15 @@ public final class AnswerHeapProbe {
         double perByte = Math.max((double) peak / peakFed, (double) used / fed);
         ofReserved = Math.max(ofReserved, (double) used / COPIES / AnswerBudget.heapFor(fed / COPIES));
         if (print) {
-            System.out.printf(Locale.ROOT, "%-42s %10d %12d %8.2f %9.2f %s%n", shape.name(), fed / COPIES,
-                    used / COPIES, perByte, ofReserved, feeds.get(0).ending);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-42s %10d %12d %8.2f %9.2f %s%n",
+                    shape.name(),
+                    fed / COPIES,
+                    used / COPIES,
+                    perByte,
+                    ofReserved,
+                    feeds.get(0).ending);
         }
         feeds.clear();
         return new double[] {perByte, ofReserved};

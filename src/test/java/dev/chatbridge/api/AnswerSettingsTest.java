@@ -21,7 +21,8 @@ class AnswerSettingsTest {
                 "KAFKA_BOOTSTRAP_SERVERS", "broker:9092",
                 "KAFKA_SCHEMA_REGISTRY_URL", "https://registry:8081"));
         env.putAll(extra);
-        return ServiceSettings.forRun(ConfigLoader.load(Map.of(), env, null).parse()).client();
+        return ServiceSettings.forRun(ConfigLoader.load(Map.of(), env, null).parse())
+                .client();
     }
 
     @Test
@@ -35,8 +36,8 @@ class AnswerSettingsTest {
 
     @Test
     void shouldPassTheAnswerSettingsToTheClient() {
-        ChatClientConfig config = client(Map.of("CHAT_BRIDGE_API_MAX_ANSWER_BYTES", "200000",
-                "CHAT_BRIDGE_API_ANSWER_MEMORY_BYTES", "50000000"));
+        ChatClientConfig config = client(Map.of(
+                "CHAT_BRIDGE_API_MAX_ANSWER_BYTES", "200000", "CHAT_BRIDGE_API_ANSWER_MEMORY_BYTES", "50000000"));
 
         assertThat(config.maxAnswerBytes()).isEqualTo(200_000);
         assertThat(config.maxEventBytes()).isEqualTo(200_000);
@@ -48,6 +49,7 @@ class AnswerSettingsTest {
         assertThatThrownBy(() -> client(Map.of("CHAT_BRIDGE_API_ANSWER_MEMORY_BYTES", "1000000")))
                 .hasMessageContaining("answerMemoryBytes (1000000)")
                 .hasMessageContaining("maxAnswerBytes 1000000")
-                .hasMessageContaining("chat.api.answer.memory.bytes").hasMessageContaining("chat.api.max.answer.bytes");
+                .hasMessageContaining("chat.api.answer.memory.bytes")
+                .hasMessageContaining("chat.api.max.answer.bytes");
     }
 }

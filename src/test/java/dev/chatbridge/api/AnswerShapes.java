@@ -4,45 +4,63 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The worst answer shapes for the heap, as bodies of about {@code size} bytes: the many-small-items
- * shapes (each item a few bytes but a whole object on the heap), huge text (one string token,
- * Latin-1 and UTF-16), deep-ish nesting, many distinct unknown names and many SSE events. Used by
- * {@link AnswerHeapProbe} (the measured heap per answer byte) and {@code AnswerHeapIT}.
+ * The worst answer shapes for the heap, as bodies of about {@code size} bytes: the many-small-items shapes (each item a
+ * few bytes but a whole object on the heap), huge text (one string token, Latin-1 and UTF-16), deep-ish nesting, many
+ * distinct unknown names and many SSE events. Used by {@link AnswerHeapProbe} (the measured heap per answer byte) and
+ * {@code AnswerHeapIT}.
  */
 final class AnswerShapes {
 
     /** One shape: its name, whether it is an event stream, and its body. */
-    record Shape(String name, boolean sse, byte[] body) {
-    }
+    record Shape(String name, boolean sse, byte[] body) {}
 
-    private AnswerShapes() {
-    }
+    private AnswerShapes() {}
 
     static List<Shape> all(int size) {
         return List.of(
                 json("toolCalls of {}", "{\"toolCalls\":[", "{}", ",", "]}", size),
-                json("toolCalls with five empty strings", "{\"toolCalls\":[",
+                json(
+                        "toolCalls with five empty strings",
+                        "{\"toolCalls\":[",
                         "{\"id\":\"\",\"name\":\"\",\"type\":\"\",\"callId\":\"\",\"arguments\":\"\"}",
-                        ",", "]}", size),
+                        ",",
+                        "]}",
+                        size),
                 sse("SSE events of one-id references", "{\"reference\":{\"referenceIds\":[\"r\"]}}", size),
-                sse("SSE events of 999 sourcesIds",
-                        "{\"sources\":{\"sourcesIds\":[" + "\"s\",".repeat(998) + "\"s\"]}}", size),
-                sse("SSE events of tool results {}",
-                        "{\"tool\":{\"response\":{\"resources\":{\"enterprise\":{\"results\":["
-                        + "{},".repeat(998) + "{}]}}}}}", size),
-                sse("SSE events of custom [1,...]", "{\"tool\":{\"response\":{\"resources\":{\"custom\":{\"a\":["
-                        + "1,".repeat(4_990) + "1]}}}}}", size),
-                sse("SSE events of rich tool objects", "{\"tool\":{\"toolCallStatus\":{\"toolCallId\":\"\","
-                        + "\"status\":\"\"},\"toolStep\":{\"stepDescription\":\"\",\"toolId\":\"\"},"
-                        + "\"response\":{\"name\":\"\",\"toolId\":\"\",\"resources\":{\"custom\":{}}}}}", size),
+                sse(
+                        "SSE events of 999 sourcesIds",
+                        "{\"sources\":{\"sourcesIds\":[" + "\"s\",".repeat(998) + "\"s\"]}}",
+                        size),
+                sse(
+                        "SSE events of tool results {}",
+                        "{\"tool\":{\"response\":{\"resources\":{\"enterprise\":{\"results\":[" + "{},".repeat(998)
+                                + "{}]}}}}}",
+                        size),
+                sse(
+                        "SSE events of custom [1,...]",
+                        "{\"tool\":{\"response\":{\"resources\":{\"custom\":{\"a\":[" + "1,".repeat(4_990) + "1]}}}}}",
+                        size),
+                sse(
+                        "SSE events of rich tool objects",
+                        "{\"tool\":{\"toolCallStatus\":{\"toolCallId\":\"\","
+                                + "\"status\":\"\"},\"toolStep\":{\"stepDescription\":\"\",\"toolId\":\"\"},"
+                                + "\"response\":{\"name\":\"\",\"toolId\":\"\",\"resources\":{\"custom\":{}}}}}",
+                        size),
                 text("one huge Latin-1 text", "", size),
-                sse("one SSE event of text with one emoji", "{\"text\":\"\uD83D\uDE00"
-                        + "x".repeat(size - 40) + "\"}", size),
+                sse(
+                        "one SSE event of text with one emoji",
+                        "{\"text\":\"\uD83D\uDE00" + "x".repeat(size - 40) + "\"}",
+                        size),
                 text("one huge text with one emoji", "\uD83D\uDE00", size),
                 sse("SSE events of text \"x\"", "{\"text\":\"x\"}", size),
                 sse("SSE events of {}", "{}", size),
-                json("deep-ish nesting (depth 60, repeated)", "{\"text\":\"t\",\"x\":[",
-                        "[".repeat(59) + "1" + "]".repeat(59), ",", "]}", size),
+                json(
+                        "deep-ish nesting (depth 60, repeated)",
+                        "{\"text\":\"t\",\"x\":[",
+                        "[".repeat(59) + "1" + "]".repeat(59),
+                        ",",
+                        "]}",
+                        size),
                 names("distinct unknown names", size));
     }
 

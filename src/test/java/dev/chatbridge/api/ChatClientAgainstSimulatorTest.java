@@ -1,9 +1,7 @@
 package dev.chatbridge.api;
 
-import dev.chatbridge.testing.LogCapture;
-
-import static dev.chatbridge.api.SimulatorOutcomes.assertRefused;
 import static dev.chatbridge.api.SimulatorOutcomes.assertProblemExcerpt;
+import static dev.chatbridge.api.SimulatorOutcomes.assertRefused;
 import static dev.chatbridge.api.SimulatorOutcomes.assertTransportFailure;
 import static dev.chatbridge.api.SimulatorOutcomes.assertUnparseable;
 import static dev.chatbridge.api.SimulatorOutcomes.assertValidationProblem;
@@ -11,13 +9,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatbridge.devtools.simulator.ApiSimulator;
+import dev.chatbridge.devtools.simulator.ReceivedCall;
+import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.DeadLetterReason;
 import dev.chatbridge.events.MessageRole;
-import dev.chatbridge.devtools.simulator.ApiSimulator;
-import dev.chatbridge.devtools.simulator.ReceivedCall;
-import dev.chatbridge.devtools.simulator.SimulatorConfig;
+import dev.chatbridge.testing.LogCapture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -42,14 +41,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The acceptance tests of the /chats/v2 client: the production {@link ChatClient} against the
- * {@link ApiSimulator} over loopback HTTP. Every row of engine.md's failure taxonomy gives the
- * exact {@link CallOutcome}; answers with every tool resource lose no field on the way to a
- * ChatResponse event; and the API key shows up in no log line and no outcome of the whole class
- * (checked by the last test, with every logger of the client, the simulator and Reactor Netty on).
+ * The acceptance tests of the /chats/v2 client: the production {@link ChatClient} against the {@link ApiSimulator} over
+ * loopback HTTP. Every row of engine.md's failure taxonomy gives the exact {@link CallOutcome}; answers with every tool
+ * resource lose no field on the way to a ChatResponse event; and the API key shows up in no log line and no outcome of
+ * the whole class (checked by the last test, with every logger of the client, the simulator and Reactor Netty on).
  *
- * <p>The client always accepts {@code text/event-stream}, which the simulator then always uses;
- * JSON answers are reached through {@link JsonOnlyProxy}, which narrows {@code Accept}.
+ * <p>The client always accepts {@code text/event-stream}, which the simulator then always uses; JSON answers are
+ * reached through {@link JsonOnlyProxy}, which narrows {@code Accept}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -94,7 +92,9 @@ class ChatClientAgainstSimulatorTest {
 
         // Then the answer is exactly what the simulator sent
         oracle.assertAnswerIsWhatWasSent(simulator, outcome);
-        assertThat(((CallOutcome.Success) outcome).answer().text()).startsWith("Turn 1 of thread ").endsWith("🙂");
+        assertThat(((CallOutcome.Success) outcome).answer().text())
+                .startsWith("Turn 1 of thread ")
+                .endsWith("🙂");
     }
 
     @Test
@@ -142,22 +142,27 @@ class ChatClientAgainstSimulatorTest {
     @Test
     void shouldKeepTheWholeValidationProblemWhenSimulatorRejectsAnEmptyMessageList() throws IOException {
         // Given a request without messages (the engine would refuse it; here it reaches the API)
-        ChatRequest request = ChatRequest.newBuilder(request("unused")).setMessages(List.of()).build();
+        ChatRequest request =
+                ChatRequest.newBuilder(request("unused")).setMessages(List.of()).build();
 
         // When
         CallOutcome outcome = call(client, request);
 
         // Then
-        assertValidationProblem(outcome, Map.of("messages",
-                List.of("The field Messages must be a string or array type with a minimum length of '1'.")));
+        assertValidationProblem(
+                outcome,
+                Map.of(
+                        "messages",
+                        List.of("The field Messages must be a string or array type with a minimum length of '1'.")));
     }
 
     @Test
     void shouldKeepTheWholeValidationProblemWhenSimulatorInjectsA400() throws IOException {
         CallOutcome outcome = call(client, request("bad words #fault:400"));
 
-        assertValidationProblem(outcome, Map.of("messages[1].text",
-                List.of("The text contains content the assistant does not accept.")));
+        assertValidationProblem(
+                outcome,
+                Map.of("messages[1].text", List.of("The text contains content the assistant does not accept.")));
     }
 
     // --- refusals: the request's or the deployment's, as the key check tells ---
@@ -168,7 +173,8 @@ class ChatClientAgainstSimulatorTest {
         CallOutcome outcome = call(client, request("hi #fault:" + status));
 
         assertRefused(outcome, status, CallOutcome.Suspect.ACCOUNT);
-        assertThat(client.checkKey().block(WAIT).verdict()).as("the key itself is accepted")
+        assertThat(client.checkKey().block(WAIT).verdict())
+                .as("the key itself is accepted")
                 .isEqualTo(KeyCheck.Verdict.ACCEPTED);
     }
 
@@ -198,7 +204,8 @@ class ChatClientAgainstSimulatorTest {
             simulator.rejectAllKeys(false);
         }
         assertThat(client.checkKey().block(WAIT).verdict()).isEqualTo(KeyCheck.Verdict.ACCEPTED);
-        assertThat(call(client, request("hi again"))).as("once keys are accepted again")
+        assertThat(call(client, request("hi again")))
+                .as("once keys are accepted again")
                 .isInstanceOf(CallOutcome.Success.class);
     }
 
@@ -236,11 +243,16 @@ class ChatClientAgainstSimulatorTest {
         assertThat(outcome).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class, f -> {
             assertThat(f.httpStatus()).isEqualTo(status);
             assertThat(f.retryAfter()).as("Retry-After").isEqualTo(status == 429 ? Duration.ofSeconds(1) : null);
-            assertThat(f.message()).startsWith("the API answered HTTP " + status + " ").endsWith(", a transient failure");
+            assertThat(f.message())
+                    .startsWith("the API answered HTTP " + status + " ")
+                    .endsWith(", a transient failure");
         });
         String excerpt = ((CallOutcome.RetriableFailure) outcome).excerpt();
         if (status == 502 || status == 504) {
-            assertThat(excerpt).as("gateway page excerpt").contains("<h1>" + status + " ").contains("nginx");
+            assertThat(excerpt)
+                    .as("gateway page excerpt")
+                    .contains("<h1>" + status + " ")
+                    .contains("nginx");
         } else {
             assertProblemExcerpt(excerpt, status);
         }
@@ -253,7 +265,8 @@ class ChatClientAgainstSimulatorTest {
         // the simulator sends now + 2 s truncated to the second: between 1 and 2 s ahead
         assertThat(outcome).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class, f -> {
             assertThat(f.httpStatus()).isEqualTo(429);
-            assertThat(f.retryAfter()).as("Retry-After from an HTTP-date")
+            assertThat(f.retryAfter())
+                    .as("Retry-After from an HTTP-date")
                     .isBetween(Duration.ofMillis(800), Duration.ofMillis(2000));
         });
     }
@@ -267,12 +280,17 @@ class ChatClientAgainstSimulatorTest {
         List<CallOutcome> attempts = List.of(call(client, request), call(client, request), call(client, request));
 
         // Then
-        assertThat(attempts.get(0)).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class,
-                f -> assertThat(f.httpStatus()).isEqualTo(500));
-        assertThat(attempts.get(1)).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class,
-                f -> assertThat(f.httpStatus()).isEqualTo(500));
+        assertThat(attempts.get(0))
+                .isInstanceOfSatisfying(
+                        CallOutcome.RetriableFailure.class,
+                        f -> assertThat(f.httpStatus()).isEqualTo(500));
+        assertThat(attempts.get(1))
+                .isInstanceOfSatisfying(
+                        CallOutcome.RetriableFailure.class,
+                        f -> assertThat(f.httpStatus()).isEqualTo(500));
         oracle.assertAnswerIsWhatWasSent(simulator, attempts.get(2));
-        assertThat(simulator.receivedOrder(request.getThreadId())).extracting(ReceivedCall::correlationId)
+        assertThat(simulator.receivedOrder(request.getThreadId()))
+                .extracting(ReceivedCall::correlationId)
                 .containsExactly(request.getRequestId(), request.getRequestId(), request.getRequestId());
     }
 
@@ -299,7 +317,8 @@ class ChatClientAgainstSimulatorTest {
 
         assertTransportFailure(outcome);
         assertThat(((CallOutcome.RetriableFailure) outcome).cause()).isEqualTo(CallOutcome.RetryCause.CONNECT);
-        assertThat(((CallOutcome.RetriableFailure) outcome).message()).startsWith("cannot connect to http://127.0.0.1:" + port);
+        assertThat(((CallOutcome.RetriableFailure) outcome).message())
+                .startsWith("cannot connect to http://127.0.0.1:" + port);
     }
 
     @ParameterizedTest
@@ -314,7 +333,9 @@ class ChatClientAgainstSimulatorTest {
         assertThat(((CallOutcome.RetriableFailure) outcome).cause()).isEqualTo(CallOutcome.RetryCause.TIMEOUT);
         assertThat(((CallOutcome.RetriableFailure) outcome).message())
                 .isEqualTo("timed out: no byte of the answer within firstByteTimeout " + SHORT);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("time until the client gave up").isLessThan(MAX_STALL);
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("time until the client gave up")
+                .isLessThan(MAX_STALL);
     }
 
     @Test
@@ -335,7 +356,9 @@ class ChatClientAgainstSimulatorTest {
     void shouldGiveUpWithAnExcerptWhenAStreamedEventIsMalformed() {
         CallOutcome outcome = call(client, request("hi #fault:malformed"));
 
-        assertUnparseable(outcome, "{\"text\": \"unterminated",
+        assertUnparseable(
+                outcome,
+                "{\"text\": \"unterminated",
                 "event 2 of the event stream is not a /chats/v2 answer: answer object is not valid JSON");
     }
 
@@ -350,8 +373,14 @@ class ChatClientAgainstSimulatorTest {
     void shouldRetryWhenTheStreamBreaksMidwayAndBrokenStreamsAreRetried() {
         CallOutcome outcome = call(client, request("hi #fault:midstream"));
 
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.BROKEN_STREAM, 200, null, null,
-                "the event stream broke (PrematureCloseException) after 2 complete events; the partial answer is discarded"));
+        assertThat(outcome)
+                .isEqualTo(
+                        new CallOutcome.RetriableFailure(
+                                CallOutcome.RetryCause.BROKEN_STREAM,
+                                200,
+                                null,
+                                null,
+                                "the event stream broke (PrematureCloseException) after 2 complete events; the partial answer is discarded"));
     }
 
     @Test
@@ -360,8 +389,14 @@ class ChatClientAgainstSimulatorTest {
 
         CallOutcome outcome = call(strict, request("hi #fault:midstream"));
 
-        assertThat(outcome).isEqualTo(new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, 200, null,
-                null, "the event stream broke (PrematureCloseException) after 2 complete events (retryBrokenStreams is false)"));
+        assertThat(outcome)
+                .isEqualTo(
+                        new CallOutcome.PermanentFailure(
+                                DeadLetterReason.UNPARSEABLE_RESPONSE,
+                                200,
+                                null,
+                                null,
+                                "the event stream broke (PrematureCloseException) after 2 complete events (retryBrokenStreams is false)"));
     }
 
     // --- the key, over the whole class ---
@@ -370,11 +405,15 @@ class ChatClientAgainstSimulatorTest {
     @Order(Integer.MAX_VALUE)
     void shouldNeverShowTheApiKeyInALogLineOrAnOutcome() {
         // Given every test above ran with every logger on (this one runs last)
-        assertThat(outcomes).as("outcomes produced by this class (the check needs the whole class run first)")
+        assertThat(outcomes)
+                .as("outcomes produced by this class (the check needs the whole class run first)")
                 .hasSizeGreaterThan(30);
-        assertThat(logs.events()).as("log lines of the client itself (capture reaches dev.chatbridge.api)")
+        assertThat(logs.events())
+                .as("log lines of the client itself (capture reaches dev.chatbridge.api)")
                 .anyMatch(e -> e.getLoggerName().equals(ChatClient.class.getName()));
-        assertThat(logs.events()).as("log lines of Reactor Netty").anyMatch(e -> e.getLoggerName().startsWith("reactor.netty"));
+        assertThat(logs.events())
+                .as("log lines of Reactor Netty")
+                .anyMatch(e -> e.getLoggerName().startsWith("reactor.netty"));
 
         // Then neither key appears anywhere
         List<String> leaks = new ArrayList<>(logs.linesContaining(KEY, WRONG_KEY));
@@ -382,7 +421,9 @@ class ChatClientAgainstSimulatorTest {
             leaks.addAll(leaks(outcome.toString()));
         }
         leaks.addAll(leaks(simulator.stats().toString()));
-        assertThat(leaks).as("log lines, outcomes or simulator stats carrying an API key").isEmpty();
+        assertThat(leaks)
+                .as("log lines, outcomes or simulator stats carrying an API key")
+                .isEmpty();
     }
 
     // --- helpers ---
@@ -393,13 +434,14 @@ class ChatClientAgainstSimulatorTest {
 
     private ApiSimulator simulator(int chunks) {
         ApiSimulator sim = new ApiSimulator(SimulatorConfig.builder()
-                .apiKeys(KEY)
-                .chunks(chunks)
-                .chunkInterval(Duration.ofMillis(5))
-                .maxStall(MAX_STALL)
-                .slowDelay(Duration.ofSeconds(2))
-                .stallPause(Duration.ofMillis(2500))
-                .build()).start();
+                        .apiKeys(KEY)
+                        .chunks(chunks)
+                        .chunkInterval(Duration.ofMillis(5))
+                        .maxStall(MAX_STALL)
+                        .slowDelay(Duration.ofSeconds(2))
+                        .stallPause(Duration.ofMillis(2500))
+                        .build())
+                .start();
         resources.add(sim);
         return sim;
     }
@@ -411,14 +453,17 @@ class ChatClientAgainstSimulatorTest {
     }
 
     private ChatClient client(String baseUrl, UnaryOperator<ChatClientConfig.Builder> settings) {
-        ChatClient c = new ChatClient(settings.apply(ChatClientConfig.builder()
-                .baseUrl(baseUrl)
-                .apiKey(ApiKey.of(KEY))
-                .connectTimeout(Duration.ofSeconds(2))
-                .firstByteTimeout(Duration.ofSeconds(5))
-                .idleTimeout(Duration.ofSeconds(5))
-                .attemptTimeout(Duration.ofSeconds(10))
-                .maxInFlight(4)).build(), Clock.systemUTC());
+        ChatClient c = new ChatClient(
+                settings.apply(ChatClientConfig.builder()
+                                .baseUrl(baseUrl)
+                                .apiKey(ApiKey.of(KEY))
+                                .connectTimeout(Duration.ofSeconds(2))
+                                .firstByteTimeout(Duration.ofSeconds(5))
+                                .idleTimeout(Duration.ofSeconds(5))
+                                .attemptTimeout(Duration.ofSeconds(10))
+                                .maxInFlight(4))
+                        .build(),
+                Clock.systemUTC());
         resources.add(0, c);
         return c;
     }
@@ -440,8 +485,14 @@ class ChatClientAgainstSimulatorTest {
                 .setAccount("zoe@example.com")
                 .setMetadata(Map.of("source", "acceptance", "n", Integer.toString(n)))
                 .setMessages(List.of(
-                        ChatMessage.newBuilder().setRole(MessageRole.System).setText("Réponds brièvement.").build(),
-                        ChatMessage.newBuilder().setRole(MessageRole.User).setText(userText).build()))
+                        ChatMessage.newBuilder()
+                                .setRole(MessageRole.System)
+                                .setText("Réponds brièvement.")
+                                .build(),
+                        ChatMessage.newBuilder()
+                                .setRole(MessageRole.User)
+                                .setText(userText)
+                                .build()))
                 .build();
     }
 }

@@ -17,10 +17,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * ChatClient over loopback: answers stop early at the byte limit and the item caps (the server
- * sees its connection closed before it finished sending), and the heap budget shared by the calls
- * in flight is reserved as bytes arrive, fails a call retriably when it is used up, and is
- * returned on every path.
+ * ChatClient over loopback: answers stop early at the byte limit and the item caps (the server sees its connection
+ * closed before it finished sending), and the heap budget shared by the calls in flight is reserved as bytes arrive,
+ * fails a call retriably when it is used up, and is returned on every path.
  */
 class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
 
@@ -33,12 +32,15 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
         final AtomicLong sent = new AtomicLong();
 
         LoopbackServer.Handler handler(String contentType, byte[] head, byte[] repeated, byte[] tail, int total) {
-            return (request, response) -> response.status(200).header("Content-Type", contentType)
-                    .send(body(head, repeated, tail, total)
-                            .doOnNext(chunk -> sent.addAndGet(chunk.readableBytes()))
-                            .doOnComplete(() -> finished.set(true))
-                            .doOnCancel(() -> cutOff.set(true))
-                            .doOnError(error -> cutOff.set(true)), chunk -> true)
+            return (request, response) -> response.status(200)
+                    .header("Content-Type", contentType)
+                    .send(
+                            body(head, repeated, tail, total)
+                                    .doOnNext(chunk -> sent.addAndGet(chunk.readableBytes()))
+                                    .doOnComplete(() -> finished.set(true))
+                                    .doOnCancel(() -> cutOff.set(true))
+                                    .doOnError(error -> cutOff.set(true)),
+                            chunk -> true)
                     .then()
                     .doOnError(error -> cutOff.set(true))
                     .onErrorResume(error -> Mono.empty());
@@ -51,7 +53,8 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
                 System.arraycopy(repeated, 0, block, i, repeated.length);
             }
             int blocks = Math.max(1, (total - head.length - tail.length) / chunk);
-            return Flux.concat(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(head)),
+            return Flux.concat(
+                    Mono.fromSupplier(() -> Unpooled.wrappedBuffer(head)),
                     Flux.range(0, blocks).map(i -> Unpooled.wrappedBuffer(block)),
                     Mono.fromSupplier(() -> Unpooled.wrappedBuffer(tail)));
         }
@@ -67,8 +70,8 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
     void shouldStopReadingAndCloseTheConnectionWhenTheAnswerPassesTheByteLimit() {
         // Given: 16.5 MB of text, a limit of 64 KiB
         Streamer streamer = new Streamer();
-        LoopbackServer server = server(streamer.handler(LoopbackServer.JSON, utf8("{\"text\":\""), utf8("x"),
-                utf8("\"}"), 16_500_000));
+        LoopbackServer server =
+                server(streamer.handler(LoopbackServer.JSON, utf8("{\"text\":\""), utf8("x"), utf8("\"}"), 16_500_000));
         ChatClient client = client(server, b -> b.maxAnswerBytes(64 * 1024));
 
         // When
@@ -77,10 +80,13 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
         // Then
         assertThat(outcome).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class, failure -> {
             assertThat(failure.reason()).isEqualTo(DeadLetterReason.RESPONSE_TOO_LARGE);
-            assertThat(failure.message()).isEqualTo("the JSON answer is larger than maxAnswerBytes 65536"
-                    + " (setting chat.api.max.answer.bytes); the rest was not read");
+            assertThat(failure.message())
+                    .isEqualTo("the JSON answer is larger than maxAnswerBytes 65536"
+                            + " (setting chat.api.max.answer.bytes); the rest was not read");
         });
-        await().atMost(WAIT).untilAsserted(() -> assertThat(streamer.cutOff).as("server send cut off").isTrue());
+        await().atMost(WAIT)
+                .untilAsserted(() ->
+                        assertThat(streamer.cutOff).as("server send cut off").isTrue());
         assertThat(streamer.finished).as("server finished sending").isFalse();
         assertThat(streamer.sent.get()).as("bytes the server got out").isLessThan(16_500_000);
         await().atMost(WAIT).until(() -> server.closedConnections() >= 1);
@@ -91,8 +97,8 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
     void shouldStopAtTheToolCallCapWhenAnAnswerIsSixteenMegabytesOfEmptyToolCalls() {
         // Given: the answer of the incident, {"toolCalls":[{},{},...]} of 16.5 MB
         Streamer streamer = new Streamer();
-        LoopbackServer server = server(streamer.handler(LoopbackServer.JSON, utf8("{\"toolCalls\":[{}"), utf8(",{}"),
-                utf8("]}"), 16_500_000));
+        LoopbackServer server = server(
+                streamer.handler(LoopbackServer.JSON, utf8("{\"toolCalls\":[{}"), utf8(",{}"), utf8("]}"), 16_500_000));
         ChatClient client = client(server, b -> b.maxAnswerBytes(32 * MIB).answerMemoryBytes(512L * MIB));
 
         // When
@@ -101,11 +107,15 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
         // Then
         assertThat(outcome).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class, failure -> {
             assertThat(failure.reason()).isEqualTo(DeadLetterReason.RESPONSE_TOO_LARGE);
-            assertThat(failure.message()).startsWith("the answer has more than 1000 toolCalls items (a fixed cap of "
-                    + "chat-bridge, see docs/architecture.md, \"Answers: what counts as one, and how big it may be\")");
+            assertThat(failure.message())
+                    .startsWith(
+                            "the answer has more than 1000 toolCalls items (a fixed cap of "
+                                    + "chat-bridge, see docs/architecture.md, \"Answers: what counts as one, and how big it may be\")");
             assertThat(failure.excerpt()).startsWith("{\"toolCalls\":[{},{}");
         });
-        await().atMost(WAIT).untilAsserted(() -> assertThat(streamer.cutOff).as("server send cut off").isTrue());
+        await().atMost(WAIT)
+                .untilAsserted(() ->
+                        assertThat(streamer.cutOff).as("server send cut off").isTrue());
         assertThat(streamer.finished).isFalse();
         await().atMost(WAIT).until(() -> client.answerBudget().used() == 0);
     }
@@ -114,11 +124,11 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
     void shouldStopAnEventStreamAtTheByteLimitAndCountItemsAcrossEvents() {
         // Given: events of one reference each, more than the reference cap of 5
         AnswerCaps caps = new AnswerCaps(1000, 5, 1000, 1000, 1000, 5000, 100_000);
-        LoopbackServer server = server(LoopbackServer.sse(Duration.ZERO,
-                "data: {\"reference\":{\"position\":1}}\n\n".repeat(6)));
+        LoopbackServer server =
+                server(LoopbackServer.sse(Duration.ZERO, "data: {\"reference\":{\"position\":1}}\n\n".repeat(6)));
         Streamer streamer = new Streamer();
-        LoopbackServer big = server(streamer.handler(LoopbackServer.SSE, utf8(""), utf8("data: {\"text\":\"x\"}\n\n"),
-                utf8(""), 16_500_000));
+        LoopbackServer big = server(streamer.handler(
+                LoopbackServer.SSE, utf8(""), utf8("data: {\"text\":\"x\"}\n\n"), utf8(""), 16_500_000));
 
         // When
         CallOutcome capped = call(client(server, b -> b.answerCaps(caps)), request(null));
@@ -131,8 +141,9 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
         });
         assertThat(large).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class, failure -> {
             assertThat(failure.reason()).isEqualTo(DeadLetterReason.RESPONSE_TOO_LARGE);
-            assertThat(failure.message()).isEqualTo("the event stream is larger than maxAnswerBytes 100000"
-                    + " (setting chat.api.max.answer.bytes); the rest was not read");
+            assertThat(failure.message())
+                    .isEqualTo("the event stream is larger than maxAnswerBytes 100000"
+                            + " (setting chat.api.max.answer.bytes); the rest was not read");
         });
         await().atMost(WAIT).untilAsserted(() -> assertThat(streamer.cutOff).isTrue());
         assertThat(streamer.finished).isFalse();
@@ -159,11 +170,12 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
         // Given: one connection; the first answer is too large, the next ones are small
         AtomicInteger calls = new AtomicInteger();
         Streamer streamer = new Streamer();
-        LoopbackServer.Handler huge = streamer.handler(LoopbackServer.JSON, utf8("{\"text\":\""), utf8("x"),
-                utf8("\"}"), 16_500_000);
+        LoopbackServer.Handler huge =
+                streamer.handler(LoopbackServer.JSON, utf8("{\"text\":\""), utf8("x"), utf8("\"}"), 16_500_000);
         LoopbackServer server = server((request, response) -> calls.incrementAndGet() == 1
                 ? huge.answer(request, response)
-                : LoopbackServer.respond(200, LoopbackServer.JSON, "{\"text\":\"ok\"}").answer(request, response));
+                : LoopbackServer.respond(200, LoopbackServer.JSON, "{\"text\":\"ok\"}")
+                        .answer(request, response));
         ChatClient client = client(server, b -> b.maxAnswerBytes(64 * 1024).maxInFlight(1));
 
         // When
@@ -173,9 +185,14 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
 
         // Then
         assertThat(first).isInstanceOf(CallOutcome.PermanentFailure.class);
-        assertThat(second).isEqualTo(new CallOutcome.Success(
-                new ChatAnswer("ok", java.util.List.of(), java.util.List.of(), java.util.List.of(),
-                        java.util.List.of(), null)));
+        assertThat(second)
+                .isEqualTo(new CallOutcome.Success(new ChatAnswer(
+                        "ok",
+                        java.util.List.of(),
+                        java.util.List.of(),
+                        java.util.List.of(),
+                        java.util.List.of(),
+                        null)));
         assertThat(third).isEqualTo(second);
         assertThat(server.closedConnections()).as("connections closed").isGreaterThanOrEqualTo(1);
     }
@@ -191,8 +208,7 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
         LoopbackServer server = server((request, response) -> calls.incrementAndGet() == 1
                 ? LoopbackServer.thenStall(LoopbackServer.JSON, half).answer(request, response)
                 : LoopbackServer.respond(200, LoopbackServer.JSON, half + "\"}").answer(request, response));
-        ChatClient client = client(server, b -> b.maxAnswerBytes(limit)
-                .answerMemoryBytes(AnswerBudget.heapFor(limit)));
+        ChatClient client = client(server, b -> b.maxAnswerBytes(limit).answerMemoryBytes(AnswerBudget.heapFor(limit)));
         Disposable first = client.call(request(null)).subscribe(outcomes::add);
         await().atMost(WAIT).until(() -> client.answerBudget().used() > 0);
 
@@ -203,8 +219,9 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
         assertThat(second).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class, failure -> {
             assertThat(failure.cause()).isEqualTo(CallOutcome.RetryCause.OTHER);
             assertThat(failure.httpStatus()).isNull();
-            assertThat(failure.message()).startsWith("the answers in flight use up the answer memory budget ("
-                    + AnswerBudget.heapFor(limit) + " heap bytes, setting chat.api.answer.memory.bytes;");
+            assertThat(failure.message())
+                    .startsWith("the answers in flight use up the answer memory budget (" + AnswerBudget.heapFor(limit)
+                            + " heap bytes, setting chat.api.answer.memory.bytes;");
         });
         first.dispose();
         await().atMost(WAIT).until(() -> client.answerBudget().used() == 0);
@@ -233,8 +250,10 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
             ChatClient client = client(server, b -> b.maxAnswerBytes(4096).idleTimeout(Duration.ofMillis(300)));
             CallOutcome outcome = call(client, request(null));
             int index = i;
-            await().atMost(WAIT).untilAsserted(() -> assertThat(client.answerBudget().used())
-                    .as("budget held after handler %d ended with %s", index, outcome).isZero());
+            await().atMost(WAIT)
+                    .untilAsserted(() -> assertThat(client.answerBudget().used())
+                            .as("budget held after handler %d ended with %s", index, outcome)
+                            .isZero());
         }
     }
 

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * ChatClient over loopback: 200 answers (JSON and event stream), the request it sends, and
- * unparseable or oversized answers.
+ * ChatClient over loopback: 200 answers (JSON and event stream), the request it sends, and unparseable or oversized
+ * answers.
  */
 class ChatClientAnswerTest extends ChatClientTestSupport {
 
@@ -33,15 +33,18 @@ class ChatClientAnswerTest extends ChatClientTestSupport {
     @Test
     void shouldAnswerWhenApiSendsOneJsonObject() {
         // Given
-        LoopbackServer server = server(LoopbackServer.respond(200, "application/json; charset=utf-8",
+        LoopbackServer server = server(LoopbackServer.respond(
+                200,
+                "application/json; charset=utf-8",
                 "{\"text\":\"Hello\",\"requestId\":\"api-1\",\"sources\":{\"sourcesIds\":[\"s\"]}}"));
 
         // When
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.Success(
-                new ChatAnswer("Hello", List.of(), List.of(), List.of("s"), List.of(), "api-1")));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.Success(
+                        new ChatAnswer("Hello", List.of(), List.of(), List.of("s"), List.of(), "api-1")));
     }
 
     @Test
@@ -109,8 +112,14 @@ class ChatClientAnswerTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, 200, null,
-                "<html>login</html>", "the API answered 200 with content type 'text/html', neither application/json nor text/event-stream"));
+        assertThat(outcome)
+                .isEqualTo(
+                        new CallOutcome.PermanentFailure(
+                                DeadLetterReason.UNPARSEABLE_RESPONSE,
+                                200,
+                                null,
+                                "<html>login</html>",
+                                "the API answered 200 with content type 'text/html', neither application/json nor text/event-stream"));
     }
 
     @Test
@@ -133,8 +142,11 @@ class ChatClientAnswerTest extends ChatClientTestSupport {
     @Test
     void shouldFailPermanentlyWhenAnSseEventIsMalformedJson() {
         // Given
-        LoopbackServer server = server(LoopbackServer.sse(Duration.ofMillis(5),
-                "data: {\"text\":\"a\"}\n\n", "data: {\"text\":\"b\",\n\n", "data: {\"text\":\"c\"}\n\n"));
+        LoopbackServer server = server(LoopbackServer.sse(
+                Duration.ofMillis(5),
+                "data: {\"text\":\"a\"}\n\n",
+                "data: {\"text\":\"b\",\n\n",
+                "data: {\"text\":\"c\"}\n\n"));
 
         // When
         CallOutcome outcome = call(client(server), request(null));
@@ -151,22 +163,27 @@ class ChatClientAnswerTest extends ChatClientTestSupport {
     @Test
     void shouldFailPermanentlyWhenAnSseEventIsLargerThanTheBound() {
         // Given
-        LoopbackServer server = server(LoopbackServer.sse(Duration.ofMillis(5),
-                "data: {\"text\":\"" + "x".repeat(300) + "\"}\n\n"));
+        LoopbackServer server =
+                server(LoopbackServer.sse(Duration.ofMillis(5), "data: {\"text\":\"" + "x".repeat(300) + "\"}\n\n"));
 
         // When
         CallOutcome outcome = call(client(server, b -> b.maxEventBytes(256)), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, 200, null,
-                null, "SSE line longer than 256 bytes (maxEventBytes)"));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.PermanentFailure(
+                        DeadLetterReason.UNPARSEABLE_RESPONSE,
+                        200,
+                        null,
+                        null,
+                        "SSE line longer than 256 bytes (maxEventBytes)"));
     }
 
     @Test
     void shouldFailPermanentlyWhenJsonAnswerIsLargerThanTheBound() {
         // Given
-        LoopbackServer server = server(LoopbackServer.respond(200, "application/json",
-                "{\"text\":\"" + "x".repeat(5000) + "\"}"));
+        LoopbackServer server =
+                server(LoopbackServer.respond(200, "application/json", "{\"text\":\"" + "x".repeat(5000) + "\"}"));
 
         // When
         CallOutcome outcome = call(client(server, b -> b.maxEventBytes(1024).maxAnswerBytes(4096)), request(null));
@@ -174,8 +191,9 @@ class ChatClientAnswerTest extends ChatClientTestSupport {
         // Then
         assertThat(outcome).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class, failure -> {
             assertThat(failure.reason()).isEqualTo(DeadLetterReason.RESPONSE_TOO_LARGE);
-            assertThat(failure.message()).isEqualTo("the JSON answer is larger than maxAnswerBytes 4096"
-                    + " (setting chat.api.max.answer.bytes); the rest was not read");
+            assertThat(failure.message())
+                    .isEqualTo("the JSON answer is larger than maxAnswerBytes 4096"
+                            + " (setting chat.api.max.answer.bytes); the rest was not read");
             assertThat(failure.excerpt()).hasSize(2048);
         });
     }

@@ -37,7 +37,9 @@ class ChatClientConfigTest {
         assertThat(config.maxPendingAcquires()).isEqualTo(128);
         assertThat(config.pendingAcquireTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.maxIdleTime()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(config.maxEventBytes()).as("1 MiB, but at most maxAnswerBytes").isEqualTo(1_000_000);
+        assertThat(config.maxEventBytes())
+                .as("1 MiB, but at most maxAnswerBytes")
+                .isEqualTo(1_000_000);
         assertThat(config.maxAnswerBytes()).isEqualTo(1_000_000);
         assertThat(config.answerMemoryBytes()).isEqualTo(Runtime.getRuntime().maxMemory() / 4);
         assertThat(config.answerCaps()).isEqualTo(AnswerCaps.DEFAULT);
@@ -54,7 +56,8 @@ class ChatClientConfigTest {
         assertThatThrownBy(() -> valid().baseUrl("https://x/?a=1").build()).hasMessageContaining("baseUrl");
         assertThatThrownBy(() -> valid().apiKey(null).build()).hasMessageContaining("apiKey");
         assertThatThrownBy(() -> valid().connectTimeout(Duration.ZERO).build()).hasMessageContaining("connectTimeout");
-        assertThatThrownBy(() -> valid().idleTimeout(Duration.ofSeconds(-1)).build()).hasMessageContaining("idleTimeout");
+        assertThatThrownBy(() -> valid().idleTimeout(Duration.ofSeconds(-1)).build())
+                .hasMessageContaining("idleTimeout");
         assertThatThrownBy(() -> valid().maxInFlight(0).build()).hasMessageContaining("maxInFlight");
         assertThatThrownBy(() -> valid().maxPendingAcquires(0).build()).hasMessageContaining("maxPendingAcquires");
         assertThatThrownBy(() -> valid().excerptBytes(1).build()).hasMessageContaining("excerptBytes");
@@ -62,29 +65,41 @@ class ChatClientConfigTest {
 
     @Test
     void shouldNameBothSettingsWhenTheyContradictEachOther() {
-        assertThatThrownBy(() -> valid().firstByteTimeout(Duration.ofMinutes(10)).build())
-                .hasMessageContaining("firstByteTimeout").hasMessageContaining("attemptTimeout");
+        assertThatThrownBy(
+                        () -> valid().firstByteTimeout(Duration.ofMinutes(10)).build())
+                .hasMessageContaining("firstByteTimeout")
+                .hasMessageContaining("attemptTimeout");
         assertThatThrownBy(() -> valid().maxEventBytes(1000).maxAnswerBytes(500).build())
-                .hasMessageContaining("maxEventBytes").hasMessageContaining("maxAnswerBytes");
+                .hasMessageContaining("maxEventBytes")
+                .hasMessageContaining("maxAnswerBytes");
         assertThatThrownBy(() -> valid().baseUrl("http://api.example.com")
-                .trustStore(new ChatClientConfig.TrustStore(Path.of("ts.p12"), "pw", "PKCS12")).build())
-                .hasMessageContaining("trustStore").hasMessageContaining("https");
+                        .trustStore(new ChatClientConfig.TrustStore(Path.of("ts.p12"), "pw", "PKCS12"))
+                        .build())
+                .hasMessageContaining("trustStore")
+                .hasMessageContaining("https");
     }
 
     @Test
     void shouldNotEchoCredentialsInTheBaseUrl() {
-        assertThatThrownBy(() -> valid().baseUrl("https://user:hunter2@api.example.com").build())
-                .hasMessageContaining("baseUrl").message().doesNotContain("hunter2");
+        assertThatThrownBy(() ->
+                        valid().baseUrl("https://user:hunter2@api.example.com").build())
+                .hasMessageContaining("baseUrl")
+                .message()
+                .doesNotContain("hunter2");
     }
 
     @Test
     void shouldNeverShowSecretsInToString() {
         // When
-        ChatClientConfig config = valid()
-                .trustStore(new ChatClientConfig.TrustStore(Path.of("ts.p12"), "store-secret-pw", "PKCS12")).build();
+        ChatClientConfig config = valid().trustStore(
+                        new ChatClientConfig.TrustStore(Path.of("ts.p12"), "store-secret-pw", "PKCS12"))
+                .build();
 
         // Then
-        assertThat(config.toString()).doesNotContain(KEY).doesNotContain("store-secret-pw").contains("ApiKey[redacted]");
+        assertThat(config.toString())
+                .doesNotContain(KEY)
+                .doesNotContain("store-secret-pw")
+                .contains("ApiKey[redacted]");
         assertThat(config.apiKey()).hasToString("ApiKey[redacted]");
     }
 
@@ -104,9 +119,12 @@ class ChatClientConfigTest {
 
     @Test
     void shouldLoadTheKeyFromAnEnvironmentVariable() {
-        assertThat(ApiKey.fromEnvironment("CHAT_API_KEY", Map.of("CHAT_API_KEY", KEY + " ")).secret()).isEqualTo(KEY);
+        assertThat(ApiKey.fromEnvironment("CHAT_API_KEY", Map.of("CHAT_API_KEY", KEY + " "))
+                        .secret())
+                .isEqualTo(KEY);
         assertThatThrownBy(() -> ApiKey.fromEnvironment("CHAT_API_KEY", Map.of()))
-                .hasMessageContaining("CHAT_API_KEY").hasMessageContaining("not set");
+                .hasMessageContaining("CHAT_API_KEY")
+                .hasMessageContaining("not set");
     }
 
     @Test
@@ -116,24 +134,35 @@ class ChatClientConfigTest {
         Files.writeString(empty, " \n");
 
         // When / Then
-        assertThatThrownBy(() -> ApiKey.fromFile(empty)).hasMessageContaining("empty").hasMessageContaining(empty.toString());
+        assertThatThrownBy(() -> ApiKey.fromFile(empty))
+                .hasMessageContaining("empty")
+                .hasMessageContaining(empty.toString());
         assertThatThrownBy(() -> ApiKey.of("abc def-" + KEY))
-                .hasMessageContaining("position 3").message().doesNotContain(KEY);
+                .hasMessageContaining("position 3")
+                .message()
+                .doesNotContain(KEY);
     }
 
     @Test
     void shouldRefuseAnAnswerBudgetThatCannotHoldOneAnswer() {
-        assertThatThrownBy(() -> valid().maxAnswerBytes(1_000_000).answerMemoryBytes(5_000_000).build())
-                .hasMessageContaining("answerMemoryBytes (5000000)").hasMessageContaining("maxAnswerBytes 1000000")
+        assertThatThrownBy(() -> valid().maxAnswerBytes(1_000_000)
+                        .answerMemoryBytes(5_000_000)
+                        .build())
+                .hasMessageContaining("answerMemoryBytes (5000000)")
+                .hasMessageContaining("maxAnswerBytes 1000000")
                 .hasMessageContaining("10262144 heap bytes");
         assertThatThrownBy(() -> valid().answerMemoryBytes(-1).build()).hasMessageContaining("answerMemoryBytes");
-        assertThat(valid().maxAnswerBytes(1_000_000).answerMemoryBytes(AnswerBudget.heapFor(1_000_000)).build()
-                .answerMemoryBytes()).isEqualTo(10_262_144L);
+        assertThat(valid().maxAnswerBytes(1_000_000)
+                        .answerMemoryBytes(AnswerBudget.heapFor(1_000_000))
+                        .build()
+                        .answerMemoryBytes())
+                .isEqualTo(10_262_144L);
     }
 
     @Test
     void shouldKeepTheDefaultEventBoundWithinASmallerAnswerBound() {
         assertThat(valid().maxAnswerBytes(4096).build().maxEventBytes()).isEqualTo(4096);
-        assertThat(valid().maxAnswerBytes(8 * 1024 * 1024).build().maxEventBytes()).isEqualTo(1024 * 1024);
+        assertThat(valid().maxAnswerBytes(8 * 1024 * 1024).build().maxEventBytes())
+                .isEqualTo(1024 * 1024);
     }
 }

@@ -38,9 +38,9 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * Mutual TLS with the API against a real loopback TLS server that requires a client certificate it
- * trusts: certificates made with the JDK's keytool, exported to PEM (certificates with
- * {@code -exportcert -rfc}, keys as PKCS#8 written from the PKCS12 store, one of them encrypted).
+ * Mutual TLS with the API against a real loopback TLS server that requires a client certificate it trusts: certificates
+ * made with the JDK's keytool, exported to PEM (certificates with {@code -exportcert -rfc}, keys as PKCS#8 written from
+ * the PKCS12 store, one of them encrypted).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ChatClientMutualTlsTest extends ChatClientTestSupport {
@@ -50,6 +50,7 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
 
     @TempDir
     static Path dir;
+
     private static DisposableServer server;
     private static final AtomicInteger handled = new AtomicInteger();
     private static ChatClientConfig.TrustStore serverTrust;
@@ -58,8 +59,7 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
     private static Path trustedEncryptedKey;
 
     /** A client certificate (PEM) and its unencrypted PKCS#8 key (PEM). */
-    private record Pem(Path certificate, Path key, PrivateKey privateKey, X509Certificate x509) {
-    }
+    private record Pem(Path certificate, Path key, PrivateKey privateKey, X509Certificate x509) {}
 
     @BeforeAll
     static void startServerRequiringClientCertificates() throws Exception {
@@ -69,21 +69,38 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
         trustedEncryptedKey = writeEncryptedKey(trusted.privateKey(), dir.resolve("trusted-client.enc.key.pem"));
 
         Path truststore = dir.resolve("server-trust.p12");
-        keytool("-importcert", "-noprompt", "-alias", "api-server", "-file", serverPem.certificate().toString(),
-                "-storetype", "PKCS12", "-keystore", truststore.toString(), "-storepass", STORE_PASSWORD);
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "api-server",
+                "-file",
+                serverPem.certificate().toString(),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                truststore.toString(),
+                "-storepass",
+                STORE_PASSWORD);
         serverTrust = new ChatClientConfig.TrustStore(truststore, STORE_PASSWORD, "PKCS12");
 
         SslContext tls = SslContextBuilder.forServer(serverPem.privateKey(), serverPem.x509())
                 .trustManager(trusted.x509())
                 .clientAuth(ClientAuth.REQUIRE)
                 .build();
-        server = HttpServer.create().host("127.0.0.1").port(0)
+        server = HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
                 .secure(spec -> spec.sslContext(tls))
-                .handle((request, response) -> request.receive().then(Mono.defer(() -> {
-                    handled.incrementAndGet();
-                    return Mono.empty();
-                })).then(response.status(200).header("Content-Type", "application/json")
-                        .sendString(Mono.just("{\"text\":\"mutual\"}")).then()))
+                .handle((request, response) -> request.receive()
+                        .then(Mono.defer(() -> {
+                            handled.incrementAndGet();
+                            return Mono.empty();
+                        }))
+                        .then(response.status(200)
+                                .header("Content-Type", "application/json")
+                                .sendString(Mono.just("{\"text\":\"mutual\"}"))
+                                .then()))
                 .bindNow(Duration.ofSeconds(10));
     }
 
@@ -101,19 +118,29 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
     @Test
     void shouldAnswerWhenTheClientPresentsATrustedCertificate() {
         // When
-        CallOutcome outcome = call(client(baseUrl(), b -> b.trustStore(serverTrust).clientCertificate(
-                new ChatClientConfig.ClientCertificate(trusted.certificate(), trusted.key(), null))), request(null));
+        CallOutcome outcome = call(
+                client(
+                        baseUrl(),
+                        b -> b.trustStore(serverTrust)
+                                .clientCertificate(new ChatClientConfig.ClientCertificate(
+                                        trusted.certificate(), trusted.key(), null))),
+                request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.Success(
-                new ChatAnswer("mutual", List.of(), List.of(), List.of(), List.of(), null)));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.Success(
+                        new ChatAnswer("mutual", List.of(), List.of(), List.of(), List.of(), null)));
     }
 
     @Test
     void shouldAnswerWithAnEncryptedKeyAndItsPassword() {
         // When
-        CallOutcome outcome = call(client(baseUrl(), b -> b.trustStore(serverTrust).clientCertificate(
-                new ChatClientConfig.ClientCertificate(trusted.certificate(), trustedEncryptedKey, KEY_PASSWORD))),
+        CallOutcome outcome = call(
+                client(
+                        baseUrl(),
+                        b -> b.trustStore(serverTrust)
+                                .clientCertificate(new ChatClientConfig.ClientCertificate(
+                                        trusted.certificate(), trustedEncryptedKey, KEY_PASSWORD))),
                 request(null));
 
         // Then
@@ -137,8 +164,12 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
         int before = handled.get();
 
         // When
-        CallOutcome outcome = call(client(baseUrl(), b -> b.trustStore(serverTrust).clientCertificate(
-                new ChatClientConfig.ClientCertificate(untrusted.certificate(), untrusted.key(), null))),
+        CallOutcome outcome = call(
+                client(
+                        baseUrl(),
+                        b -> b.trustStore(serverTrust)
+                                .clientCertificate(new ChatClientConfig.ClientCertificate(
+                                        untrusted.certificate(), untrusted.key(), null))),
                 request(null));
 
         // Then
@@ -152,9 +183,11 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(trustedEncryptedKey.toString())
                 .hasMessageContaining("chat.api.tls.client.key.password")
-                .message().doesNotContain("not-the-password", KEY_PASSWORD);
+                .message()
+                .doesNotContain("not-the-password", KEY_PASSWORD);
         assertThatThrownBy(() -> build(trusted.certificate(), trustedEncryptedKey, null))
-                .hasMessageContaining("encrypted").hasMessageContaining("chat.api.tls.client.key.password");
+                .hasMessageContaining("encrypted")
+                .hasMessageContaining("chat.api.tls.client.key.password");
     }
 
     @Test
@@ -169,25 +202,28 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
     @Test
     void shouldRefuseAtBuildFilesThatAreMissingOrNotPkcs8Pem() throws IOException {
         Path missing = dir.resolve("missing.pem");
-        Path pkcs1 = Files.writeString(dir.resolve("pkcs1.key.pem"),
-                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+        Path pkcs1 = Files.writeString(
+                dir.resolve("pkcs1.key.pem"), "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
         Path notPem = Files.writeString(dir.resolve("not.pem"), "hello");
 
         assertThatThrownBy(() -> build(missing, trusted.key(), null))
-                .hasMessageContaining("client certificate file " + missing).hasMessageContaining("check the path");
+                .hasMessageContaining("client certificate file " + missing)
+                .hasMessageContaining("check the path");
         assertThatThrownBy(() -> build(trusted.certificate(), missing, null))
                 .hasMessageContaining("client key file " + missing);
         assertThatThrownBy(() -> build(trusted.certificate(), pkcs1, null))
-                .hasMessageContaining("RSA PRIVATE KEY").hasMessageContaining("openssl pkcs8 -topk8");
-        assertThatThrownBy(() -> build(notPem, trusted.key(), null))
-                .hasMessageContaining("no PEM CERTIFICATE");
-        assertThatThrownBy(() -> build(trusted.certificate(), notPem, null))
-                .hasMessageContaining("no PEM PRIVATE KEY");
+                .hasMessageContaining("RSA PRIVATE KEY")
+                .hasMessageContaining("openssl pkcs8 -topk8");
+        assertThatThrownBy(() -> build(notPem, trusted.key(), null)).hasMessageContaining("no PEM CERTIFICATE");
+        assertThatThrownBy(() -> build(trusted.certificate(), notPem, null)).hasMessageContaining("no PEM PRIVATE KEY");
     }
 
     private static void build(Path certificate, Path key, String password) {
-        ChatClientConfig.builder().baseUrl("https://127.0.0.1:1").apiKey(ApiKey.of(KEY))
-                .clientCertificate(new ChatClientConfig.ClientCertificate(certificate, key, password)).build();
+        ChatClientConfig.builder()
+                .baseUrl("https://127.0.0.1:1")
+                .apiKey(ApiKey.of(KEY))
+                .clientCertificate(new ChatClientConfig.ClientCertificate(certificate, key, password))
+                .build();
     }
 
     private static void assertTransportFailure(CallOutcome outcome) {
@@ -203,16 +239,40 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
     /** A self-signed EC certificate and key, as PEM files; {@code san} may be null. */
     private static Pem generate(String alias, String san) throws Exception {
         Path keystore = dir.resolve(alias + ".p12");
-        List<String> generate = new ArrayList<>(List.of("-genkeypair", "-alias", alias, "-keyalg", "EC",
-                "-groupname", "secp256r1", "-dname", "CN=" + alias, "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD));
+        List<String> generate = new ArrayList<>(List.of(
+                "-genkeypair",
+                "-alias",
+                alias,
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=" + alias,
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                STORE_PASSWORD));
         if (san != null) {
             generate.addAll(List.of("-ext", "SAN=" + san));
         }
         keytool(generate.toArray(new String[0]));
         Path certificate = dir.resolve(alias + ".crt.pem");
-        keytool("-exportcert", "-rfc", "-alias", alias, "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD,
-                "-file", certificate.toString());
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                alias,
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                STORE_PASSWORD,
+                "-file",
+                certificate.toString());
         KeyStore store = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keystore)) {
             store.load(in, STORE_PASSWORD.toCharArray());
@@ -230,7 +290,8 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
         new SecureRandom().nextBytes(salt);
         new SecureRandom().nextBytes(iv);
         Cipher cipher = Cipher.getInstance(algorithm);
-        cipher.init(Cipher.ENCRYPT_MODE,
+        cipher.init(
+                Cipher.ENCRYPT_MODE,
                 SecretKeyFactory.getInstance(algorithm).generateSecret(new PBEKeySpec(KEY_PASSWORD.toCharArray())),
                 new PBEParameterSpec(salt, 10_000, new IvParameterSpec(iv)));
         byte[] encrypted = cipher.doFinal(key.getEncoded());
@@ -242,7 +303,8 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
     }
 
     private static String pem(String type, byte[] der) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
     }
 
@@ -256,6 +318,8 @@ class ChatClientMutualTlsTest extends ChatClientTestSupport {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(done && process.exitValue() == 0).as("keytool %s: %s", arguments[0], output).isTrue();
+        assertThat(done && process.exitValue() == 0)
+                .as("keytool %s: %s", arguments[0], output)
+                .isTrue();
     }
 }

@@ -10,9 +10,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * ChatClient over loopback: 3xx, 401, 403 and 404 are refusals whose likely cause is named from
- * what the call sent and what the problem details say, and the synthetic key check that decides
- * whose fault they are.
+ * ChatClient over loopback: 3xx, 401, 403 and 404 are refusals whose likely cause is named from what the call sent and
+ * what the problem details say, and the synthetic key check that decides whose fault they are.
  */
 class ChatClientRefusalTest extends ChatClientTestSupport {
 
@@ -27,8 +26,8 @@ class ChatClientRefusalTest extends ChatClientTestSupport {
     @ParameterizedTest
     @ValueSource(ints = {401, 403})
     void shouldBlameTheAccountWhenACallWithAnAccountIsRefused(int status) {
-        LoopbackServer server = server(LoopbackServer.respond(status, PROBLEM,
-                "{\"title\":\"Forbidden\",\"status\":" + status + ",\"detail\":\"Not allowed.\"}"));
+        LoopbackServer server = server(LoopbackServer.respond(
+                status, PROBLEM, "{\"title\":\"Forbidden\",\"status\":" + status + ",\"detail\":\"Not allowed.\"}"));
 
         CallOutcome.Refused refused = refusal(server, "bob@example.com");
 
@@ -48,18 +47,23 @@ class ChatClientRefusalTest extends ChatClientTestSupport {
 
         assertThat(refused.suspect()).isEqualTo(CallOutcome.Suspect.KEY);
         assertThat(refused.message()).contains("HTTP 401", "no account was sent", "key");
-        assertThat(refused.excerpt()).as("a body that is not problem details is kept as an excerpt")
+        assertThat(refused.excerpt())
+                .as("a body that is not problem details is kept as an excerpt")
                 .contains("nope");
     }
 
     @Test
     void shouldBlameTheAssistantWhenTheProblemNamesIt() {
-        LoopbackServer server = server(LoopbackServer.respond(404, PROBLEM, "{\"title\":\"Not Found\",\"status\":404,"
-                + "\"detail\":\"Assistant 'asst-9' was not found.\",\"assistantId\":\"asst-9\"}"));
+        LoopbackServer server = server(LoopbackServer.respond(
+                404,
+                PROBLEM,
+                "{\"title\":\"Not Found\",\"status\":404,"
+                        + "\"detail\":\"Assistant 'asst-9' was not found.\",\"assistantId\":\"asst-9\"}"));
 
         CallOutcome.Refused refused = refusal(server, "bob@example.com");
 
-        assertThat(refused.suspect()).as("the named assistant wins over the account that was sent")
+        assertThat(refused.suspect())
+                .as("the named assistant wins over the account that was sent")
                 .isEqualTo(CallOutcome.Suspect.ASSISTANT);
         assertThat(refused.message()).contains("assistant 'asst-9'", "HTTP 404");
         assertThat(refused.asDeadLetter().reason()).isEqualTo(DeadLetterReason.REJECTED);
@@ -67,7 +71,9 @@ class ChatClientRefusalTest extends ChatClientTestSupport {
 
     @Test
     void shouldBlameTheThreadWhenTheProblemNamesIt() {
-        LoopbackServer server = server(LoopbackServer.respond(404, PROBLEM,
+        LoopbackServer server = server(LoopbackServer.respond(
+                404,
+                PROBLEM,
                 "{\"title\":\"Not Found\",\"status\":404,\"detail\":\"Thread 'thread-3' was not found.\"}"));
 
         CallOutcome.Refused refused = refusal(server, null);
@@ -89,8 +95,8 @@ class ChatClientRefusalTest extends ChatClientTestSupport {
 
     @Test
     void shouldNotFollowARedirectAndSuspectTheBaseUrl() {
-        LoopbackServer server = server(LoopbackServer.respond(301, null, "",
-                Map.of("Location", "https://api.example.com/chats/v2")));
+        LoopbackServer server =
+                server(LoopbackServer.respond(301, null, "", Map.of("Location", "https://api.example.com/chats/v2")));
 
         CallOutcome.Refused refused = refusal(server, null);
 
@@ -102,10 +108,9 @@ class ChatClientRefusalTest extends ChatClientTestSupport {
     // --- the key check ---
 
     @Test
-    void shouldCheckTheKeyWithoutAccountOrUserContentAndFindItAcceptedWhenTheApiRefusesTheEmptyBody()
-            throws Exception {
-        LoopbackServer server = server(LoopbackServer.respond(400, PROBLEM,
-                "{\"title\":\"One or more validation errors occurred.\",\"status\":400}"));
+    void shouldCheckTheKeyWithoutAccountOrUserContentAndFindItAcceptedWhenTheApiRefusesTheEmptyBody() throws Exception {
+        LoopbackServer server = server(LoopbackServer.respond(
+                400, PROBLEM, "{\"title\":\"One or more validation errors occurred.\",\"status\":400}"));
 
         KeyCheck check = client(server).checkKey().block(Duration.ofSeconds(10));
 
@@ -123,7 +128,10 @@ class ChatClientRefusalTest extends ChatClientTestSupport {
     @ParameterizedTest
     @ValueSource(ints = {401, 403, 404, 405, 302})
     void shouldFindTheKeyOrEndpointRefusedWhenTheKeyCheckIsRefused(int status) {
-        LoopbackServer server = server(LoopbackServer.respond(status, PROBLEM, "{}",
+        LoopbackServer server = server(LoopbackServer.respond(
+                status,
+                PROBLEM,
+                "{}",
                 status == 302 ? Map.of("Location", "https://elsewhere.example.com/") : Map.of()));
 
         KeyCheck check = client(server).checkKey().block(Duration.ofSeconds(10));

@@ -13,9 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/**
- * ChatClient over loopback: every non-200 status of the failure taxonomy, Retry-After included.
- */
+/** ChatClient over loopback: every non-200 status of the failure taxonomy, Retry-After included. */
 class ChatClientStatusTest extends ChatClientTestSupport {
 
     // --- 400 ---
@@ -36,17 +34,19 @@ class ChatClientStatusTest extends ChatClientTestSupport {
             assertThat(failure.reason()).isEqualTo(DeadLetterReason.BAD_REQUEST);
             assertThat(failure.httpStatus()).isEqualTo(400);
             assertThat(failure.excerpt()).isNull();
-            assertThat(failure.message()).isEqualTo(
-                    "the API rejected the request as bad (HTTP 400): One or more validation errors occurred. - messages is empty");
+            assertThat(failure.message())
+                    .isEqualTo(
+                            "the API rejected the request as bad (HTTP 400): One or more validation errors occurred. - messages is empty");
             ProblemDetails problem = failure.problem();
             assertThat(problem.getType()).isEqualTo("https://api.example/problems/validation");
             assertThat(problem.getTitle()).isEqualTo("One or more validation errors occurred.");
             assertThat(problem.getStatus()).isEqualTo(400);
             assertThat(problem.getDetail()).isEqualTo("messages is empty");
             assertThat(problem.getInstance()).isEqualTo("/chats/v2");
-            assertThat(problem.getErrors()).isEqualTo(Map.of(
-                    "messages", List.of("The messages field is required.", "Min 1 item."),
-                    "threadId", List.of("Too long.")));
+            assertThat(problem.getErrors())
+                    .isEqualTo(Map.of(
+                            "messages", List.of("The messages field is required.", "Min 1 item."),
+                            "threadId", List.of("Too long.")));
         });
         String extensions = ((CallOutcome.PermanentFailure) outcome).problem().getExtensionsJson();
         assertThat(json.readTree(extensions))
@@ -62,17 +62,26 @@ class ChatClientStatusTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.PermanentFailure(DeadLetterReason.BAD_REQUEST, 400, null,
-                "Bad Request: messages missing", "the API rejected the request as bad (HTTP 400) without problem details"));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.PermanentFailure(
+                        DeadLetterReason.BAD_REQUEST,
+                        400,
+                        null,
+                        "Bad Request: messages missing",
+                        "the API rejected the request as bad (HTTP 400) without problem details"));
     }
 
     @Test
     void shouldReadAProblemOfOneMebibyteWhateverTheAnswerLimitAndOnlyAnExcerptBeyondIt() {
         // Given: problem details are not answers, so a small answer limit does not cut them
         String errors = "\"e\":\"" + "x".repeat(900_000) + "\"";
-        LoopbackServer whole = server(LoopbackServer.respond(400, "application/problem+json",
+        LoopbackServer whole = server(LoopbackServer.respond(
+                400,
+                "application/problem+json",
                 "{\"title\":\"Invalid\",\"status\":400,\"detail\":\"big\"," + errors + "}"));
-        LoopbackServer over = server(LoopbackServer.respond(400, "application/problem+json",
+        LoopbackServer over = server(LoopbackServer.respond(
+                400,
+                "application/problem+json",
                 "{\"title\":\"Invalid\",\"status\":400," + "\"e\":\"" + "x".repeat(1_100_000) + "\"}"));
 
         // When
@@ -80,8 +89,10 @@ class ChatClientStatusTest extends ChatClientTestSupport {
         CallOutcome cut = call(client(over, b -> b.maxAnswerBytes(64 * 1024)), request(null));
 
         // Then
-        assertThat(read).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class,
-                f -> assertThat(f.problem().getDetail()).isEqualTo("big"));
+        assertThat(read)
+                .isInstanceOfSatisfying(
+                        CallOutcome.PermanentFailure.class,
+                        f -> assertThat(f.problem().getDetail()).isEqualTo("big"));
         assertThat(cut).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class, f -> {
             assertThat(f.problem()).isNull();
             assertThat(f.excerpt()).startsWith("{\"title\":\"Invalid\"");
@@ -92,8 +103,8 @@ class ChatClientStatusTest extends ChatClientTestSupport {
     @Test
     void shouldKeepMembersOfAnUnexpectedShapeAsExtensionsWhenBadRequestHasThem() throws Exception {
         // Given: errors is not a map of string arrays, status is not an integer
-        LoopbackServer server = server(LoopbackServer.respond(400, "application/json",
-                "{\"title\":\"Invalid\",\"status\":\"400\",\"errors\":[\"flat\"]}"));
+        LoopbackServer server = server(LoopbackServer.respond(
+                400, "application/json", "{\"title\":\"Invalid\",\"status\":\"400\",\"errors\":[\"flat\"]}"));
 
         // When
         CallOutcome outcome = call(client(server), request(null));
@@ -105,8 +116,13 @@ class ChatClientStatusTest extends ChatClientTestSupport {
         assertThat(problem.getErrors()).isNull();
         assertThat(json.readTree(problem.getExtensionsJson()))
                 .isEqualTo(json.readTree("{\"status\":\"400\",\"errors\":[\"flat\"]}"));
-        assertThat(outcome).isEqualTo(new CallOutcome.PermanentFailure(DeadLetterReason.BAD_REQUEST, 400, problem, null,
-                "the API rejected the request as bad (HTTP 400): Invalid"));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.PermanentFailure(
+                        DeadLetterReason.BAD_REQUEST,
+                        400,
+                        problem,
+                        null,
+                        "the API rejected the request as bad (HTTP 400): Invalid"));
     }
 
     // 3xx, 401, 403 and 404: see ChatClientRefusalTest
@@ -153,28 +169,33 @@ class ChatClientStatusTest extends ChatClientTestSupport {
     @Test
     void shouldReadRetryAfterInSeconds() {
         // Given
-        LoopbackServer server = server(LoopbackServer.respond(429, "text/plain", "slow down", Map.of("Retry-After", "7")));
+        LoopbackServer server =
+                server(LoopbackServer.respond(429, "text/plain", "slow down", Map.of("Retry-After", "7")));
 
         // When
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class,
-                failure -> assertThat(failure.retryAfter()).isEqualTo(Duration.ofSeconds(7)));
+        assertThat(outcome)
+                .isInstanceOfSatisfying(
+                        CallOutcome.RetriableFailure.class,
+                        failure -> assertThat(failure.retryAfter()).isEqualTo(Duration.ofSeconds(7)));
     }
 
     @Test
     void shouldReadRetryAfterAsAnHttpDateRelativeToTheClock() {
         // Given
-        LoopbackServer server = server(LoopbackServer.respond(503, "text/plain", "maintenance",
-                Map.of("Retry-After", "Sun, 01 Mar 2026 12:02:00 GMT")));
+        LoopbackServer server = server(LoopbackServer.respond(
+                503, "text/plain", "maintenance", Map.of("Retry-After", "Sun, 01 Mar 2026 12:02:00 GMT")));
 
         // When
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class,
-                failure -> assertThat(failure.retryAfter()).isEqualTo(Duration.ofMinutes(2)));
+        assertThat(outcome)
+                .isInstanceOfSatisfying(
+                        CallOutcome.RetriableFailure.class,
+                        failure -> assertThat(failure.retryAfter()).isEqualTo(Duration.ofMinutes(2)));
     }
 
     @Test
@@ -186,7 +207,8 @@ class ChatClientStatusTest extends ChatClientTestSupport {
         assertThat(ResponseReader.parseRetryAfter("soon", clock)).isNull();
         assertThat(ResponseReader.parseRetryAfter("-5", clock)).isNull();
         assertThat(ResponseReader.parseRetryAfter(" 12 ", clock)).isEqualTo(Duration.ofSeconds(12));
-        assertThat(ResponseReader.parseRetryAfter("Sun, 01 Mar 2026 11:00:00 GMT", clock)).isEqualTo(Duration.ZERO);
+        assertThat(ResponseReader.parseRetryAfter("Sun, 01 Mar 2026 11:00:00 GMT", clock))
+                .isEqualTo(Duration.ZERO);
         assertThat(ResponseReader.parseRetryAfter(null, clock)).isNull();
     }
 }

@@ -1,7 +1,5 @@
 package dev.chatbridge.api;
 
-import dev.chatbridge.testing.LogCapture;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -10,6 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.MessageRole;
+import dev.chatbridge.testing.LogCapture;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Shared fixture of the ChatClient tests: loopback servers and clients closed after each test, and a
- * check after every test that the API key shows up in no log line (root logger, client at TRACE,
- * Reactor Netty at DEBUG) and no outcome.
+ * Shared fixture of the ChatClient tests: loopback servers and clients closed after each test, and a check after every
+ * test that the API key shows up in no log line (root logger, client at TRACE, Reactor Netty at DEBUG) and no outcome.
  */
 @Timeout(30)
 abstract class ChatClientTestSupport {
@@ -52,9 +50,13 @@ abstract class ChatClientTestSupport {
         }
         logs.close();
         if (!outcomes.isEmpty()) {
-            assertThat(logs.events()).as("log lines of a test that called the API (capture works)").isNotEmpty();
+            assertThat(logs.events())
+                    .as("log lines of a test that called the API (capture works)")
+                    .isNotEmpty();
         }
-        assertThat(logs.linesContaining(KEY)).as("log lines or logged exceptions carrying the API key").isEmpty();
+        assertThat(logs.linesContaining(KEY))
+                .as("log lines or logged exceptions carrying the API key")
+                .isEmpty();
         for (CallOutcome outcome : outcomes) {
             assertThat(outcome.toString()).as("outcome").doesNotContain(KEY);
         }
@@ -78,12 +80,13 @@ abstract class ChatClientTestSupport {
 
     ChatClient client(String baseUrl, UnaryOperator<ChatClientConfig.Builder> settings) {
         ChatClientConfig config = settings.apply(ChatClientConfig.builder()
-                .baseUrl(baseUrl)
-                .apiKey(ApiKey.of(KEY))
-                .firstByteTimeout(Duration.ofSeconds(5))
-                .idleTimeout(Duration.ofSeconds(5))
-                .attemptTimeout(Duration.ofSeconds(10))
-                .maxInFlight(4)).build();
+                        .baseUrl(baseUrl)
+                        .apiKey(ApiKey.of(KEY))
+                        .firstByteTimeout(Duration.ofSeconds(5))
+                        .idleTimeout(Duration.ofSeconds(5))
+                        .attemptTimeout(Duration.ofSeconds(10))
+                        .maxInFlight(4))
+                .build();
         assertThat(config.toString()).doesNotContain(KEY);
         ChatClient client = new ChatClient(config, Clock.fixed(NOW, ZoneOffset.UTC));
         resources.add(0, client);
@@ -104,9 +107,18 @@ abstract class ChatClientTestSupport {
                 .setAssistantId("asst-9")
                 .setAccount(account)
                 .setMessages(List.of(
-                        ChatMessage.newBuilder().setRole(MessageRole.System).setText("You are terse.").build(),
-                        ChatMessage.newBuilder().setRole(MessageRole.User).setText("Hi \u00e9\uD83D\uDE00").build(),
-                        ChatMessage.newBuilder().setRole(MessageRole.Assistant).setText(null).build()))
+                        ChatMessage.newBuilder()
+                                .setRole(MessageRole.System)
+                                .setText("You are terse.")
+                                .build(),
+                        ChatMessage.newBuilder()
+                                .setRole(MessageRole.User)
+                                .setText("Hi \u00e9\uD83D\uDE00")
+                                .build(),
+                        ChatMessage.newBuilder()
+                                .setRole(MessageRole.Assistant)
+                                .setText(null)
+                                .build()))
                 .build();
     }
 }

@@ -24,7 +24,9 @@ class ChatClientTimingsTest extends ChatClientTestSupport {
 
         // Then one time to first event is reported, shorter than the whole call
         assertThat(outcome).isInstanceOf(CallOutcome.Success.class);
-        assertThat(firstBytes).as("times to first event").hasSize(1)
+        assertThat(firstBytes)
+                .as("times to first event")
+                .hasSize(1)
                 .allSatisfy(elapsed -> assertThat(elapsed).isPositive().isLessThan(WAIT));
     }
 

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 
 /**
- * ChatClient over loopback: connect errors, resets, time limits, broken streams, cancellation,
- * pool limits, header safety and TLS.
+ * ChatClient over loopback: connect errors, resets, time limits, broken streams, cancellation, pool limits, header
+ * safety and TLS.
  */
 class ChatClientTransportTest extends ChatClientTestSupport {
 
@@ -62,8 +62,13 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server, b -> b.firstByteTimeout(Duration.ofMillis(300))), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
-                "timed out: no byte of the answer within firstByteTimeout PT0.3S"));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.RetriableFailure(
+                        CallOutcome.RetryCause.TIMEOUT,
+                        null,
+                        null,
+                        null,
+                        "timed out: no byte of the answer within firstByteTimeout PT0.3S"));
         await().atMost(WAIT).until(() -> server.closedConnections() == 1);
     }
 
@@ -76,8 +81,13 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server, b -> b.idleTimeout(Duration.ofMillis(300))), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
-                "timed out: the answer stalled: no byte for idleTimeout PT0.3S"));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.RetriableFailure(
+                        CallOutcome.RetryCause.TIMEOUT,
+                        null,
+                        null,
+                        null,
+                        "timed out: the answer stalled: no byte for idleTimeout PT0.3S"));
     }
 
     @Test
@@ -88,12 +98,22 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         LoopbackServer server = server(LoopbackServer.sse(Duration.ofMillis(50), keepAlives));
 
         // When
-        CallOutcome outcome = call(client(server, b -> b.firstByteTimeout(Duration.ofMillis(400))
-                .attemptTimeout(Duration.ofMillis(800)).connectTimeout(Duration.ofMillis(400))), request(null));
+        CallOutcome outcome = call(
+                client(
+                        server,
+                        b -> b.firstByteTimeout(Duration.ofMillis(400))
+                                .attemptTimeout(Duration.ofMillis(800))
+                                .connectTimeout(Duration.ofMillis(400))),
+                request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
-                "timed out: the attempt took longer than attemptTimeout PT0.8S"));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.RetriableFailure(
+                        CallOutcome.RetryCause.TIMEOUT,
+                        null,
+                        null,
+                        null,
+                        "timed out: the attempt took longer than attemptTimeout PT0.8S"));
     }
 
     @Test
@@ -105,8 +125,14 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server, b -> b.retryBrokenStreams(true)), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.BROKEN_STREAM, 200, null, null,
-                "the event stream broke (PrematureCloseException) after 1 complete events; the partial answer is discarded"));
+        assertThat(outcome)
+                .isEqualTo(
+                        new CallOutcome.RetriableFailure(
+                                CallOutcome.RetryCause.BROKEN_STREAM,
+                                200,
+                                null,
+                                null,
+                                "the event stream broke (PrematureCloseException) after 1 complete events; the partial answer is discarded"));
     }
 
     @Test
@@ -118,22 +144,34 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server, b -> b.retryBrokenStreams(false)), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, 200, null,
-                null, "the event stream broke (PrematureCloseException) after 1 complete events (retryBrokenStreams is false)"));
+        assertThat(outcome)
+                .isEqualTo(
+                        new CallOutcome.PermanentFailure(
+                                DeadLetterReason.UNPARSEABLE_RESPONSE,
+                                200,
+                                null,
+                                null,
+                                "the event stream broke (PrematureCloseException) after 1 complete events (retryBrokenStreams is false)"));
     }
 
     @Test
     void shouldTreatAStreamEndingInTheMiddleOfAnEventAsBroken() {
         // Given
-        LoopbackServer server = server(LoopbackServer.sse(Duration.ofMillis(5),
-                "data: {\"text\":\"a\"}\n\n", "data: {\"text\":\"b\"}"));
+        LoopbackServer server = server(
+                LoopbackServer.sse(Duration.ofMillis(5), "data: {\"text\":\"a\"}\n\n", "data: {\"text\":\"b\"}"));
 
         // When
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.BROKEN_STREAM, 200, null, null,
-                "the event stream ended in the middle of an event after 1 complete events; the partial answer is discarded"));
+        assertThat(outcome)
+                .isEqualTo(
+                        new CallOutcome.RetriableFailure(
+                                CallOutcome.RetryCause.BROKEN_STREAM,
+                                200,
+                                null,
+                                null,
+                                "the event stream ended in the middle of an event after 1 complete events; the partial answer is discarded"));
     }
 
     @Test
@@ -145,8 +183,13 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, 200, null,
-                null, "the event stream ended without any event"));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.PermanentFailure(
+                        DeadLetterReason.UNPARSEABLE_RESPONSE,
+                        200,
+                        null,
+                        null,
+                        "the event stream ended without any event"));
     }
 
     @Test
@@ -169,8 +212,12 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     void shouldBoundConnectionsAndWaitingCallsByThePoolSettings() throws Exception {
         // Given: one connection, one waiting call allowed
         LoopbackServer server = server(LoopbackServer.stall());
-        ChatClient client = client(server, b -> b.maxInFlight(1).maxPendingAcquires(1)
-                .pendingAcquireTimeout(Duration.ofMillis(500)).firstByteTimeout(Duration.ofSeconds(5)));
+        ChatClient client = client(
+                server,
+                b -> b.maxInFlight(1)
+                        .maxPendingAcquires(1)
+                        .pendingAcquireTimeout(Duration.ofMillis(500))
+                        .firstByteTimeout(Duration.ofSeconds(5)));
         Disposable first = client.call(request(null)).subscribe(outcomes::add);
         resources.add(first::dispose);
         server.takeRequest();
@@ -181,11 +228,23 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome third = call(client, request(null));
 
         // Then
-        assertThat(third).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.OTHER, null, null, null,
-                "no pooled connection free and maxPendingAcquires 1 calls already waiting for one (maxInFlight 1)"));
+        assertThat(third)
+                .isEqualTo(
+                        new CallOutcome.RetriableFailure(
+                                CallOutcome.RetryCause.OTHER,
+                                null,
+                                null,
+                                null,
+                                "no pooled connection free and maxPendingAcquires 1 calls already waiting for one (maxInFlight 1)"));
         await().atMost(WAIT).until(() -> outcomes.size() == 2);
-        assertThat(outcomes.get(1)).as("the waiting call").isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.TIMEOUT, null, null, null,
-                "timed out: no pooled connection free within pendingAcquireTimeout PT0.5S"));
+        assertThat(outcomes.get(1))
+                .as("the waiting call")
+                .isEqualTo(new CallOutcome.RetriableFailure(
+                        CallOutcome.RetryCause.TIMEOUT,
+                        null,
+                        null,
+                        null,
+                        "timed out: no pooled connection free within pendingAcquireTimeout PT0.5S"));
         assertThat(server.requestsReceived()).isZero();
     }
 
@@ -193,14 +252,20 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     void shouldRedactTheKeyWhenTheServerEchoesIt() {
         // Given
         LoopbackServer server = server((request, response) -> response.status(500)
-                .sendString(reactor.core.publisher.Mono.just("echo: " + request.requestHeaders().get("Authorization"))));
+                .sendString(reactor.core.publisher.Mono.just(
+                        "echo: " + request.requestHeaders().get("Authorization"))));
 
         // When
         CallOutcome outcome = call(client(server), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.RetriableFailure(CallOutcome.RetryCause.STATUS, 500, null, "echo: Bearer [redacted]",
-                "the API answered HTTP 500 Internal Server Error, a transient failure"));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.RetriableFailure(
+                        CallOutcome.RetryCause.STATUS,
+                        500,
+                        null,
+                        "echo: Bearer [redacted]",
+                        "the API answered HTTP 500 Internal Server Error, a transient failure"));
     }
 
     @Test
@@ -212,8 +277,10 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server), request("eve@example.com\r\nX-Evil: 1"));
 
         // Then
-        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class,
-                failure -> assertThat(failure.reason()).isEqualTo(DeadLetterReason.INVALID_REQUEST));
+        assertThat(outcome)
+                .isInstanceOfSatisfying(
+                        CallOutcome.PermanentFailure.class,
+                        failure -> assertThat(failure.reason()).isEqualTo(DeadLetterReason.INVALID_REQUEST));
         assertThat(server.requestsReceived()).isZero();
     }
 
@@ -229,8 +296,9 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server, b -> b.trustStore(trustStore)), request(null));
 
         // Then
-        assertThat(outcome).isEqualTo(new CallOutcome.Success(
-                new ChatAnswer("secure", List.of(), List.of(), List.of(), List.of(), null)));
+        assertThat(outcome)
+                .isEqualTo(new CallOutcome.Success(
+                        new ChatAnswer("secure", List.of(), List.of(), List.of(), List.of(), null)));
     }
 
     @Test
@@ -244,7 +312,9 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         // Then
         assertThat(outcome).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class, failure -> {
             assertThat(failure.httpStatus()).isNull();
-            assertThat(failure.message()).startsWith("TLS with " + server.baseUrl() + " failed").contains("PKIX");
+            assertThat(failure.message())
+                    .startsWith("TLS with " + server.baseUrl() + " failed")
+                    .contains("PKIX");
         });
         assertThat(server.requestsReceived()).isZero();
     }
@@ -259,9 +329,12 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(client(server, b -> b.trustStore(trustStore)), request(null));
 
         // Then
-        assertThat(outcome).isInstanceOfSatisfying(CallOutcome.RetriableFailure.class,
-                failure -> assertThat(failure.message()).startsWith("TLS with " + server.baseUrl() + " failed")
-                        .containsIgnoringCase("subject alternative"));
+        assertThat(outcome)
+                .isInstanceOfSatisfying(
+                        CallOutcome.RetriableFailure.class,
+                        failure -> assertThat(failure.message())
+                                .startsWith("TLS with " + server.baseUrl() + " failed")
+                                .containsIgnoringCase("subject alternative"));
         assertThat(server.requestsReceived()).isZero();
     }
 
@@ -274,6 +347,10 @@ class ChatClientTransportTest extends ChatClientTestSupport {
 
     private static ChatClientConfig.TrustStore trustStore() throws Exception {
         return new ChatClientConfig.TrustStore(
-                java.nio.file.Path.of(ChatClientTransportTest.class.getResource("/tls/trust.p12").toURI()), "changeit", "PKCS12");
+                java.nio.file.Path.of(ChatClientTransportTest.class
+                        .getResource("/tls/trust.p12")
+                        .toURI()),
+                "changeit",
+                "PKCS12");
     }
 }

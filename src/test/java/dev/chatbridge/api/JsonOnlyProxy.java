@@ -11,11 +11,11 @@ import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * A reverse proxy on 127.0.0.1 that forwards every request to {@code target} unchanged except for
- * {@code Accept}, which it sets to {@code application/json}, and hands back status, headers and
- * the whole body. ChatClient always accepts {@code text/event-stream}, and the simulator prefers
- * it whenever it is acceptable, so this is how a client test reaches the simulator's JSON answers.
- * Bodies are buffered whole (fine for the small answers of tests, not for streams).
+ * A reverse proxy on 127.0.0.1 that forwards every request to {@code target} unchanged except for {@code Accept}, which
+ * it sets to {@code application/json}, and hands back status, headers and the whole body. ChatClient always accepts
+ * {@code text/event-stream}, and the simulator prefers it whenever it is acceptable, so this is how a client test
+ * reaches the simulator's JSON answers. Bodies are buffered whole (fine for the small answers of tests, not for
+ * streams).
  *
  * <p>Threads: requests are served on Netty event loops; {@link #close()} belongs to the test thread.
  */
@@ -31,10 +31,11 @@ final class JsonOnlyProxy implements AutoCloseable {
         this.server = HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
-                .handle((request, response) -> request.receive().aggregate().asByteArray()
+                .handle((request, response) -> request.receive()
+                        .aggregate()
+                        .asByteArray()
                         .defaultIfEmpty(new byte[0])
-                        .flatMap(body -> upstream
-                                .headers(h -> copyRequestHeaders(request.requestHeaders(), h))
+                        .flatMap(body -> upstream.headers(h -> copyRequestHeaders(request.requestHeaders(), h))
                                 .request(request.method())
                                 .uri(request.uri())
                                 .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
@@ -42,10 +43,13 @@ final class JsonOnlyProxy implements AutoCloseable {
                                         .defaultIfEmpty(new byte[0])
                                         .flatMap(bytes -> {
                                             response.status(answer.status());
-                                            answer.responseHeaders().forEach(e -> response.header(e.getKey(), e.getValue()));
-                                            response.responseHeaders().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+                                            answer.responseHeaders()
+                                                    .forEach(e -> response.header(e.getKey(), e.getValue()));
+                                            response.responseHeaders()
+                                                    .set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
                                             response.responseHeaders().remove(HttpHeaderNames.TRANSFER_ENCODING);
-                                            return response.sendByteArray(Mono.just(bytes)).then();
+                                            return response.sendByteArray(Mono.just(bytes))
+                                                    .then();
                                         }))))
                 .bindNow(TIMEOUT);
     }

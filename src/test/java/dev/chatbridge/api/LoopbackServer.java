@@ -8,15 +8,15 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.InputStream;
-import java.security.KeyStore;
-import javax.net.ssl.KeyManagerFactory;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -26,9 +26,9 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * A tiny HTTP server on 127.0.0.1 for client tests: records every request (headers and body),
- * counts closed connections, and answers with a {@link Handler}; the static factories cover the
- * usual answers (fixed body, event stream, stall, cut, reset).
+ * A tiny HTTP server on 127.0.0.1 for client tests: records every request (headers and body), counts closed
+ * connections, and answers with a {@link Handler}; the static factories cover the usual answers (fixed body, event
+ * stream, stall, cut, reset).
  */
 final class LoopbackServer implements AutoCloseable {
 
@@ -39,8 +39,7 @@ final class LoopbackServer implements AutoCloseable {
     }
 
     /** One request as received. */
-    record Received(String method, String uri, HttpHeaders headers, String body) {
-    }
+    record Received(String method, String uri, HttpHeaders headers, String body) {}
 
     private static final char[] PASSWORD = "changeit".toCharArray();
     static final String SSE = "text/event-stream";
@@ -58,15 +57,19 @@ final class LoopbackServer implements AutoCloseable {
             http = http.secure(spec -> spec.sslContext(tls));
         }
         this.scheme = tls == null ? "http" : "https";
-        this.server = http
-                .host("127.0.0.1")
+        this.server = http.host("127.0.0.1")
                 .port(0)
                 .doOnConnection(connection -> connection.onDispose(closedConnections::incrementAndGet))
-                .handle((request, response) -> request.receive().aggregate().asString(StandardCharsets.UTF_8)
+                .handle((request, response) -> request.receive()
+                        .aggregate()
+                        .asString(StandardCharsets.UTF_8)
                         .defaultIfEmpty("")
                         .flatMapMany(body -> {
-                            received.add(new Received(request.method().name(), request.uri(),
-                                    request.requestHeaders().copy(), body));
+                            received.add(new Received(
+                                    request.method().name(),
+                                    request.uri(),
+                                    request.requestHeaders().copy(),
+                                    body));
                             return handler.answer(request, response);
                         }))
                 .bindNow(Duration.ofSeconds(10));
@@ -76,7 +79,9 @@ final class LoopbackServer implements AutoCloseable {
         return new LoopbackServer(handler, null);
     }
 
-    /** A TLS server whose key and certificate come from the PKCS12 test resource {@code keyStore} (password changeit). */
+    /**
+     * A TLS server whose key and certificate come from the PKCS12 test resource {@code keyStore} (password changeit).
+     */
     static LoopbackServer startTls(Handler handler, String keyStore) throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         try (InputStream in = LoopbackServer.class.getResourceAsStream(keyStore)) {
@@ -131,14 +136,17 @@ final class LoopbackServer implements AutoCloseable {
 
     /** Answers 200 text/event-stream, writing and flushing each chunk {@code gap} after the previous. */
     static Handler sse(Duration gap, String... chunks) {
-        return (request, response) -> response.status(200).header("Content-Type", SSE)
+        return (request, response) -> response.status(200)
+                .header("Content-Type", SSE)
                 .send(utf8(Flux.fromArray(chunks).delayElements(gap)), chunk -> true);
     }
 
     /** Answers 200 with {@code chunks}, then never sends more nor ends the answer. */
     static Handler thenStall(String contentType, String... chunks) {
-        return (request, response) -> response.status(200).header("Content-Type", contentType)
-                .send(utf8(Flux.fromArray(chunks)), chunk -> true).then(Mono.never());
+        return (request, response) -> response.status(200)
+                .header("Content-Type", contentType)
+                .send(utf8(Flux.fromArray(chunks)), chunk -> true)
+                .then(Mono.never());
     }
 
     /** Sends nothing at all, not even the status line. */
@@ -148,20 +156,23 @@ final class LoopbackServer implements AutoCloseable {
 
     /** Answers 200 with {@code chunks}, then closes the connection without ending the answer. */
     static Handler thenCut(String contentType, String... chunks) {
-        return (request, response) -> response.status(200).header("Content-Type", contentType)
+        return (request, response) -> response.status(200)
+                .header("Content-Type", contentType)
                 .send(utf8(Flux.fromArray(chunks)), chunk -> true)
-                .then(Mono.delay(Duration.ofMillis(100)).then(Mono.fromRunnable(
-                        () -> response.withConnection(connection -> connection.channel().close()))))
+                .then(Mono.delay(Duration.ofMillis(100))
+                        .then(Mono.fromRunnable(() -> response.withConnection(
+                                connection -> connection.channel().close()))))
                 .then(Mono.never());
     }
 
     /** Answers 200 with a Content-Length larger than {@code partial}, sends it, then resets (RST) the connection. */
     static Handler thenReset(String contentType, String partial) {
-        return (request, response) -> response.status(200).header("Content-Type", contentType)
+        return (request, response) -> response.status(200)
+                .header("Content-Type", contentType)
                 .header("Content-Length", "100000")
                 .send(utf8(Flux.just(partial)), chunk -> true)
-                .then(Mono.delay(Duration.ofMillis(100)).then(Mono.fromRunnable(
-                        () -> response.withConnection(connection -> {
+                .then(Mono.delay(Duration.ofMillis(100))
+                        .then(Mono.fromRunnable(() -> response.withConnection(connection -> {
                             connection.channel().config().setOption(ChannelOption.SO_LINGER, 0);
                             connection.channel().close();
                         }))))

@@ -14,8 +14,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
 /** The ChatResponse event of an answer, and its trip through Avro binary, for round-trip tests. */
 final class ResponseEvents {
 
-    private ResponseEvents() {
-    }
+    private ResponseEvents() {}
 
     /** A ChatResponse with every field set: the request's, the answer's, and fixed bookkeeping values. */
     static ChatResponse of(ChatRequest request, ChatAnswer answer, Instant completedAt) {
@@ -39,8 +38,13 @@ final class ResponseEvents {
 
     /** The answer fields of an event, as a ChatAnswer again. */
     static ChatAnswer answerOf(ChatResponse event) {
-        return new ChatAnswer(event.getText(), event.getToolCalls(), event.getReferences(), event.getSourcesIds(),
-                event.getToolEvents(), event.getApiRequestId());
+        return new ChatAnswer(
+                event.getText(),
+                event.getToolCalls(),
+                event.getReferences(),
+                event.getSourcesIds(),
+                event.getToolEvents(),
+                event.getApiRequestId());
     }
 
     /** Writes the event with Avro's SpecificDatumWriter and reads it back with SpecificDatumReader. */

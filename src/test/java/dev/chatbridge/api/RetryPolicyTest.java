@@ -13,8 +13,13 @@ import org.junit.jupiter.api.Test;
 class RetryPolicyTest {
 
     private static RetryPolicy policy(int maxAttempts, long seed) {
-        return new RetryPolicy(maxAttempts, Duration.ofMillis(100), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), Duration.ofMinutes(2), new Random(seed));
+        return new RetryPolicy(
+                maxAttempts,
+                Duration.ofMillis(100),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(2),
+                new Random(seed));
     }
 
     @Test
@@ -24,7 +29,9 @@ class RetryPolicyTest {
             long ceiling = Math.min(5_000, 100L << Math.min(attempts - 1, 30));
             for (int i = 0; i < 200; i++) {
                 Duration delay = policy.nextDelay(attempts, Duration.ZERO, null).orElseThrow();
-                assertThat(delay.toMillis()).as("delay after %d attempts", attempts).isBetween(0L, ceiling);
+                assertThat(delay.toMillis())
+                        .as("delay after %d attempts", attempts)
+                        .isBetween(0L, ceiling);
             }
         }
     }
@@ -60,13 +67,16 @@ class RetryPolicyTest {
     void shouldStopAfterMaxAttempts() {
         RetryPolicy policy = policy(3, 1);
         assertThat(policy.nextDelay(2, Duration.ZERO, null)).isPresent();
-        assertThat(policy.nextDelay(3, Duration.ZERO, null)).as("after the third of three attempts").isEmpty();
+        assertThat(policy.nextDelay(3, Duration.ZERO, null))
+                .as("after the third of three attempts")
+                .isEmpty();
     }
 
     @Test
     void shouldHonourRetryAfterAboveTheBackoff() {
         RetryPolicy policy = policy(5, 3);
-        Duration delay = policy.nextDelay(1, Duration.ZERO, Duration.ofSeconds(7)).orElseThrow();
+        Duration delay =
+                policy.nextDelay(1, Duration.ZERO, Duration.ofSeconds(7)).orElseThrow();
         assertThat(delay).isEqualTo(Duration.ofSeconds(7));
     }
 
@@ -81,14 +91,22 @@ class RetryPolicyTest {
     void shouldGiveUpWhenTheNextAttemptWouldStartPastTheTotalTime() {
         RetryPolicy policy = policy(50, 3);
         assertThat(policy.nextDelay(2, Duration.ofSeconds(100), Duration.ofSeconds(25)))
-                .as("100 s spent + 25 s asked > 120 s budget").isEmpty();
-        assertThat(policy.nextDelay(2, Duration.ofSeconds(80), Duration.ofSeconds(25))).isPresent();
+                .as("100 s spent + 25 s asked > 120 s budget")
+                .isEmpty();
+        assertThat(policy.nextDelay(2, Duration.ofSeconds(80), Duration.ofSeconds(25)))
+                .isPresent();
     }
 
     @Test
     void shouldRejectNonsensicalSettings() {
         assertThatThrownBy(() -> policy(0, 1)).hasMessageContaining("maxAttempts");
-        assertThatThrownBy(() -> new RetryPolicy(3, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ofSeconds(1), new Random())).hasMessageContaining("initialBackoff");
+        assertThatThrownBy(() -> new RetryPolicy(
+                        3,
+                        Duration.ZERO,
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(1),
+                        new Random()))
+                .hasMessageContaining("initialBackoff");
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.ChatResponse;
 import dev.chatbridge.events.EnterpriseResult;
@@ -13,7 +14,6 @@ import dev.chatbridge.events.ToolCall;
 import dev.chatbridge.events.ToolEvent;
 import dev.chatbridge.events.ToolResources;
 import dev.chatbridge.events.WebSearchSource;
-import dev.chatbridge.devtools.simulator.ApiSimulator;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -22,22 +22,24 @@ import java.util.List;
 import org.assertj.core.api.SoftAssertions;
 
 /**
- * The expected {@link ChatAnswer} of the answer objects a server sent, computed without the
- * production aggregator (plain loops over the JSON trees, as the API reference describes the
- * members), and a field-by-field comparison with what the client produced, directly and after the
- * answer went into a ChatResponse event and through Avro binary. Free-form objects ({@code data},
- * {@code custom}) are compared as parsed JSON trees.
+ * The expected {@link ChatAnswer} of the answer objects a server sent, computed without the production aggregator
+ * (plain loops over the JSON trees, as the API reference describes the members), and a field-by-field comparison with
+ * what the client produced, directly and after the answer went into a ChatResponse event and through Avro binary.
+ * Free-form objects ({@code data}, {@code custom}) are compared as parsed JSON trees.
  */
 final class SentChunksOracle {
 
     /** One {@code tool} object and the text length reached when it came (its own text included). */
-    record ExpectedToolEvent(JsonNode tool, int textOffset) {
-    }
+    record ExpectedToolEvent(JsonNode tool, int textOffset) {}
 
     /** The expected answer, as the JSON the server sent. */
-    record Expected(String text, List<JsonNode> toolCalls, List<JsonNode> references, List<String> sourcesIds,
-            List<ExpectedToolEvent> toolEvents, String apiRequestId) {
-    }
+    record Expected(
+            String text,
+            List<JsonNode> toolCalls,
+            List<JsonNode> references,
+            List<String> sourcesIds,
+            List<ExpectedToolEvent> toolEvents,
+            String apiRequestId) {}
 
     private final ObjectMapper json;
 
@@ -79,7 +81,9 @@ final class SentChunksOracle {
         soft.assertThat(actual.sourcesIds()).as("sourcesIds").isEqualTo(expected.sourcesIds());
 
         soft.assertThat(actual.toolCalls()).as("number of toolCalls").hasSameSizeAs(expected.toolCalls());
-        for (int i = 0; i < Math.min(actual.toolCalls().size(), expected.toolCalls().size()); i++) {
+        for (int i = 0;
+                i < Math.min(actual.toolCalls().size(), expected.toolCalls().size());
+                i++) {
             ToolCall call = actual.toolCalls().get(i);
             JsonNode want = expected.toolCalls().get(i);
             String at = "toolCalls[" + i + "].";
@@ -91,18 +95,28 @@ final class SentChunksOracle {
         }
 
         soft.assertThat(actual.references()).as("number of references").hasSameSizeAs(expected.references());
-        for (int i = 0; i < Math.min(actual.references().size(), expected.references().size()); i++) {
+        for (int i = 0;
+                i < Math.min(actual.references().size(), expected.references().size());
+                i++) {
             Reference reference = actual.references().get(i);
             JsonNode want = expected.references().get(i);
-            soft.assertThat(reference.getReferenceIds()).as("references[%d].referenceIds", i)
+            soft.assertThat(reference.getReferenceIds())
+                    .as("references[%d].referenceIds", i)
                     .isEqualTo(strings(want.get("referenceIds")));
-            soft.assertThat(reference.getPosition()).as("references[%d].position", i)
+            soft.assertThat(reference.getPosition())
+                    .as("references[%d].position", i)
                     .isEqualTo(want.path("position").intValue());
         }
 
         soft.assertThat(actual.toolEvents()).as("number of toolEvents").hasSameSizeAs(expected.toolEvents());
-        for (int i = 0; i < Math.min(actual.toolEvents().size(), expected.toolEvents().size()); i++) {
-            toolEvent(soft, "toolEvents[" + i + "]", actual.toolEvents().get(i), expected.toolEvents().get(i));
+        for (int i = 0;
+                i < Math.min(actual.toolEvents().size(), expected.toolEvents().size());
+                i++) {
+            toolEvent(
+                    soft,
+                    "toolEvents[" + i + "]",
+                    actual.toolEvents().get(i),
+                    expected.toolEvents().get(i));
         }
     }
 
@@ -110,17 +124,19 @@ final class SentChunksOracle {
     Expected assertAnswerIsWhatWasSent(ApiSimulator sim, CallOutcome outcome) {
         assertThat(outcome).isInstanceOf(CallOutcome.Success.class);
         ChatAnswer answer = ((CallOutcome.Success) outcome).answer();
-        assertThat(answer.apiRequestId()).as("apiRequestId (the simulator's id)").startsWith("sim-");
-        List<JsonNode> sent = sim.sentChunks(answer.apiRequestId()).orElseThrow(
-                () -> new AssertionError("the simulator recorded no answer " + answer.apiRequestId()));
+        assertThat(answer.apiRequestId())
+                .as("apiRequestId (the simulator's id)")
+                .startsWith("sim-");
+        List<JsonNode> sent = sim.sentChunks(answer.apiRequestId())
+                .orElseThrow(() -> new AssertionError("the simulator recorded no answer " + answer.apiRequestId()));
         Expected expected = SentChunksOracle.expected(sent);
         SoftAssertions.assertSoftly(soft -> compare(expected, answer, soft));
         return expected;
     }
 
     /**
-     * Asserts that the answer is what the simulator sent, that the simulator sent every tool
-     * member, and that a ChatResponse of it keeps every field through Avro binary.
+     * Asserts that the answer is what the simulator sent, that the simulator sent every tool member, and that a
+     * ChatResponse of it keeps every field through Avro binary.
      */
     void assertResponseEventHoldsEverything(ApiSimulator sim, ChatRequest request, CallOutcome outcome)
             throws IOException {
@@ -128,14 +144,15 @@ final class SentChunksOracle {
         assertThat(expected.toolCalls()).as("tool calls sent").isNotEmpty();
         assertThat(expected.references()).as("references sent").isNotEmpty();
         assertThat(expected.sourcesIds()).as("sources sent").isNotEmpty();
-        assertThat(expected.toolEvents()).as("tool events sent, one with every resource kind")
+        assertThat(expected.toolEvents())
+                .as("tool events sent, one with every resource kind")
                 .anyMatch(e -> e.tool().path("response").path("resources").has("enterprise")
                         && e.tool().path("response").path("resources").has("webSearch")
                         && e.tool().path("response").path("resources").has("custom"));
 
         // the response event holds every field, through Avro binary and back
-        ChatResponse event = ResponseEvents.of(request, ((CallOutcome.Success) outcome).answer(),
-                Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        ChatResponse event = ResponseEvents.of(
+                request, ((CallOutcome.Success) outcome).answer(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
         ChatResponse back = ResponseEvents.throughAvroBinary(event);
         assertThat(back).as("ChatResponse after Avro binary").isEqualTo(event);
         SoftAssertions.assertSoftly(soft -> {
@@ -156,12 +173,20 @@ final class SentChunksOracle {
         soft.assertThat(event.getTextOffset()).as(at + ".textOffset").isEqualTo(want.textOffset());
         JsonNode status = tool.get("toolCallStatus");
         if (present(soft, at + ".toolCallStatus", event.getToolCallStatus(), status)) {
-            text(soft, at + ".toolCallStatus.toolCallId", event.getToolCallStatus().getToolCallId(), status.get("toolCallId"));
+            text(
+                    soft,
+                    at + ".toolCallStatus.toolCallId",
+                    event.getToolCallStatus().getToolCallId(),
+                    status.get("toolCallId"));
             text(soft, at + ".toolCallStatus.status", event.getToolCallStatus().getStatus(), status.get("status"));
         }
         JsonNode step = tool.get("toolStep");
         if (present(soft, at + ".toolStep", event.getToolStep(), step)) {
-            text(soft, at + ".toolStep.stepDescription", event.getToolStep().getStepDescription(), step.get("stepDescription"));
+            text(
+                    soft,
+                    at + ".toolStep.stepDescription",
+                    event.getToolStep().getStepDescription(),
+                    step.get("stepDescription"));
             text(soft, at + ".toolStep.toolId", event.getToolStep().getToolId(), step.get("toolId"));
         }
         JsonNode response = tool.get("response");
@@ -178,7 +203,8 @@ final class SentChunksOracle {
     private void resources(SoftAssertions soft, String at, ToolResources actual, JsonNode want) {
         JsonNode results = want.path("enterprise").get("results");
         List<EnterpriseResult> enterprise = actual.getEnterprise();
-        soft.assertThat(enterprise == null ? -1 : enterprise.size()).as(at + ".enterprise size")
+        soft.assertThat(enterprise == null ? -1 : enterprise.size())
+                .as(at + ".enterprise size")
                 .isEqualTo(results == null ? -1 : results.size());
         for (int i = 0; enterprise != null && results != null && i < Math.min(enterprise.size(), results.size()); i++) {
             EnterpriseResult r = enterprise.get(i);
@@ -196,7 +222,8 @@ final class SentChunksOracle {
         }
         JsonNode sources = want.path("webSearch").get("sources");
         List<WebSearchSource> web = actual.getWebSearch();
-        soft.assertThat(web == null ? -1 : web.size()).as(at + ".webSearch size")
+        soft.assertThat(web == null ? -1 : web.size())
+                .as(at + ".webSearch size")
                 .isEqualTo(sources == null ? -1 : sources.size());
         for (int i = 0; web != null && sources != null && i < Math.min(web.size(), sources.size()); i++) {
             WebSearchSource s = web.get(i);
@@ -225,7 +252,8 @@ final class SentChunksOracle {
     private void tree(SoftAssertions soft, String at, String actualJson, JsonNode want) {
         JsonNode expected = want == null || want.isNull() ? null : want;
         try {
-            soft.assertThat(actualJson == null ? null : json.readTree(actualJson)).as(at + " as a JSON tree")
+            soft.assertThat(actualJson == null ? null : json.readTree(actualJson))
+                    .as(at + " as a JSON tree")
                     .isEqualTo(expected);
         } catch (JsonProcessingException e) {
             soft.fail(at + " is not valid JSON: " + actualJson, e);

@@ -11,24 +11,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Assertions on the {@link CallOutcome}s that answers of the simulator ({@code ApiSimulator})
- * must give, one per kind of failure; each names the field that differs.
+ * Assertions on the {@link CallOutcome}s that answers of the simulator ({@code ApiSimulator}) must give, one per kind
+ * of failure; each names the field that differs.
  */
 final class SimulatorOutcomes {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SimulatorOutcomes() {
-    }
+    private SimulatorOutcomes() {}
 
     /** A BAD_REQUEST with the simulator's validation problem: every member, errors as given, traceId as extension. */
-    static void assertValidationProblem(CallOutcome outcome, Map<String, List<String>> errors) throws JsonProcessingException {
+    static void assertValidationProblem(CallOutcome outcome, Map<String, List<String>> errors)
+            throws JsonProcessingException {
         assertThat(outcome).isInstanceOfSatisfying(CallOutcome.PermanentFailure.class, f -> {
             assertThat(f.reason()).as("reason").isEqualTo(DeadLetterReason.BAD_REQUEST);
             assertThat(f.httpStatus()).as("httpStatus").isEqualTo(400);
             assertThat(f.excerpt()).as("excerpt").isNull();
-            assertThat(f.message()).as("message").isEqualTo("the API rejected the request as bad (HTTP 400): "
-                    + "One or more validation errors occurred. - See the errors property for details.");
+            assertThat(f.message())
+                    .as("message")
+                    .isEqualTo("the API rejected the request as bad (HTTP 400): "
+                            + "One or more validation errors occurred. - See the errors property for details.");
             ProblemDetails p = f.problem();
             assertThat(p.getType()).as("problem.type").isEqualTo("https://tools.ietf.org/html/rfc9110#section-15.5.1");
             assertThat(p.getTitle()).as("problem.title").isEqualTo("One or more validation errors occurred.");
@@ -37,9 +39,11 @@ final class SimulatorOutcomes {
             assertThat(p.getInstance()).as("problem.instance").isEqualTo("/chats/v2");
             assertThat(p.getErrors()).as("problem.errors").isEqualTo(errors);
         });
-        JsonNode extensions = JSON.readTree(((CallOutcome.PermanentFailure) outcome).problem().getExtensionsJson());
+        JsonNode extensions =
+                JSON.readTree(((CallOutcome.PermanentFailure) outcome).problem().getExtensionsJson());
         assertThat(extensions.size()).as("extension members: %s", extensions).isEqualTo(1);
-        assertThat(extensions.path("traceId").asText()).as("traceId kept as an extension")
+        assertThat(extensions.path("traceId").asText())
+                .as("traceId kept as an extension")
                 .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-00");
     }
 
@@ -47,8 +51,12 @@ final class SimulatorOutcomes {
     static void assertProblemExcerpt(String excerpt, int status) throws JsonProcessingException {
         assertThat(excerpt).as("excerpt").isNotNull();
         JsonNode problem = JSON.readTree(excerpt);
-        assertThat(problem.path("status").asInt()).as("status in the problem excerpt").isEqualTo(status);
-        assertThat(problem.path("traceId").isTextual()).as("traceId in the problem excerpt").isTrue();
+        assertThat(problem.path("status").asInt())
+                .as("status in the problem excerpt")
+                .isEqualTo(status);
+        assertThat(problem.path("traceId").isTextual())
+                .as("traceId in the problem excerpt")
+                .isTrue();
     }
 
     /** A refusal with this status and likely cause. */

@@ -69,7 +69,9 @@ class SseParserTest {
 
         // Then
         assertThat(events).containsExactlyElementsOf(EXPECTED);
-        assertThat(parser.hasPendingEvent()).as("the last event lacks its blank line").isTrue();
+        assertThat(parser.hasPendingEvent())
+                .as("the last event lacks its blank line")
+                .isTrue();
     }
 
     @Test
@@ -139,7 +141,9 @@ class SseParserTest {
             events.addAll(parser.feed(bytes, cut, bytes.length - cut));
 
             // Then
-            assertThat(events).as("split at byte %d", cut).extracting(SseEvent::data)
+            assertThat(events)
+                    .as("split at byte %d", cut)
+                    .extracting(SseEvent::data)
                     .containsExactly("\u00e9\uD83D\uDE00");
         }
     }
@@ -203,7 +207,8 @@ class SseParserTest {
         SseParser parser = new SseParser(64, 16);
 
         // When
-        List<SseEvent> events = parser.feed("data: 0123456789\n\ndata: abcdefghij\n\n".getBytes(StandardCharsets.UTF_8));
+        List<SseEvent> events =
+                parser.feed("data: 0123456789\n\ndata: abcdefghij\n\n".getBytes(StandardCharsets.UTF_8));
 
         // Then
         assertThat(events).extracting(SseEvent::data).containsExactly("0123456789", "abcdefghij");
@@ -217,9 +222,11 @@ class SseParserTest {
 
         // When / Then
         assertThatThrownBy(() -> parser.feed(new byte[] {'d', 'a', 't', 'a', ':', (byte) 0x80, '\n'}))
-                .isInstanceOf(SseParseException.class).hasMessage("SSE line is not valid UTF-8");
+                .isInstanceOf(SseParseException.class)
+                .hasMessage("SSE line is not valid UTF-8");
         assertThatThrownBy(() -> other.feed(new byte[] {'e', (byte) 0xC3, ':', 'x', '\n'}))
-                .isInstanceOf(SseParseException.class).hasMessage("SSE line is not valid UTF-8");
+                .isInstanceOf(SseParseException.class)
+                .hasMessage("SSE line is not valid UTF-8");
     }
 
     @Test

@@ -28,7 +28,8 @@ class LocalStateCheckTest {
     }
 
     private String marker() throws Exception {
-        return Files.readString(stateDir.resolve("app").resolve(LocalStateCheck.MARKER), StandardCharsets.UTF_8).strip();
+        return Files.readString(stateDir.resolve("app").resolve(LocalStateCheck.MARKER), StandardCharsets.UTF_8)
+                .strip();
     }
 
     @Test
@@ -51,8 +52,8 @@ class LocalStateCheckTest {
         check().rememberCurrent();
         topicId.set(Optional.of("id-2"));
 
-        assertThat(check().staleBecause()).hasValueSatisfying(why -> assertThat(why)
-                .contains(CHANGELOG, "id-1", "id-2"));
+        assertThat(check().staleBecause())
+                .hasValueSatisfying(why -> assertThat(why).contains(CHANGELOG, "id-1", "id-2"));
     }
 
     @Test
@@ -61,14 +62,16 @@ class LocalStateCheckTest {
         check().rememberCurrent();
         topicId.set(Optional.empty());
 
-        assertThat(check().staleBecause()).hasValueSatisfying(why -> assertThat(why).contains("does not exist"));
+        assertThat(check().staleBecause())
+                .hasValueSatisfying(why -> assertThat(why).contains("does not exist"));
     }
 
     @Test
     void shouldDropStateThatDoesNotSayWhichTopicItBelongsTo() throws Exception {
         taskState();
 
-        assertThat(check().staleBecause()).hasValueSatisfying(why -> assertThat(why).contains(LocalStateCheck.MARKER));
+        assertThat(check().staleBecause())
+                .hasValueSatisfying(why -> assertThat(why).contains(LocalStateCheck.MARKER));
     }
 
     @Test

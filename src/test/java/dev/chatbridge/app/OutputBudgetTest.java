@@ -14,10 +14,11 @@ class OutputBudgetTest {
 
     @Test
     void shouldAcceptTheDefaultsOfChatBridgeTheProducerAndTheBroker() {
-        Map<String, Integer> topics = Map.of("responses", BROKER_DEFAULT_MAX_MESSAGE_BYTES,
-                "dead-letters", BROKER_DEFAULT_MAX_MESSAGE_BYTES);
+        Map<String, Integer> topics =
+                Map.of("responses", BROKER_DEFAULT_MAX_MESSAGE_BYTES, "dead-letters", BROKER_DEFAULT_MAX_MESSAGE_BYTES);
 
-        assertThat(OutputBudget.problems(DEFAULT_RESPONSE_MAX, new Properties(), topics)).isEmpty();
+        assertThat(OutputBudget.problems(DEFAULT_RESPONSE_MAX, new Properties(), topics))
+                .isEmpty();
         assertThat(OutputBudget.of(new Properties(), topics)).isEqualTo(OutputBudget.DEFAULT_MAX_REQUEST_SIZE);
     }
 
@@ -28,8 +29,13 @@ class OutputBudgetTest {
         streams.put("producer.max.request.size", 900_000);
 
         assertThat(OutputBudget.producerMaxRequestSize(streams)).isEqualTo(900_000);
-        assertThat(OutputBudget.problems(DEFAULT_RESPONSE_MAX, streams, Map.of())).singleElement().asString()
-                .contains("chat.response.max.bytes=1000000", "8192", "producer.max.request.size=900000",
+        assertThat(OutputBudget.problems(DEFAULT_RESPONSE_MAX, streams, Map.of()))
+                .singleElement()
+                .asString()
+                .contains(
+                        "chat.response.max.bytes=1000000",
+                        "8192",
+                        "producer.max.request.size=900000",
                         "lower chat.response.max.bytes (CHAT_BRIDGE_RESPONSE_MAX_BYTES) to at most 891808",
                         "raise producer.max.request.size (KAFKA_PRODUCER_MAX_REQUEST_SIZE) to at least 1008192");
     }
@@ -43,8 +49,11 @@ class OutputBudgetTest {
 
         assertThat(OutputBudget.problems(DEFAULT_RESPONSE_MAX, new Properties(), topics))
                 .hasSize(2)
-                .anySatisfy(line -> assertThat(line).contains("max.message.bytes=500000 of topic responses",
-                        "to at most 491808", "--entity-name responses --add-config max.message.bytes=1008192"))
+                .anySatisfy(line -> assertThat(line)
+                        .contains(
+                                "max.message.bytes=500000 of topic responses",
+                                "to at most 491808",
+                                "--entity-name responses --add-config max.message.bytes=1008192"))
                 .anySatisfy(line -> assertThat(line).contains("of topic other"));
         assertThat(OutputBudget.of(new Properties(), topics)).isEqualTo(500_000);
     }
@@ -66,9 +75,16 @@ class OutputBudgetTest {
         Properties streams = new Properties();
         streams.put("max.request.size", "200000");
 
-        assertThat(OutputBudget.requestProblems(256 * 1024, streams)).singleElement().asString()
-                .contains("chat.request.max.bytes=262144", "max.request.size=200000",
-                        "to at most " + (200_000 - OutputBudget.PENDING_ENTRY_MARGIN), "CHAT_BRIDGE_REQUEST_MAX_BYTES");
-        assertThat(OutputBudget.requestProblems(256 * 1024, new Properties())).as("defaults fit").isEmpty();
+        assertThat(OutputBudget.requestProblems(256 * 1024, streams))
+                .singleElement()
+                .asString()
+                .contains(
+                        "chat.request.max.bytes=262144",
+                        "max.request.size=200000",
+                        "to at most " + (200_000 - OutputBudget.PENDING_ENTRY_MARGIN),
+                        "CHAT_BRIDGE_REQUEST_MAX_BYTES");
+        assertThat(OutputBudget.requestProblems(256 * 1024, new Properties()))
+                .as("defaults fit")
+                .isEmpty();
     }
 }

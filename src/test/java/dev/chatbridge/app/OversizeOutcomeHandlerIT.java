@@ -53,9 +53,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link OversizeOutcomeHandler} in a real Kafka Streams application with {@code exactly_once_v2}
- * on the test run's broker: an outcome too large for the responses topic, between two normal ones
- * read in the same poll, when the limit is the topic's or the producer's.
+ * {@link OversizeOutcomeHandler} in a real Kafka Streams application with {@code exactly_once_v2} on the test run's
+ * broker: an outcome too large for the responses topic, between two normal ones read in the same poll, when the limit
+ * is the topic's or the producer's.
  */
 @WithKafka
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -71,7 +71,8 @@ class OversizeOutcomeHandlerIT {
     @BeforeEach
     void setUp() throws IOException {
         stateDir = Files.createTempDirectory("chatbridge-oversize-it-");
-        registry = SchemaRegistryClients.create(Map.of("schema.registry.url", "mock://oversize-it-" + System.nanoTime()));
+        registry =
+                SchemaRegistryClients.create(Map.of("schema.registry.url", "mock://oversize-it-" + System.nanoTime()));
     }
 
     @AfterEach
@@ -93,44 +94,53 @@ class OversizeOutcomeHandlerIT {
     @Test
     void shouldReplaceAnOutcomeOverTheProducersMaxRequestSizeAndKeepRunning(KafkaCluster kafka) throws Exception {
         String responses = kafka.createUniqueTopic("responses", 1);
-        shouldReplaceTheOversizeOutcome(kafka, responses,
-                Map.of(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), LIMIT), Map.of());
+        shouldReplaceTheOversizeOutcome(
+                kafka,
+                responses,
+                Map.of(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), LIMIT),
+                Map.of());
     }
 
     @Test
-    void shouldReplaceTheThreadAndThenTheOutcomeWhenTheBrokerRefusesAnOutcomeTheGuardLetThrough(KafkaCluster kafka) throws Exception {
+    void shouldReplaceTheThreadAndThenTheOutcomeWhenTheBrokerRefusesAnOutcomeTheGuardLetThrough(KafkaCluster kafka)
+            throws Exception {
         String responses = smallTopic(kafka);
         shouldReplaceTheOversizeOutcome(kafka, responses, Map.of(), Map.of());
     }
 
     private static String smallTopic(KafkaCluster kafka) throws Exception {
         String responses = kafka.uniqueTopic("responses");
-        kafka.adminClient().createTopics(List.of(new NewTopic(responses, 1, (short) 1)
-                .configs(Map.of("max.message.bytes", Integer.toString(LIMIT))))).all().get(30, TimeUnit.SECONDS);
+        kafka.adminClient()
+                .createTopics(List.of(new NewTopic(responses, 1, (short) 1)
+                        .configs(Map.of("max.message.bytes", Integer.toString(LIMIT)))))
+                .all()
+                .get(30, TimeUnit.SECONDS);
         kafka.createTopics(Map.of(responses, 1));
         return responses;
     }
 
-    private void shouldReplaceTheOversizeOutcome(KafkaCluster kafka, String responses, Map<String, Object> extra,
-            Map<String, Integer> topicLimits) throws Exception {
+    private void shouldReplaceTheOversizeOutcome(
+            KafkaCluster kafka, String responses, Map<String, Object> extra, Map<String, Integer> topicLimits)
+            throws Exception {
         // Given a streams app that answers each input with a ChatResponse whose text is the input's size
         String input = kafka.createUniqueTopic("requests", 1);
         String deadLetters = kafka.createUniqueTopic("dead-letters", 1);
         Properties given = OutputBudget.withTopicLimits(streamsConfig(kafka, extra), topicLimits);
         OutcomeSizeGuard guard = OutcomeSizeGuard.forOutputs(given, responses, deadLetters);
         Serde<ChatResponse> responseSerde = guard.wrap(AvroSerdes.of(ChatResponse.class, registry, config(), false));
-        Serde<ChatDeadLetter> deadLetterSerde = guard.wrap(AvroSerdes.of(ChatDeadLetter.class, registry, config(),
-                false));
-        Topics topics = new Topics(new Topic<>(input, Serdes.ByteArray(), AvroSerdes.of(ChatRequest.class, registry,
-                config(), false)), new Topic<>(responses, Serdes.String(), responseSerde),
+        Serde<ChatDeadLetter> deadLetterSerde =
+                guard.wrap(AvroSerdes.of(ChatDeadLetter.class, registry, config(), false));
+        Topics topics = new Topics(
+                new Topic<>(input, Serdes.ByteArray(), AvroSerdes.of(ChatRequest.class, registry, config(), false)),
+                new Topic<>(responses, Serdes.String(), responseSerde),
                 new Topic<>(deadLetters, Serdes.String(), deadLetterSerde));
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
                 .mapValues((key, size) -> response(key, Integer.parseInt(size)))
                 .to(responses, Produced.with(Serdes.String(), responseSerde));
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        Properties props = ChatBridgeApp.withOversizeHandler(given, topics, guard, new ChatBridgeMetrics(meters),
-                Clock.systemUTC());
+        Properties props = ChatBridgeApp.withOversizeHandler(
+                given, topics, guard, new ChatBridgeMetrics(meters), Clock.systemUTC());
 
         // and three requests waiting, the middle one answered by an outcome larger than the limit
         try (KafkaProducer<String, String> producer = TestClients.producer(kafka)) {
@@ -152,24 +162,36 @@ class OversizeOutcomeHandlerIT {
             TopicPartition source = new TopicPartition(input, 0);
             await("input offset committed").atMost(Duration.ofSeconds(90)).until(() -> {
                 Map<TopicPartition, OffsetAndMetadata> offsets = kafka.adminClient()
-                        .listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata()
+                        .listConsumerGroupOffsets(applicationId)
+                        .partitionsToOffsetAndMetadata()
                         .get(10, TimeUnit.SECONDS);
                 OffsetAndMetadata committed = offsets.get(source);
                 return committed != null && committed.offset() == 3 || !isAlive(streams);
             });
             long committedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            assertThat(states).as("state changes").doesNotContain(KafkaStreams.State.ERROR,
-                    KafkaStreams.State.PENDING_ERROR);
+            assertThat(states)
+                    .as("state changes")
+                    .doesNotContain(KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR);
             assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
 
             // and the two normal outcomes of the same transaction are committed
-            List<ConsumerRecord<String, ChatResponse>> answered = TestClients.readCommitted(kafka, responses,
-                    new StringDeserializer(), responseSerde.deserializer(), r -> r.size() >= 2, Duration.ofSeconds(30));
+            List<ConsumerRecord<String, ChatResponse>> answered = TestClients.readCommitted(
+                    kafka,
+                    responses,
+                    new StringDeserializer(),
+                    responseSerde.deserializer(),
+                    r -> r.size() >= 2,
+                    Duration.ofSeconds(30));
             assertThat(answered).extracting(r -> r.value().getRequestId()).containsExactly("r1", "r3");
 
             // and exactly one minimal dead letter replaces the large one
-            List<ConsumerRecord<String, ChatDeadLetter>> letters = TestClients.readCommitted(kafka, deadLetters,
-                    new StringDeserializer(), deadLetterSerde.deserializer(), r -> r.size() >= 1, Duration.ofSeconds(30));
+            List<ConsumerRecord<String, ChatDeadLetter>> letters = TestClients.readCommitted(
+                    kafka,
+                    deadLetters,
+                    new StringDeserializer(),
+                    deadLetterSerde.deserializer(),
+                    r -> r.size() >= 1,
+                    Duration.ofSeconds(30));
             assertThat(letters).hasSize(1);
             ChatDeadLetter letter = letters.get(0).value();
             assertThat(letters.get(0).key()).isEqualTo("r2");
@@ -182,17 +204,25 @@ class OversizeOutcomeHandlerIT {
             assertThat(letter.getSourceTopic()).isEqualTo(input);
             assertThat(letter.getSourceOffset()).isEqualTo(1L);
             assertThat(letter.getMessage()).contains("too large", "max.request.size", "max.message.bytes");
-            assertThat(meters.get("chat.bridge.oversize.outcomes").counter().count()).isEqualTo(1.0);
-            LOG.info("IT-FIGURES oversize, producer settings {}, topic limits known to the guard {}: states {}, input "
-                    + "committed {} ms after start, dead letter {} bytes for a {}-byte outcome", extra, topicLimits,
-                    states, committedAfterMs, letters.get(0).serializedValueSize(), letter.getRawValueSize());
+            assertThat(meters.get("chat.bridge.oversize.outcomes").counter().count())
+                    .isEqualTo(1.0);
+            LOG.info(
+                    "IT-FIGURES oversize, producer settings {}, topic limits known to the guard {}: states {}, input "
+                            + "committed {} ms after start, dead letter {} bytes for a {}-byte outcome",
+                    extra,
+                    topicLimits,
+                    states,
+                    committedAfterMs,
+                    letters.get(0).serializedValueSize(),
+                    letter.getRawValueSize());
             streams.close(Duration.ofSeconds(30));
         }
     }
 
     private static boolean isAlive(KafkaStreams streams) {
         KafkaStreams.State state = streams.state();
-        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.NOT_RUNNING
+        return state != KafkaStreams.State.ERROR
+                && state != KafkaStreams.State.NOT_RUNNING
                 && state != KafkaStreams.State.PENDING_ERROR;
     }
 

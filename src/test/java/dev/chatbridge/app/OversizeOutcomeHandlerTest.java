@@ -1,9 +1,9 @@
 package dev.chatbridge.app;
 
-import dev.chatbridge.engine.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chatbridge.engine.Sha256;
 import dev.chatbridge.events.ChatDeadLetter;
 import dev.chatbridge.events.ChatResponse;
 import dev.chatbridge.events.DeadLetterReason;
@@ -45,9 +45,17 @@ class OversizeOutcomeHandlerTest {
     }
 
     private OversizeOutcomeHandler handler(boolean exactlyOnce) {
-        return new OversizeOutcomeHandler(new OversizeOutcomeHandler.Outputs("responses", "dead-letters",
-                responses.deserializer(), deadLetters.deserializer(), deadLetters.serializer(), 1_048_576, guard,
-                exactlyOnce, replaced::incrementAndGet, Clock.fixed(NOW, ZoneOffset.UTC)));
+        return new OversizeOutcomeHandler(new OversizeOutcomeHandler.Outputs(
+                "responses",
+                "dead-letters",
+                responses.deserializer(),
+                deadLetters.deserializer(),
+                deadLetters.serializer(),
+                1_048_576,
+                guard,
+                exactlyOnce,
+                replaced::incrementAndGet,
+                Clock.fixed(NOW, ZoneOffset.UTC)));
     }
 
     @Test
@@ -58,10 +66,12 @@ class OversizeOutcomeHandlerTest {
         Response response = handler(false).handleError(null, refused, new RecordTooLargeException("too large"));
 
         assertThat(response.result()).isEqualTo(Result.RESUME);
-        ProducerRecord<byte[], byte[]> letter = response.deadLetterQueueRecords().get(0);
+        ProducerRecord<byte[], byte[]> letter =
+                response.deadLetterQueueRecords().get(0);
         assertThat(letter.topic()).isEqualTo("dead-letters");
         assertThat(new String(letter.key(), StandardCharsets.UTF_8)).isEqualTo("t1");
-        assertThat(letter.headers().lastHeader(OversizeOutcomeHandler.MARKER_HEADER)).isNotNull();
+        assertThat(letter.headers().lastHeader(OversizeOutcomeHandler.MARKER_HEADER))
+                .isNotNull();
         ChatDeadLetter decoded = deadLetters.deserializer().deserialize("dead-letters", letter.value());
         assertThat(decoded.getRequestId()).isEqualTo("r1");
         assertThat(decoded.getThreadId()).isEqualTo("t1");
@@ -70,8 +80,12 @@ class OversizeOutcomeHandlerTest {
         assertThat(decoded.getRawValueSha256()).isEqualTo(Sha256.hex(value));
         assertThat(decoded.getOmitted()).containsExactly("event");
         assertThat(decoded.getFailedAt()).isEqualTo(NOW);
-        assertThat(decoded.getMessage()).contains(value.length + " bytes", "max.request.size (now 1048576)",
-                "max.message.bytes", "chat.response.max.bytes");
+        assertThat(decoded.getMessage())
+                .contains(
+                        value.length + " bytes",
+                        "max.request.size (now 1048576)",
+                        "max.message.bytes",
+                        "chat.response.max.bytes");
         assertThat(replaced).hasValue(1);
         assertThat(guard.maxValueBytes("responses")).isEqualTo(1000);
     }
@@ -79,13 +93,25 @@ class OversizeOutcomeHandlerTest {
     @Test
     void shouldKeepTheReasonOfARefusedDeadLetterLeaveUndecodableIdsNullAndDropALongKey() {
         byte[] longKey = "k".repeat(OversizeOutcomeHandler.MAX_KEY_BYTES + 1).getBytes(StandardCharsets.UTF_8);
-        byte[] letterValue = deadLetters.serializer().serialize("dead-letters", ChatDeadLetter.newBuilder()
-                .setRequestId("r2").setReason(DeadLetterReason.BAD_REQUEST).setMessage("m").setFailedAt(NOW).build());
+        byte[] letterValue = deadLetters
+                .serializer()
+                .serialize(
+                        "dead-letters",
+                        ChatDeadLetter.newBuilder()
+                                .setRequestId("r2")
+                                .setReason(DeadLetterReason.BAD_REQUEST)
+                                .setMessage("m")
+                                .setFailedAt(NOW)
+                                .build());
         OversizeOutcomeHandler handler = handler(false);
 
-        Response forLetter = handler.handleError(null, new ProducerRecord<>("dead-letters", longKey, letterValue),
+        Response forLetter = handler.handleError(
+                null,
+                new ProducerRecord<>("dead-letters", longKey, letterValue),
                 new RecordTooLargeException("too large"));
-        Response forGarbage = handler.handleError(null, new ProducerRecord<>("responses", longKey, new byte[] {1, 2}),
+        Response forGarbage = handler.handleError(
+                null,
+                new ProducerRecord<>("responses", longKey, new byte[] {1, 2}),
                 new RecordTooLargeException("too large"));
 
         ChatDeadLetter fromLetter = decode(forLetter);
@@ -106,11 +132,14 @@ class OversizeOutcomeHandlerTest {
         var marked = new ProducerRecord<byte[], byte[]>("dead-letters", null, new byte[10]);
         marked.headers().add(OversizeOutcomeHandler.MARKER_HEADER, new byte[] {'1'});
 
-        assertThat(handler.handleError(null, response, new InvalidRecordException("x")).result())
+        assertThat(handler.handleError(null, response, new InvalidRecordException("x"))
+                        .result())
                 .isEqualTo(Result.FAIL);
-        assertThat(handler.handleError(null, changelog, new RecordTooLargeException("x")).result())
+        assertThat(handler.handleError(null, changelog, new RecordTooLargeException("x"))
+                        .result())
                 .isEqualTo(Result.FAIL);
-        assertThat(handler.handleError(null, marked, new RecordTooLargeException("x")).result())
+        assertThat(handler.handleError(null, marked, new RecordTooLargeException("x"))
+                        .result())
                 .isEqualTo(Result.FAIL);
         assertThat(replaced).hasValue(0);
     }
@@ -133,12 +162,18 @@ class OversizeOutcomeHandlerTest {
         ChatResponse big = response("r3", "t3", 5000);
         OutcomeSizeGuard.TooLargeException refusal = org.assertj.core.api.Assertions.catchThrowableOfType(
                 OutcomeSizeGuard.TooLargeException.class,
-                () -> guarded.serializer().serialize("responses", new org.apache.kafka.common.header.internals
-                        .RecordHeaders(), big));
-        assertThat(guarded.serializer().serialize("responses", big)).as("the unguarded variant").isNotNull();
+                () -> guarded.serializer()
+                        .serialize("responses", new org.apache.kafka.common.header.internals.RecordHeaders(), big));
+        assertThat(guarded.serializer().serialize("responses", big))
+                .as("the unguarded variant")
+                .isNotNull();
 
-        Response response = handler(true).handleSerializationError(null,
-                new ProducerRecord<>("responses", null, 9L, "t3", big), refusal, SerializationExceptionOrigin.VALUE);
+        Response response = handler(true)
+                .handleSerializationError(
+                        null,
+                        new ProducerRecord<>("responses", null, 9L, "t3", big),
+                        refusal,
+                        SerializationExceptionOrigin.VALUE);
 
         assertThat(response.result()).isEqualTo(Result.RESUME);
         ChatDeadLetter letter = decode(response);
@@ -157,12 +192,19 @@ class OversizeOutcomeHandlerTest {
 
     private ChatDeadLetter decode(Response response) {
         assertThat(response.deadLetterQueueRecords()).hasSize(1);
-        return deadLetters.deserializer().deserialize("dead-letters", response.deadLetterQueueRecords().get(0).value());
+        return deadLetters
+                .deserializer()
+                .deserialize(
+                        "dead-letters", response.deadLetterQueueRecords().get(0).value());
     }
 
     private static ChatResponse response(String requestId, String threadId, int textSize) {
-        return ChatResponse.newBuilder().setRequestId(requestId).setThreadId(threadId).setText("x".repeat(textSize))
-                .setCompletedAt(NOW).build();
+        return ChatResponse.newBuilder()
+                .setRequestId(requestId)
+                .setThreadId(threadId)
+                .setText("x".repeat(textSize))
+                .setCompletedAt(NOW)
+                .build();
     }
 
     private static AvroSerdeConfig config() {

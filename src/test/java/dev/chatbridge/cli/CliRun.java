@@ -15,8 +15,12 @@ public final class CliRun {
     private final CliContext context;
 
     public CliRun(Map<String, String> environment, String stdin) {
-        this.context = new CliContext(environment, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintWriter(out, true), new PrintWriter(err, true), false);
+        this.context = new CliContext(
+                environment,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintWriter(out, true),
+                new PrintWriter(err, true),
+                false);
     }
 
     public CliRun(Map<String, String> environment) {

@@ -18,7 +18,8 @@ class CommandLineTest {
         int code = cli.execute("--help");
 
         assertThat(code).isZero();
-        assertThat(cli.out()).contains("run", "demo", "sandbox", "send", "tail", "topology", "reset", "simulate", "--version");
+        assertThat(cli.out())
+                .contains("run", "demo", "sandbox", "send", "tail", "topology", "reset", "simulate", "--version");
     }
 
     @ParameterizedTest
@@ -35,16 +36,20 @@ class CommandLineTest {
     @Test
     void shouldExitNonZeroNamingTheMissingApiSettingsWhenRunHasNoApiUrlOrKey() {
         // Given Kafka and the registry configured through the environment, but no API URL or key
-        CliRun cli = new CliRun(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1",
-                "KAFKA_SCHEMA_REGISTRY_URL", "http://127.0.0.1:1"));
+        CliRun cli = new CliRun(
+                Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1", "KAFKA_SCHEMA_REGISTRY_URL", "http://127.0.0.1:1"));
 
         // When
         int code = cli.execute("run");
 
         // Then: nothing was contacted, and each missing setting is named with its variable
         assertThat(code).isEqualTo(RunCommand.CONFIG_ERROR);
-        assertThat(cli.err()).contains("error: chat.api.url is not set", "CHAT_BRIDGE_API_URL",
-                        "error: no API key", "CHAT_BRIDGE_API_KEY_FILE")
+        assertThat(cli.err())
+                .contains(
+                        "error: chat.api.url is not set",
+                        "CHAT_BRIDGE_API_URL",
+                        "error: no API key",
+                        "CHAT_BRIDGE_API_KEY_FILE")
                 .doesNotContain("bootstrap.servers is not set");
     }
 
@@ -71,7 +76,8 @@ class CommandLineTest {
     @Test
     void shouldReportEveryBadLineOfSendWithItsNumberAndKeepTheOthers() throws Exception {
         // Given five lines: the second, third and fifth are bad, the fourth is blank
-        String input = String.join("\n",
+        String input = String.join(
+                "\n",
                 "{\"requestId\":\"r1\",\"threadId\":\"t1\",\"messages\":[{\"role\":\"User\",\"text\":\"hi\"}]}",
                 "{not json",
                 "{\"requestId\":\"r3\",\"messages\":[{\"role\":\"Robot\",\"text\":\"hi\"}]}",
@@ -82,15 +88,23 @@ class CommandLineTest {
         java.util.List<dev.chatbridge.events.ChatRequest> sent = new java.util.ArrayList<>();
 
         // When
-        int skipped = SendCommand.readLines(new java.io.BufferedReader(new java.io.StringReader(input)),
-                new java.io.PrintWriter(err, true), sent::add);
+        int skipped = SendCommand.readLines(
+                new java.io.BufferedReader(new java.io.StringReader(input)),
+                new java.io.PrintWriter(err, true),
+                sent::add);
 
         // Then
         assertThat(skipped).isEqualTo(3);
-        assertThat(sent).extracting(dev.chatbridge.events.ChatRequest::getRequestId).containsExactly("r1", "r6");
+        assertThat(sent)
+                .extracting(dev.chatbridge.events.ChatRequest::getRequestId)
+                .containsExactly("r1", "r6");
         assertThat(sent.get(1).getMetadata()).containsEntry("k", "v");
-        assertThat(err.toString()).contains("line 2: not JSON", "line 3: message role must be User, System or Assistant, was 'Robot'; skipped",
-                "line 5: \"messages\" must be a non-empty array").doesNotContain("line 4", "line 1:", "line 6");
+        assertThat(err.toString())
+                .contains(
+                        "line 2: not JSON",
+                        "line 3: message role must be User, System or Assistant, was 'Robot'; skipped",
+                        "line 5: \"messages\" must be a non-empty array")
+                .doesNotContain("line 4", "line 1:", "line 6");
     }
 
     @Test

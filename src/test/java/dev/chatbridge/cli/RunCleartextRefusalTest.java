@@ -39,7 +39,8 @@ class RunCleartextRefusalTest {
 
         assertThat(code).isEqualTo(RunCommand.CONFIG_ERROR);
         assertThat(cli.err().lines().filter(line -> line.startsWith("error: ")))
-                .singleElement().asString()
+                .singleElement()
+                .asString()
                 .contains("http://api.example.com/v1", "not loopback", "https://", "chat.api.allow.cleartext=true");
     }
 
@@ -51,8 +52,12 @@ class RunCleartextRefusalTest {
 
         assertThat(code).isEqualTo(RunCommand.CONFIG_ERROR);
         assertThat(cli.err().lines().filter(line -> line.startsWith("error: ")))
-                .singleElement().asString()
-                .contains("schema.registry.url", "registry.internal", "not loopback",
+                .singleElement()
+                .asString()
+                .contains(
+                        "schema.registry.url",
+                        "registry.internal",
+                        "not loopback",
                         "chat.registry.allow.cleartext=true")
                 .doesNotContain("reg-secret");
     }

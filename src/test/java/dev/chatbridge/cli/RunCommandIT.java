@@ -74,8 +74,13 @@ class RunCommandIT {
         int code = cli.execute("run");
 
         assertThat(code).isEqualTo(RunCommand.CONFIG_ERROR);
-        assertThat(cli.err()).contains(env.get("CHAT_BRIDGE_TOPICS_REQUESTS"), env.get("CHAT_BRIDGE_TOPICS_RESPONSES"),
-                "do not exist", "chat.topics.create=true", "CHAT_BRIDGE_TOPICS_CREATE=true");
+        assertThat(cli.err())
+                .contains(
+                        env.get("CHAT_BRIDGE_TOPICS_REQUESTS"),
+                        env.get("CHAT_BRIDGE_TOPICS_RESPONSES"),
+                        "do not exist",
+                        "chat.topics.create=true",
+                        "CHAT_BRIDGE_TOPICS_CREATE=true");
     }
 
     @Test
@@ -84,11 +89,13 @@ class RunCommandIT {
         // Given the three topics, the responses topic with a max.message.bytes below chat.response.max.bytes
         Map<String, String> env = environment(kafka);
         String responses = env.get("CHAT_BRIDGE_TOPICS_RESPONSES");
-        kafka.adminClient().createTopics(List.of(
-                new NewTopic(env.get("CHAT_BRIDGE_TOPICS_REQUESTS"), 1, (short) 1),
-                new NewTopic(responses, 1, (short) 1).configs(Map.of("max.message.bytes", "500000")),
-                new NewTopic(env.get("CHAT_BRIDGE_TOPICS_DEAD_LETTERS"), 1, (short) 1)))
-                .all().get(30, TimeUnit.SECONDS);
+        kafka.adminClient()
+                .createTopics(List.of(
+                        new NewTopic(env.get("CHAT_BRIDGE_TOPICS_REQUESTS"), 1, (short) 1),
+                        new NewTopic(responses, 1, (short) 1).configs(Map.of("max.message.bytes", "500000")),
+                        new NewTopic(env.get("CHAT_BRIDGE_TOPICS_DEAD_LETTERS"), 1, (short) 1)))
+                .all()
+                .get(30, TimeUnit.SECONDS);
         CliRun cli = new CliRun(env);
 
         // When run starts
@@ -96,11 +103,16 @@ class RunCommandIT {
 
         // Then it exits 2 with one line that names the keys, their values and both fixes
         assertThat(code).as("exit code; stderr: %s", cli.err()).isEqualTo(RunCommand.CONFIG_ERROR);
-        List<String> errors = cli.err().lines().filter(line -> line.startsWith("error: ")).toList();
-        assertThat(errors).singleElement().asString().contains("chat.response.max.bytes=1000000",
-                "max.message.bytes=500000 of topic " + responses,
-                "lower chat.response.max.bytes (CHAT_BRIDGE_RESPONSE_MAX_BYTES) to at most 491808",
-                "raise the topic's max.message.bytes to at least 1008192");
+        List<String> errors =
+                cli.err().lines().filter(line -> line.startsWith("error: ")).toList();
+        assertThat(errors)
+                .singleElement()
+                .asString()
+                .contains(
+                        "chat.response.max.bytes=1000000",
+                        "max.message.bytes=500000 of topic " + responses,
+                        "lower chat.response.max.bytes (CHAT_BRIDGE_RESPONSE_MAX_BYTES) to at most 491808",
+                        "raise the topic's max.message.bytes to at least 1008192");
         assertThat(cli.err()).doesNotContain("chat-bridge running");
     }
 
@@ -111,14 +123,18 @@ class RunCommandIT {
         env.put("CHAT_BRIDGE_TOPICS_CREATE", "true");
         CliRun service = new CliRun(env);
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> service.execute("run"));
-        await().atMost(Duration.ofSeconds(60)).until(() -> run.isDone() || service.err().contains("chat-bridge running"));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> run.isDone() || service.err().contains("chat-bridge running"));
         assertThat(run).as("run is still running; stderr: %s", service.err()).isNotDone();
 
         // When three lines are sent, one of them bad
-        Path requests = Files.writeString(dir.resolve("requests.jsonl"), String.join("\n",
-                "{\"requestId\":\"r1\",\"threadId\":\"t1\",\"messages\":[{\"role\":\"User\",\"text\":\"Hello\"}]}",
-                "{\"requestId\":\"r2\",\"threadId\":\"t1\",\"messages\":[{\"role\":\"User\"",
-                "{\"requestId\":\"r3\",\"threadId\":\"t2\",\"messages\":[{\"role\":\"User\",\"text\":\"Bad #fault:400\"}]}"));
+        Path requests = Files.writeString(
+                dir.resolve("requests.jsonl"),
+                String.join(
+                        "\n",
+                        "{\"requestId\":\"r1\",\"threadId\":\"t1\",\"messages\":[{\"role\":\"User\",\"text\":\"Hello\"}]}",
+                        "{\"requestId\":\"r2\",\"threadId\":\"t1\",\"messages\":[{\"role\":\"User\"",
+                        "{\"requestId\":\"r3\",\"threadId\":\"t2\",\"messages\":[{\"role\":\"User\",\"text\":\"Bad #fault:400\"}]}"));
         CliRun send = new CliRun(env);
         int sendCode = send.execute("send", "--file", requests.toString());
 
@@ -128,15 +144,18 @@ class RunCommandIT {
 
         // And tail shows one outcome for each sent request
         List<JsonNode> lines = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-            CliRun tail = new CliRun(env);
-            assertThat(tail.execute("tail", "--from-beginning", "--timeout", "10")).isZero();
-            lines.clear();
-            for (String line : tail.out().lines().toList()) {
-                lines.add(AvroJson.MAPPER.readTree(line));
-            }
-            return lines.size() >= 2;
-        });
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    CliRun tail = new CliRun(env);
+                    assertThat(tail.execute("tail", "--from-beginning", "--timeout", "10"))
+                            .isZero();
+                    lines.clear();
+                    for (String line : tail.out().lines().toList()) {
+                        lines.add(AvroJson.MAPPER.readTree(line));
+                    }
+                    return lines.size() >= 2;
+                });
         assertThat(lines).hasSize(2);
         Map<String, JsonNode> byRequest = new HashMap<>();
         lines.forEach(l -> byRequest.put(l.get("value").get("requestId").asText(), l));
@@ -145,11 +164,14 @@ class RunCommandIT {
         assertThat(byRequest.get("r1").get("key").asText()).isEqualTo("t1");
         assertThat(byRequest.get("r1").get("value").get("text").asText()).isNotBlank();
         assertThat(byRequest.get("r3").get("value").get("reason").asText()).isEqualTo("BAD_REQUEST");
-        assertThat(byRequest.get("r3").get("value").get("problem").get("status").asInt()).isEqualTo(400);
+        assertThat(byRequest.get("r3").get("value").get("problem").get("status").asInt())
+                .isEqualTo(400);
 
         // When a stop is requested (what SIGTERM does), Then run drains, closes and exits 0
         service.context().requestStop();
-        assertThat(run.get(90, TimeUnit.SECONDS)).as("run exit code; stderr: %s", service.err()).isZero();
+        assertThat(run.get(90, TimeUnit.SECONDS))
+                .as("run exit code; stderr: %s", service.err())
+                .isZero();
         assertThat(service.err()).contains("chat-bridge stopped");
     }
 }

@@ -6,13 +6,13 @@ import static org.awaitility.Awaitility.await;
 import dev.chatbridge.app.ChatBridgeApp;
 import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.config.ConfigLoader;
-import dev.chatbridge.events.ChatMessage;
-import dev.chatbridge.events.ChatRequest;
-import dev.chatbridge.events.MessageRole;
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.devtools.simulator.LatencyModel;
 import dev.chatbridge.devtools.simulator.SimulatorConfig;
+import dev.chatbridge.events.ChatMessage;
+import dev.chatbridge.events.ChatRequest;
+import dev.chatbridge.events.MessageRole;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import java.nio.file.Path;
@@ -42,8 +42,11 @@ class TwoInstancesIT {
     @Test
     void shouldShareTheTasksAndAnswerEveryRequestOnce(KafkaCluster kafka) {
         try (EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(0).start();
-                ApiSimulator simulator = new ApiSimulator(SimulatorConfig.builder().apiKeys("it-key")
-                        .latency(LatencyModel.fixed(Duration.ofMillis(50))).build()).start()) {
+                ApiSimulator simulator = new ApiSimulator(SimulatorConfig.builder()
+                                .apiKeys("it-key")
+                                .latency(LatencyModel.fixed(Duration.ofMillis(50)))
+                                .build())
+                        .start()) {
             // Given two instances of one application over topics with four partitions
             Map<String, String> env = new HashMap<>();
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
@@ -61,22 +64,27 @@ class TwoInstancesIT {
             ChatBridgeConfig first = config(env, dir.resolve("state-1"));
             ChatBridgeConfig second = config(env, dir.resolve("state-2"));
 
-            try (RunningService one = ServiceRunner.start(first); RunningService two = ServiceRunner.start(second)) {
+            try (RunningService one = ServiceRunner.start(first);
+                    RunningService two = ServiceRunner.start(second)) {
                 // Then both get tasks once the group settles
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                await().atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(500))
                         .until(() -> hasActiveTasks(one.app()) && hasActiveTasks(two.app()));
 
                 // When requests of many threads are published
                 List<ChatRequest> requests = IntStream.rangeClosed(1, REQUESTS)
                         .mapToObj(i -> ChatRequest.newBuilder()
-                                .setRequestId("r" + i).setThreadId("thread-" + (i % 20))
-                                .setMessages(List.of(ChatMessage.newBuilder().setRole(MessageRole.User)
-                                        .setText("Question " + i).build()))
+                                .setRequestId("r" + i)
+                                .setThreadId("thread-" + (i % 20))
+                                .setMessages(List.of(ChatMessage.newBuilder()
+                                        .setRole(MessageRole.User)
+                                        .setText("Question " + i)
+                                        .build()))
                                 .build())
                         .toList();
                 try (KafkaProducer<String, ChatRequest> producer = KafkaIo.requestProducer(first)) {
-                    requests.forEach(r -> producer.send(new ProducerRecord<>(first.engine().requestsTopic(),
-                            RequestJson.threadKey(r), r)));
+                    requests.forEach(r -> producer.send(
+                            new ProducerRecord<>(first.engine().requestsTopic(), RequestJson.threadKey(r), r)));
                     producer.flush();
                 }
 
@@ -84,12 +92,28 @@ class TwoInstancesIT {
                 Map<String, Integer> outcomes = new HashMap<>();
                 try (KafkaIo.OutcomeReader reader = new KafkaIo.OutcomeReader(first, true)) {
                     await().atMost(Duration.ofSeconds(120)).until(() -> {
-                        reader.poll(Duration.ofMillis(200)).forEach(o -> outcomes.merge(
-                                o.value().get(o.value().getSchema().getField("requestId").pos()).toString(), 1, Integer::sum));
+                        reader.poll(Duration.ofMillis(200))
+                                .forEach(o -> outcomes.merge(
+                                        o.value()
+                                                .get(o.value()
+                                                        .getSchema()
+                                                        .getField("requestId")
+                                                        .pos())
+                                                .toString(),
+                                        1,
+                                        Integer::sum));
                         return outcomes.size() >= REQUESTS;
                     });
-                    reader.poll(Duration.ofSeconds(2)).forEach(o -> outcomes.merge(
-                            o.value().get(o.value().getSchema().getField("requestId").pos()).toString(), 1, Integer::sum));
+                    reader.poll(Duration.ofSeconds(2))
+                            .forEach(o -> outcomes.merge(
+                                    o.value()
+                                            .get(o.value()
+                                                    .getSchema()
+                                                    .getField("requestId")
+                                                    .pos())
+                                            .toString(),
+                                    1,
+                                    Integer::sum));
                 }
                 assertThat(outcomes).hasSize(REQUESTS);
                 assertThat(outcomes.values()).as("outcomes per request").containsOnly(1);
@@ -99,7 +123,8 @@ class TwoInstancesIT {
     }
 
     private static ChatBridgeConfig config(Map<String, String> env, Path stateDir) {
-        return ConfigLoader.load(Map.of("state.dir", stateDir.toString()), env, null).parse();
+        return ConfigLoader.load(Map.of("state.dir", stateDir.toString()), env, null)
+                .parse();
     }
 
     private static boolean hasActiveTasks(ChatBridgeApp app) {
@@ -107,6 +132,8 @@ class TwoInstancesIT {
             return false;
         }
         return app.streams().metadataForLocalThreads().stream()
-                .mapToInt((ThreadMetadata t) -> t.activeTasks().size()).sum() > 0;
+                        .mapToInt((ThreadMetadata t) -> t.activeTasks().size())
+                        .sum()
+                > 0;
     }
 }

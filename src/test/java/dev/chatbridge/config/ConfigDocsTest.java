@@ -11,8 +11,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(10)
 class ConfigDocsTest {
 
-    private static final String REGENERATE =
-            "./mvnw -B -o test -Dtest=ConfigDocsTest -Dchatbridge.writeDocs=true";
+    private static final String REGENERATE = "./mvnw -B -o test -Dtest=ConfigDocsTest -Dchatbridge.writeDocs=true";
 
     @Test
     void shouldMatchTheCommittedConfigurationPage() throws IOException {
@@ -20,10 +19,12 @@ class ConfigDocsTest {
         if (Boolean.getBoolean("chatbridge.writeDocs")) {
             ConfigDocs.main(new String[] {ConfigDocs.PAGE.toString()});
         }
-        String committed = Files.exists(ConfigDocs.PAGE) ? Files.readString(ConfigDocs.PAGE, StandardCharsets.UTF_8) : "";
+        String committed =
+                Files.exists(ConfigDocs.PAGE) ? Files.readString(ConfigDocs.PAGE, StandardCharsets.UTF_8) : "";
         assertThat(committed)
-                .as("docs/configuration.md is stale: it must be what ConfigDocs renders from ChatBridgeConfig.DEFINITION. "
-                        + "Regenerate it with: " + REGENERATE)
+                .as(
+                        "docs/configuration.md is stale: it must be what ConfigDocs renders from ChatBridgeConfig.DEFINITION. "
+                                + "Regenerate it with: " + REGENERATE)
                 .isEqualTo(rendered);
     }
 

@@ -62,11 +62,14 @@ class ConfigLoaderTest {
         assertThat(config.string(ChatBridgeConfig.API_URL)).isEqualTo("https://api.example.com");
         assertThat(config.string(ChatBridgeConfig.API_KEY_FILE)).isEqualTo("/run/secrets/key");
         assertThat(config.engine().maxInFlight()).isEqualTo(12);
-        assertThat(config.kafkaSettings()).containsOnly(
-                Map.entry("bootstrap.servers", "broker:9092"),
-                Map.entry("security.protocol", "SASL_SSL"),
-                Map.entry("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required;"),
-                Map.entry("schema.registry.url", "https://registry:8081"));
+        assertThat(config.kafkaSettings())
+                .containsOnly(
+                        Map.entry("bootstrap.servers", "broker:9092"),
+                        Map.entry("security.protocol", "SASL_SSL"),
+                        Map.entry(
+                                "sasl.jaas.config",
+                                "org.apache.kafka.common.security.plain.PlainLoginModule required;"),
+                        Map.entry("schema.registry.url", "https://registry:8081"));
         assertThat(loaded.warnings()).isEmpty();
     }
 
@@ -88,7 +91,9 @@ class ConfigLoaderTest {
         ConfigLoader.Loaded loaded = ConfigLoader.load(Map.of(), env, file);
 
         // Then
-        assertThat(loaded.warnings()).hasSize(2).anySatisfy(w -> assertThat(w)
+        assertThat(loaded.warnings())
+                .hasSize(2)
+                .anySatisfy(w -> assertThat(w)
                         .contains("CHAT_BRIDGE_MAX_INFLIGHT", "chat.max.inflight", "not a chat-bridge setting"))
                 .anySatisfy(w -> assertThat(w).contains("unknown setting chat.max.inflight"));
         assertThat(loaded.settings()).containsOnly(Map.entry("linger.ms", "5"));
@@ -101,10 +106,14 @@ class ConfigLoaderTest {
 
         // When / Then: one line per problem
         assertThatThrownBy(() -> ConfigLoader.load(Map.of(), env, null).parse())
-                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems())
-                        .hasSize(2)
-                        .anySatisfy(p -> assertThat(p).contains("chat.max.in.flight", "CHAT_BRIDGE_MAX_IN_FLIGHT", "many"))
-                        .anySatisfy(p -> assertThat(p).contains("chat.log.format", "CHAT_BRIDGE_LOG_FORMAT", "xml")));
+                .isInstanceOfSatisfying(
+                        InvalidConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .hasSize(2)
+                                .anySatisfy(p -> assertThat(p)
+                                        .contains("chat.max.in.flight", "CHAT_BRIDGE_MAX_IN_FLIGHT", "many"))
+                                .anySatisfy(p ->
+                                        assertThat(p).contains("chat.log.format", "CHAT_BRIDGE_LOG_FORMAT", "xml")));
     }
 
     @Test

@@ -24,23 +24,36 @@ class RedactionTest {
 
     /** Every PASSWORD key of Kafka's own definitions, read here independently of Redaction, bare and prefixed. */
     static Stream<String> kafkaPasswordKeys() {
-        return Stream.of(ProducerConfig.configDef(), ConsumerConfig.configDef(), AdminClientConfig.configDef(),
+        return Stream.of(
+                        ProducerConfig.configDef(),
+                        ConsumerConfig.configDef(),
+                        AdminClientConfig.configDef(),
                         StreamsConfig.configDef())
                 .flatMap(definition -> definition.configKeys().values().stream())
                 .filter(key -> key.type == ConfigDef.Type.PASSWORD)
                 .map(key -> key.name)
                 .distinct()
-                .flatMap(name -> Stream.of(name, "producer." + name, "consumer." + name, "admin." + name,
-                        "main.consumer." + name, "restore.consumer." + name, "global.consumer." + name,
+                .flatMap(name -> Stream.of(
+                        name,
+                        "producer." + name,
+                        "consumer." + name,
+                        "admin." + name,
+                        "main.consumer." + name,
+                        "restore.consumer." + name,
+                        "global.consumer." + name,
                         "schema.registry." + name));
     }
 
     @Test
     void shouldFindKafkaPasswordKeysTheNameRuleAloneWouldMiss() {
         // The reason for reading Kafka's definitions: this one names no password, secret or token
-        assertThat(kafkaPasswordKeys()).contains("sasl.oauthbearer.assertion.private.key.passphrase",
-                "ssl.keystore.certificate.chain", "main.consumer.ssl.key.password");
-        assertThat(Redaction.kafkaPasswordKeys()).containsAll(kafkaPasswordKeys().toList());
+        assertThat(kafkaPasswordKeys())
+                .contains(
+                        "sasl.oauthbearer.assertion.private.key.passphrase",
+                        "ssl.keystore.certificate.chain",
+                        "main.consumer.ssl.key.password");
+        assertThat(Redaction.kafkaPasswordKeys())
+                .containsAll(kafkaPasswordKeys().toList());
     }
 
     @ParameterizedTest
@@ -48,19 +61,36 @@ class RedactionTest {
     void shouldRedactEveryKafkaPasswordSetting(String key) {
         assertThat(Redaction.isSecret(key)).as(key).isTrue();
         assertThat(dump(Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9092"), key, SECRET))
-                .contains(key + " = [redacted]").doesNotContain(SECRET);
+                .contains(key + " = [redacted]")
+                .doesNotContain(SECRET);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"basic.auth.user.info", "bearer.auth.token", "schema.registry.ssl.truststore.password",
-        "some.plugin.client.secret", "vendor.private.key", "x.credentials", "my.passphrase"})
+    @ValueSource(
+            strings = {
+                "basic.auth.user.info",
+                "bearer.auth.token",
+                "schema.registry.ssl.truststore.password",
+                "some.plugin.client.secret",
+                "vendor.private.key",
+                "x.credentials",
+                "my.passphrase"
+            })
     void shouldStillRedactKeysThatNameASecret(String key) {
         assertThat(Redaction.isSecret(key)).as(key).isTrue();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bootstrap.servers", "basic.auth.credentials.source", "schema.registry.url",
-        "chat.api.url", "chat.api.key.file", "chat.api.tls.client.key.file", "chat.api.tls.client.certificate.file"})
+    @ValueSource(
+            strings = {
+                "bootstrap.servers",
+                "basic.auth.credentials.source",
+                "schema.registry.url",
+                "chat.api.url",
+                "chat.api.key.file",
+                "chat.api.tls.client.key.file",
+                "chat.api.tls.client.certificate.file"
+            })
     void shouldShowSettingsThatAreNotSecret(String key) {
         assertThat(Redaction.isSecret(key)).as(key).isFalse();
     }
@@ -74,9 +104,10 @@ class RedactionTest {
 
         String logged = dump(env, "unrelated.setting", "see http://docs.example.com/a?code=q-secret-4 for details");
 
-        assertThat(logged).doesNotContain("q-secret-1", "frag-secret", "p-secret", "q-secret-2", "q-secret-3",
-                        "q-secret-4")
-                .contains("chat.api.url = https://api.example.com/v1?api_key=[redacted]#[redacted]",
+        assertThat(logged)
+                .doesNotContain("q-secret-1", "frag-secret", "p-secret", "q-secret-2", "q-secret-3", "q-secret-4")
+                .contains(
+                        "chat.api.url = https://api.example.com/v1?api_key=[redacted]#[redacted]",
                         "schema.registry.url = https://[redacted]@r1:8081,https://r2:8081/?sig=[redacted]",
                         "sasl.oauthbearer.jwks.endpoint.url = "
                                 + "https://idp.example.com/jwks?password=[redacted]&x=[redacted]",
@@ -86,6 +117,7 @@ class RedactionTest {
     private static String dump(Map<String, String> env, String key, String value) {
         Map<String, String> flags = new HashMap<>();
         flags.put(key, value);
-        return Redaction.effectiveConfiguration(ConfigLoader.load(flags, env, null).parse());
+        return Redaction.effectiveConfiguration(
+                ConfigLoader.load(flags, env, null).parse());
     }
 }

@@ -40,7 +40,8 @@ class ServiceSettingsTest {
         ChatBridgeApp.Settings settings = ServiceSettings.forRun(config(complete()));
 
         // Then
-        assertThat(settings.streams()).containsEntry("application.id", "chat-bridge")
+        assertThat(settings.streams())
+                .containsEntry("application.id", "chat-bridge")
                 .containsEntry("bootstrap.servers", "broker:9092")
                 .containsEntry("processing.guarantee", "exactly_once_v2")
                 .doesNotContainKey("schema.registry.url");
@@ -55,13 +56,20 @@ class ServiceSettingsTest {
         // Given nothing at all
         // When / Then
         assertThatThrownBy(() -> ServiceSettings.forRun(config(Map.of())))
-                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems())
-                        .hasSize(4)
-                        .anySatisfy(p -> assertThat(p).startsWith("chat.api.url is not set").contains("CHAT_BRIDGE_API_URL"))
-                        .anySatisfy(p -> assertThat(p).startsWith("no API key")
-                                .contains("chat.api.key.file", "CHAT_BRIDGE_API_KEY_FILE", "CHAT_BRIDGE_API_KEY"))
-                        .anySatisfy(p -> assertThat(p).contains("bootstrap.servers", "KAFKA_BOOTSTRAP_SERVERS"))
-                        .anySatisfy(p -> assertThat(p).contains("schema.registry.url", "KAFKA_SCHEMA_REGISTRY_URL")));
+                .isInstanceOfSatisfying(
+                        InvalidConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .hasSize(4)
+                                .anySatisfy(p -> assertThat(p)
+                                        .startsWith("chat.api.url is not set")
+                                        .contains("CHAT_BRIDGE_API_URL"))
+                                .anySatisfy(p -> assertThat(p)
+                                        .startsWith("no API key")
+                                        .contains(
+                                                "chat.api.key.file", "CHAT_BRIDGE_API_KEY_FILE", "CHAT_BRIDGE_API_KEY"))
+                                .anySatisfy(p -> assertThat(p).contains("bootstrap.servers", "KAFKA_BOOTSTRAP_SERVERS"))
+                                .anySatisfy(p ->
+                                        assertThat(p).contains("schema.registry.url", "KAFKA_SCHEMA_REGISTRY_URL")));
     }
 
     @Test
@@ -87,12 +95,15 @@ class ServiceSettingsTest {
         env.put("CHAT_BRIDGE_BACKPRESSURE_MAX_WAIT_MS", "200000");
 
         assertThatThrownBy(() -> ServiceSettings.forRun(config(env)))
-                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems())
-                        .anySatisfy(p -> assertThat(p).contains("chat.api.first.byte.timeout.ms (400000) must not exceed "
-                                + "chat.api.attempt.timeout.ms"))
-                        .anySatisfy(p -> assertThat(p).contains("chat.call.timeout.ms (1000) must be at least"))
-                        .anySatisfy(p -> assertThat(p).contains("chat.backpressure.max.wait.ms (200000)",
-                                "max.poll.interval.ms")));
+                .isInstanceOfSatisfying(
+                        InvalidConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .anySatisfy(p -> assertThat(p)
+                                        .contains("chat.api.first.byte.timeout.ms (400000) must not exceed "
+                                                + "chat.api.attempt.timeout.ms"))
+                                .anySatisfy(p -> assertThat(p).contains("chat.call.timeout.ms (1000) must be at least"))
+                                .anySatisfy(p -> assertThat(p)
+                                        .contains("chat.backpressure.max.wait.ms (200000)", "max.poll.interval.ms")));
     }
 
     @Test
@@ -110,11 +121,21 @@ class ServiceSettingsTest {
         String logged = Redaction.effectiveConfiguration(config(env));
 
         // Then
-        assertThat(logged).doesNotContain(SECRET, "jaas-secret", "ssl-secret", "basic-secret", "bearer-secret",
-                        "url-secret", "store-secret")
-                .contains("chat.api.key = [redacted]", "sasl.jaas.config = [redacted]",
+        assertThat(logged)
+                .doesNotContain(
+                        SECRET,
+                        "jaas-secret",
+                        "ssl-secret",
+                        "basic-secret",
+                        "bearer-secret",
+                        "url-secret",
+                        "store-secret")
+                .contains(
+                        "chat.api.key = [redacted]",
+                        "sasl.jaas.config = [redacted]",
                         "schema.registry.url = https://[redacted]@registry:8081",
-                        "chat.api.url = https://api.example.com", "chat.max.in.flight = 64");
+                        "chat.api.url = https://api.example.com",
+                        "chat.max.in.flight = 64");
     }
 
     @Test
@@ -122,10 +143,12 @@ class ServiceSettingsTest {
         Map<String, String> env = complete();
         env.put("KAFKA_PROCESSING_GUARANTEE", "at_least_once");
         assertThatThrownBy(() -> ServiceSettings.forRun(config(env)))
-                .hasMessageContaining("chat.processing.guarantee").hasMessageContaining("CHAT_BRIDGE_PROCESSING_GUARANTEE");
+                .hasMessageContaining("chat.processing.guarantee")
+                .hasMessageContaining("CHAT_BRIDGE_PROCESSING_GUARANTEE");
 
         env.remove("KAFKA_PROCESSING_GUARANTEE");
         env.put("CHAT_BRIDGE_PROCESSING_GUARANTEE", "at_least_once");
-        assertThat(ServiceSettings.forRun(config(env)).streams()).containsEntry("processing.guarantee", "at_least_once");
+        assertThat(ServiceSettings.forRun(config(env)).streams())
+                .containsEntry("processing.guarantee", "at_least_once");
     }
 }

@@ -46,16 +46,30 @@ class TransportSettingsTest {
     @Test
     void shouldRefuseEachRemoteCleartextEndpointWithOneLineThatNamesItsOwnSetting() {
         assertThatThrownBy(() -> ServiceSettings.forRun(config(env("http://api.example.com", "https://registry:8081"))))
-                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems())
-                        .singleElement().asString()
-                        .contains("chat.api", "http://api.example.com", "not loopback", "chat.api.allow.cleartext=true",
-                                "CHAT_BRIDGE_API_ALLOW_CLEARTEXT")
-                        .doesNotContain(SECRET));
+                .isInstanceOfSatisfying(
+                        InvalidConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .contains(
+                                        "chat.api",
+                                        "http://api.example.com",
+                                        "not loopback",
+                                        "chat.api.allow.cleartext=true",
+                                        "CHAT_BRIDGE_API_ALLOW_CLEARTEXT")
+                                .doesNotContain(SECRET));
         assertThatThrownBy(() -> ServiceSettings.forRun(config(env("https://api.example.com", "http://registry:8081"))))
-                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems())
-                        .singleElement().asString()
-                        .contains("schema.registry.url", "http://registry:8081", "not loopback",
-                                "chat.registry.allow.cleartext=true", "CHAT_BRIDGE_REGISTRY_ALLOW_CLEARTEXT"));
+                .isInstanceOfSatisfying(
+                        InvalidConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .contains(
+                                        "schema.registry.url",
+                                        "http://registry:8081",
+                                        "not loopback",
+                                        "chat.registry.allow.cleartext=true",
+                                        "CHAT_BRIDGE_REGISTRY_ALLOW_CLEARTEXT"));
     }
 
     @Test
@@ -64,7 +78,8 @@ class TransportSettingsTest {
         Map<String, String> env = env("https://api.example.com", "http://registry:8081");
         env.put("CHAT_BRIDGE_REGISTRY_ALLOW_CLEARTEXT", "true");
         ChatBridgeApp.Settings settings = ServiceSettings.forRun(config(env));
-        assertThat(settings.serdeConfigs().get(RegistryClientConfig.ALLOW_CLEARTEXT)).isEqualTo(true);
+        assertThat(settings.serdeConfigs().get(RegistryClientConfig.ALLOW_CLEARTEXT))
+                .isEqualTo(true);
         assertThat(settings.client().allowCleartext()).isFalse();
 
         // Allowing the registry does not allow the API
@@ -72,13 +87,14 @@ class TransportSettingsTest {
         assertThatThrownBy(() -> ServiceSettings.forRun(config(env))).hasMessageContaining("chat.api.allow.cleartext");
 
         env.put("CHAT_BRIDGE_API_ALLOW_CLEARTEXT", "true");
-        assertThat(ServiceSettings.forRun(config(env)).client().allowCleartext()).isTrue();
+        assertThat(ServiceSettings.forRun(config(env)).client().allowCleartext())
+                .isTrue();
     }
 
     @Test
     void shouldAcceptLoopbackCleartextWithoutAnySetting() {
-        ChatBridgeApp.Settings settings = ServiceSettings.forRun(config(env("http://127.0.0.1:8080",
-                "http://localhost:8081")));
+        ChatBridgeApp.Settings settings =
+                ServiceSettings.forRun(config(env("http://127.0.0.1:8080", "http://localhost:8081")));
 
         assertThat(settings.client().baseUrl()).hasToString("http://127.0.0.1:8080");
     }
@@ -86,27 +102,39 @@ class TransportSettingsTest {
     @Test
     void shouldRefuseHalfAClientCertificate() {
         Map<String, String> env = env("https://api.example.com", "https://registry:8081");
-        env.put("CHAT_BRIDGE_API_TLS_CLIENT_CERTIFICATE_FILE", dir.resolve("client.crt").toString());
+        env.put(
+                "CHAT_BRIDGE_API_TLS_CLIENT_CERTIFICATE_FILE",
+                dir.resolve("client.crt").toString());
 
         assertThatThrownBy(() -> ServiceSettings.forRun(config(env)))
-                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems())
-                        .singleElement().asString()
-                        .contains(ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE,
-                                ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE, "set the other one too"));
+                .isInstanceOfSatisfying(
+                        InvalidConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .contains(
+                                        ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE,
+                                        ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE,
+                                        "set the other one too"));
     }
 
     @Test
     void shouldRefuseAnUnreadableClientCertificateAtStartWithoutShowingTheKeyPassword() {
         Map<String, String> env = env("https://api.example.com", "https://registry:8081");
-        env.put("CHAT_BRIDGE_API_TLS_CLIENT_CERTIFICATE_FILE", dir.resolve("client.crt").toString());
+        env.put(
+                "CHAT_BRIDGE_API_TLS_CLIENT_CERTIFICATE_FILE",
+                dir.resolve("client.crt").toString());
         env.put("CHAT_BRIDGE_API_TLS_CLIENT_KEY_FILE", dir.resolve("client.key").toString());
         env.put("CHAT_BRIDGE_API_TLS_CLIENT_KEY_PASSWORD", "key-password-secret");
 
         assertThatThrownBy(() -> ServiceSettings.forRun(config(env)))
-                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.problems())
-                        .singleElement().asString()
-                        .contains("client certificate file " + dir.resolve("client.crt"), "check the path")
-                        .doesNotContain("key-password-secret"));
+                .isInstanceOfSatisfying(
+                        InvalidConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .contains("client certificate file " + dir.resolve("client.crt"), "check the path")
+                                .doesNotContain("key-password-secret"));
         assertThat(Redaction.effectiveConfiguration(config(env)))
                 .contains("chat.api.tls.client.key.password = [redacted]")
                 .contains("chat.api.tls.client.key.file = " + dir.resolve("client.key"))

@@ -9,11 +9,11 @@ import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.app.ChatBridgeApp;
 import dev.chatbridge.config.ConfigLoader;
 import dev.chatbridge.config.ServiceSettings;
+import dev.chatbridge.devtools.simulator.ApiSimulator;
+import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.observability.ChatBridgeMeters;
 import dev.chatbridge.observability.MeterTag;
 import dev.chatbridge.observability.ServiceRegistry;
-import dev.chatbridge.devtools.simulator.ApiSimulator;
-import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusNamingConvention;
 import java.io.IOException;
@@ -38,15 +38,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code k8s/base/grafana/chat-bridge-dashboard.json} asks only for series the service exposes, and imports
- * into any Grafana: its Prometheus data source is a variable, never a fixed uid.
+ * {@code k8s/base/grafana/chat-bridge-dashboard.json} asks only for series the service exposes, and imports into any
+ * Grafana: its Prometheus data source is a variable, never a fixed uid.
  *
- * <p>What the service exposes is taken from the sources, not from a copy: the {@code chat_bridge_*}
- * names and tags from {@link ChatBridgeMeters} (the catalogue {@code docs/metrics.md} is generated
- * from), every other name from the Prometheus registry of a real, not started instance (JVM and
- * Kafka Streams client meters), plus the meters that appear only once traffic flows: the API
- * connection pool's, after one real call of the service's {@link ChatClient} to the simulator, and
- * the consumers' per-partition fetch meters, from Kafka's own template list named the way
+ * <p>What the service exposes is taken from the sources, not from a copy: the {@code chat_bridge_*} names and tags from
+ * {@link ChatBridgeMeters} (the catalogue {@code docs/metrics.md} is generated from), every other name from the
+ * Prometheus registry of a real, not started instance (JVM and Kafka Streams client meters), plus the meters that
+ * appear only once traffic flows: the API connection pool's, after one real call of the service's {@link ChatClient} to
+ * the simulator, and the consumers' per-partition fetch meters, from Kafka's own template list named the way
  * Micrometer's Kafka binder names them (the rule is checked against a client-level meter here).
  */
 @Timeout(120)
@@ -56,6 +55,7 @@ class DashboardTest {
     private static final String KEY = "dashboard-test-key";
     /** Labels Prometheus adds to every scraped series. */
     private static final Set<String> TARGET_LABELS = Set.of("instance", "job");
+
     private static final PrometheusNamingConvention PROMETHEUS = new PrometheusNamingConvention();
 
     /** Prometheus sample name to its label names and known values (empty: values not known in advance). */
@@ -65,19 +65,31 @@ class DashboardTest {
     static void collectWhatTheServiceExposes(@TempDir Path stateDir) {
         Map<String, Map<String, Set<String>>> series = new TreeMap<>();
         series.putAll(catalogue());
-        try (ApiSimulator simulator = new ApiSimulator(SimulatorConfig.builder().apiKeys(KEY).build()).start()) {
-            ChatBridgeApp.Settings settings = ServiceSettings.forRun(ConfigLoader.load(Map.of(), Map.of(
-                    // Nothing is started: no broker or registry is asked.
-                    "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9",
-                    "KAFKA_SCHEMA_REGISTRY_URL", "http://127.0.0.1:9",
-                    "KAFKA_STATE_DIR", stateDir.toString(),
-                    "CHAT_BRIDGE_API_URL", simulator.baseUrl(),
-                    "CHAT_BRIDGE_API_KEY", KEY), null).parse());
+        try (ApiSimulator simulator =
+                new ApiSimulator(SimulatorConfig.builder().apiKeys(KEY).build()).start()) {
+            ChatBridgeApp.Settings settings = ServiceSettings.forRun(ConfigLoader.load(
+                            Map.of(),
+                            Map.of(
+                                    // Nothing is started: no broker or registry is asked.
+                                    "KAFKA_BOOTSTRAP_SERVERS",
+                                    "127.0.0.1:9",
+                                    "KAFKA_SCHEMA_REGISTRY_URL",
+                                    "http://127.0.0.1:9",
+                                    "KAFKA_STATE_DIR",
+                                    stateDir.toString(),
+                                    "CHAT_BRIDGE_API_URL",
+                                    simulator.baseUrl(),
+                                    "CHAT_BRIDGE_API_KEY",
+                                    KEY),
+                            null)
+                    .parse());
             try (ServiceRegistry metrics = ServiceRegistry.create();
                     ChatBridgeApp app = ChatBridgeApp.create(settings, metrics.registry());
                     ChatClient client = new ChatClient(settings.client())) {
                 KeyCheck check = client.checkKey().block(Duration.ofSeconds(30));
-                assertThat(check).as("one call through the service's API client").isNotNull();
+                assertThat(check)
+                        .as("one call through the service's API client")
+                        .isNotNull();
                 assertThat(app.isReady()).as("the instance was never started").isFalse();
                 scrape(metrics.registry().scrape()).forEach((name, labels) -> {
                     if (!name.startsWith("chat_bridge_")) {
@@ -92,8 +104,12 @@ class DashboardTest {
         assertThat(series.containsKey(clientLevel))
                 .as("the Kafka binder's naming rule gives %s, a meter every consumer has from the start", clientLevel)
                 .isTrue();
-        for (MetricNameTemplate partitionLevel : List.of(fetch.partitionRecordsLag, fetch.partitionRecordsLagMax,
-                fetch.partitionRecordsLagAvg, fetch.partitionRecordsLead, fetch.partitionRecordsLeadMin,
+        for (MetricNameTemplate partitionLevel : List.of(
+                fetch.partitionRecordsLag,
+                fetch.partitionRecordsLagMax,
+                fetch.partitionRecordsLagAvg,
+                fetch.partitionRecordsLead,
+                fetch.partitionRecordsLeadMin,
                 fetch.partitionRecordsLeadAvg)) {
             Map<String, Set<String>> labels = new TreeMap<>();
             partitionLevel.tags().forEach(tag -> labels.put(tag.replace('-', '_'), Set.of()));
@@ -108,7 +124,8 @@ class DashboardTest {
         List<Query> queries = queries(dashboard());
         assertThat(queries).as("queries of the dashboard").hasSizeGreaterThan(10);
 
-        assertThat(unknownMetrics(queries)).as("metrics the dashboard asks for that the service does not expose")
+        assertThat(unknownMetrics(queries))
+                .as("metrics the dashboard asks for that the service does not expose")
                 .isEmpty();
     }
 
@@ -130,14 +147,22 @@ class DashboardTest {
         Set<String> used = new TreeSet<>();
         metricsByTitle.values().forEach(used::addAll);
 
-        assertThat(used).as("throughput, dead letters, concurrency, backlog, latency, retries, lag, readiness")
-                .contains("chat_bridge_requests_total", "chat_bridge_dead_letters_total",
-                        "chat_bridge_in_flight_calls", "reactor_netty_connection_provider_max_connections",
-                        "chat_bridge_pending_requests", "chat_bridge_call_duration_seconds_bucket",
-                        "chat_bridge_call_first_event_seconds_bucket", "chat_bridge_retries_total",
-                        "kafka_consumer_fetch_manager_records_lag", "chat_bridge_ready");
-        assertThat(metricsByTitle).allSatisfy((title, metrics) ->
-                assertThat(metrics).as("metrics of panel '%s'", title).isNotEmpty());
+        assertThat(used)
+                .as("throughput, dead letters, concurrency, backlog, latency, retries, lag, readiness")
+                .contains(
+                        "chat_bridge_requests_total",
+                        "chat_bridge_dead_letters_total",
+                        "chat_bridge_in_flight_calls",
+                        "reactor_netty_connection_provider_max_connections",
+                        "chat_bridge_pending_requests",
+                        "chat_bridge_call_duration_seconds_bucket",
+                        "chat_bridge_call_first_event_seconds_bucket",
+                        "chat_bridge_retries_total",
+                        "kafka_consumer_fetch_manager_records_lag",
+                        "chat_bridge_ready");
+        assertThat(metricsByTitle)
+                .allSatisfy((title, metrics) ->
+                        assertThat(metrics).as("metrics of panel '%s'", title).isNotEmpty());
     }
 
     @Test
@@ -145,7 +170,8 @@ class DashboardTest {
         JsonNode dashboard = dashboard();
         Set<String> variables = new TreeSet<>();
         for (JsonNode variable : dashboard.path("templating").path("list")) {
-            if ("datasource".equals(variable.path("type").asText()) && "prometheus".equals(variable.path("query").asText())) {
+            if ("datasource".equals(variable.path("type").asText())
+                    && "prometheus".equals(variable.path("query").asText())) {
                 variables.add(variable.path("name").asText());
             }
         }
@@ -165,10 +191,14 @@ class DashboardTest {
             }
             String uid = reference.isObject() ? reference.path("uid").asText() : reference.asText();
             assertThat(uid).as("data source %s", reference).matches("\\$\\{?\\w+}?");
-            assertThat(uid.replaceAll("[${}]", "")).as("variable of data source %s", reference).isIn(variables);
+            assertThat(uid.replaceAll("[${}]", ""))
+                    .as("variable of data source %s", reference)
+                    .isIn(variables);
         }
-        assertThat(queries(dashboard)).allSatisfy(query ->
-                assertThat(query.datasource()).as("data source of a query of '%s'", query.panel()).isNotNull());
+        assertThat(queries(dashboard))
+                .allSatisfy(query -> assertThat(query.datasource())
+                        .as("data source of a query of '%s'", query.panel())
+                        .isNotNull());
     }
 
     @Test
@@ -176,25 +206,32 @@ class DashboardTest {
         List<Query> misspelt = List.of(
                 new Query("typo", "sum(rate(chat_bridge_request_total[5m]))", "${datasource}"),
                 new Query("wrong unit", "chat_bridge_call_duration_milliseconds_bucket", "${datasource}"),
-                new Query("known", "histogram_quantile(0.99, sum by (le) (rate("
-                        + "chat_bridge_call_first_event_seconds_bucket{instance=~\"$instance\"}[$__rate_interval])))",
+                new Query(
+                        "known",
+                        "histogram_quantile(0.99, sum by (le) (rate("
+                                + "chat_bridge_call_first_event_seconds_bucket{instance=~\"$instance\"}[$__rate_interval])))",
                         "${datasource}"));
         List<Query> badLabels = List.of(
-                new Query("label", "sum by (cause) (rate(chat_bridge_retries_total{reson=\"429\"}[5m]))", "${datasource}"),
+                new Query(
+                        "label",
+                        "sum by (cause) (rate(chat_bridge_retries_total{reson=\"429\"}[5m]))",
+                        "${datasource}"),
                 new Query("value", "chat_bridge_requests_total{outcome=\"answered\"}", "${datasource}"));
 
-        assertThat(unknownMetrics(misspelt)).containsExactly(
-                "typo: chat_bridge_request_total", "wrong unit: chat_bridge_call_duration_milliseconds_bucket");
+        assertThat(unknownMetrics(misspelt))
+                .containsExactly(
+                        "typo: chat_bridge_request_total", "wrong unit: chat_bridge_call_duration_milliseconds_bucket");
         assertThat(labelProblems(badLabels.get(0))).hasSize(2);
-        assertThat(labelProblems(badLabels.get(1))).hasSize(1)
+        assertThat(labelProblems(badLabels.get(1)))
+                .hasSize(1)
                 .allSatisfy(problem -> assertThat(problem).contains("answered"));
     }
 
     @Test
     void shouldReadMetricNamesOutOfPromQl() {
         assertThat(metricNames("histogram_quantile(0.5, sum by (le, result) (rate(a_seconds_bucket{x=\"y(z)\", "
-                + "instance=~\"$instance\"}[$__rate_interval]))) / on (instance) group_left max without (le) (b)"
-                + " > bool 0 or vector(0) unless c offset 5m"))
+                        + "instance=~\"$instance\"}[$__rate_interval]))) / on (instance) group_left max without (le) (b)"
+                        + " > bool 0 or vector(0) unless c offset 5m"))
                 .containsExactly("a_seconds_bucket", "b", "c");
         assertThat(metricNames("sum(rate(x_total[1m])) by (reason)")).containsExactly("x_total");
         assertThat(metricNames("label_values(chat_bridge_ready, instance)")).containsExactly("chat_bridge_ready");
@@ -252,15 +289,16 @@ class DashboardTest {
 
     /** How Micrometer's Kafka binder names a Kafka client metric (a gauge) in Prometheus. */
     private static String kafkaName(MetricNameTemplate template) {
-        String dotted = ("kafka." + template.group() + "." + template.name()).replace("-metrics", "").replace('-', '.');
+        String dotted = ("kafka." + template.group() + "." + template.name())
+                .replace("-metrics", "")
+                .replace('-', '.');
         return PROMETHEUS.name(dotted, Meter.Type.GAUGE, null);
     }
 
     // ---- the dashboard
 
     /** One PromQL query of the dashboard: a panel target or a query variable. */
-    record Query(String panel, String expr, String datasource) {
-    }
+    record Query(String panel, String expr, String datasource) {}
 
     private static JsonNode dashboard() throws IOException {
         return new ObjectMapper().readTree(DASHBOARD.toFile());
@@ -274,7 +312,9 @@ class DashboardTest {
             for (JsonNode target : panel.path("targets")) {
                 if (target.hasNonNull("expr")) {
                     JsonNode ds = target.hasNonNull("datasource") ? target.get("datasource") : panel.get("datasource");
-                    queries.add(new Query(panel.path("title").asText(), target.get("expr").asText(),
+                    queries.add(new Query(
+                            panel.path("title").asText(),
+                            target.get("expr").asText(),
                             ds == null ? null : ds.path("uid").asText(null)));
                 }
             }
@@ -284,7 +324,9 @@ class DashboardTest {
                 JsonNode q = variable.path("query");
                 String expr = q.isObject() ? q.path("query").asText() : q.asText();
                 JsonNode ds = variable.get("datasource");
-                queries.add(new Query("variable " + variable.path("name").asText(), expr,
+                queries.add(new Query(
+                        "variable " + variable.path("name").asText(),
+                        expr,
                         ds == null ? null : ds.path("uid").asText(null)));
             }
         }
@@ -354,20 +396,34 @@ class DashboardTest {
     // ---- a little PromQL reading: enough for names, selectors and groupings
 
     private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'");
-    private static final Pattern GROUPING = Pattern.compile(
-            "\\b(by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
+    private static final Pattern GROUPING =
+            Pattern.compile("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
     private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w$.])([a-zA-Z_:][a-zA-Z0-9_:]*)(\\s*\\()?");
-    private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left",
-            "group_right", "bool", "and", "or", "unless", "offset", "inf", "nan", "atan2");
+    private static final Set<String> KEYWORDS = Set.of(
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "bool",
+            "and",
+            "or",
+            "unless",
+            "offset",
+            "inf",
+            "nan",
+            "atan2");
     private static final Pattern SELECTOR = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*\\{([^}]*)}");
-    private static final Pattern MATCHER = Pattern.compile(
-            "([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)\\s*(\"(?:[^\"\\\\]|\\\\.)*\")");
+    private static final Pattern MATCHER =
+            Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)\\s*(\"(?:[^\"\\\\]|\\\\.)*\")");
 
     /** Metric names in a PromQL expression (and in Grafana's label_values(metric, label)). */
     static Set<String> metricNames(String expr) {
         String rest = STRING.matcher(expr).replaceAll("\"\"");
         rest = rest.replaceAll("\\{[^}]*}", " ").replaceAll("\\[[^]]*]", " ");
-        Matcher labelValues = Pattern.compile("label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*,[^)]*\\)").matcher(rest);
+        Matcher labelValues = Pattern.compile("label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*,[^)]*\\)")
+                .matcher(rest);
         Set<String> names = new LinkedHashSet<>();
         while (labelValues.find()) {
             names.add(labelValues.group(1));
@@ -387,8 +443,7 @@ class DashboardTest {
     }
 
     /** A metric with braces: its label names, and the values of its {@code =} matchers. */
-    record Selector(String metric, Set<String> labels, Map<String, String> equalities) {
-    }
+    record Selector(String metric, Set<String> labels, Map<String, String> equalities) {}
 
     private static List<Selector> selectors(String expr) {
         List<Selector> selectors = new ArrayList<>();

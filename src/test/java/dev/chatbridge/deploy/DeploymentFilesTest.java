@@ -47,23 +47,21 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The deployment files agree with the code: every YAML under {@code k8s/} (each kustomization
- * with what it pulls in: resources, inline and file patches, generated ConfigMaps) and
- * {@code docker-compose.yml} when present.
+ * The deployment files agree with the code: every YAML under {@code k8s/} (each kustomization with what it pulls in:
+ * resources, inline and file patches, generated ConfigMaps) and {@code docker-compose.yml} when present.
  *
  * <ul>
- *   <li>every {@code CHAT_BRIDGE_*} / {@code KAFKA_*} variable maps, by {@link ConfigLoader}'s own
- *       rule, to a setting of {@link ChatBridgeConfig#DEFINITION} or to a known Kafka client,
- *       Streams, topic or registry key;</li>
- *   <li>probes are {@code /health/live} and {@code /health/ready} on the metrics port set in the
- *       same manifests, which listens on 0.0.0.0, and the Service, ServiceMonitor and
- *       NetworkPolicy point at that port;</li>
- *   <li>the pod and container security contexts are the restricted ones;</li>
- *   <li>the grace period outlasts the drain timeout;</li>
- *   <li>alert rules use real meter names, tags and tag values ({@link ChatBridgeMeters}).</li>
+ *   <li>every {@code CHAT_BRIDGE_*} / {@code KAFKA_*} variable maps, by {@link ConfigLoader}'s own rule, to a setting
+ *       of {@link ChatBridgeConfig#DEFINITION} or to a known Kafka client, Streams, topic or registry key;
+ *   <li>probes are {@code /health/live} and {@code /health/ready} on the metrics port set in the same manifests, which
+ *       listens on 0.0.0.0, and the Service, ServiceMonitor and NetworkPolicy point at that port;
+ *   <li>the pod and container security contexts are the restricted ones;
+ *   <li>the grace period outlasts the drain timeout;
+ *   <li>alert rules use real meter names, tags and tag values ({@link ChatBridgeMeters}).
  * </ul>
- * Each check is a function from manifests to problems, run on the real files (no problem) and on
- * broken copies of them (a problem each), so none of them can pass vacuously.
+ *
+ * Each check is a function from manifests to problems, run on the real files (no problem) and on broken copies of them
+ * (a problem each), so none of them can pass vacuously.
  */
 @Timeout(60)
 class DeploymentFilesTest {
@@ -117,7 +115,9 @@ class DeploymentFilesTest {
             all.addAll(expand(file, false));
         }
         Map<String, String> names = envNames(all);
-        assertThat(names).as("no CHAT_BRIDGE_* or KAFKA_* variable found under k8s/").isNotEmpty();
+        assertThat(names)
+                .as("no CHAT_BRIDGE_* or KAFKA_* variable found under k8s/")
+                .isNotEmpty();
         assertThat(unknownSettings(names)).isEmpty();
     }
 
@@ -152,10 +152,14 @@ class DeploymentFilesTest {
 
     @Test
     void dockerComposeNamesRealSettingsAndWaitsForTheDrain() {
-        assumeTrue(Files.exists(COMPOSE), "docker-compose.yml is not in this tree yet (another engineer writes it); "
-                + "this check runs once it is merged");
+        assumeTrue(
+                Files.exists(COMPOSE),
+                "docker-compose.yml is not in this tree yet (another engineer writes it); "
+                        + "this check runs once it is merged");
         JsonNode compose = readYaml(COMPOSE).get(0);
-        assertThat(bridgeServices(compose)).as("services that run the chat-bridge image").isNotEmpty();
+        assertThat(bridgeServices(compose))
+                .as("services that run the chat-bridge image")
+                .isNotEmpty();
         assertThat(composeProblems(compose)).isEmpty();
     }
 
@@ -173,19 +177,41 @@ class DeploymentFilesTest {
                 broken("unknown CHAT_BRIDGE_ variable", env, m -> addEnv(m, "CHAT_BRIDGE_MAX_INFLIGHT", "8")),
                 broken("unknown KAFKA_ variable", env, m -> addEnv(m, "KAFKA_BOOTSTRAP_SERVER", "x:9092")),
                 broken("Kafka tool variable, not a setting", env, m -> addEnv(m, "KAFKA_HEAP_OPTS", "-Xmx1g")),
-                broken("unknown variable in a generated ConfigMap", env,
+                broken(
+                        "unknown variable in a generated ConfigMap",
+                        env,
                         m -> configMap(m).put("CHAT_BRIDGE_TOPIC_REQUESTS", "x")),
                 broken("liveness path", ports, m -> probe(m, "livenessProbe").put("path", "/health")),
                 broken("readiness path", ports, m -> probe(m, "readinessProbe").put("path", "/health/live")),
                 broken("probe port", ports, m -> probe(m, "readinessProbe").put("port", 8080)),
                 broken("metrics port changed, probes not", ports, m -> setEnv(m, METRICS_PORT, "9405")),
                 broken("metrics host loopback", ports, m -> setEnv(m, METRICS_HOST, "127.0.0.1")),
-                broken("Service targetPort", ports,
-                        m -> ((ObjectNode) first(m, "Service").path("spec").path("ports").get(0)).put("targetPort", 8080)),
-                broken("ServiceMonitor port name", ports,
-                        m -> ((ObjectNode) first(m, "ServiceMonitor").path("spec").path("endpoints").get(0)).put("port", "http")),
-                broken("NetworkPolicy ingress port", ports, m -> ((ObjectNode) first(m, "NetworkPolicy").path("spec")
-                        .path("ingress").get(0).path("ports").get(0)).put("port", 8080)),
+                broken(
+                        "Service targetPort",
+                        ports,
+                        m -> ((ObjectNode) first(m, "Service")
+                                        .path("spec")
+                                        .path("ports")
+                                        .get(0))
+                                .put("targetPort", 8080)),
+                broken(
+                        "ServiceMonitor port name",
+                        ports,
+                        m -> ((ObjectNode) first(m, "ServiceMonitor")
+                                        .path("spec")
+                                        .path("endpoints")
+                                        .get(0))
+                                .put("port", "http")),
+                broken(
+                        "NetworkPolicy ingress port",
+                        ports,
+                        m -> ((ObjectNode) first(m, "NetworkPolicy")
+                                        .path("spec")
+                                        .path("ingress")
+                                        .get(0)
+                                        .path("ports")
+                                        .get(0))
+                                .put("port", 8080)),
                 broken("runAsNonRoot false", security, m -> podSecurity(m).put("runAsNonRoot", false)),
                 broken("root uid", security, m -> podSecurity(m).put("runAsUser", 0)),
                 broken("other gid", security, m -> podSecurity(m).put("runAsGroup", 0)),
@@ -193,21 +219,48 @@ class DeploymentFilesTest {
                     podSecurity(m).remove("seccompProfile");
                     containerSecurity(m).remove("seccompProfile");
                 }),
-                broken("privilege escalation", security, m -> containerSecurity(m).put("allowPrivilegeEscalation", true)),
-                broken("writable root filesystem", security, m -> containerSecurity(m).remove("readOnlyRootFilesystem")),
-                broken("capabilities kept", security, m -> ((ObjectNode) containerSecurity(m).path("capabilities"))
-                        .set("drop", JsonNodeFactory.instance.arrayNode().add("NET_RAW"))),
+                broken(
+                        "privilege escalation",
+                        security,
+                        m -> containerSecurity(m).put("allowPrivilegeEscalation", true)),
+                broken(
+                        "writable root filesystem",
+                        security,
+                        m -> containerSecurity(m).remove("readOnlyRootFilesystem")),
+                broken(
+                        "capabilities kept",
+                        security,
+                        m -> ((ObjectNode) containerSecurity(m).path("capabilities"))
+                                .set(
+                                        "drop",
+                                        JsonNodeFactory.instance.arrayNode().add("NET_RAW"))),
                 broken("capability added by a patch", security, m -> addPatch(m, """
                         {"kind": "Deployment", "spec": {"template": {"spec": {"containers": [
                           {"name": "chat-bridge", "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}}]}}}}""")),
-                broken("grace period equal to the drain", grace,
+                broken(
+                        "grace period equal to the drain",
+                        grace,
                         m -> podSpec(m).put("terminationGracePeriodSeconds", 30)),
-                broken("drain raised above the grace period", grace, m -> configMap(m).put(DRAIN_TIMEOUT, "90000")),
-                broken("no grace period (default 30 s)", grace, m -> podSpec(m).remove("terminationGracePeriodSeconds")),
-                broken("unknown meter", alerts, m -> rule(m).put("expr", "rate(chat_bridge_dead_letter_total[5m]) > 0")),
+                broken(
+                        "drain raised above the grace period",
+                        grace,
+                        m -> configMap(m).put(DRAIN_TIMEOUT, "90000")),
+                broken(
+                        "no grace period (default 30 s)",
+                        grace,
+                        m -> podSpec(m).remove("terminationGracePeriodSeconds")),
+                broken(
+                        "unknown meter",
+                        alerts,
+                        m -> rule(m).put("expr", "rate(chat_bridge_dead_letter_total[5m]) > 0")),
                 broken("timer without its suffix", alerts, m -> rule(m).put("expr", "chat_bridge_call_duration > 1")),
-                broken("unknown tag", alerts, m -> rule(m).put("expr", "chat_bridge_requests_total{status=\"ok\"} > 0")),
-                broken("unknown tag value", alerts,
+                broken(
+                        "unknown tag",
+                        alerts,
+                        m -> rule(m).put("expr", "chat_bridge_requests_total{status=\"ok\"} > 0")),
+                broken(
+                        "unknown tag value",
+                        alerts,
                         m -> rule(m).put("expr", "chat_bridge_key_checks_total{verdict=\"denied\"} > 0")));
     }
 
@@ -243,7 +296,8 @@ class DeploymentFilesTest {
                     command: ["run"]
                     environment: ["CHAT_BRIDGE_API_URI=http://simulator:8090"]
                 """);
-        assertThat(composeProblems(bad)).hasSize(2)
+        assertThat(composeProblems(bad))
+                .hasSize(2)
                 .anySatisfy(p -> assertThat(p).contains("CHAT_BRIDGE_API_URI"))
                 .anySatisfy(p -> assertThat(p).contains("stop_grace_period"));
     }
@@ -291,17 +345,22 @@ class DeploymentFilesTest {
             return problems;
         }
         if (!hosts.equals(Set.of("0.0.0.0"))) {
-            problems.add(METRICS_HOST + " must be 0.0.0.0 (the default 127.0.0.1 is unreachable for probes); found " + hosts);
+            problems.add(METRICS_HOST + " must be 0.0.0.0 (the default 127.0.0.1 is unreachable for probes); found "
+                    + hosts);
         }
         int port = Integer.parseInt(ports.iterator().next());
-        List<JsonNode> workloads = m.resources(WORKLOAD_KINDS.toArray(String[]::new)).map(Doc::node).toList();
+        List<JsonNode> workloads = m.resources(WORKLOAD_KINDS.toArray(String[]::new))
+                .map(Doc::node)
+                .toList();
         if (workloads.isEmpty()) {
             problems.add("no workload");
         }
         Map<String, Integer> containerPorts = new LinkedHashMap<>();
         for (JsonNode w : workloads) {
             for (JsonNode c : w.path("spec").path("template").path("spec").path("containers")) {
-                c.path("ports").forEach(p -> containerPorts.put(p.path("name").asText(), p.path("containerPort").asInt()));
+                c.path("ports")
+                        .forEach(p -> containerPorts.put(
+                                p.path("name").asText(), p.path("containerPort").asInt()));
                 if (!c.has("livenessProbe") || !c.has("readinessProbe")) {
                     problems.add("container " + c.path("name").asText() + " has no liveness or readiness probe");
                 }
@@ -312,7 +371,8 @@ class DeploymentFilesTest {
             if (!WORKLOAD_KINDS.contains(d.kind())) {
                 continue;
             }
-            for (JsonNode c : d.node().path("spec").path("template").path("spec").path("containers")) {
+            for (JsonNode c :
+                    d.node().path("spec").path("template").path("spec").path("containers")) {
                 checkProbe(problems, d, c, "livenessProbe", "/health/live", port, containerPorts);
                 checkProbe(problems, d, c, "readinessProbe", "/health/ready", port, containerPorts);
                 checkProbe(problems, d, c, "startupProbe", null, port, containerPorts);
@@ -337,10 +397,13 @@ class DeploymentFilesTest {
         for (JsonNode sm : m.resources("ServiceMonitor").map(Doc::node).toList()) {
             for (JsonNode e : sm.path("spec").path("endpoints")) {
                 JsonNode sp = servicePorts.get(e.path("port").asText());
-                int target = sp == null ? -1 : resolves(sp.has("targetPort") ? sp.get("targetPort") : sp.get("port"), containerPorts);
+                int target = sp == null
+                        ? -1
+                        : resolves(sp.has("targetPort") ? sp.get("targetPort") : sp.get("port"), containerPorts);
                 if (target != port || !"/metrics".equals(e.path("path").asText("/metrics"))) {
-                    problems.add("ServiceMonitor endpoint port '" + e.path("port").asText() + "' path '"
-                            + e.path("path").asText() + "' does not reach /metrics on " + port);
+                    problems.add(
+                            "ServiceMonitor endpoint port '" + e.path("port").asText() + "' path '"
+                                    + e.path("path").asText() + "' does not reach /metrics on " + port);
                 }
             }
         }
@@ -348,7 +411,8 @@ class DeploymentFilesTest {
             for (JsonNode rule : np.path("spec").path("ingress")) {
                 for (JsonNode p : rule.path("ports")) {
                     if (resolves(p.path("port"), containerPorts) != port) {
-                        problems.add("NetworkPolicy admits port " + p.path("port").asText() + ", not the ops port " + port);
+                        problems.add(
+                                "NetworkPolicy admits port " + p.path("port").asText() + ", not the ops port " + port);
                     }
                 }
             }
@@ -356,7 +420,13 @@ class DeploymentFilesTest {
         return problems;
     }
 
-    private static void checkProbe(List<String> problems, Doc d, JsonNode container, String probe, String path, int port,
+    private static void checkProbe(
+            List<String> problems,
+            Doc d,
+            JsonNode container,
+            String probe,
+            String path,
+            int port,
             Map<String, Integer> containerPorts) {
         JsonNode p = container.path(probe);
         if (p.isMissingNode()) {
@@ -397,28 +467,65 @@ class DeploymentFilesTest {
             JsonNode pod = w.node().path("spec").path("template").path("spec");
             JsonNode ps = pod.path("securityContext");
             expect(problems, w, "pod runAsNonRoot", ps.path("runAsNonRoot").asBoolean(false));
-            expect(problems, w, "pod runAsUser " + RESTRICTED_ID, ps.path("runAsUser").asInt(-1) == RESTRICTED_ID);
-            expect(problems, w, "pod runAsGroup " + RESTRICTED_ID, ps.path("runAsGroup").asInt(-1) == RESTRICTED_ID);
+            expect(
+                    problems,
+                    w,
+                    "pod runAsUser " + RESTRICTED_ID,
+                    ps.path("runAsUser").asInt(-1) == RESTRICTED_ID);
+            expect(
+                    problems,
+                    w,
+                    "pod runAsGroup " + RESTRICTED_ID,
+                    ps.path("runAsGroup").asInt(-1) == RESTRICTED_ID);
             for (JsonNode c : pod.path("containers")) {
                 JsonNode cs = c.path("securityContext");
-                String seccomp = cs.path("seccompProfile").path("type").asText(ps.path("seccompProfile").path("type").asText());
+                String seccomp = cs.path("seccompProfile")
+                        .path("type")
+                        .asText(ps.path("seccompProfile").path("type").asText());
                 expect(problems, w, "seccompProfile RuntimeDefault", "RuntimeDefault".equals(seccomp));
-                expect(problems, w, "allowPrivilegeEscalation false", cs.path("allowPrivilegeEscalation").isBoolean()
-                        && !cs.path("allowPrivilegeEscalation").asBoolean());
-                expect(problems, w, "readOnlyRootFilesystem", cs.path("readOnlyRootFilesystem").asBoolean(false));
-                expect(problems, w, "capabilities drop ALL",
+                expect(
+                        problems,
+                        w,
+                        "allowPrivilegeEscalation false",
+                        cs.path("allowPrivilegeEscalation").isBoolean()
+                                && !cs.path("allowPrivilegeEscalation").asBoolean());
+                expect(
+                        problems,
+                        w,
+                        "readOnlyRootFilesystem",
+                        cs.path("readOnlyRootFilesystem").asBoolean(false));
+                expect(
+                        problems,
+                        w,
+                        "capabilities drop ALL",
                         textValues(cs.path("capabilities").path("drop")).contains("ALL"));
             }
         }
         // No resource or patch may loosen any of it.
         for (Doc d : m.docs()) {
             d.node().findValues("securityContext").forEach(sc -> {
-                expect(problems, d, "no runAsNonRoot false", sc.path("runAsNonRoot").asBoolean(true));
+                expect(
+                        problems,
+                        d,
+                        "no runAsNonRoot false",
+                        sc.path("runAsNonRoot").asBoolean(true));
                 expect(problems, d, "no uid 0", sc.path("runAsUser").asInt(RESTRICTED_ID) != 0);
                 expect(problems, d, "no privileged", !sc.path("privileged").asBoolean(false));
-                expect(problems, d, "no allowPrivilegeEscalation true", !sc.path("allowPrivilegeEscalation").asBoolean(false));
-                expect(problems, d, "no readOnlyRootFilesystem false", sc.path("readOnlyRootFilesystem").asBoolean(true));
-                expect(problems, d, "no capabilities added", sc.path("capabilities").path("add").isEmpty());
+                expect(
+                        problems,
+                        d,
+                        "no allowPrivilegeEscalation true",
+                        !sc.path("allowPrivilegeEscalation").asBoolean(false));
+                expect(
+                        problems,
+                        d,
+                        "no readOnlyRootFilesystem false",
+                        sc.path("readOnlyRootFilesystem").asBoolean(true));
+                expect(
+                        problems,
+                        d,
+                        "no capabilities added",
+                        sc.path("capabilities").path("add").isEmpty());
                 String seccomp = sc.path("seccompProfile").path("type").asText("RuntimeDefault");
                 expect(problems, d, "no seccompProfile other than RuntimeDefault", "RuntimeDefault".equals(seccomp));
             });
@@ -428,7 +535,10 @@ class DeploymentFilesTest {
 
     static List<String> graceProblems(Manifests m) {
         List<String> problems = new ArrayList<>();
-        long drainMs = envValues(m, DRAIN_TIMEOUT).stream().mapToLong(Long::parseLong).max().orElse(defaultDrainMs());
+        long drainMs = envValues(m, DRAIN_TIMEOUT).stream()
+                .mapToLong(Long::parseLong)
+                .max()
+                .orElse(defaultDrainMs());
         List<Doc> workloads = m.resources(WORKLOAD_KINDS.toArray(String[]::new)).toList();
         if (workloads.isEmpty()) {
             problems.add("no workload");
@@ -443,7 +553,8 @@ class DeploymentFilesTest {
             }
             long graceMs = grace.asLong(30) * 1000; // Kubernetes' default is 30 s
             if (graceMs <= drainMs) {
-                problems.add(d.origin() + ": terminationGracePeriodSeconds " + (grace.isMissingNode() ? "(default 30)" : grace.asText())
+                problems.add(d.origin() + ": terminationGracePeriodSeconds "
+                        + (grace.isMissingNode() ? "(default 30)" : grace.asText())
                         + " s is not above the drain timeout " + drainMs + " ms (" + DRAIN_TIMEOUT + ")");
             }
         }
@@ -453,8 +564,8 @@ class DeploymentFilesTest {
     private static final Pattern METRIC = Pattern.compile("\\b(chat_bridge_[a-z0-9_]+)(\\{([^}]*)})?");
     private static final Pattern MATCHER = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)\\s*\"([^\"]*)\"");
     /** Labels that Prometheus and the operator add to every scraped series. */
-    private static final Set<String> TARGET_LABELS = Set.of("job", "namespace", "pod", "instance", "service",
-            "endpoint", "container");
+    private static final Set<String> TARGET_LABELS =
+            Set.of("job", "namespace", "pod", "instance", "service", "endpoint", "container");
 
     static List<String> alertProblems(Manifests m) {
         Map<String, ChatBridgeMeters> samples = new LinkedHashMap<>();
@@ -482,14 +593,20 @@ class DeploymentFilesTest {
                         Matcher label = MATCHER.matcher(metric.group(3) == null ? "" : metric.group(3));
                         while (label.find()) {
                             String key = label.group(1);
-                            if (TARGET_LABELS.contains(key) || key.equals("le") && metric.group(1).endsWith("_bucket")) {
+                            if (TARGET_LABELS.contains(key)
+                                    || key.equals("le") && metric.group(1).endsWith("_bucket")) {
                                 continue;
                             }
-                            MeterTag tag = meter.tags().stream().filter(t -> t.key().equals(key)).findFirst().orElse(null);
+                            MeterTag tag = meter.tags().stream()
+                                    .filter(t -> t.key().equals(key))
+                                    .findFirst()
+                                    .orElse(null);
                             if (tag == null) {
                                 problems.add(name + ": " + metric.group(1) + " has no tag " + key);
-                            } else if (label.group(2).equals("=") && !tag.allowedValues().contains(label.group(3))) {
-                                problems.add(name + ": " + key + "=\"" + label.group(3) + "\" is not one of " + tag.allowedValues());
+                            } else if (label.group(2).equals("=")
+                                    && !tag.allowedValues().contains(label.group(3))) {
+                                problems.add(name + ": " + key + "=\"" + label.group(3) + "\" is not one of "
+                                        + tag.allowedValues());
                             }
                         }
                     }
@@ -512,12 +629,17 @@ class DeploymentFilesTest {
             }
             boolean runs = command.isEmpty() || command.get(0).equals("run");
             if (runs) {
-                long drainMs = env.containsKey(DRAIN_TIMEOUT) && env.get(DRAIN_TIMEOUT).matches("\\d+")
-                        ? Long.parseLong(env.get(DRAIN_TIMEOUT)) : defaultDrainMs();
-                long graceMs = service.has("stop_grace_period") ? durationMs(service.path("stop_grace_period").asText()) : 10_000;
+                long drainMs =
+                        env.containsKey(DRAIN_TIMEOUT) && env.get(DRAIN_TIMEOUT).matches("\\d+")
+                                ? Long.parseLong(env.get(DRAIN_TIMEOUT))
+                                : defaultDrainMs();
+                long graceMs = service.has("stop_grace_period")
+                        ? durationMs(service.path("stop_grace_period").asText())
+                        : 10_000;
                 if (graceMs <= drainMs) {
                     problems.add("docker-compose.yml service " + name + ": stop_grace_period "
-                            + service.path("stop_grace_period").asText("(default 10s)") + " is not above the drain timeout "
+                            + service.path("stop_grace_period").asText("(default 10s)")
+                            + " is not above the drain timeout "
                             + drainMs + " ms (" + DRAIN_TIMEOUT + ")");
                 }
             }
@@ -530,7 +652,10 @@ class DeploymentFilesTest {
     // ---------------------------------------------------------------------------------------
 
     private static Manifests base() {
-        return kustomizations().stream().filter(m -> m.name().equals("k8s/base")).findFirst().orElseThrow();
+        return kustomizations().stream()
+                .filter(m -> m.name().equals("k8s/base"))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** Every directory under k8s/ with a kustomization.yaml, with everything it pulls in. */
@@ -538,7 +663,8 @@ class DeploymentFilesTest {
         try (Stream<Path> walk = Files.walk(K8S)) {
             return walk.filter(p -> p.getFileName().toString().equals("kustomization.yaml"))
                     .sorted()
-                    .map(p -> new Manifests(p.getParent().toString().replace('\\', '/'), collect(p.getParent(), new HashSet<>())))
+                    .map(p -> new Manifests(
+                            p.getParent().toString().replace('\\', '/'), collect(p.getParent(), new HashSet<>())))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -565,19 +691,23 @@ class DeploymentFilesTest {
             }
         }
         for (String entry : textValues(k.path("patchesStrategicMerge"))) {
-            docs.addAll(entry.contains("\n") ? parse(entry, kustomization + " patch", true)
-                    : expand(dir.resolve(entry), true));
+            docs.addAll(
+                    entry.contains("\n")
+                            ? parse(entry, kustomization + " patch", true)
+                            : expand(dir.resolve(entry), true));
         }
         return docs;
     }
 
     /**
-     * The documents of one file. A kustomization.yaml gives its inline patches and, for each
-     * ConfigMap generator, a ConfigMap with its literals and env files as data.
+     * The documents of one file. A kustomization.yaml gives its inline patches and, for each ConfigMap generator, a
+     * ConfigMap with its literals and env files as data.
      */
     static List<Doc> expand(Path file, boolean patch) {
         if (!file.getFileName().toString().equals("kustomization.yaml")) {
-            return readYaml(file).stream().map(n -> new Doc(file.toString(), patch, n)).toList();
+            return readYaml(file).stream()
+                    .map(n -> new Doc(file.toString(), patch, n))
+                    .toList();
         }
         JsonNode k = readYaml(file).get(0);
         List<Doc> docs = new ArrayList<>();
@@ -595,7 +725,8 @@ class DeploymentFilesTest {
             for (String env : textValues(generator.path("envs"))) {
                 try {
                     Files.readAllLines(file.resolveSibling(env), StandardCharsets.UTF_8).stream()
-                            .filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(lines::add);
+                            .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                            .forEach(lines::add);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -604,14 +735,18 @@ class DeploymentFilesTest {
                 int eq = line.indexOf('=');
                 data.put(eq < 0 ? line : line.substring(0, eq), eq < 0 ? "" : line.substring(eq + 1));
             }
-            docs.add(new Doc(file + " configMapGenerator " + generator.path("name").asText(), false, cm));
+            docs.add(new Doc(
+                    file + " configMapGenerator " + generator.path("name").asText(), false, cm));
         }
         return docs;
     }
 
     private static List<Doc> parse(String yaml, String origin, boolean patch) {
         try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
-            return it.readAll().stream().filter(JsonNode::isObject).map(n -> new Doc(origin, patch, n)).toList();
+            return it.readAll().stream()
+                    .filter(JsonNode::isObject)
+                    .map(n -> new Doc(origin, patch, n))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot parse YAML of " + origin, e);
         }
@@ -627,7 +762,10 @@ class DeploymentFilesTest {
 
     static List<Path> yamlFiles(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+            return walk.filter(
+                            p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -670,8 +808,8 @@ class DeploymentFilesTest {
     }
 
     /**
-     * Keys a KAFKA_* variable may set: Kafka's producer, consumer, admin, Streams and topic
-     * settings (also under Streams' client prefixes) and the registry client's and serde's keys.
+     * Keys a KAFKA_* variable may set: Kafka's producer, consumer, admin, Streams and topic settings (also under
+     * Streams' client prefixes) and the registry client's and serde's keys.
      */
     static Set<String> knownKafkaKeys() {
         Set<String> clientKeys = new TreeSet<>();
@@ -685,7 +823,9 @@ class DeploymentFilesTest {
         }
         for (Class<?> holder : List.of(TopicConfig.class, RegistryClientConfig.class, AvroSerdeConfig.class)) {
             for (Field f : holder.getFields()) {
-                boolean key = holder == TopicConfig.class ? f.getName().endsWith("_CONFIG") : !f.getName().endsWith("_DOC");
+                boolean key = holder == TopicConfig.class
+                        ? f.getName().endsWith("_CONFIG")
+                        : !f.getName().endsWith("_DOC");
                 if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class && key) {
                     try {
                         String name = (String) f.get(null);
@@ -702,7 +842,10 @@ class DeploymentFilesTest {
     }
 
     private static long defaultDrainMs() {
-        return ((Number) ChatBridgeConfig.DEFINITION.configKeys().get(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT).defaultValue)
+        return ((Number) ChatBridgeConfig.DEFINITION
+                        .configKeys()
+                        .get(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)
+                        .defaultValue)
                 .longValue();
     }
 
@@ -745,7 +888,9 @@ class DeploymentFilesTest {
     private static Map<String, String> composeEnvironment(JsonNode environment) {
         Map<String, String> env = new LinkedHashMap<>();
         if (environment.isObject()) {
-            environment.properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
+            environment
+                    .properties()
+                    .forEach(e -> env.put(e.getKey(), e.getValue().asText()));
         } else {
             for (String entry : textValues(environment)) {
                 int eq = entry.indexOf('=');
@@ -798,7 +943,12 @@ class DeploymentFilesTest {
     }
 
     private static ObjectNode rule(Manifests m) {
-        return (ObjectNode) first(m, "PrometheusRule").path("spec").path("groups").get(0).path("rules").get(0);
+        return (ObjectNode) first(m, "PrometheusRule")
+                .path("spec")
+                .path("groups")
+                .get(0)
+                .path("rules")
+                .get(0);
     }
 
     private static void addEnv(Manifests m, String name, String value) {

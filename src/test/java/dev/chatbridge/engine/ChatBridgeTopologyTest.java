@@ -48,15 +48,21 @@ class ChatBridgeTopologyTest {
     }
 
     private static EngineConfig.Builder config() {
-        return EngineConfig.builder().retryPolicy(new RetryPolicy(
-                3, Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofSeconds(10),
-                new SplittableRandom(42)));
+        return EngineConfig.builder()
+                .retryPolicy(new RetryPolicy(
+                        3,
+                        Duration.ofMillis(5),
+                        Duration.ofMillis(20),
+                        Duration.ofMillis(50),
+                        Duration.ofSeconds(10),
+                        new SplittableRandom(42)));
     }
 
     @Test
     void shouldEmitOutcomesOfAThreadInInputOrderWhenLaterCallsOfOtherThreadsFinishFirst() {
         // Given a slow API for thread "slow" and a fast one for every other thread
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(FakeChatApi.success(r.getRequestId()),
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
+                FakeChatApi.success(r.getRequestId()),
                 "slow".equals(r.getThreadId()) ? Duration.ofMillis(60) : Duration.ofMillis(1)));
         EngineDriver d = driver(config().build(), api);
 
@@ -68,13 +74,19 @@ class ChatBridgeTopologyTest {
         d.awaitOutcomes(6);
 
         // Then "slow" is answered in input order, after the fast threads had their answers
-        assertThat(d.responses).extracting(e -> e.getValue().getRequestId())
-                .filteredOn(id -> id.startsWith("slow")).containsExactly("slow-1", "slow-2", "slow-3");
+        assertThat(d.responses)
+                .extracting(e -> e.getValue().getRequestId())
+                .filteredOn(id -> id.startsWith("slow"))
+                .containsExactly("slow-1", "slow-2", "slow-3");
         assertThat(d.responseIds().indexOf("fast-3")).isLessThan(d.responseIds().indexOf("slow-3"));
         assertThat(api.calls()).filteredOn(id -> id.startsWith("slow")).containsExactly("slow-1", "slow-2", "slow-3");
         assertThat(api.overlaps()).as("calls of one thread that overlapped").isZero();
-        assertThat(d.responses).allSatisfy(e -> assertThat(e.getKey()).isEqualTo(
-                e.getValue().getThreadId() == null ? e.getValue().getRequestId() : e.getValue().getThreadId()));
+        assertThat(d.responses)
+                .allSatisfy(e -> assertThat(e.getKey())
+                        .isEqualTo(
+                                e.getValue().getThreadId() == null
+                                        ? e.getValue().getRequestId()
+                                        : e.getValue().getThreadId()));
     }
 
     @Test
@@ -82,13 +94,17 @@ class ChatBridgeTopologyTest {
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
         EngineDriver d = driver(config().build(), api);
         ChatRequest r = ChatRequest.newBuilder(request("r-1", null, "hello"))
-                .setAccount("user@example.com").setAssistantId("assistant-7").build();
+                .setAccount("user@example.com")
+                .setAssistantId("assistant-7")
+                .build();
 
         d.send(r);
         d.awaitOutcomes(1);
 
         ChatResponse response = d.responses.get(0).getValue();
-        assertThat(d.responses.get(0).getKey()).as("key of a request without thread").isEqualTo("r-1");
+        assertThat(d.responses.get(0).getKey())
+                .as("key of a request without thread")
+                .isEqualTo("r-1");
         assertThat(response.getRequestId()).isEqualTo("r-1");
         assertThat(response.getThreadId()).isNull();
         assertThat(response.getAccount()).isEqualTo("user@example.com");
@@ -112,32 +128,47 @@ class ChatBridgeTopologyTest {
 
         assertThat(api.peak()).as("peak of concurrent calls").isEqualTo(4);
         assertThat(d.resources.limiter().peak()).isEqualTo(4);
-        assertThat(d.resources.limiter().inUse()).as("permits held after everything finished").isZero();
-        assertThat(d.resources.pending().get()).as("pending after everything finished").isZero();
+        assertThat(d.resources.limiter().inUse())
+                .as("permits held after everything finished")
+                .isZero();
+        assertThat(d.resources.pending().get())
+                .as("pending after everything finished")
+                .isZero();
     }
 
     @Test
     void shouldDeadLetterInvalidRequestsWithoutCallingTheApi() {
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
         EngineDriver d = driver(config().maxMessages(2).maxTextBytes(10).build(), api);
-        ChatRequest noMessages = ChatRequest.newBuilder(request("no-messages", "t", "x")).setMessages(List.of()).build();
+        ChatRequest noMessages = ChatRequest.newBuilder(request("no-messages", "t", "x"))
+                .setMessages(List.of())
+                .build();
         ChatRequest injection = ChatRequest.newBuilder(request("injection", "t", "x"))
-                .setAccount("user@example.com\r\nX-Evil: 1").build();
+                .setAccount("user@example.com\r\nX-Evil: 1")
+                .build();
         ChatRequest one = request("too-many", "t", "x");
         ChatRequest tooMany = ChatRequest.newBuilder(one)
-                .setMessages(List.of(one.getMessages().get(0), one.getMessages().get(0), one.getMessages().get(0))).build();
+                .setMessages(List.of(
+                        one.getMessages().get(0),
+                        one.getMessages().get(0),
+                        one.getMessages().get(0)))
+                .build();
         ChatRequest tooLarge = request("too-large", "t", "x".repeat(11));
 
         List.of(noMessages, injection, tooMany, tooLarge).forEach(d::send);
         d.collect();
 
         assertThat(api.calls()).isEmpty();
-        assertThat(d.deadLetters).extracting(e -> e.getValue().getReason()).containsOnly(DeadLetterReason.INVALID_REQUEST);
-        assertThat(d.deadLetters).extracting(e -> e.getValue().getMessage()).satisfiesExactly(
-                m -> assertThat(m).contains("messages is empty"),
-                m -> assertThat(m).contains("account contains a control character (CR)", "header injection"),
-                m -> assertThat(m).contains("3 messages", EngineConfig.KEY_MAX_MESSAGES),
-                m -> assertThat(m).contains("11 UTF-8 bytes", EngineConfig.KEY_MAX_TEXT_BYTES));
+        assertThat(d.deadLetters)
+                .extracting(e -> e.getValue().getReason())
+                .containsOnly(DeadLetterReason.INVALID_REQUEST);
+        assertThat(d.deadLetters)
+                .extracting(e -> e.getValue().getMessage())
+                .satisfiesExactly(
+                        m -> assertThat(m).contains("messages is empty"),
+                        m -> assertThat(m).contains("account contains a control character (CR)", "header injection"),
+                        m -> assertThat(m).contains("3 messages", EngineConfig.KEY_MAX_MESSAGES),
+                        m -> assertThat(m).contains("11 UTF-8 bytes", EngineConfig.KEY_MAX_TEXT_BYTES));
         assertThat(d.deadLetters).allSatisfy(e -> {
             assertThat(e.getKey()).isEqualTo("t");
             assertThat(e.getValue().getAttempts()).isZero();
@@ -147,11 +178,16 @@ class ChatBridgeTopologyTest {
 
     @Test
     void shouldKeepEveryProblemDetailOfABadRequest() {
-        ProblemDetails problem = ProblemDetails.newBuilder().setTitle("One or more validation errors occurred.")
-                .setStatus(400).setErrors(Map.of("messages[0].role", List.of("The role is invalid.")))
-                .setExtensionsJson("{\"traceId\":\"abc\"}").build();
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(new CallOutcome.PermanentFailure(
-                DeadLetterReason.BAD_REQUEST, 400, problem, null, "the API refused the request"), Duration.ofMillis(1)));
+        ProblemDetails problem = ProblemDetails.newBuilder()
+                .setTitle("One or more validation errors occurred.")
+                .setStatus(400)
+                .setErrors(Map.of("messages[0].role", List.of("The role is invalid.")))
+                .setExtensionsJson("{\"traceId\":\"abc\"}")
+                .build();
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
+                new CallOutcome.PermanentFailure(
+                        DeadLetterReason.BAD_REQUEST, 400, problem, null, "the API refused the request"),
+                Duration.ofMillis(1)));
         EngineDriver d = driver(config().build(), api);
 
         d.send(request("bad", "t", "hi"));
@@ -168,13 +204,22 @@ class ChatBridgeTopologyTest {
 
     @Test
     void shouldRoutePermanentFailuresByTheirReason() {
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(switch (r.getRequestId()) {
-            case "rejected" -> new CallOutcome.PermanentFailure(DeadLetterReason.REJECTED, 422, null, "nope", "rejected");
-            case "impersonation" -> new CallOutcome.PermanentFailure(DeadLetterReason.IMPERSONATION_DENIED, 403, null,
-                    "not allowed", "impersonation refused");
-            default -> new CallOutcome.PermanentFailure(DeadLetterReason.UNPARSEABLE_RESPONSE, 200, null, "{not json",
-                    "200 body is not JSON");
-        }, Duration.ofMillis(1)));
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
+                switch (r.getRequestId()) {
+                    case "rejected" ->
+                        new CallOutcome.PermanentFailure(DeadLetterReason.REJECTED, 422, null, "nope", "rejected");
+                    case "impersonation" ->
+                        new CallOutcome.PermanentFailure(
+                                DeadLetterReason.IMPERSONATION_DENIED,
+                                403,
+                                null,
+                                "not allowed",
+                                "impersonation refused");
+                    default ->
+                        new CallOutcome.PermanentFailure(
+                                DeadLetterReason.UNPARSEABLE_RESPONSE, 200, null, "{not json", "200 body is not JSON");
+                },
+                Duration.ofMillis(1)));
         EngineDriver d = driver(config().build(), api);
 
         d.send(request("rejected", "t", "hi"));
@@ -182,33 +227,43 @@ class ChatBridgeTopologyTest {
         d.send(request("impersonation", "t", "hi"));
         d.awaitOutcomes(3);
 
-        assertThat(d.deadLetters).extracting(e -> e.getValue().getReason(), e -> e.getValue().getResponseExcerpt())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(DeadLetterReason.REJECTED, "nope"),
+        assertThat(d.deadLetters)
+                .extracting(e -> e.getValue().getReason(), e -> e.getValue().getResponseExcerpt())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(DeadLetterReason.REJECTED, "nope"),
                         org.assertj.core.groups.Tuple.tuple(DeadLetterReason.UNPARSEABLE_RESPONSE, "{not json"),
                         org.assertj.core.groups.Tuple.tuple(DeadLetterReason.IMPERSONATION_DENIED, "not allowed"));
     }
 
     @Test
     void shouldRetryATransientFailureAndAnswerWithTheAttemptsCounted() {
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer("r".equals(r.getRequestId()) && attempt == 1
-                ? new CallOutcome.RetriableFailure(503, Duration.ofMillis(1), "busy", "503 Service Unavailable")
-                : FakeChatApi.success("ok"), Duration.ofMillis(1)));
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
+                "r".equals(r.getRequestId()) && attempt == 1
+                        ? new CallOutcome.RetriableFailure(503, Duration.ofMillis(1), "busy", "503 Service Unavailable")
+                        : FakeChatApi.success("ok"),
+                Duration.ofMillis(1)));
         EngineDriver d = driver(config().build(), api);
 
         d.send(request("r", "t", "hi"));
         d.send(request("r2", "t", "next turn"));
         d.awaitOutcomes(2);
 
-        assertThat(d.responses).extracting(e -> e.getValue().getRequestId(), e -> e.getValue().getAttempts())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("r", 2), org.assertj.core.groups.Tuple.tuple("r2", 1));
-        assertThat(api.calls()).as("the thread's next request waits for the retry").containsExactly("r", "r", "r2");
+        assertThat(d.responses)
+                .extracting(e -> e.getValue().getRequestId(), e -> e.getValue().getAttempts())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("r", 2), org.assertj.core.groups.Tuple.tuple("r2", 1));
+        assertThat(api.calls())
+                .as("the thread's next request waits for the retry")
+                .containsExactly("r", "r", "r2");
         assertThat(d.deadLetters).isEmpty();
     }
 
     @Test
     void shouldDeadLetterRetriesExhaustedWithTheLastStatusAndBody() {
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(new CallOutcome.RetriableFailure(
-                attempt < 3 ? 503 : 429, null, "body of attempt " + attempt, "HTTP failure"), Duration.ofMillis(1)));
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
+                new CallOutcome.RetriableFailure(
+                        attempt < 3 ? 503 : 429, null, "body of attempt " + attempt, "HTTP failure"),
+                Duration.ofMillis(1)));
         EngineDriver d = driver(config().build(), api);
 
         d.send(request("doomed", "t", "hi"));
@@ -247,7 +302,9 @@ class ChatBridgeTopologyTest {
         assertThat(dl.getSourceOffset()).isZero();
         assertThat(dl.getRequestId()).isNull();
         ChatDeadLetter tombstone = d.deadLetters.get(1).getValue();
-        assertThat(d.deadLetters.get(1).getKey()).as("a key that is not UTF-8 is kept only as raw bytes").isNull();
+        assertThat(d.deadLetters.get(1).getKey())
+                .as("a key that is not UTF-8 is kept only as raw bytes")
+                .isNull();
         assertThat(tombstone.getMessage()).contains("null");
         assertThat(tombstone.getSourceOffset()).isEqualTo(1L);
         assertThat(d.responseIds()).containsExactly("after");
@@ -255,8 +312,8 @@ class ChatBridgeTopologyTest {
 
     @Test
     void shouldDeadLetterAnAnswerTooLargeForTheOutputTopicSayingNothingWasTruncated() {
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(FakeChatApi.success("y".repeat(20_000)),
-                Duration.ofMillis(1)));
+        FakeChatApi api = new FakeChatApi(
+                (r, attempt) -> Behaviour.answer(FakeChatApi.success("y".repeat(20_000)), Duration.ofMillis(1)));
         EngineDriver d = driver(config().maxResponseBytes(16_384).build(), api);
 
         d.send(request("big", "t", "hi"));
@@ -265,24 +322,34 @@ class ChatBridgeTopologyTest {
         assertThat(d.responses).isEmpty();
         ChatDeadLetter dl = d.deadLetters.get(0).getValue();
         assertThat(dl.getReason()).isEqualTo(DeadLetterReason.RESPONSE_TOO_LARGE);
-        assertThat(dl.getMessage()).contains(EngineConfig.KEY_MAX_RESPONSE_BYTES + "=16384", "first 1000 of 20000 characters",
-                "nothing was truncated silently");
+        assertThat(dl.getMessage())
+                .contains(
+                        EngineConfig.KEY_MAX_RESPONSE_BYTES + "=16384",
+                        "first 1000 of 20000 characters",
+                        "nothing was truncated silently");
         assertThat(dl.getResponseExcerpt()).hasSize(1000);
     }
 
     @Test
     void shouldPauseWithoutDeadLettersWhenTheKeyCheckIsRefusedTooAndResumeWhenTheApiAcceptsTheKeyAgain() {
         // Given an API that refuses the key: calls and key checks alike
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(new CallOutcome.Refused(401,
-                CallOutcome.Suspect.KEY, null, null, "key refused"), Duration.ofMillis(1)));
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
+                new CallOutcome.Refused(401, CallOutcome.Suspect.KEY, null, null, "key refused"),
+                Duration.ofMillis(1)));
         api.keyChecks(KeyCheck.Verdict.REFUSED);
-        EngineDriver d = driver(config().pauseInitialBackoff(Duration.ofMillis(30))
-                .pauseMaxBackoff(Duration.ofMillis(60)).build(), api);
+        EngineDriver d = driver(
+                config().pauseInitialBackoff(Duration.ofMillis(30))
+                        .pauseMaxBackoff(Duration.ofMillis(60))
+                        .build(),
+                api);
 
         // When requests arrive
         IntStream.range(0, 5).forEach(i -> d.send(request("r-" + i, "t-" + i, "hi")));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInSameThread()
-                .pollInterval(Duration.ofMillis(5)).until(() -> {
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> {
                     d.tick();
                     return api.keyChecksMade() >= 4;
                 });
@@ -293,12 +360,16 @@ class ChatBridgeTopologyTest {
         assertThat(d.outcomes()).isZero();
         int callsWhenPaused = api.calls().size();
         int checksWhenPaused = api.keyChecksMade();
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInSameThread()
-                .pollInterval(Duration.ofMillis(5)).until(() -> {
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> {
                     d.tick();
                     return api.keyChecksMade() >= checksWhenPaused + 2;
                 });
-        assertThat(api.calls()).as("no user's request is sent while paused; the pause probes with key checks")
+        assertThat(api.calls())
+                .as("no user's request is sent while paused; the pause probes with key checks")
                 .hasSize(callsWhenPaused);
 
         // When the key works again
@@ -311,16 +382,21 @@ class ChatBridgeTopologyTest {
         assertThat(d.deadLetters).isEmpty();
         assertThat(d.resources.pause().isReady()).isTrue();
         assertThat(d.resources.pause().episodes()).isEqualTo(1);
-        assertThat(d.responses).allSatisfy(e -> assertThat(e.getValue().getAttempts())
-                .as("refusals of the deployment do not spend the retry budget").isEqualTo(1));
+        assertThat(d.responses)
+                .allSatisfy(e -> assertThat(e.getValue().getAttempts())
+                        .as("refusals of the deployment do not spend the retry budget")
+                        .isEqualTo(1));
     }
 
     @Test
     void shouldDeadLetterARefusedAccountAsImpersonationDeniedWithoutPausingOtherRequests() {
         // Given an API that refuses one account, while the key itself is accepted
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer("mallory@example.com".equals(r.getAccount())
-                ? new CallOutcome.Refused(403, CallOutcome.Suspect.ACCOUNT, null, "forbidden", "account refused")
-                : FakeChatApi.success("ok"), Duration.ofMillis(1)));
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
+                "mallory@example.com".equals(r.getAccount())
+                        ? new CallOutcome.Refused(
+                                403, CallOutcome.Suspect.ACCOUNT, null, "forbidden", "account refused")
+                        : FakeChatApi.success("ok"),
+                Duration.ofMillis(1)));
         EngineDriver d = driver(config().build(), api);
 
         // When refused and normal requests arrive, two of the refused one's thread after it
@@ -348,10 +424,12 @@ class ChatBridgeTopologyTest {
     @Test
     void shouldRekeyByThreadKeyThroughARepartitionTopic() {
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
-        EngineDriver d = driver(config().inputKeying(EngineConfig.InputKeying.REKEY).build(), api);
+        EngineDriver d =
+                driver(config().inputKeying(EngineConfig.InputKeying.REKEY).build(), api);
 
         d.sendRaw(null, EngineDriver.REQUESTS.serializer().serialize("chat-requests", request("a", "thread-1", "x")));
-        d.sendRaw("other".getBytes(StandardCharsets.UTF_8),
+        d.sendRaw(
+                "other".getBytes(StandardCharsets.UTF_8),
                 EngineDriver.REQUESTS.serializer().serialize("chat-requests", request("b", "thread-1", "y")));
         d.awaitOutcomes(2);
 
@@ -367,8 +445,11 @@ class ChatBridgeTopologyTest {
         FakeChatApi api = new FakeChatApi((r, attempt) -> {
             Duration latency = Duration.ofMillis(1 + Math.abs(r.getRequestId().hashCode() + attempt) % 15);
             boolean fail = attempt == 1 && Math.abs(r.getRequestId().hashCode()) % 5 == 0;
-            return Behaviour.answer(fail ? new CallOutcome.RetriableFailure(500, null, null, "500")
-                    : FakeChatApi.success(r.getRequestId()), latency);
+            return Behaviour.answer(
+                    fail
+                            ? new CallOutcome.RetriableFailure(500, null, null, "500")
+                            : FakeChatApi.success(r.getRequestId()),
+                    latency);
         });
         EngineDriver d = driver(config().maxInFlight(5).maxPending(200).build(), api);
         List<String> sent = new ArrayList<>();
@@ -387,14 +468,18 @@ class ChatBridgeTopologyTest {
         assertThat(d.responseIds()).containsExactlyInAnyOrderElementsOf(sent);
         for (int t = 0; t < 12; t++) {
             String prefix = "t" + t + "-";
-            assertThat(d.responseIds()).filteredOn(id -> id.startsWith(prefix))
-                    .as("outcomes of thread t" + t).containsExactlyElementsOf(
+            assertThat(d.responseIds())
+                    .filteredOn(id -> id.startsWith(prefix))
+                    .as("outcomes of thread t" + t)
+                    .containsExactlyElementsOf(
                             sent.stream().filter(id -> id.startsWith(prefix)).toList());
         }
         assertThat(api.overlaps()).as("overlapping calls of one thread").isZero();
         assertThat(api.peak()).as("peak of concurrent calls").isLessThanOrEqualTo(5);
         assertThat(d.resources.limiter().inUse()).isZero();
         assertThat(d.resources.pending().get()).isZero();
-        assertThat(d.resources.unforwardedCompletions()).as("completions not yet forwarded").isZero();
+        assertThat(d.resources.unforwardedCompletions())
+                .as("completions not yet forwarded")
+                .isZero();
     }
 }

@@ -34,7 +34,9 @@ class CommitClockTest {
         producer.beginTransaction();
         producer.send(new ProducerRecord<>("t", new byte[] {1}));
         producer.flush();
-        assertThat(clock.ofCurrentThread().count()).as("a flush is no commit under exactly-once").isZero();
+        assertThat(clock.ofCurrentThread().count())
+                .as("a flush is no commit under exactly-once")
+                .isZero();
         producer.commitTransaction();
 
         // Then this thread saw one commit, its listener ran, and another thread saw none
@@ -72,7 +74,9 @@ class CommitClockTest {
         mock.commitTransactionException = new KafkaException("fenced");
 
         // When it commits, then the caller gets Kafka's own exception and nothing was counted
-        assertThatThrownBy(producer::commitTransaction).isExactlyInstanceOf(KafkaException.class).hasMessage("fenced");
+        assertThatThrownBy(producer::commitTransaction)
+                .isExactlyInstanceOf(KafkaException.class)
+                .hasMessage("fenced");
         assertThat(clock.ofCurrentThread().count()).isZero();
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatbridge.events.ChatRequest;
-import dev.chatbridge.events.DeadLetterReason;
 import dev.chatbridge.serde.SerdeException;
 import dev.chatbridge.testing.LogCapture;
 import dev.chatbridge.testing.SampleEvents;
@@ -26,7 +25,8 @@ class DecodeProcessorTest {
         return context;
     }
 
-    private static final RequestValidator VALIDATOR = new RequestValidator(EngineConfig.builder().build());
+    private static final RequestValidator VALIDATOR =
+            new RequestValidator(EngineConfig.builder().build());
 
     private static Deserializer<ChatRequest> failingWith(SerdeException.Kind kind) {
         return (topic, data) -> {
@@ -36,14 +36,17 @@ class DecodeProcessorTest {
 
     @Test
     void shouldNotDeadLetterAGoodRecordWhenTheRegistryIsUnreachable() {
-        DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.REGISTRY_UNAVAILABLE),
-                VALIDATOR, true, false);
+        DecodeProcessor processor =
+                new DecodeProcessor(failingWith(SerdeException.Kind.REGISTRY_UNAVAILABLE), VALIDATOR, true, false);
         MockProcessorContext<String, Decoded> context = context(processor);
 
         assertThatThrownBy(() -> processor.process(new Record<>(new byte[] {1}, new byte[] {0, 0, 0, 0, 1}, 0L)))
                 .isInstanceOf(RegistryUnavailableException.class)
-                .hasMessageContaining("chat-requests").hasMessageContaining("read again");
-        assertThat(context.forwarded()).as("nothing forwarded, so nothing dead-lettered").isEmpty();
+                .hasMessageContaining("chat-requests")
+                .hasMessageContaining("read again");
+        assertThat(context.forwarded())
+                .as("nothing forwarded, so nothing dead-lettered")
+                .isEmpty();
     }
 
     @Test
@@ -58,11 +61,15 @@ class DecodeProcessorTest {
             processor.process(new Record<>("not-the-thread".getBytes(StandardCharsets.UTF_8), value, 0L));
             processor.process(new Record<>("thread-9".getBytes(StandardCharsets.UTF_8), value, 0L));
 
-            assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().contains("not keyed by its thread key"))
-                    .as("warnings about the input key").hasSize(1)
+            assertThat(logs.events())
+                    .filteredOn(e -> e.getFormattedMessage().contains("not keyed by its thread key"))
+                    .as("warnings about the input key")
+                    .hasSize(1)
                     .allSatisfy(e -> assertThat(e.getFormattedMessage()).contains("chat.input.keying=REKEY"));
         }
-        assertThat(context.forwarded()).as("every request still goes on, keyed by its thread").hasSize(3)
+        assertThat(context.forwarded())
+                .as("every request still goes on, keyed by its thread")
+                .hasSize(3)
                 .allSatisfy(f -> assertThat(f.record().key()).isEqualTo("thread-9"));
     }
 
@@ -82,8 +89,8 @@ class DecodeProcessorTest {
 
     @Test
     void shouldDeadLetterBytesThatAreTheRecordsFault() {
-        DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.BAD_MAGIC_BYTE),
-                VALIDATOR, true, true);
+        DecodeProcessor processor =
+                new DecodeProcessor(failingWith(SerdeException.Kind.BAD_MAGIC_BYTE), VALIDATOR, true, true);
         MockProcessorContext<String, Decoded> context = context(processor);
 
         processor.process(new Record<>("k".getBytes(StandardCharsets.UTF_8), new byte[] {9}, 0L));
@@ -99,13 +106,14 @@ class DecodeProcessorTest {
 
     @Test
     void shouldParkARecordWhenTheRegistryIsUnreachableAndParkingIsOn() {
-        DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.REGISTRY_UNAVAILABLE),
-                VALIDATOR, true, true);
+        DecodeProcessor processor =
+                new DecodeProcessor(failingWith(SerdeException.Kind.REGISTRY_UNAVAILABLE), VALIDATOR, true, true);
         MockProcessorContext<String, Decoded> context = context(processor);
 
         processor.process(new Record<>(new byte[] {1}, new byte[] {0, 0, 0, 0, 1}, 0L));
 
-        assertThat(context.forwarded()).singleElement()
+        assertThat(context.forwarded())
+                .singleElement()
                 .satisfies(f -> assertThat(f.record().value()).isInstanceOf(Decoded.Parked.class));
     }
 
@@ -115,23 +123,29 @@ class DecodeProcessorTest {
         DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), VALIDATOR, true, true);
         MockProcessorContext<String, Decoded> context = context(processor);
         for (String threadId : List.of("", "a\nforged log line", "x".repeat(300_000))) {
-            ChatRequest r = ChatRequest.newBuilder(SampleEvents.fullRequest("r-1", "t")).setThreadId(threadId).build();
+            ChatRequest r = ChatRequest.newBuilder(SampleEvents.fullRequest("r-1", "t"))
+                    .setThreadId(threadId)
+                    .build();
             processor.process(new Record<>(null, serde.serializer().serialize("chat-requests", r), 0L));
         }
         assertThat(context.forwarded()).hasSize(3).allSatisfy(f -> {
-            assertThat(f.record().key()).as("a refused request has no thread to key it by").isNull();
+            assertThat(f.record().key())
+                    .as("a refused request has no thread to key it by")
+                    .isNull();
             assertThat(f.record().value()).isInstanceOf(Decoded.Refused.class);
         });
-        assertThat(context.forwarded()).extracting(f -> ((Decoded.Refused) f.record().value()).problem())
-                .satisfiesExactly(p -> assertThat(p).contains("threadId is blank"),
+        assertThat(context.forwarded())
+                .extracting(f -> ((Decoded.Refused) f.record().value()).problem())
+                .satisfiesExactly(
+                        p -> assertThat(p).contains("threadId is blank"),
                         p -> assertThat(p).contains("control character (LF)"),
                         p -> assertThat(p).contains("300000 characters, more than chat.request.max.id.chars=256"));
     }
 
     @Test
     void shouldLogUndecodableInputAtMostOnceInTenSecondsWithTheCountHeldBack() {
-        DecodeProcessor processor = new DecodeProcessor(failingWith(SerdeException.Kind.BAD_MAGIC_BYTE),
-                VALIDATOR, true, true);
+        DecodeProcessor processor =
+                new DecodeProcessor(failingWith(SerdeException.Kind.BAD_MAGIC_BYTE), VALIDATOR, true, true);
         MockProcessorContext<String, Decoded> context = context(processor);
 
         try (LogCapture logs = LogCapture.start(Map.of())) {
@@ -139,9 +153,13 @@ class DecodeProcessorTest {
                 processor.process(new Record<>(null, new byte[] {9}, 0L));
             }
 
-            assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().contains("Undecodable input"))
-                    .as("log lines for 1,000 undecodable records").hasSize(1);
+            assertThat(logs.events())
+                    .filteredOn(e -> e.getFormattedMessage().contains("Undecodable input"))
+                    .as("log lines for 1,000 undecodable records")
+                    .hasSize(1);
         }
-        assertThat(context.forwarded()).as("every record still gets its outcome").hasSize(1_000);
+        assertThat(context.forwarded())
+                .as("every record still gets its outcome")
+                .hasSize(1_000);
     }
 }

@@ -28,10 +28,10 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The dispatch paths that do not wait for the stream thread to come back from {@code poll()}:
- * armed calls started by the thread that frees a permit, a thread's next turn started by the
- * commit of its previous outcome, and none of it while idle. The stream thread here is the test's
- * thread; commits are reported the way the app's producer wrapper reports them.
+ * The dispatch paths that do not wait for the stream thread to come back from {@code poll()}: armed calls started by
+ * the thread that frees a permit, a thread's next turn started by the commit of its previous outcome, and none of it
+ * while idle. The stream thread here is the test's thread; commits are reported the way the app's producer wrapper
+ * reports them.
  */
 @Timeout(30)
 class DispatchWithoutPollTest {
@@ -46,21 +46,30 @@ class DispatchWithoutPollTest {
         }
     }
 
-    private record Task(AsyncChatProcessor processor, MockProcessorContext<String, OutcomeWriter.Written> context,
+    private record Task(
+            AsyncChatProcessor processor,
+            MockProcessorContext<String, OutcomeWriter.Written> context,
             EngineResources resources) {
 
         List<String> forwardedIds() {
-            return context.forwarded().stream().map(f -> EngineDriver.RESPONSES.deserializer()
-                    .deserialize("chat-responses", f.record().value().bytes()).getRequestId()).toList();
+            return context.forwarded().stream()
+                    .map(f -> EngineDriver.RESPONSES
+                            .deserializer()
+                            .deserialize("chat-responses", f.record().value().bytes())
+                            .getRequestId())
+                    .toList();
         }
 
         void punctuate() {
-            context.scheduledPunctuators().stream().filter(p -> !p.cancelled())
+            context.scheduledPunctuators().stream()
+                    .filter(p -> !p.cancelled())
                     .forEach(p -> p.getPunctuator().punctuate(0L));
         }
 
         long livePunctuators() {
-            return context.scheduledPunctuators().stream().filter(p -> !p.cancelled()).count();
+            return context.scheduledPunctuators().stream()
+                    .filter(p -> !p.cancelled())
+                    .count();
         }
     }
 
@@ -80,27 +89,36 @@ class DispatchWithoutPollTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dispatch-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        MockProcessorContext<String, OutcomeWriter.Written> context = new MockProcessorContext<>(props, new TaskId(0, 0), null);
+        MockProcessorContext<String, OutcomeWriter.Written> context =
+                new MockProcessorContext<>(props, new TaskId(0, 0), null);
         KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(ChatBridgeTopology.PENDING_STORE), Serdes.Bytes(), Serdes.ByteArray())
-                .withLoggingDisabled().build();
+                        Stores.inMemoryKeyValueStore(ChatBridgeTopology.PENDING_STORE),
+                        Serdes.Bytes(),
+                        Serdes.ByteArray())
+                .withLoggingDisabled()
+                .build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         Topics topics = Topics.of(config, EngineDriver.REQUESTS, EngineDriver.RESPONSES, EngineDriver.DEAD_LETTERS);
-        AsyncChatProcessor processor = new AsyncChatProcessor(config, ChatBridgeTopology.PENDING_STORE, api, resources,
-                Clock.systemUTC(), topics);
+        AsyncChatProcessor processor = new AsyncChatProcessor(
+                config, ChatBridgeTopology.PENDING_STORE, api, resources, Clock.systemUTC(), topics);
         processor.init(context);
         toClose.add(processor::close);
         return new Task(processor, context, resources);
     }
 
     private void send(Task task, String requestId, String threadId) {
-        ChatRequest request = ChatRequest.newBuilder().setRequestId(requestId).setThreadId(threadId)
-                .setMessages(List.of(new ChatMessage(MessageRole.User, "hi"))).setMetadata(Map.of()).build();
+        ChatRequest request = ChatRequest.newBuilder()
+                .setRequestId(requestId)
+                .setThreadId(threadId)
+                .setMessages(List.of(new ChatMessage(MessageRole.User, "hi")))
+                .setMetadata(Map.of())
+                .build();
         byte[] bytes = EngineDriver.REQUESTS.serializer().serialize("chat-requests", request);
         task.context().setRecordMetadata("chat-requests", 0, offset++);
-        task.processor().process(new Record<>(threadId, new Decoded.Valid(request,
-                threadId.getBytes(StandardCharsets.UTF_8), bytes), 0L));
+        task.processor()
+                .process(new Record<>(
+                        threadId, new Decoded.Valid(request, threadId.getBytes(StandardCharsets.UTF_8), bytes), 0L));
     }
 
     @Test
@@ -139,8 +157,10 @@ class DispatchWithoutPollTest {
         // Then both calls are made, by Reactor workers, not by the stream thread
         await().atMost(Duration.ofSeconds(5)).until(() -> api.calls().size() == 2);
         assertThat(api.calls()).containsExactlyInAnyOrder("a1", "b1");
-        assertThat(api.callThreads()).allSatisfy(name -> assertThat(name)
-                .isNotEqualTo(Thread.currentThread().getName()).startsWith("parallel-"));
+        assertThat(api.callThreads())
+                .allSatisfy(name -> assertThat(name)
+                        .isNotEqualTo(Thread.currentThread().getName())
+                        .startsWith("parallel-"));
         assertThat(task.resources().limiter().inUse()).isEqualTo(2);
 
         // And when the task closes before they answer, both calls are cancelled and their permits returned
@@ -156,7 +176,8 @@ class DispatchWithoutPollTest {
         Task task = task(EngineConfig.builder().maxInFlight(4).build(), api);
         send(task, "t1-1", "t1");
         send(task, "t1-2", "t1");
-        await().atMost(Duration.ofSeconds(5)).until(() -> api.inFlight() == 0 && api.calls().size() == 1);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> api.inFlight() == 0 && api.calls().size() == 1);
 
         // When the first outcome is forwarded but not yet committed
         task.punctuate();
@@ -194,10 +215,13 @@ class DispatchWithoutPollTest {
         // When a request arrives, is answered and its outcome forwarded and committed
         send(task, "r1", "t1");
         assertThat(task.livePunctuators()).isEqualTo(1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> api.inFlight() == 0 && api.calls().size() == 1);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> api.inFlight() == 0 && api.calls().size() == 1);
         task.punctuate();
         assertThat(task.forwardedIds()).containsExactly("r1");
-        assertThat(task.livePunctuators()).as("punctuators while the outcome waits for its commit").isEqualTo(1);
+        assertThat(task.livePunctuators())
+                .as("punctuators while the outcome waits for its commit")
+                .isEqualTo(1);
         task.resources().commitClock().committed();
         task.punctuate();
 
@@ -232,7 +256,8 @@ class DispatchWithoutPollTest {
         netty.start();
         assertThat(ending.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
-        // When Kafka Streams closes the processor and initialises the same object again, and then the completion goes on
+        // When Kafka Streams closes the processor and initialises the same object again, and then the completion goes
+        // on
         task.processor().close();
         task.processor().init(task.context());
         proceed.countDown();

@@ -28,8 +28,11 @@ class EngineConfigTest {
 
     @Test
     void shouldNameEveryBadSettingInOneMessage() {
-        assertThatThrownBy(() -> EngineConfig.builder().maxInFlight(0).requestsTopic("bad topic!")
-                        .drainInterval(Duration.ZERO).build())
+        assertThatThrownBy(() -> EngineConfig.builder()
+                        .maxInFlight(0)
+                        .requestsTopic("bad topic!")
+                        .drainInterval(Duration.ZERO)
+                        .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(EngineConfig.KEY_MAX_IN_FLIGHT + " must be at least 1, was 0")
                 .hasMessageContaining(EngineConfig.KEY_REQUESTS_TOPIC + " must be a legal topic name")
@@ -38,14 +41,17 @@ class EngineConfigTest {
 
     @Test
     void shouldRefuseAPendingBoundBelowTheInFlightLimit() {
-        assertThatThrownBy(() -> EngineConfig.builder().maxInFlight(10).maxPending(5).build())
-                .hasMessageContaining(EngineConfig.KEY_MAX_PENDING + " (5) must be at least " + EngineConfig.KEY_MAX_IN_FLIGHT);
+        assertThatThrownBy(() ->
+                        EngineConfig.builder().maxInFlight(10).maxPending(5).build())
+                .hasMessageContaining(
+                        EngineConfig.KEY_MAX_PENDING + " (5) must be at least " + EngineConfig.KEY_MAX_IN_FLIGHT);
     }
 
     @Test
     void shouldAcceptTheDefaultsWithTheStreamsDefaults() {
         Properties props = StreamsProperties.defaults("app", "127.0.0.1:9092", true);
-        assertThat(props.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+        assertThat(props.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+                .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
         assertThatCode(() -> EngineConfig.builder().build().validateAgainst(props))
                 .doesNotThrowAnyException();
     }
@@ -54,49 +60,67 @@ class EngineConfigTest {
     void shouldRefuseAWaitThatCouldOutlastTheMaxPollInterval() {
         Properties props = StreamsProperties.defaults("app", "127.0.0.1:9092", false);
         props.put("max.poll.interval.ms", "60000");
-        EngineConfig c = EngineConfig.builder().backpressureMaxWait(Duration.ofSeconds(30)).build();
+        EngineConfig c = EngineConfig.builder()
+                .backpressureMaxWait(Duration.ofSeconds(30))
+                .build();
 
         assertThatThrownBy(() -> c.validateAgainst(props))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(EngineConfig.KEY_BACKPRESSURE_MAX_WAIT + " (30000)")
                 .hasMessageContaining("max.poll.interval.ms (60000)")
                 .hasMessageContaining("raise max.poll.interval.ms above 60002");
-        assertThatCode(() -> EngineConfig.builder().backpressureMaxWait(Duration.ofSeconds(29)).build()
-                .validateAgainst(props)).doesNotThrowAnyException();
+        assertThatCode(() -> EngineConfig.builder()
+                        .backpressureMaxWait(Duration.ofSeconds(29))
+                        .build()
+                        .validateAgainst(props))
+                .doesNotThrowAnyException();
     }
 
     @Test
     void shouldRefuseAWaitThatCouldOutlastTheTransactionTimeoutUnderExactlyOnce() {
         // Kafka Streams' own exactly-once default for the transaction timeout is 10 s
         Map<String, String> props = Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        EngineConfig c = EngineConfig.builder().backpressureMaxWait(Duration.ofSeconds(10)).build();
+        EngineConfig c = EngineConfig.builder()
+                .backpressureMaxWait(Duration.ofSeconds(10))
+                .build();
 
         assertThatThrownBy(() -> c.validateAgainst(props))
                 .hasMessageContaining("transaction.timeout.ms (10000)")
                 .hasMessageContaining("commit.interval.ms (100)")
                 .hasMessageContaining("set producer.transaction.timeout.ms above 10100");
-        assertThatCode(() -> c.validateAgainst(Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
-                StreamsConfig.AT_LEAST_ONCE))).as("no transaction under at-least-once")
+        assertThatCode(() -> c.validateAgainst(
+                        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE)))
+                .as("no transaction under at-least-once")
                 .doesNotThrowAnyException();
     }
 
     @Test
     void shouldReadTheProducerPrefixedTransactionTimeout() {
-        Map<String, String> props = Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
-                "producer.transaction.timeout.ms", "12000");
-        assertThatCode(() -> EngineConfig.builder().backpressureMaxWait(Duration.ofSeconds(10)).build()
-                .validateAgainst(props))
+        Map<String, String> props = Map.of(
+                StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+                StreamsConfig.EXACTLY_ONCE_V2,
+                "producer.transaction.timeout.ms",
+                "12000");
+        assertThatCode(() -> EngineConfig.builder()
+                        .backpressureMaxWait(Duration.ofSeconds(10))
+                        .build()
+                        .validateAgainst(props))
                 .doesNotThrowAnyException();
-        assertThatThrownBy(() -> EngineConfig.builder().build().validateAgainst(
-                Map.of("max.poll.interval.ms", "soon")))
+        assertThatThrownBy(() -> EngineConfig.builder().build().validateAgainst(Map.of("max.poll.interval.ms", "soon")))
                 .hasMessageContaining("max.poll.interval.ms must be a number, was 'soon'");
     }
 
     @Test
     void shouldReadDottedKeysAndNameTheKeyOfABadValue() {
         EngineConfig c = EngineConfig.fromProperties(Map.of(
-                EngineConfig.KEY_MAX_IN_FLIGHT, "8", EngineConfig.KEY_INPUT_KEYING, "rekey",
-                EngineConfig.KEY_DRAIN_INTERVAL, 15, "bootstrap.servers", "ignored:9092"));
+                EngineConfig.KEY_MAX_IN_FLIGHT,
+                "8",
+                EngineConfig.KEY_INPUT_KEYING,
+                "rekey",
+                EngineConfig.KEY_DRAIN_INTERVAL,
+                15,
+                "bootstrap.servers",
+                "ignored:9092"));
         assertThat(c.maxInFlight()).isEqualTo(8);
         assertThat(c.inputKeying()).isEqualTo(EngineConfig.InputKeying.REKEY);
         assertThat(c.drainInterval()).isEqualTo(Duration.ofMillis(15));
@@ -106,6 +130,7 @@ class EngineConfigTest {
                 .hasMessageContaining("lots for configuration " + EngineConfig.KEY_MAX_PENDING + ": Not a number");
         assertThatThrownBy(() -> EngineConfig.fromProperties(Map.of(EngineConfig.KEY_INPUT_KEYING, "sometimes")))
                 .hasMessageContaining("sometimes for configuration " + EngineConfig.KEY_INPUT_KEYING)
-                .hasMessageContaining("TRUST_INPUT_KEY").hasMessageContaining("REKEY");
+                .hasMessageContaining("TRUST_INPUT_KEY")
+                .hasMessageContaining("REKEY");
     }
 }

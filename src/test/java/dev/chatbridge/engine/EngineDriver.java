@@ -28,9 +28,9 @@ import org.apache.kafka.streams.state.Stores;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * A TopologyTestDriver around the engine topology with the test Avro serde, which collects the
- * outputs and awaits completions that arrive from other threads by advancing wall-clock time.
- * Used from the test thread only (which plays the stream thread).
+ * A TopologyTestDriver around the engine topology with the test Avro serde, which collects the outputs and awaits
+ * completions that arrive from other threads by advancing wall-clock time. Used from the test thread only (which plays
+ * the stream thread).
  */
 final class EngineDriver implements AutoCloseable {
 
@@ -52,13 +52,32 @@ final class EngineDriver implements AutoCloseable {
         this(config, api, stateDir, exactlyOnce, Stores.persistentKeyValueStore(ChatBridgeTopology.PENDING_STORE));
     }
 
-    EngineDriver(EngineConfig config, ChatApi api, Path stateDir, boolean exactlyOnce, KeyValueBytesStoreSupplier pendingStore) {
-        this(config, api, stateDir, exactlyOnce, pendingStore, Topics.of(config, REQUESTS, RESPONSES, DEAD_LETTERS),
-                TopicIdentity.UNKNOWN, EngineMetrics.NONE);
+    EngineDriver(
+            EngineConfig config,
+            ChatApi api,
+            Path stateDir,
+            boolean exactlyOnce,
+            KeyValueBytesStoreSupplier pendingStore) {
+        this(
+                config,
+                api,
+                stateDir,
+                exactlyOnce,
+                pendingStore,
+                Topics.of(config, REQUESTS, RESPONSES, DEAD_LETTERS),
+                TopicIdentity.UNKNOWN,
+                EngineMetrics.NONE);
     }
 
-    EngineDriver(EngineConfig config, ChatApi api, Path stateDir, boolean exactlyOnce, KeyValueBytesStoreSupplier pendingStore,
-            Topics topics, TopicIdentity topicIds, EngineMetrics metrics) {
+    EngineDriver(
+            EngineConfig config,
+            ChatApi api,
+            Path stateDir,
+            boolean exactlyOnce,
+            KeyValueBytesStoreSupplier pendingStore,
+            Topics topics,
+            TopicIdentity topicIds,
+            EngineMetrics metrics) {
         this.config = config;
         this.resources = new EngineResources(config, Clock.systemUTC(), metrics, topicIds);
         // Calls are made on the driver's thread, so a test sees each one as soon as it is dispatched
@@ -66,10 +85,13 @@ final class EngineDriver implements AutoCloseable {
         resources.launchOn(Schedulers.immediate());
         Properties props = StreamsProperties.defaults("engine-test", "127.0.0.1:9", exactlyOnce);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(ChatBridgeTopology.build(config, topics, api, resources, Clock.systemUTC(), pendingStore), props);
+        driver = new TopologyTestDriver(
+                ChatBridgeTopology.build(config, topics, api, resources, Clock.systemUTC(), pendingStore), props);
         input = driver.createInputTopic(config.requestsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
-        responseTopic = driver.createOutputTopic(config.responsesTopic(), new StringDeserializer(), RESPONSES.deserializer());
-        deadLetterTopic = driver.createOutputTopic(config.deadLettersTopic(), new StringDeserializer(), DEAD_LETTERS.deserializer());
+        responseTopic =
+                driver.createOutputTopic(config.responsesTopic(), new StringDeserializer(), RESPONSES.deserializer());
+        deadLetterTopic = driver.createOutputTopic(
+                config.deadLettersTopic(), new StringDeserializer(), DEAD_LETTERS.deserializer());
     }
 
     static ChatRequest request(String requestId, String threadId, String text) {
@@ -83,13 +105,14 @@ final class EngineDriver implements AutoCloseable {
 
     void send(ChatRequest request) {
         String key = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
-        input.pipeInput(key.getBytes(StandardCharsets.UTF_8), REQUESTS.serializer().serialize(config.requestsTopic(), request));
+        input.pipeInput(
+                key.getBytes(StandardCharsets.UTF_8), REQUESTS.serializer().serialize(config.requestsTopic(), request));
         committed();
     }
 
     /**
-     * The test driver commits after each input record and each punctuation, on this thread, with a
-     * producer of its own: tell the engine, as the app's producer wrapper does.
+     * The test driver commits after each input record and each punctuation, on this thread, with a producer of its own:
+     * tell the engine, as the app's producer wrapper does.
      */
     private void committed() {
         resources.commitClock().committed();
@@ -98,8 +121,10 @@ final class EngineDriver implements AutoCloseable {
     /** Sends a request whose record carries {@code headers} (none when null). */
     void send(ChatRequest request, org.apache.kafka.common.header.Headers headers) {
         String key = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
-        input.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key.getBytes(StandardCharsets.UTF_8),
-                REQUESTS.serializer().serialize(config.requestsTopic(), request), headers));
+        input.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
+                key.getBytes(StandardCharsets.UTF_8),
+                REQUESTS.serializer().serialize(config.requestsTopic(), request),
+                headers));
         committed();
     }
 
@@ -116,8 +141,12 @@ final class EngineDriver implements AutoCloseable {
     }
 
     void collect() {
-        responseTopic.readKeyValuesToList().forEach(kv -> responses.add(new java.util.AbstractMap.SimpleImmutableEntry<>(kv.key, kv.value)));
-        deadLetterTopic.readKeyValuesToList().forEach(kv -> deadLetters.add(new java.util.AbstractMap.SimpleImmutableEntry<>(kv.key, kv.value)));
+        responseTopic
+                .readKeyValuesToList()
+                .forEach(kv -> responses.add(new java.util.AbstractMap.SimpleImmutableEntry<>(kv.key, kv.value)));
+        deadLetterTopic
+                .readKeyValuesToList()
+                .forEach(kv -> deadLetters.add(new java.util.AbstractMap.SimpleImmutableEntry<>(kv.key, kv.value)));
     }
 
     int outcomes() {
@@ -126,7 +155,9 @@ final class EngineDriver implements AutoCloseable {
 
     /** Waits (bounded) until at least {@code n} outcomes were emitted, advancing wall-clock time meanwhile. */
     void awaitOutcomes(int n) {
-        await().atMost(Duration.ofSeconds(15)).pollInSameThread().pollInterval(Duration.ofMillis(5))
+        await().atMost(Duration.ofSeconds(15))
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(5))
                 .until(() -> {
                     tick();
                     return outcomes() >= n;

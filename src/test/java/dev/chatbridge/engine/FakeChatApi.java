@@ -20,13 +20,13 @@ import java.util.function.BiFunction;
 import reactor.core.publisher.Mono;
 
 /**
- * In-process fake of the API for unit tests. Each call's behaviour comes from a script (request
- * and attempt number of that request), and completes on the fake's own timer threads, like Netty
- * would, after the scripted latency, or only when {@link #releaseHeld} is called. It records
- * every call, the peak of concurrent calls, and any moment two calls of one thread overlapped.
+ * In-process fake of the API for unit tests. Each call's behaviour comes from a script (request and attempt number of
+ * that request), and completes on the fake's own timer threads, like Netty would, after the scripted latency, or only
+ * when {@link #releaseHeld} is called. It records every call, the peak of concurrent calls, and any moment two calls of
+ * one thread overlapped.
  *
- * <p>Threading: calls arrive on the stream thread; completions and cancellations happen on timer
- * threads or the caller of {@link #releaseHeld}; all state is concurrent.
+ * <p>Threading: calls arrive on the stream thread; completions and cancellations happen on timer threads or the caller
+ * of {@link #releaseHeld}; all state is concurrent.
  */
 final class FakeChatApi implements ChatApi, AutoCloseable {
 
@@ -90,7 +90,8 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
     public Mono<KeyCheck> checkKey() {
         keyChecks.incrementAndGet();
         KeyCheck.Verdict verdict = keyVerdict;
-        KeyCheck check = verdict == KeyCheck.Verdict.ACCEPTED ? KeyCheck.accepted(400)
+        KeyCheck check = verdict == KeyCheck.Verdict.ACCEPTED
+                ? KeyCheck.accepted(400)
                 : new KeyCheck(verdict, verdict == KeyCheck.Verdict.REFUSED ? 401 : null, "fake key check: " + verdict);
         return Mono.delay(Duration.ofMillis(1)).map(tick -> check);
     }
@@ -99,7 +100,9 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
     public Mono<CallOutcome> call(ChatRequest request) {
         return Mono.create(sink -> {
             String thread = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
-            int attempt = attemptsByRequest.computeIfAbsent(request.getRequestId(), k -> new AtomicInteger()).incrementAndGet();
+            int attempt = attemptsByRequest
+                    .computeIfAbsent(request.getRequestId(), k -> new AtomicInteger())
+                    .incrementAndGet();
             calls.add(request.getRequestId());
             callThreads.add(Thread.currentThread().getName());
             peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);

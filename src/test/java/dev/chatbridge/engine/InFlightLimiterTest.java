@@ -78,13 +78,15 @@ class InFlightLimiterTest {
         // Given one permit, held; a greedy task and two quiet ones all waiting, in that order
         InFlightLimiter limiter = new InFlightLimiter(1);
         ConcurrentLinkedQueue<String> grants = new ConcurrentLinkedQueue<>();
-        InFlightLimiter.Waiter holder = limiter.register("holder", () -> { });
+        InFlightLimiter.Waiter holder = limiter.register("holder", () -> {});
         InFlightLimiter.Waiter greedy = limiter.register("greedy", () -> grants.add("greedy"));
         InFlightLimiter.Waiter quiet1 = limiter.register("quiet1", () -> grants.add("quiet1"));
         InFlightLimiter.Waiter quiet2 = limiter.register("quiet2", () -> grants.add("quiet2"));
         assertThat(limiter.tryAcquire(holder)).isTrue();
         assertThat(limiter.tryAcquire(greedy)).isFalse();
-        assertThat(limiter.tryAcquire(greedy)).as("asking twice does not queue twice").isFalse();
+        assertThat(limiter.tryAcquire(greedy))
+                .as("asking twice does not queue twice")
+                .isFalse();
         assertThat(limiter.tryAcquire(quiet1)).isFalse();
         assertThat(limiter.tryAcquire(quiet2)).isFalse();
 
@@ -93,7 +95,9 @@ class InFlightLimiterTest {
             limiter.release();
             String next = grants.peek() == null ? null : List.copyOf(grants).get(grants.size() - 1);
             InFlightLimiter.Waiter w = "greedy".equals(next) ? greedy : "quiet1".equals(next) ? quiet1 : quiet2;
-            assertThat(limiter.tryAcquire(w)).as("the granted task gets its permit").isTrue();
+            assertThat(limiter.tryAcquire(w))
+                    .as("the granted task gets its permit")
+                    .isTrue();
             assertThat(limiter.tryAcquire(w)).as("and queues again at the tail").isFalse();
         }
 
@@ -106,9 +110,9 @@ class InFlightLimiterTest {
     void shouldPassGrantsOfAClosedTaskToTheNextWaiter() throws Exception {
         InFlightLimiter limiter = new InFlightLimiter(1);
         CountDownLatch secondGranted = new CountDownLatch(1);
-        InFlightLimiter.Waiter first = limiter.register("first", () -> { });
+        InFlightLimiter.Waiter first = limiter.register("first", () -> {});
         InFlightLimiter.Waiter second = limiter.register("second", secondGranted::countDown);
-        InFlightLimiter.Waiter holder = limiter.register("holder", () -> { });
+        InFlightLimiter.Waiter holder = limiter.register("holder", () -> {});
         assertThat(limiter.tryAcquire(holder)).isTrue();
         assertThat(limiter.tryAcquire(first)).isFalse();
         assertThat(limiter.tryAcquire(second)).isFalse();
@@ -118,7 +122,9 @@ class InFlightLimiterTest {
 
         assertThat(secondGranted.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(limiter.tryAcquire(second)).isTrue();
-        assertThat(limiter.tryAcquire(first)).as("an unregistered task gets nothing").isFalse();
+        assertThat(limiter.tryAcquire(first))
+                .as("an unregistered task gets nothing")
+                .isFalse();
     }
 
     @Test
@@ -164,8 +170,8 @@ class InFlightLimiterTest {
     void shouldServeArmedCallsOfWaitingTasksRoundRobin() {
         // Given two tasks with three armed calls each behind a full limiter
         InFlightLimiter limiter = new InFlightLimiter(1);
-        InFlightLimiter.Waiter a = limiter.register("a", () -> { });
-        InFlightLimiter.Waiter b = limiter.register("b", () -> { });
+        InFlightLimiter.Waiter a = limiter.register("a", () -> {});
+        InFlightLimiter.Waiter b = limiter.register("b", () -> {});
         assertThat(limiter.tryAcquire(a)).isTrue();
         List<String> fired = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
@@ -190,7 +196,7 @@ class InFlightLimiterTest {
         InFlightLimiter limiter = new InFlightLimiter(1);
         AtomicInteger wakeUpsOfA = new AtomicInteger();
         InFlightLimiter.Waiter a = limiter.register("a", wakeUpsOfA::incrementAndGet);
-        InFlightLimiter.Waiter b = limiter.register("b", () -> { });
+        InFlightLimiter.Waiter b = limiter.register("b", () -> {});
         assertThat(limiter.tryAcquire(b)).isTrue();
         assertThat(limiter.tryAcquire(a)).isFalse();
         List<String> fired = new ArrayList<>();
@@ -225,8 +231,8 @@ class InFlightLimiterTest {
     void shouldKeepEachQueuedWaiterToItsShareOfArmedCallsSoThatNoneIsLeftWithNothingArmed() {
         // Given four permits in use and task a queued alone: it may arm up to all four
         InFlightLimiter limiter = new InFlightLimiter(4);
-        InFlightLimiter.Waiter a = limiter.register("a", () -> { });
-        InFlightLimiter.Waiter b = limiter.register("b", () -> { });
+        InFlightLimiter.Waiter a = limiter.register("a", () -> {});
+        InFlightLimiter.Waiter b = limiter.register("b", () -> {});
         for (int i = 0; i < 4; i++) {
             assertThat(limiter.tryAcquire(a)).isTrue();
         }
@@ -256,7 +262,7 @@ class InFlightLimiterTest {
     void shouldPassThePermitOnWhenAnArmedCallWasCancelled() {
         // Given a cancelled armed call before a live one
         InFlightLimiter limiter = new InFlightLimiter(1);
-        InFlightLimiter.Waiter w = limiter.register("task", () -> { });
+        InFlightLimiter.Waiter w = limiter.register("task", () -> {});
         assertThat(limiter.tryAcquire(w)).isTrue();
         List<String> fired = new ArrayList<>();
         limiter.tryAcquire(w);
@@ -299,17 +305,18 @@ class InFlightLimiterTest {
     void shouldNotGrowTheStackWhenArmedCallsCompleteAtOnce() {
         // Given 20,000 armed calls whose calls complete synchronously (releasing their permit inside fire)
         InFlightLimiter limiter = new InFlightLimiter(1);
-        InFlightLimiter.Waiter w = limiter.register("task", () -> { });
+        InFlightLimiter.Waiter w = limiter.register("task", () -> {});
         assertThat(limiter.tryAcquire(w)).isTrue();
         AtomicInteger fired = new AtomicInteger();
         int n = 20_000;
         for (int i = 0; i < n; i++) {
             limiter.tryAcquire(w);
             assertThat(limiter.arm(w, () -> {
-                fired.incrementAndGet();
-                limiter.release();
-                return true;
-            })).isFalse();
+                        fired.incrementAndGet();
+                        limiter.release();
+                        return true;
+                    }))
+                    .isFalse();
         }
 
         // When the first permit is released
@@ -324,7 +331,7 @@ class InFlightLimiterTest {
     void shouldDropArmedCallsOfAnUnregisteredWaiterAndNotArmAnyMore() {
         // Given a task with an armed call
         InFlightLimiter limiter = new InFlightLimiter(1);
-        InFlightLimiter.Waiter w = limiter.register("task", () -> { });
+        InFlightLimiter.Waiter w = limiter.register("task", () -> {});
         assertThat(limiter.tryAcquire(w)).isTrue();
         List<String> fired = new ArrayList<>();
         limiter.tryAcquire(w);

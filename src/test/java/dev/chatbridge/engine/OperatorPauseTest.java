@@ -21,6 +21,7 @@ class OperatorPauseTest {
     private final OperatorPause pause = new OperatorPause(Duration.ofSeconds(1), Duration.ofSeconds(3), time);
     /** One sink per key check the pause started, answered by the test. */
     private final List<Sinks.One<KeyCheck>> checks = new ArrayList<>();
+
     private final Supplier<Mono<KeyCheck>> checker = () -> {
         Sinks.One<KeyCheck> sink = Sinks.one();
         checks.add(sink);
@@ -68,10 +69,14 @@ class OperatorPauseTest {
         pause.verify(checker, v -> decided.add("c"));
 
         answer(0, KeyCheck.accepted(400));
-        assertThat(decided).as("a check answers only refusals that came before it started").containsExactly("a");
+        assertThat(decided)
+                .as("a check answers only refusals that came before it started")
+                .containsExactly("a");
 
         time.advanceTimeBy(Duration.ofMillis(999));
-        assertThat(checks).as("while not paused, at most one check per initial backoff").hasSize(1);
+        assertThat(checks)
+                .as("while not paused, at most one check per initial backoff")
+                .hasSize(1);
         time.advanceTimeBy(Duration.ofMillis(1));
         assertThat(checks).as("one check for both waiting refusals").hasSize(2);
         answer(1, KeyCheck.accepted(400));
@@ -117,7 +122,9 @@ class OperatorPauseTest {
         answer(0, new KeyCheck(KeyCheck.Verdict.UNKNOWN, 503, "transient"));
 
         assertThat(verdicts).isEmpty();
-        assertThat(pause.isReady()).as("an API that cannot answer is not a refused key").isTrue();
+        assertThat(pause.isReady())
+                .as("an API that cannot answer is not a refused key")
+                .isTrue();
         assertThat(pause.refusalsWaiting()).isEqualTo(1);
         time.advanceTimeBy(Duration.ofSeconds(2));
         assertThat(checks).hasSize(2);
@@ -134,9 +141,11 @@ class OperatorPauseTest {
         assertThat(verdicts).isEmpty();
         assertThat(pause.refusalsWaiting()).isEqualTo(1);
 
-        pause.verify(() -> {
-            throw new IllegalStateException("boom");
-        }, verdicts::add);
+        pause.verify(
+                () -> {
+                    throw new IllegalStateException("boom");
+                },
+                verdicts::add);
         time.advanceTimeBy(Duration.ofSeconds(3));
         assertThat(verdicts).isEmpty();
         assertThat(pause.isReady()).isTrue();

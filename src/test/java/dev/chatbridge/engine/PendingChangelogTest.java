@@ -35,11 +35,11 @@ class PendingChangelogTest {
         PendingChangelog.Tally tally = new PendingChangelog.Tally();
         tally.record(1, key("t1", 0), false);
         tally.record(1, key("t1", 1), false);
-        tally.record(1, key("t1", 0), true);   // answered
-        tally.record(1, key("t9", 4), true);   // a tombstone whose put was compacted away
+        tally.record(1, key("t1", 0), true); // answered
+        tally.record(1, key("t9", 4), true); // a tombstone whose put was compacted away
         tally.record(3, key("t3", 5), false);
         tally.record(3, key("t3", 5), true);
-        tally.record(3, key("t3", 5), false);  // accepted again (replay after the topic was recreated)
+        tally.record(3, key("t3", 5), false); // accepted again (replay after the topic was recreated)
 
         assertThat(tally.total()).isEqualTo(2);
         assertThat(tally.perPartition()).containsExactly(entry(1, 1), entry(3, 1));

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pending table as the source of truth: requests survive their task and are re-dispatched by
- * the next one (a {@link SurvivingStoreSupplier} plays the disk, because TopologyTestDriver wipes
- * its state directory on close); and backpressure waits, bounded.
+ * The pending table as the source of truth: requests survive their task and are re-dispatched by the next one (a
+ * {@link SurvivingStoreSupplier} plays the disk, because TopologyTestDriver wipes its state directory on close); and
+ * backpressure waits, bounded.
  */
 @Timeout(60)
 class PendingTableTest {
@@ -51,9 +51,14 @@ class PendingTableTest {
     }
 
     private static EngineConfig.Builder config() {
-        return EngineConfig.builder().retryPolicy(new RetryPolicy(
-                3, Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofSeconds(5), Duration.ofSeconds(30),
-                new SplittableRandom(7)));
+        return EngineConfig.builder()
+                .retryPolicy(new RetryPolicy(
+                        3,
+                        Duration.ofMillis(5),
+                        Duration.ofMillis(20),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(30),
+                        new SplittableRandom(7)));
     }
 
     @Test
@@ -69,12 +74,18 @@ class PendingTableTest {
         // When the task closes: in-flight calls are cancelled and late completions dropped
         first.close();
         assertThat(neverAnswers.cancellations()).isEqualTo(2);
-        assertThat(first.resources.limiter().inUse()).as("permits held after close").isZero();
-        assertThat(first.resources.pending().get()).as("pending counted after close").isZero();
+        assertThat(first.resources.limiter().inUse())
+                .as("permits held after close")
+                .isZero();
+        assertThat(first.resources.pending().get())
+                .as("pending counted after close")
+                .isZero();
         neverAnswers.releaseHeld();
         first.collect();
         assertThat(first.outcomes()).isZero();
-        assertThat(first.resources.unforwardedCompletions()).as("late completions counted as waiting").isZero();
+        assertThat(first.resources.unforwardedCompletions())
+                .as("late completions counted as waiting")
+                .isZero();
 
         // And a new driver opens the state that survived
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
@@ -98,10 +109,13 @@ class PendingTableTest {
                 new CallOutcome.RetriableFailure(429, Duration.ofSeconds(1), null, "429"), Duration.ofMillis(1)));
         EngineDriver first = open(config().build(), failing);
         first.send(request("r", "t", "a"));
-        await().atMost(Duration.ofSeconds(10)).pollInSameThread().pollInterval(Duration.ofMillis(5)).until(() -> {
-            first.tick();
-            return entries(first).stream().anyMatch(kv -> kv.value.attempts() == 1);
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> {
+                    first.tick();
+                    return entries(first).stream().anyMatch(kv -> kv.value.attempts() == 1);
+                });
         first.close();
 
         // When the state is reopened against a healthy API
@@ -119,7 +133,12 @@ class PendingTableTest {
     void shouldWaitForRoomWhenPendingIsFullAndAcceptAfterTheBoundedWait() {
         // Given room for two pending requests, both in flight and never answered
         FakeChatApi held = new FakeChatApi((r, attempt) -> Behaviour.hold(FakeChatApi.success("ok")));
-        EngineDriver d = open(config().maxInFlight(2).maxPending(2).backpressureMaxWait(Duration.ofMillis(300)).build(), held);
+        EngineDriver d = open(
+                config().maxInFlight(2)
+                        .maxPending(2)
+                        .backpressureMaxWait(Duration.ofMillis(300))
+                        .build(),
+                held);
         d.send(request("r1", "t1", "a"));
         d.send(request("r2", "t2", "b"));
 
@@ -133,7 +152,9 @@ class PendingTableTest {
         // And until the next punctuation the thread's budget is spent: no second wait
         start = System.nanoTime();
         d.send(request("r4", "t4", "d"));
-        assertThat((System.nanoTime() - start) / 1_000_000).as("ms waited with the budget spent").isLessThan(250L);
+        assertThat((System.nanoTime() - start) / 1_000_000)
+                .as("ms waited with the budget spent")
+                .isLessThan(250L);
 
         // Then everything is answered once the API answers
         held.script((r, attempt) -> Behaviour.answer(FakeChatApi.success("ok"), Duration.ofMillis(1)));
@@ -154,7 +175,9 @@ class PendingTableTest {
         }
         d.awaitOutcomes(12);
 
-        assertThat(highest).as("most pending requests seen right after accepting one").isLessThanOrEqualTo(2);
+        assertThat(highest)
+                .as("most pending requests seen right after accepting one")
+                .isLessThanOrEqualTo(2);
         assertThat(api.peak()).isLessThanOrEqualTo(2);
         assertThat(d.responses).hasSize(12);
     }

@@ -33,17 +33,17 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue "no record can stop an instance", engine side: each input or registry condition that
- * used to stop the instance (or reorder a thread) now ends as exactly one outcome of the right
- * kind, within the output size budget, with the task still running.
+ * Issue "no record can stop an instance", engine side: each input or registry condition that used to stop the instance
+ * (or reorder a thread) now ends as exactly one outcome of the right kind, within the output size budget, with the task
+ * still running.
  */
 @Timeout(60)
 class PoisonInputTest {
@@ -55,6 +55,7 @@ class PoisonInputTest {
     private final SurvivingStoreSupplier disk = new SurvivingStoreSupplier(ChatBridgeTopology.PENDING_STORE);
     /** Whether the "registry" behind the requests, responses and dead-letter serdes answers. */
     private final AtomicBoolean registryDown = new AtomicBoolean();
+
     private final AtomicInteger registryRefusals = new AtomicInteger();
 
     @AfterEach
@@ -65,14 +66,22 @@ class PoisonInputTest {
     }
 
     private static EngineConfig.Builder config() {
-        return EngineConfig.builder().retryPolicy(new RetryPolicy(
-                3, Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofSeconds(10),
-                new SplittableRandom(42)));
+        return EngineConfig.builder()
+                .retryPolicy(new RetryPolicy(
+                        3,
+                        Duration.ofMillis(5),
+                        Duration.ofMillis(20),
+                        Duration.ofMillis(50),
+                        Duration.ofSeconds(10),
+                        new SplittableRandom(42)));
     }
 
     private EngineDriver driver(EngineConfig config, FakeChatApi api, TopicIdentity ids, boolean exactlyOnce) {
         toClose.add(api);
-        Topics topics = Topics.of(config, switchable(EngineDriver.REQUESTS), switchable(EngineDriver.RESPONSES),
+        Topics topics = Topics.of(
+                config,
+                switchable(EngineDriver.REQUESTS),
+                switchable(EngineDriver.RESPONSES),
                 switchable(EngineDriver.DEAD_LETTERS));
         EngineDriver d = new EngineDriver(config, api, stateDir, exactlyOnce, disk, topics, ids, EngineMetrics.NONE);
         toClose.add(d);
@@ -118,7 +127,8 @@ class PoisonInputTest {
         EngineDriver d = driver(config().build(), api);
         ChatRequest huge = ChatRequest.newBuilder(request("r-huge", "t".repeat(300_000), "hi"))
                 .setMetadata(Map.of("blob", "m".repeat(300_000), "more", "n".repeat(300_000)))
-                .setAccount(" ").build();
+                .setAccount(" ")
+                .build();
         byte[] value = encode(huge);
 
         // When it arrives, followed by a normal request
@@ -146,15 +156,23 @@ class PoisonInputTest {
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
         EngineDriver d = driver(config().build(), api);
 
-        d.send(ChatRequest.newBuilder(request("r-meta", "t1", "hi")).setMetadata(Map.of("k", "v".repeat(20_000))).build());
-        d.send(ChatRequest.newBuilder(request("r" + "x".repeat(300), "t2", "hi")).build());
-        d.send(ChatRequest.newBuilder(request("r-ctl", "t3", "hi")).setAssistantId("a\u001b[31m").build());
+        d.send(ChatRequest.newBuilder(request("r-meta", "t1", "hi"))
+                .setMetadata(Map.of("k", "v".repeat(20_000)))
+                .build());
+        d.send(ChatRequest.newBuilder(request("r" + "x".repeat(300), "t2", "hi"))
+                .build());
+        d.send(ChatRequest.newBuilder(request("r-ctl", "t3", "hi"))
+                .setAssistantId("a\u001b[31m")
+                .build());
         d.awaitOutcomes(3);
 
-        assertThat(d.deadLetters).extracting(e -> e.getValue().getMessage()).satisfiesExactly(
-                m -> assertThat(m).contains("metadata is 20001 UTF-8 bytes", "chat.request.max.metadata.bytes=16384"),
-                m -> assertThat(m).contains("requestId is 301 characters", "chat.request.max.id.chars=256"),
-                m -> assertThat(m).contains("assistantId contains a control character (U+001B)"));
+        assertThat(d.deadLetters)
+                .extracting(e -> e.getValue().getMessage())
+                .satisfiesExactly(
+                        m -> assertThat(m)
+                                .contains("metadata is 20001 UTF-8 bytes", "chat.request.max.metadata.bytes=16384"),
+                        m -> assertThat(m).contains("requestId is 301 characters", "chat.request.max.id.chars=256"),
+                        m -> assertThat(m).contains("assistantId contains a control character (U+001B)"));
         assertThat(api.calls()).isEmpty();
     }
 
@@ -164,12 +182,17 @@ class PoisonInputTest {
         EngineDriver d = driver(config().maxRequestBytes(100_000).build(), api);
 
         d.send(ChatRequest.newBuilder(request("r-big", "t4", "x".repeat(90_000)))
-                .setMetadata(Map.of("k", "v".repeat(15_000))).build());
+                .setMetadata(Map.of("k", "v".repeat(15_000)))
+                .build());
         d.awaitOutcomes(1);
 
-        assertThat(d.deadLetters).singleElement().satisfies(e -> assertThat(e.getValue().getMessage())
-                .contains("more than chat.request.max.bytes=100000"));
-        assertThat(d.deadLetters.get(0).getValue().getOmitted()).as("the request was too large to keep").contains("request");
+        assertThat(d.deadLetters)
+                .singleElement()
+                .satisfies(
+                        e -> assertThat(e.getValue().getMessage()).contains("more than chat.request.max.bytes=100000"));
+        assertThat(d.deadLetters.get(0).getValue().getOmitted())
+                .as("the request was too large to keep")
+                .contains("request");
         assertThat(api.calls()).isEmpty();
     }
 
@@ -191,7 +214,9 @@ class PoisonInputTest {
         assertThat(dl.getRawKeySize()).isEqualTo(600_000);
         assertThat(dl.getRawValueSize()).isEqualTo(900_000);
         assertThat(dl.getRawValueSha256()).isEqualTo(Sha256.hex(value));
-        assertThat(dl.getRawKey()).as("a key over 4 KiB is reported by size only").isNull();
+        assertThat(dl.getRawKey())
+                .as("a key over 4 KiB is reported by size only")
+                .isNull();
         assertThat(dl.getSourceOffset()).isZero();
         assertThat(d.deadLetters.get(0).getKey()).isNull();
     }
@@ -200,11 +225,15 @@ class PoisonInputTest {
     void shouldShrinkABadRequestDeadLetterWithAMegabyteOfProblemDetails() {
         // Given an API that answers 400 with ~1 MiB of problem details (copied into the message, too, by the client)
         String detail = "d".repeat(400_000);
-        ProblemDetails problem = ProblemDetails.newBuilder().setTitle("Bad request").setDetail(detail)
+        ProblemDetails problem = ProblemDetails.newBuilder()
+                .setTitle("Bad request")
+                .setDetail(detail)
                 .setErrors(Map.of("messages", List.of("e".repeat(300_000))))
-                .setExtensionsJson("{\"x\":\"" + "x".repeat(300_000) + "\"}").build();
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(new CallOutcome.PermanentFailure(
-                DeadLetterReason.BAD_REQUEST, 400, problem, null, "the API rejected the request: " + detail),
+                .setExtensionsJson("{\"x\":\"" + "x".repeat(300_000) + "\"}")
+                .build();
+        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
+                new CallOutcome.PermanentFailure(
+                        DeadLetterReason.BAD_REQUEST, 400, problem, null, "the API rejected the request: " + detail),
                 Duration.ofMillis(1)));
         EngineDriver d = driver(config().build(), api);
 
@@ -214,8 +243,11 @@ class PoisonInputTest {
         ChatDeadLetter dl = d.deadLetters.get(0).getValue();
         assertThat(dl.getReason()).isEqualTo(DeadLetterReason.BAD_REQUEST);
         assertThat(sizeOf(dl)).isLessThanOrEqualTo(d.config.maxResponseBytes());
-        assertThat(dl.getMessage()).as("the message is cut, never a second copy of the problem").hasSizeLessThan(2_000);
-        assertThat(dl.getOmitted()).as("raw bytes, then the embedded request, then problem extensions")
+        assertThat(dl.getMessage())
+                .as("the message is cut, never a second copy of the problem")
+                .hasSizeLessThan(2_000);
+        assertThat(dl.getOmitted())
+                .as("raw bytes, then the embedded request, then problem extensions")
                 .containsSubsequence("request", "problem.extensionsJson");
         assertThat(dl.getProblem().getTitle()).isEqualTo("Bad request");
         assertThat(dl.getRequestId()).isEqualTo("r-400");
@@ -230,7 +262,9 @@ class PoisonInputTest {
         d.tick();
 
         // When r2 of t1 has no messages
-        d.send(ChatRequest.newBuilder(request("r2", "t1", "x")).setMessages(List.of()).build());
+        d.send(ChatRequest.newBuilder(request("r2", "t1", "x"))
+                .setMessages(List.of())
+                .build());
         for (int i = 0; i < 5; i++) {
             d.tick();
         }
@@ -240,7 +274,8 @@ class PoisonInputTest {
         api.releaseHeld();
         d.awaitOutcomes(2);
         assertThat(d.responseIds()).containsExactly("r1");
-        assertThat(d.deadLetters).singleElement()
+        assertThat(d.deadLetters)
+                .singleElement()
                 .satisfies(e -> assertThat(e.getValue().getRequestId()).isEqualTo("r2"))
                 .satisfies(e -> assertThat(e.getKey()).isEqualTo("t1"));
         assertThat(d.responses.get(0).getValue().getCompletedAt())
@@ -251,7 +286,8 @@ class PoisonInputTest {
     void shouldSkipReplayedInputUnderAtLeastOnceInsteadOfStoppingOrReordering() {
         // Given r1 answered and r2 pending, under at-least-once, and the offsets not committed
         FakeChatApi first = new FakeChatApi((r, attempt) -> r.getRequestId().equals("r2")
-                ? Behaviour.hold(FakeChatApi.success("r2")) : Behaviour.answer(FakeChatApi.success("r1"), Duration.ofMillis(1)));
+                ? Behaviour.hold(FakeChatApi.success("r2"))
+                : Behaviour.answer(FakeChatApi.success("r1"), Duration.ofMillis(1)));
         EngineDriver d1 = driver(config().build(), first, TopicIdentity.UNKNOWN, false);
         d1.send(request("r1", "t1", "one"));
         d1.awaitOutcomes(1);
@@ -324,7 +360,9 @@ class PoisonInputTest {
 
         KeyValueStore<Bytes, byte[]> store = d.driver.getKeyValueStore(ChatBridgeTopology.PENDING_STORE);
         PendingEntry entry = PendingEntry.fromBytes(store.get(PendingKey.of("t1", 0)));
-        assertThat(entry.value()).as("the stored request is the input's own bytes").isEqualTo(value);
+        assertThat(entry.value())
+                .as("the stored request is the input's own bytes")
+                .isEqualTo(value);
     }
 
     @Test
@@ -358,7 +396,8 @@ class PoisonInputTest {
         registryDown.set(false);
         d2.awaitOutcomes(4);
         assertThat(d2.responseIds()).containsExactly("r1", "r2", "r3");
-        assertThat(d2.deadLetters).singleElement()
+        assertThat(d2.deadLetters)
+                .singleElement()
                 .satisfies(e -> assertThat(e.getValue().getReason()).isEqualTo(DeadLetterReason.UNDECODABLE_INPUT));
         assertThat(second.calls()).containsExactly("r1", "r2", "r3");
         assertThat(d2.resources.registryWait().isWaiting()).isFalse();
@@ -378,7 +417,9 @@ class PoisonInputTest {
             d.tick();
         }
         assertThat(d.outcomes()).isZero();
-        assertThat(d.resources.unforwardedCompletions()).as("the answer is kept, counted as not forwarded").isOne();
+        assertThat(d.resources.unforwardedCompletions())
+                .as("the answer is kept, counted as not forwarded")
+                .isOne();
 
         registryDown.set(false);
         d.awaitOutcomes(1);
@@ -398,9 +439,15 @@ class PoisonInputTest {
         };
         EngineConfig config = config().build();
         toClose.add(api);
-        EngineDriver d = new EngineDriver(config, api, stateDir, true, disk,
+        EngineDriver d = new EngineDriver(
+                config,
+                api,
+                stateDir,
+                true,
+                disk,
                 Topics.of(config, EngineDriver.REQUESTS, EngineDriver.RESPONSES, EngineDriver.DEAD_LETTERS),
-                TopicIdentity.UNKNOWN, throwing);
+                TopicIdentity.UNKNOWN,
+                throwing);
         toClose.add(d);
 
         d.send(request("r1", "t1", "one"));
@@ -421,24 +468,41 @@ class PoisonInputTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "poison-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        MockProcessorContext<String, OutcomeWriter.Written> context = new MockProcessorContext<>(props, new TaskId(0, 0), null);
+        MockProcessorContext<String, OutcomeWriter.Written> context =
+                new MockProcessorContext<>(props, new TaskId(0, 0), null);
         KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(ChatBridgeTopology.PENDING_STORE), Serdes.Bytes(), Serdes.ByteArray())
-                .withLoggingDisabled().build();
+                        Stores.inMemoryKeyValueStore(ChatBridgeTopology.PENDING_STORE),
+                        Serdes.Bytes(),
+                        Serdes.ByteArray())
+                .withLoggingDisabled()
+                .build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         byte[] good = encode(request("r1", "t1", "hi"));
-        store.put(PendingKey.of("t1", 0), PendingEntry.request(InputFacts.of(0, 0, null, good), good).toBytes());
+        store.put(
+                PendingKey.of("t1", 0),
+                PendingEntry.request(InputFacts.of(0, 0, null, good), good).toBytes());
         store.put(PendingKey.of("t2", 1), new byte[] {9, 9, 9});
-        AsyncChatProcessor processor = new AsyncChatProcessor(config, ChatBridgeTopology.PENDING_STORE, api, resources,
-                Clock.systemUTC(), Topics.of(config, EngineDriver.REQUESTS, EngineDriver.RESPONSES, EngineDriver.DEAD_LETTERS));
+        AsyncChatProcessor processor = new AsyncChatProcessor(
+                config,
+                ChatBridgeTopology.PENDING_STORE,
+                api,
+                resources,
+                Clock.systemUTC(),
+                Topics.of(config, EngineDriver.REQUESTS, EngineDriver.RESPONSES, EngineDriver.DEAD_LETTERS));
 
         // When init() fails on it (Kafka Streams then never calls close())
         assertThatThrownBy(() -> processor.init(context)).hasMessageContaining("unknown format version 9");
 
         // Then nothing of the instance stays held: no pending count, no place in the limiter's queue
-        assertThat(resources.pending().get()).as("pending count after the failed init").isZero();
-        assertThat(resources.limiter().waiting()).as("tasks waiting for permits").isZero();
-        assertThat(context.scheduledPunctuators()).as("punctuators left scheduled").isEmpty();
+        assertThat(resources.pending().get())
+                .as("pending count after the failed init")
+                .isZero();
+        assertThat(resources.limiter().waiting())
+                .as("tasks waiting for permits")
+                .isZero();
+        assertThat(context.scheduledPunctuators())
+                .as("punctuators left scheduled")
+                .isEmpty();
     }
 }

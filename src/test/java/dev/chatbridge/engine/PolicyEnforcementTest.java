@@ -43,6 +43,7 @@ class PolicyEnforcementTest {
 
     @TempDir
     Path stateDir;
+
     @TempDir
     Path keysDir;
 
@@ -57,9 +58,19 @@ class PolicyEnforcementTest {
 
     private EngineDriver driver(FakeChatApi api, RequestPolicy policy) {
         toClose.add(api);
-        EngineDriver d = new EngineDriver(EngineConfig.builder().retryPolicy(new RetryPolicy(3, Duration.ofMillis(5),
-                Duration.ofMillis(20), Duration.ofSeconds(1), Duration.ofSeconds(10), new java.util.Random(1)))
-                .build(), api, stateDir, true);
+        EngineDriver d = new EngineDriver(
+                EngineConfig.builder()
+                        .retryPolicy(new RetryPolicy(
+                                3,
+                                Duration.ofMillis(5),
+                                Duration.ofMillis(20),
+                                Duration.ofSeconds(1),
+                                Duration.ofSeconds(10),
+                                new java.util.Random(1)))
+                        .build(),
+                api,
+                stateDir,
+                true);
         d.resources.usePolicy(policy);
         toClose.add(d);
         return d;
@@ -72,8 +83,8 @@ class PolicyEnforcementTest {
     @Test
     void shouldDeadLetterADeniedAccountWithoutACallAndKeepItsThreadInOrder() {
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
-        EngineDriver d = driver(api, RequestPolicy.fromProperties(Map.of(
-                PolicyConfigDef.ACCOUNTS_DENIED, "@admin.example.com")));
+        EngineDriver d = driver(
+                api, RequestPolicy.fromProperties(Map.of(PolicyConfigDef.ACCOUNTS_DENIED, "@admin.example.com")));
 
         d.send(as("ann@example.com", request("t1-a", "t1", "first")));
         d.send(as("root@admin.example.com", request("t1-b", "t1", "second")));
@@ -91,7 +102,9 @@ class PolicyEnforcementTest {
             assertThat(e.getValue().getRequest()).isNotNull();
         });
         List<String> t1 = new ArrayList<>();
-        d.responses.stream().filter(e -> e.getKey().equals("t1")).forEach(e -> t1.add(e.getValue().getRequestId()));
+        d.responses.stream()
+                .filter(e -> e.getKey().equals("t1"))
+                .forEach(e -> t1.add(e.getValue().getRequestId()));
         assertThat(t1).containsExactly("t1-a", "t1-c");
     }
 
@@ -107,14 +120,15 @@ class PolicyEnforcementTest {
         });
 
         // the operator denies the account while the second request waits behind the first
-        d.resources.usePolicy(RequestPolicy.fromProperties(Map.of(PolicyConfigDef.ACCOUNTS_DENIED,
-                "root@admin.example.com")));
+        d.resources.usePolicy(
+                RequestPolicy.fromProperties(Map.of(PolicyConfigDef.ACCOUNTS_DENIED, "root@admin.example.com")));
         api.releaseHeld();
         d.awaitOutcomes(2);
 
         assertThat(api.calls()).containsExactly("t1-a");
-        assertThat(d.deadLetters).singleElement().satisfies(e ->
-                assertThat(e.getValue().getReason()).isEqualTo(DeadLetterReason.IMPERSONATION_DENIED));
+        assertThat(d.deadLetters)
+                .singleElement()
+                .satisfies(e -> assertThat(e.getValue().getReason()).isEqualTo(DeadLetterReason.IMPERSONATION_DENIED));
     }
 
     @Test
@@ -123,13 +137,20 @@ class PolicyEnforcementTest {
         generator.initialize(2048);
         KeyPair key = generator.generateKeyPair();
         Path jwks = keysDir.resolve("producers.jwks.json");
-        Files.writeString(jwks, new JWKSet(new RSAKey.Builder((RSAPublicKey) key.getPublic()).keyID("p1").build())
-                .toString(true), StandardCharsets.UTF_8);
+        Files.writeString(
+                jwks,
+                new JWKSet(new RSAKey.Builder((RSAPublicKey) key.getPublic())
+                                .keyID("p1")
+                                .build())
+                        .toString(true),
+                StandardCharsets.UTF_8);
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
-        EngineDriver d = driver(api, RequestPolicy.fromProperties(Map.of(
-                PolicyConfigDef.TOKEN_REQUIRED, "true",
-                PolicyConfigDef.TOKEN_KEYS_FILE, jwks.toString(),
-                PolicyConfigDef.TOKEN_AUDIENCE, "chat-bridge")));
+        EngineDriver d = driver(
+                api,
+                RequestPolicy.fromProperties(Map.of(
+                        PolicyConfigDef.TOKEN_REQUIRED, "true",
+                        PolicyConfigDef.TOKEN_KEYS_FILE, jwks.toString(),
+                        PolicyConfigDef.TOKEN_AUDIENCE, "chat-bridge")));
         List<AuditEvent> audit = new CopyOnWriteArrayList<>();
         d.resources.auditTo(audit::add);
 
@@ -139,23 +160,35 @@ class PolicyEnforcementTest {
         d.awaitOutcomes(3);
 
         assertThat(api.calls()).containsExactly("ok");
-        assertThat(d.deadLetters).extracting(e -> e.getValue().getRequestId())
+        assertThat(d.deadLetters)
+                .extracting(e -> e.getValue().getRequestId())
                 .containsExactlyInAnyOrder("other-subject", "no-token");
-        assertThat(d.deadLetters).allSatisfy(e ->
-                assertThat(e.getValue().getReason()).isEqualTo(DeadLetterReason.IMPERSONATION_DENIED));
-        assertThat(audit).filteredOn(e -> e.kind().equals("call")).singleElement().satisfies(e -> {
-            assertThat(e.requestId()).isEqualTo("ok");
-            assertThat(e.producer()).isEqualTo("https://idp.example.com/ann@example.com");
-            assertThat(e.account()).isEqualTo("ann@example.com");
-        });
+        assertThat(d.deadLetters)
+                .allSatisfy(e -> assertThat(e.getValue().getReason()).isEqualTo(DeadLetterReason.IMPERSONATION_DENIED));
+        assertThat(audit)
+                .filteredOn(e -> e.kind().equals("call"))
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.requestId()).isEqualTo("ok");
+                    assertThat(e.producer()).isEqualTo("https://idp.example.com/ann@example.com");
+                    assertThat(e.account()).isEqualTo("ann@example.com");
+                });
     }
 
     private static RecordHeaders token(KeyPair key, String subject) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().subject(subject).audience("chat-bridge")
-                .issuer("https://idp.example.com").issueTime(Date.from(Instant.now().minusSeconds(5)))
-                .expirationTime(Date.from(Instant.now().plusSeconds(300))).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("p1").type(JOSEObjectType.JWT)
-                .build(), claims);
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .subject(subject)
+                .audience("chat-bridge")
+                .issuer("https://idp.example.com")
+                .issueTime(Date.from(Instant.now().minusSeconds(5)))
+                .expirationTime(Date.from(Instant.now().plusSeconds(300)))
+                .build();
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256)
+                        .keyID("p1")
+                        .type(JOSEObjectType.JWT)
+                        .build(),
+                claims);
         jwt.sign(new RSASSASigner((RSAPrivateKey) key.getPrivate()));
         RecordHeaders headers = new RecordHeaders();
         headers.add(PolicyConfigDef.DEFAULT_TOKEN_HEADER, jwt.serialize().getBytes(StandardCharsets.US_ASCII));

@@ -25,7 +25,8 @@ class RequestMdcTest {
         Map<String, String> seen = new HashMap<>();
 
         // When lines run for a request
-        RequestMdc.run(EngineDriver.request("r-7", "t-3", "secret prompt"), () -> seen.putAll(MDC.getCopyOfContextMap()));
+        RequestMdc.run(
+                EngineDriver.request("r-7", "t-3", "secret prompt"), () -> seen.putAll(MDC.getCopyOfContextMap()));
 
         // Then they saw the request's ids, no text, and the MDC is restored afterwards
         assertThat(seen).containsEntry(RequestMdc.REQUEST_ID, "r-7").containsEntry(RequestMdc.THREAD_ID, "t-3");
@@ -37,8 +38,9 @@ class RequestMdcTest {
     @Test
     void shouldRestoreTheMdcWhenTheLinesThrow() {
         assertThatThrownBy(() -> RequestMdc.run(EngineDriver.request("r-8", null, "x"), () -> {
-            throw new IllegalStateException("boom");
-        })).isInstanceOf(IllegalStateException.class);
+                    throw new IllegalStateException("boom");
+                }))
+                .isInstanceOf(IllegalStateException.class);
 
         assertThat(MDC.get(RequestMdc.REQUEST_ID)).isNull();
     }
@@ -48,9 +50,11 @@ class RequestMdcTest {
         Map<String, String> seen = new HashMap<>();
         String forged = "r-9\n12:00:00.000 ERROR forged line \u001b[31m";
 
-        RequestMdc.run(EngineDriver.request(forged, "t".repeat(10_000), "x"), () -> seen.putAll(MDC.getCopyOfContextMap()));
+        RequestMdc.run(
+                EngineDriver.request(forged, "t".repeat(10_000), "x"), () -> seen.putAll(MDC.getCopyOfContextMap()));
 
-        assertThat(seen.get(RequestMdc.REQUEST_ID)).isEqualTo("r-9\\u000A12:00:00.000 ERROR forged line \\u001B[31m")
+        assertThat(seen.get(RequestMdc.REQUEST_ID))
+                .isEqualTo("r-9\\u000A12:00:00.000 ERROR forged line \\u001B[31m")
                 .doesNotContain("\n", "\u001b");
         assertThat(seen.get(RequestMdc.THREAD_ID)).startsWith("t".repeat(256)).endsWith("…(9744 more characters)");
     }

@@ -22,18 +22,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Two tasks on one stream thread (this test's thread) sharing one instance's resources: a task
- * blocked in {@code process()} must never wait for another task of its thread to forward.
+ * Two tasks on one stream thread (this test's thread) sharing one instance's resources: a task blocked in
+ * {@code process()} must never wait for another task of its thread to forward.
  */
 @Timeout(30)
 class SharedStreamThreadTest {
 
-    private final EngineConfig config = EngineConfig.builder().maxInFlight(2).maxPending(2)
-            .backpressureMaxWait(Duration.ofSeconds(5)).build();
+    private final EngineConfig config = EngineConfig.builder()
+            .maxInFlight(2)
+            .maxPending(2)
+            .backpressureMaxWait(Duration.ofSeconds(5))
+            .build();
     private final EngineResources resources = new EngineResources(config, Clock.systemUTC());
     // Slow enough that a1 never completes while A still processes a2 (A must not have run since).
     private final FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(200));
-    private final Topics topics = Topics.of(config, EngineDriver.REQUESTS, EngineDriver.RESPONSES, EngineDriver.DEAD_LETTERS);
+    private final Topics topics =
+            Topics.of(config, EngineDriver.REQUESTS, EngineDriver.RESPONSES, EngineDriver.DEAD_LETTERS);
     private AsyncChatProcessor taskA;
     private AsyncChatProcessor taskB;
 
@@ -46,20 +50,23 @@ class SharedStreamThreadTest {
 
     private AsyncChatProcessor task(int partition, MockProcessorContext<String, OutcomeWriter.Written> context) {
         KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(ChatBridgeTopology.PENDING_STORE), Serdes.Bytes(),
+                        Stores.inMemoryKeyValueStore(ChatBridgeTopology.PENDING_STORE),
+                        Serdes.Bytes(),
                         Serdes.ByteArray())
-                .withLoggingDisabled().build();
+                .withLoggingDisabled()
+                .build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
-        AsyncChatProcessor processor = new AsyncChatProcessor(config, ChatBridgeTopology.PENDING_STORE, api, resources,
-                Clock.systemUTC(), topics);
+        AsyncChatProcessor processor = new AsyncChatProcessor(
+                config, ChatBridgeTopology.PENDING_STORE, api, resources, Clock.systemUTC(), topics);
         processor.init(context);
         return processor;
     }
 
     private static Decoded valid(ChatRequest request) {
         byte[] bytes = EngineDriver.REQUESTS.serializer().serialize("chat-requests", request);
-        return new Decoded.Valid(request, request.getThreadId().getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes);
+        return new Decoded.Valid(
+                request, request.getThreadId().getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes);
     }
 
     private static MockProcessorContext<String, OutcomeWriter.Written> context(int partition) {
@@ -96,8 +103,11 @@ class SharedStreamThreadTest {
 
         // And A forwards its outcomes when its own punctuator runs
         contextA.scheduledPunctuators().get(0).getPunctuator().punctuate(0L);
-        assertThat(contextA.forwarded()).extracting(f -> EngineDriver.RESPONSES.deserializer()
-                        .deserialize("chat-responses", f.record().value().bytes()).getRequestId())
+        assertThat(contextA.forwarded())
+                .extracting(f -> EngineDriver.RESPONSES
+                        .deserializer()
+                        .deserialize("chat-responses", f.record().value().bytes())
+                        .getRequestId())
                 .containsExactlyInAnyOrderElementsOf(List.of("a1", "a2"));
     }
 }

@@ -15,10 +15,10 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Test-only pending table whose contents outlive the TopologyTestDriver that used it, standing in
- * for a local RocksDB store (or its changelog) that survives a crash: TopologyTestDriver deletes
- * its state directory on close and does not flush RocksDB on its commits, so the real store
- * cannot be carried from one driver to the next. Byte order of keys is the same as RocksDB's.
+ * Test-only pending table whose contents outlive the TopologyTestDriver that used it, standing in for a local RocksDB
+ * store (or its changelog) that survives a crash: TopologyTestDriver deletes its state directory on close and does not
+ * flush RocksDB on its commits, so the real store cannot be carried from one driver to the next. Byte order of keys is
+ * the same as RocksDB's.
  */
 final class SurvivingStoreSupplier implements KeyValueBytesStoreSupplier {
 
@@ -31,7 +31,8 @@ final class SurvivingStoreSupplier implements KeyValueBytesStoreSupplier {
 
     /** Pending entries on the disk (the task's high-water mark does not count). */
     int size() {
-        return (int) disk.keySet().stream().filter(k -> !k.equals(HighWaterMark.KEY)).count();
+        return (int)
+                disk.keySet().stream().filter(k -> !k.equals(HighWaterMark.KEY)).count();
     }
 
     @Override
@@ -60,7 +61,7 @@ final class SurvivingStoreSupplier implements KeyValueBytesStoreSupplier {
 
         @Override
         public void init(StateStoreContext context, StateStore root) {
-            context.register(root, (key, value) -> { });
+            context.register(root, (key, value) -> {});
             open = true;
         }
 
@@ -152,7 +153,7 @@ final class SurvivingStoreSupplier implements KeyValueBytesStoreSupplier {
                 }
 
                 @Override
-                public void close() { }
+                public void close() {}
             };
         }
     }

@@ -20,12 +20,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Keeps schema evolution safe: every released version of a published event schema is kept in
- * {@code schemas/released/<Record>/v<N>.avsc}, and the current schema must read data written
- * with each of them (BACKWARD, as the registry checks on register; checked against every
- * release, i.e. BACKWARD_TRANSITIVE, so a chain of small changes cannot drift).
+ * {@code schemas/released/<Record>/v<N>.avsc}, and the current schema must read data written with each of them
+ * (BACKWARD, as the registry checks on register; checked against every release, i.e. BACKWARD_TRANSITIVE, so a chain of
+ * small changes cannot drift).
  *
- * <p>To release a schema change: make it backward compatible (new fields need defaults), then
- * add the new version as the next {@code v<N>.avsc}.
+ * <p>To release a schema change: make it backward compatible (new fields need defaults), then add the new version as
+ * the next {@code v<N>.avsc}.
  */
 class SchemaEvolutionTest {
 
@@ -33,10 +33,11 @@ class SchemaEvolutionTest {
 
     static Stream<Arguments> releasedVersions() throws IOException {
         List<Arguments> versions = new ArrayList<>();
-        for (Schema current : List.of(ChatRequest.getClassSchema(), ChatResponse.getClassSchema(),
-                ChatDeadLetter.getClassSchema())) {
+        for (Schema current :
+                List.of(ChatRequest.getClassSchema(), ChatResponse.getClassSchema(), ChatDeadLetter.getClassSchema())) {
             try (Stream<Path> files = Files.list(RELEASED.resolve(current.getName()))) {
-                files.filter(f -> f.getFileName().toString().matches("v\\d+\\.avsc")).sorted()
+                files.filter(f -> f.getFileName().toString().matches("v\\d+\\.avsc"))
+                        .sorted()
                         .forEach(f -> versions.add(Arguments.of(current.getName(), f, current)));
             }
         }
@@ -51,8 +52,9 @@ class SchemaEvolutionTest {
         SchemaPairCompatibility result = SchemaCompatibility.checkReaderWriterCompatibility(current, writer);
 
         assertThat(result.getType())
-                .as("current %s reading data written with %s: %s", name, released,
-                        result.getResult().getIncompatibilities())
+                .as(
+                        "current %s reading data written with %s: %s",
+                        name, released, result.getResult().getIncompatibilities())
                 .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
     }
 
@@ -61,7 +63,8 @@ class SchemaEvolutionTest {
         for (String name : List.of("ChatRequest", "ChatResponse", "ChatDeadLetter")) {
             try (Stream<Path> files = Files.list(RELEASED.resolve(name))) {
                 assertThat(files.filter(f -> f.getFileName().toString().matches("v\\d+\\.avsc")))
-                        .as("released versions of %s under %s", name, RELEASED).isNotEmpty();
+                        .as("released versions of %s under %s", name, RELEASED)
+                        .isNotEmpty();
             }
         }
     }
@@ -70,17 +73,21 @@ class SchemaEvolutionTest {
     void shouldMatchTheNewestReleaseOrBeANewerCompatibleVersion() throws IOException {
         // A change to a published schema must come with its release file: the newest release is
         // either the current schema or one the current schema can read (checked above).
-        for (Schema current : List.of(ChatRequest.getClassSchema(), ChatResponse.getClassSchema(),
-                ChatDeadLetter.getClassSchema())) {
+        for (Schema current :
+                List.of(ChatRequest.getClassSchema(), ChatResponse.getClassSchema(), ChatDeadLetter.getClassSchema())) {
             Path newest;
             try (Stream<Path> files = Files.list(RELEASED.resolve(current.getName()))) {
                 newest = files.filter(f -> f.getFileName().toString().matches("v\\d+\\.avsc"))
-                        .max((a, b) -> Integer.compare(version(a), version(b))).orElseThrow();
+                        .max((a, b) -> Integer.compare(version(a), version(b)))
+                        .orElseThrow();
             }
             Schema released = new Schema.Parser().parse(newest.toFile());
-            assertThat(SchemaCompatibility.checkReaderWriterCompatibility(released, current).getType())
-                    .as("%s changed since %s in a way the released readers cannot read; add it as the next"
-                            + " version under %s", current.getName(), newest, RELEASED)
+            assertThat(SchemaCompatibility.checkReaderWriterCompatibility(released, current)
+                            .getType())
+                    .as(
+                            "%s changed since %s in a way the released readers cannot read; add it as the next"
+                                    + " version under %s",
+                            current.getName(), newest, RELEASED)
                     .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
         }
     }
@@ -88,8 +95,8 @@ class SchemaEvolutionTest {
     @Test
     void shouldDocumentEveryFieldOfEverySchema() throws IOException {
         List<String> undocumented = new ArrayList<>();
-        for (Schema schema : List.of(ChatRequest.getClassSchema(), ChatResponse.getClassSchema(),
-                ChatDeadLetter.getClassSchema())) {
+        for (Schema schema :
+                List.of(ChatRequest.getClassSchema(), ChatResponse.getClassSchema(), ChatDeadLetter.getClassSchema())) {
             collectUndocumented(schema, undocumented, new ArrayList<>());
         }
         assertThat(undocumented).as("fields without a doc").isEmpty();

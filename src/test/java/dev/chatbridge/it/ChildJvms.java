@@ -12,9 +12,8 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Separate JVMs that integration tests start (the application as its own process), on the test
- * class path, with output under {@code target/it-processes}. {@link #killAll()} kills, by PID,
- * every process started here that is still alive.
+ * Separate JVMs that integration tests start (the application as its own process), on the test class path, with output
+ * under {@code target/it-processes}. {@link #killAll()} kills, by PID, every process started here that is still alive.
  */
 final class ChildJvms {
 
@@ -34,17 +33,24 @@ final class ChildJvms {
 
     /**
      * Starts {@code mainClass} with the arguments in a new JVM; its output goes to
-     * {@code target/it-processes/<logName>.out} and {@code .err}. No {@code CHAT_BRIDGE_*} or
-     * {@code KAFKA_*} variable is passed on, so the arguments alone configure it.
+     * {@code target/it-processes/<logName>.out} and {@code .err}. No {@code CHAT_BRIDGE_*} or {@code KAFKA_*} variable
+     * is passed on, so the arguments alone configure it.
      */
     Process launch(Class<?> mainClass, List<String> args, String logName) throws IOException {
         return launch(mainClass, List.of(), args, logName);
     }
 
-    /** As {@link #launch(Class, List, String)}, with extra JVM options (such as {@code -Dkey=value}) before the main class. */
+    /**
+     * As {@link #launch(Class, List, String)}, with extra JVM options (such as {@code -Dkey=value}) before the main
+     * class.
+     */
     Process launch(Class<?> mainClass, List<String> jvmOptions, List<String> args, String logName) throws IOException {
-        return launchWithClassPath(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                mainClass, jvmOptions, args, logName);
+        return launchWithClassPath(
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                mainClass,
+                jvmOptions,
+                args,
+                logName);
     }
 
     /** As {@link #launch(Class, List, String)}, on the given class path instead of the test class path. */
@@ -53,9 +59,12 @@ final class ChildJvms {
         return launchWithClassPath(classpath, mainClass, List.of(), args, logName);
     }
 
-    private Process launchWithClassPath(String classpath, Class<?> mainClass, List<String> jvmOptions,
-            List<String> args, String logName) throws IOException {
-        String java = ProcessHandle.current().info().command()
+    private Process launchWithClassPath(
+            String classpath, Class<?> mainClass, List<String> jvmOptions, List<String> args, String logName)
+            throws IOException {
+        String java = ProcessHandle.current()
+                .info()
+                .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1"));
         command.addAll(jvmOptions);
@@ -79,7 +88,10 @@ final class ChildJvms {
 
     /** As {@link #run(Path, String)}, with extra JVM options; its output is {@link #logOf(Path, String)}. */
     Process run(Path config, String name, List<String> jvmOptions) throws IOException {
-        return launch(Main.class, jvmOptions, List.of("run", "--config", config.toAbsolutePath().toString()),
+        return launch(
+                Main.class,
+                jvmOptions,
+                List.of("run", "--config", config.toAbsolutePath().toString()),
                 logName(config, name));
     }
 

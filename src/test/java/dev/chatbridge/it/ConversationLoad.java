@@ -18,13 +18,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Steady load of many conversations while a test starts and stops instances: every tick (100 ms)
- * new conversations begin, and each sends its turns one {@code turnInterval} apart, without
- * waiting for answers (a producer does not know about them). Requests are keyed by thread id on
- * one long-lived idempotent producer, so a thread's turns reach its partition in turn order.
+ * Steady load of many conversations while a test starts and stops instances: every tick (100 ms) new conversations
+ * begin, and each sends its turns one {@code turnInterval} apart, without waiting for answers (a producer does not know
+ * about them). Requests are keyed by thread id on one long-lived idempotent producer, so a thread's turns reach its
+ * partition in turn order.
  *
- * <p>Threading: {@link #start()} and {@link #stop(Duration)} are called by the test thread; the
- * ticks run on one scheduler thread of its own, which alone touches the producer until stop.
+ * <p>Threading: {@link #start()} and {@link #stop(Duration)} are called by the test thread; the ticks run on one
+ * scheduler thread of its own, which alone touches the producer until stop.
  */
 final class ConversationLoad implements AutoCloseable {
 
@@ -43,15 +43,17 @@ final class ConversationLoad implements AutoCloseable {
     private final KafkaProducer<String, ChatRequest> producer;
     /** Every request handed to the producer, in send order (ticker thread writes, others read). */
     private final ConcurrentLinkedQueue<ChatRequest> sent = new ConcurrentLinkedQueue<>();
+
     private final ConcurrentLinkedQueue<Exception> failures = new ConcurrentLinkedQueue<>();
     /** Conversations still sending (ticker thread only). */
     private final List<Conversation> active = new ArrayList<>();
+
     private int started;
 
     /**
-     * {@code conversationsPerSecond} new conversations a second (a multiple of 10), each of
-     * {@code turns} turns {@code turnInterval} apart: {@code conversationsPerSecond * turns}
-     * requests a second once the first conversations are complete.
+     * {@code conversationsPerSecond} new conversations a second (a multiple of 10), each of {@code turns} turns
+     * {@code turnInterval} apart: {@code conversationsPerSecond * turns} requests a second once the first conversations
+     * are complete.
      */
     ConversationLoad(ItFixture fixture, String prefix, int conversationsPerSecond, int turns, Duration turnInterval) {
         if (conversationsPerSecond % 10 != 0 || conversationsPerSecond <= 0) {
@@ -62,14 +64,15 @@ final class ConversationLoad implements AutoCloseable {
         this.newPerTick = conversationsPerSecond / 10;
         this.turns = turns;
         this.turnIntervalMs = turnInterval.toMillis();
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.kafka.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG, "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
                 new StringSerializer(),
                 new AvroSerializer<ChatRequest>(fixture.registryClient(), AvroSerdeConfig.from(Map.of()), false));
     }
@@ -90,8 +93,8 @@ final class ConversationLoad implements AutoCloseable {
     }
 
     /**
-     * Stops starting conversations and sending turns (conversations in progress stay unfinished),
-     * waits until every request sent is acknowledged, and returns them in send order.
+     * Stops starting conversations and sending turns (conversations in progress stay unfinished), waits until every
+     * request sent is acknowledged, and returns them in send order.
      *
      * @throws IllegalStateException when a send failed: the test's input would be unknown
      */
@@ -120,8 +123,8 @@ final class ConversationLoad implements AutoCloseable {
                 if (c.nextDueMs > now) {
                     continue;
                 }
-                ChatRequest request = ItFixture.request(c.threadId, c.threadId + "-r" + c.nextTurn,
-                        "Turn " + c.nextTurn + " of " + c.threadId);
+                ChatRequest request = ItFixture.request(
+                        c.threadId, c.threadId + "-r" + c.nextTurn, "Turn " + c.nextTurn + " of " + c.threadId);
                 sent.add(request);
                 producer.send(new ProducerRecord<>(fixture.requests, c.threadId, request), (metadata, error) -> {
                     if (error != null) {

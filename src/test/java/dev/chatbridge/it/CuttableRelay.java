@@ -12,14 +12,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP relay on 127.0.0.1 in front of a local server, which a test can cut and restore: cutting
- * closes every relayed connection and the listening socket, so clients see resets and then
- * refused connections; restoring listens again on the same port. It stands for the server's
- * network presence, so that an outage also ends keep-alive connections that the server itself
- * would go on serving after being stopped.
+ * A TCP relay on 127.0.0.1 in front of a local server, which a test can cut and restore: cutting closes every relayed
+ * connection and the listening socket, so clients see resets and then refused connections; restoring listens again on
+ * the same port. It stands for the server's network presence, so that an outage also ends keep-alive connections that
+ * the server itself would go on serving after being stopped.
  *
- * <p>Threading: one accept thread while listening and two copy threads per connection, all
- * daemons; {@link #cut}, {@link #restore} and {@link #close} are synchronized.
+ * <p>Threading: one accept thread while listening and two copy threads per connection, all daemons; {@link #cut},
+ * {@link #restore} and {@link #close} are synchronized.
  */
 final class CuttableRelay implements AutoCloseable {
 
@@ -102,7 +101,8 @@ final class CuttableRelay implements AutoCloseable {
 
     private void copy(Socket from, Socket to) {
         byte[] buffer = new byte[16 * 1024];
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        try (InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream()) {
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 out.write(buffer, 0, n);
                 out.flush();

@@ -24,13 +24,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Named {@code run} instances of one application, each a separate JVM (as Kubernetes would run
- * pods), sharing the fixture's topics and consumer group: started, stopped with SIGTERM and
- * started again by name, with a view of the group's members and assignment taken from the broker.
+ * Named {@code run} instances of one application, each a separate JVM (as Kubernetes would run pods), sharing the
+ * fixture's topics and consumer group: started, stopped with SIGTERM and started again by name, with a view of the
+ * group's members and assignment taken from the broker.
  *
- * <p>Each instance has its own properties file with {@code client.id} set to its name, so its
- * group member is recognisable ({@code <name>-StreamThread-1-consumer}). Each start is a new
- * "life" with its own log file (see {@link InstanceLogs}).
+ * <p>Each instance has its own properties file with {@code client.id} set to its name, so its group member is
+ * recognisable ({@code <name>-StreamThread-1-consumer}). Each start is a new "life" with its own log file (see
+ * {@link InstanceLogs}).
  *
  * <p>Threading: test thread only.
  */
@@ -57,10 +57,9 @@ final class Fleet {
     }
 
     /**
-     * Starts the instance (again, for a name started before). {@code freshState}: with a new,
-     * empty state directory (a Deployment's pod), else with the one of its previous life (a
-     * StatefulSet's volume); its first start always has a new one. {@code own}: settings of this
-     * instance only, such as {@code group.instance.id}.
+     * Starts the instance (again, for a name started before). {@code freshState}: with a new, empty state directory (a
+     * Deployment's pod), else with the one of its previous life (a StatefulSet's volume); its first start always has a
+     * new one. {@code own}: settings of this instance only, such as {@code group.instance.id}.
      */
     void start(String name, boolean freshState, Map<String, String> own) throws IOException {
         if (!configs.containsKey(name) || freshState) {
@@ -111,13 +110,15 @@ final class Fleet {
     }
 
     /**
-     * Waits until the group is stable with exactly these instances as members, each with at least
-     * one input partition, together all of them; returns how long that took.
+     * Waits until the group is stable with exactly these instances as members, each with at least one input partition,
+     * together all of them; returns how long that took.
      */
     Duration awaitAssigned(Set<String> names, Duration atMost) {
         long start = System.nanoTime();
-        await("group stable with exactly " + names + " holding every input partition").atMost(atMost)
-                .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        await("group stable with exactly " + names + " holding every input partition")
+                .atMost(atMost)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
                 .until(() -> isAssigned(names));
         return Duration.ofNanos(System.nanoTime() - start);
     }
@@ -142,7 +143,8 @@ final class Fleet {
         for (MemberDescription m : group.members()) {
             String instance = m.clientId().replaceFirst("-StreamThread-\\d+-consumer$", "");
             Set<TopicPartition> input = byInstance.computeIfAbsent(instance, k -> new HashSet<>());
-            m.assignment().topicPartitions().stream().filter(tp -> tp.topic().equals(fixture.requests))
+            m.assignment().topicPartitions().stream()
+                    .filter(tp -> tp.topic().equals(fixture.requests))
                     .forEach(input::add);
         }
         return byInstance;
@@ -156,7 +158,11 @@ final class Fleet {
     }
 
     ConsumerGroupDescription describe() throws Exception {
-        return fixture.kafka.adminClient().describeConsumerGroups(List.of(fixture.applicationId))
-                .describedGroups().get(fixture.applicationId).get(10, TimeUnit.SECONDS);
+        return fixture.kafka
+                .adminClient()
+                .describeConsumerGroups(List.of(fixture.applicationId))
+                .describedGroups()
+                .get(fixture.applicationId)
+                .get(10, TimeUnit.SECONDS);
     }
 }

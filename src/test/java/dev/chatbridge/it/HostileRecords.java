@@ -22,16 +22,16 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
 
 /**
- * Input records that no well-behaved producer writes, built byte by byte: requests that decode
- * but break the request contract (huge or control-character ids, huge metadata, blank thread),
- * Avro length bombs (a length prefix that claims billions of bytes or items), truncated and
- * bit-flipped records, a wrong magic byte, unknown schema ids, and a tombstone.
+ * Input records that no well-behaved producer writes, built byte by byte: requests that decode but break the request
+ * contract (huge or control-character ids, huge metadata, blank thread), Avro length bombs (a length prefix that claims
+ * billions of bytes or items), truncated and bit-flipped records, a wrong magic byte, unknown schema ids, and a
+ * tombstone.
  *
- * <p>Avro binary as the ChatRequest schema lays it out: {@code requestId} (string), then the
- * unions {@code threadId}, {@code assistantId}, {@code account} (index 0 null, 1 string), the
- * {@code messages} array (block count, items {@code role} enum index and {@code text} union,
- * terminating 0), the {@code metadata} map (block count, key/value strings, 0) and the
- * {@code createdAt} union. Counts and lengths are zig-zag varints ({@link BinaryEncoder#writeLong}).
+ * <p>Avro binary as the ChatRequest schema lays it out: {@code requestId} (string), then the unions {@code threadId},
+ * {@code assistantId}, {@code account} (index 0 null, 1 string), the {@code messages} array (block count, items
+ * {@code role} enum index and {@code text} union, terminating 0), the {@code metadata} map (block count, key/value
+ * strings, 0) and the {@code createdAt} union. Counts and lengths are zig-zag varints
+ * ({@link BinaryEncoder#writeLong}).
  *
  * <p>Stateless; every method returns new arrays.
  */
@@ -50,12 +50,11 @@ final class HostileRecords {
         }
     }
 
-    private HostileRecords() {
-    }
+    private HostileRecords() {}
 
     /**
-     * Requests that decode with the registered schema but must be refused without a call
-     * ({@code INVALID_REQUEST}). Each requestId starts with a unique {@code hxNN-} prefix.
+     * Requests that decode with the registered schema but must be refused without a call ({@code INVALID_REQUEST}).
+     * Each requestId starts with a unique {@code hxNN-} prefix.
      */
     static List<Hostile> invalidRequests(Function<ChatRequest, byte[]> serializer) {
         List<Hostile> out = new ArrayList<>();
@@ -64,45 +63,69 @@ final class HostileRecords {
         for (int i = 0; i < 300; i++) {
             bigMetadata.put(String.format("key-%03d", i), "m".repeat(1_024));
         }
-        out.add(invalid("huge-thread-metadata-text", serializer, ChatRequest.newBuilder()
-                .setRequestId("hx01-huge-thread-metadata-text")
-                .setThreadId("hx01-thread-" + "t".repeat(300 * 1024))
-                .setAccount("   ")
-                .setMetadata(bigMetadata)
-                .setMessages(List.of(user("x".repeat(280 * 1024))))));
-        out.add(invalid("huge-request-id", serializer, ChatRequest.newBuilder()
-                .setRequestId("hx02-huge-request-id-" + "r".repeat(300 * 1024))
-                .setThreadId("hx02-thread")
-                .setMessages(List.of(user("hello")))));
+        out.add(invalid(
+                "huge-thread-metadata-text",
+                serializer,
+                ChatRequest.newBuilder()
+                        .setRequestId("hx01-huge-thread-metadata-text")
+                        .setThreadId("hx01-thread-" + "t".repeat(300 * 1024))
+                        .setAccount("   ")
+                        .setMetadata(bigMetadata)
+                        .setMessages(List.of(user("x".repeat(280 * 1024))))));
+        out.add(invalid(
+                "huge-request-id",
+                serializer,
+                ChatRequest.newBuilder()
+                        .setRequestId("hx02-huge-request-id-" + "r".repeat(300 * 1024))
+                        .setThreadId("hx02-thread")
+                        .setMessages(List.of(user("hello")))));
         Map<String, String> metadata20k = new LinkedHashMap<>();
         for (int i = 0; i < 20; i++) {
             metadata20k.put(String.format("key-%02d", i), "v".repeat(1_024));
         }
-        out.add(invalid("metadata-20k", serializer, ChatRequest.newBuilder()
-                .setRequestId("hx03-metadata-20k")
-                .setThreadId("hx03-thread")
-                .setMetadata(metadata20k)
-                .setMessages(List.of(user("hello")))));
-        out.add(invalid("newline-in-request-id", serializer, ChatRequest.newBuilder()
-                .setRequestId("hx04-newline\nInjected-Header: yes")
-                .setThreadId("hx04-thread")
-                .setMessages(List.of(user("hello")))));
-        out.add(invalid("nul-in-thread-id", serializer, ChatRequest.newBuilder()
-                .setRequestId("hx05-nul-in-thread-id")
-                .setThreadId("hx05-thread\u0000nul")
-                .setMessages(List.of(user("hello")))));
-        out.add(invalid("ansi-escape-in-thread-id", serializer, ChatRequest.newBuilder()
-                .setRequestId("hx06-ansi-escape-in-thread-id")
-                .setThreadId("hx06-thread-\u001b[31mred\u001b[0m")
-                .setMessages(List.of(user("hello")))));
-        out.add(invalid("ansi-escape-in-request-id", serializer, ChatRequest.newBuilder()
-                .setRequestId("hx07-\u001b[31mred\u001b[0m")
-                .setThreadId("hx07-thread")
-                .setMessages(List.of(user("hello")))));
-        out.add(invalid("blank-thread-id", serializer, ChatRequest.newBuilder()
-                .setRequestId("hx08-blank-thread-id")
-                .setThreadId("")
-                .setMessages(List.of(user("hello")))));
+        out.add(invalid(
+                "metadata-20k",
+                serializer,
+                ChatRequest.newBuilder()
+                        .setRequestId("hx03-metadata-20k")
+                        .setThreadId("hx03-thread")
+                        .setMetadata(metadata20k)
+                        .setMessages(List.of(user("hello")))));
+        out.add(invalid(
+                "newline-in-request-id",
+                serializer,
+                ChatRequest.newBuilder()
+                        .setRequestId("hx04-newline\nInjected-Header: yes")
+                        .setThreadId("hx04-thread")
+                        .setMessages(List.of(user("hello")))));
+        out.add(invalid(
+                "nul-in-thread-id",
+                serializer,
+                ChatRequest.newBuilder()
+                        .setRequestId("hx05-nul-in-thread-id")
+                        .setThreadId("hx05-thread\u0000nul")
+                        .setMessages(List.of(user("hello")))));
+        out.add(invalid(
+                "ansi-escape-in-thread-id",
+                serializer,
+                ChatRequest.newBuilder()
+                        .setRequestId("hx06-ansi-escape-in-thread-id")
+                        .setThreadId("hx06-thread-\u001b[31mred\u001b[0m")
+                        .setMessages(List.of(user("hello")))));
+        out.add(invalid(
+                "ansi-escape-in-request-id",
+                serializer,
+                ChatRequest.newBuilder()
+                        .setRequestId("hx07-\u001b[31mred\u001b[0m")
+                        .setThreadId("hx07-thread")
+                        .setMessages(List.of(user("hello")))));
+        out.add(invalid(
+                "blank-thread-id",
+                serializer,
+                ChatRequest.newBuilder()
+                        .setRequestId("hx08-blank-thread-id")
+                        .setThreadId("")
+                        .setMessages(List.of(user("hello")))));
         return out;
     }
 
@@ -113,9 +136,9 @@ final class HostileRecords {
     }
 
     /**
-     * A legal request (64 KiB of text, within the text limit) that the API answers with 1 MiB of
-     * problem details ({@code BAD_REQUEST}): a dead letter keeping the whole request and all
-     * problem details (about 1.02 MB in Avro for the problem alone) cannot fit a 1 MiB record.
+     * A legal request (64 KiB of text, within the text limit) that the API answers with 1 MiB of problem details
+     * ({@code BAD_REQUEST}): a dead letter keeping the whole request and all problem details (about 1.02 MB in Avro for
+     * the problem alone) cannot fit a 1 MiB record.
      */
     static Hostile hugeBadRequest(Function<ChatRequest, byte[]> serializer) {
         ChatRequest r = ChatRequest.newBuilder()
@@ -123,15 +146,15 @@ final class HostileRecords {
                 .setThreadId("hx09-thread")
                 .setMessages(List.of(user("Please answer " + "q".repeat(64 * 1024) + " #fault:400-huge")))
                 .build();
-        return new Hostile("huge-400-answer", DeadLetterReason.BAD_REQUEST, "hx09-", key("huge-400-answer"),
-                serializer.apply(r));
+        return new Hostile(
+                "huge-400-answer", DeadLetterReason.BAD_REQUEST, "hx09-", key("huge-400-answer"), serializer.apply(r));
     }
 
     /**
-     * Records that must become {@code UNDECODABLE_INPUT}: length bombs, truncation, a wrong magic
-     * byte, a tombstone. {@code valid} is a framed, decodable request (schema id {@code requestSchemaId})
-     * to cut and corrupt; {@code blobSchemaId} is a registered ChatRequest writer schema with an
-     * extra {@code ["null","bytes"]} field at the end (see {@link #withExtraField}).
+     * Records that must become {@code UNDECODABLE_INPUT}: length bombs, truncation, a wrong magic byte, a tombstone.
+     * {@code valid} is a framed, decodable request (schema id {@code requestSchemaId}) to cut and corrupt;
+     * {@code blobSchemaId} is a registered ChatRequest writer schema with an extra {@code ["null","bytes"]} field at
+     * the end (see {@link #withExtraField}).
      */
     static List<Hostile> undecodable(int requestSchemaId, int blobSchemaId, byte[] valid) {
         List<Hostile> out = new ArrayList<>();
@@ -181,8 +204,8 @@ final class HostileRecords {
     }
 
     /**
-     * {@code valid} with one bit flipped at {@code index} (into the framed bytes), for the caller
-     * to check with its own deserializer that it no longer decodes.
+     * {@code valid} with one bit flipped at {@code index} (into the framed bytes), for the caller to check with its own
+     * deserializer that it no longer decodes.
      */
     static Hostile bitFlipped(String name, byte[] valid, int index, int bit) {
         byte[] flipped = valid.clone();
@@ -196,8 +219,12 @@ final class HostileRecords {
         for (int i = 0; i < count; i++) {
             byte[] v = valid.clone();
             ByteBuffer.wrap(v, 1, 4).putInt(900_000 + i);
-            out.add(new Hostile("unknown-schema-id-" + (900_000 + i), DeadLetterReason.UNDECODABLE_INPUT, null,
-                    key("unknown-schema-id"), v));
+            out.add(new Hostile(
+                    "unknown-schema-id-" + (900_000 + i),
+                    DeadLetterReason.UNDECODABLE_INPUT,
+                    null,
+                    key("unknown-schema-id"),
+                    v));
         }
         return out;
     }
@@ -224,8 +251,8 @@ final class HostileRecords {
     }
 
     /**
-     * A request framed for a writer schema that is ChatRequest plus one nullable field at the end
-     * (written as null): the ChatRequest encoding followed by union index 0.
+     * A request framed for a writer schema that is ChatRequest plus one nullable field at the end (written as null):
+     * the ChatRequest encoding followed by union index 0.
      */
     static byte[] framedWithNullExtraField(int schemaId, ChatRequest request) {
         return frame(schemaId, body(e -> {
@@ -236,7 +263,11 @@ final class HostileRecords {
 
     /** The Confluent framing: magic byte 0, the schema id, the body. */
     static byte[] frame(int schemaId, byte[] body) {
-        return ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(schemaId).put(body).array();
+        return ByteBuffer.allocate(5 + body.length)
+                .put((byte) 0)
+                .putInt(schemaId)
+                .put(body)
+                .array();
     }
 
     /** The schema id of framed bytes. */

@@ -15,22 +15,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the {@code run} processes' own logs say about rebalances. The child JVMs get a logback
- * configuration ({@link #jvmOptions()}) that logs as the test configuration does, plus Kafka
- * Streams' client state transitions and the consumer coordinator's group generations at INFO,
- * each line with an absolute time so lines can be counted per time window.
+ * What the {@code run} processes' own logs say about rebalances. The child JVMs get a logback configuration
+ * ({@link #jvmOptions()}) that logs as the test configuration does, plus Kafka Streams' client state transitions and
+ * the consumer coordinator's group generations at INFO, each line with an absolute time so lines can be counted per
+ * time window.
  *
- * <p>Counted: "State transition from RUNNING to REBALANCING" lines of {@code KafkaStreams} (one
- * per instance that was running when a rebalance began), and the distinct generation ids of
- * "Successfully synced group in generation" (one per completed group rebalance, whichever
- * instances took part).
+ * <p>Counted: "State transition from RUNNING to REBALANCING" lines of {@code KafkaStreams} (one per instance that was
+ * running when a rebalance began), and the distinct generation ids of "Successfully synced group in generation" (one
+ * per completed group rebalance, whichever instances took part).
  */
 final class InstanceLogs {
 
     static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-    private static final Pattern LINE_TIME = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[^ ]*) ");
+    private static final Pattern LINE_TIME =
+            Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[^ ]*) ");
     private static final String RUNNING_TO_REBALANCING = "State transition from RUNNING to REBALANCING";
-    private static final Pattern SYNCED = Pattern.compile("Successfully synced group in generation Generation\\{generationId=(\\d+)");
+    private static final Pattern SYNCED =
+            Pattern.compile("Successfully synced group in generation Generation\\{generationId=(\\d+)");
 
     private static final String CONFIG = """
             <configuration>
@@ -54,8 +55,7 @@ final class InstanceLogs {
             </configuration>
             """;
 
-    private InstanceLogs() {
-    }
+    private InstanceLogs() {}
 
     /** JVM options that make a child log as described above (writes the configuration file once). */
     static List<String> jvmOptions() throws IOException {

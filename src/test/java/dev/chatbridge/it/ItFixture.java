@@ -5,18 +5,18 @@ import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.api.RetryPolicy;
 import dev.chatbridge.app.ChatBridgeApp;
 import dev.chatbridge.config.ChatBridgeConfig;
+import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
+import dev.chatbridge.devtools.simulator.ApiSimulator;
+import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.StreamsProperties;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.MessageRole;
-import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import dev.chatbridge.registry.SchemaRegistryClient;
 import dev.chatbridge.registry.SchemaRegistryClients;
 import dev.chatbridge.serde.AvroSerdeConfig;
 import dev.chatbridge.serde.AvroSerializer;
-import dev.chatbridge.devtools.simulator.ApiSimulator;
-import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,10 +43,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * What every engine integration test needs: the API simulator over HTTP, the embedded schema
- * registry, the three topics on the shared broker, a unique application id, settings for
- * {@link ChatBridgeApp} instances with their own state directories, and a producer of requests.
- * {@link #close()} closes the apps it created, the servers, and deletes the state directories.
+ * What every engine integration test needs: the API simulator over HTTP, the embedded schema registry, the three topics
+ * on the shared broker, a unique application id, settings for {@link ChatBridgeApp} instances with their own state
+ * directories, and a producer of requests. {@link #close()} closes the apps it created, the servers, and deletes the
+ * state directories.
  *
  * <p>Threading: used by the test thread only.
  */
@@ -86,8 +86,8 @@ final class ItFixture implements AutoCloseable {
     }
 
     /**
-     * As {@link #start}, but the registry listens on a port chosen now and kept, so that the test
-     * can stop it ({@code registry.close()}) and serve again at the same URL ({@code registry.start()}).
+     * As {@link #start}, but the registry listens on a port chosen now and kept, so that the test can stop it
+     * ({@code registry.close()}) and serve again at the same URL ({@code registry.start()}).
      */
     static ItFixture startWithFixedRegistryPort(KafkaCluster kafka, SimulatorConfig.Builder simulator, int partitions) {
         return new ItFixture(kafka, simulator.apiKeys(API_KEY).build(), partitions, freeLoopbackPort());
@@ -119,8 +119,13 @@ final class ItFixture implements AutoCloseable {
                 .deadLettersTopic(deadLetters)
                 .pauseInitialBackoff(Duration.ofMillis(200))
                 .pauseMaxBackoff(Duration.ofSeconds(1))
-                .retryPolicy(new RetryPolicy(3, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(3),
-                        Duration.ofSeconds(30), new Random(7)));
+                .retryPolicy(new RetryPolicy(
+                        3,
+                        Duration.ofMillis(50),
+                        Duration.ofMillis(200),
+                        Duration.ofSeconds(3),
+                        Duration.ofSeconds(30),
+                        new Random(7)));
     }
 
     /** API client settings for the simulator, with a pool as large as {@code maxInFlight}. */
@@ -147,14 +152,13 @@ final class ItFixture implements AutoCloseable {
     }
 
     /**
-     * Kafka Streams properties of one instance: exactly-once, the fixture's application id, a
-     * 100 ms commit interval, a short poll, and a 6 s session timeout so that a vanished member
-     * (killed, or closed without leaving the group) is noticed quickly.
+     * Kafka Streams properties of one instance: exactly-once, the fixture's application id, a 100 ms commit interval, a
+     * short poll, and a 6 s session timeout so that a vanished member (killed, or closed without leaving the group) is
+     * noticed quickly.
      */
     /**
-     * A properties file for the {@code run} command in its own JVM: the fixture's Kafka settings
-     * with a new state dir, its topics, simulator and registry, {@code maxInFlight}, metrics on a
-     * free port and a 30 s drain.
+     * A properties file for the {@code run} command in its own JVM: the fixture's Kafka settings with a new state dir,
+     * its topics, simulator and registry, {@code maxInFlight}, metrics on a free port and a 30 s drain.
      */
     Path runConfigFile(int maxInFlight) throws IOException {
         Properties p = streamsProps(newStateDir());
@@ -182,8 +186,12 @@ final class ItFixture implements AutoCloseable {
 
     /** Settings of one instance with its own new state directory. */
     ChatBridgeApp.Settings settings(EngineConfig engine) {
-        return new ChatBridgeApp.Settings(streamsProps(newStateDir()), engine, client(engine.maxInFlight()),
-                serdeConfigs(), Duration.ofSeconds(10));
+        return new ChatBridgeApp.Settings(
+                streamsProps(newStateDir()),
+                engine,
+                client(engine.maxInFlight()),
+                serdeConfigs(),
+                Duration.ofSeconds(10));
     }
 
     /** Creates and starts an instance; the fixture closes it if the test did not. */
@@ -199,12 +207,16 @@ final class ItFixture implements AutoCloseable {
     }
 
     /**
-     * As {@link #createApp(EngineConfig)}, with the instance's own registry settings (for example
-     * the URL of a relay in front of the registry).
+     * As {@link #createApp(EngineConfig)}, with the instance's own registry settings (for example the URL of a relay in
+     * front of the registry).
      */
     ChatBridgeApp createApp(EngineConfig engine, Map<String, Object> serdeConfigs) {
-        ChatBridgeApp app = ChatBridgeApp.create(new ChatBridgeApp.Settings(streamsProps(newStateDir()), engine,
-                client(engine.maxInFlight()), serdeConfigs, Duration.ofSeconds(10)));
+        ChatBridgeApp app = ChatBridgeApp.create(new ChatBridgeApp.Settings(
+                streamsProps(newStateDir()),
+                engine,
+                client(engine.maxInFlight()),
+                serdeConfigs,
+                Duration.ofSeconds(10)));
         apps.add(app);
         return app;
     }
@@ -222,7 +234,9 @@ final class ItFixture implements AutoCloseable {
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        try (KafkaProducer<String, ChatRequest> producer = new KafkaProducer<>(config, new StringSerializer(),
+        try (KafkaProducer<String, ChatRequest> producer = new KafkaProducer<>(
+                config,
+                new StringSerializer(),
                 new AvroSerializer<ChatRequest>(registryClient, AvroSerdeConfig.from(Map.of()), false))) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (ChatRequest request : batch) {
@@ -238,8 +252,8 @@ final class ItFixture implements AutoCloseable {
     }
 
     /**
-     * {@code threads} conversations of {@code turns} requests each, in production order (turn by
-     * turn, all threads per turn). {@code text} gives the text of the last message of a turn.
+     * {@code threads} conversations of {@code turns} requests each, in production order (turn by turn, all threads per
+     * turn). {@code text} gives the text of the last message of a turn.
      */
     static List<ChatRequest> conversations(String prefix, int threads, int turns, TextOf text) {
         List<ChatRequest> out = new ArrayList<>(threads * turns);
@@ -256,7 +270,10 @@ final class ItFixture implements AutoCloseable {
         return ChatRequest.newBuilder()
                 .setRequestId(requestId)
                 .setThreadId(threadId)
-                .setMessages(List.of(ChatMessage.newBuilder().setRole(MessageRole.User).setText(text).build()))
+                .setMessages(List.of(ChatMessage.newBuilder()
+                        .setRole(MessageRole.User)
+                        .setText(text)
+                        .build()))
                 .build();
     }
 

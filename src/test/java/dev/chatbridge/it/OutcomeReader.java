@@ -18,18 +18,24 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Reads the committed output of the engine ({@code read_committed}, from the beginning, a fresh
- * group): responses and dead letters decoded with our Avro deserializer, kept in the order read
- * per partition. One long-lived consumer, so that a test can first await all outcomes and later,
- * after stopping the app, read on to the end and see any duplicate.
+ * Reads the committed output of the engine ({@code read_committed}, from the beginning, a fresh group): responses and
+ * dead letters decoded with our Avro deserializer, kept in the order read per partition. One long-lived consumer, so
+ * that a test can first await all outcomes and later, after stopping the app, read on to the end and see any duplicate.
  *
  * <p>Threading: used by the test thread only.
  */
 final class OutcomeReader implements AutoCloseable {
 
     /** One committed outcome: a response or a dead letter. */
-    record Outcome(String topic, int partition, long offset, long timestamp, String key, String requestId,
-            ChatResponse response, ChatDeadLetter deadLetter) {
+    record Outcome(
+            String topic,
+            int partition,
+            long offset,
+            long timestamp,
+            String key,
+            String requestId,
+            ChatResponse response,
+            ChatDeadLetter deadLetter) {
         boolean isResponse() {
             return response != null;
         }
@@ -44,13 +50,20 @@ final class OutcomeReader implements AutoCloseable {
 
     OutcomeReader(ItFixture fixture) {
         this.fixture = fixture;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.kafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, fixture.kafka.uniqueName("outcome-reader"),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        fixture.kafka.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        fixture.kafka.uniqueName("outcome-reader"),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
         this.responses = new AvroDeserializer<>(ChatResponse.class, fixture.registryClient());
         this.deadLetters = new AvroDeserializer<>(ChatDeadLetter.class, fixture.registryClient());
         consumer.subscribe(List.of(fixture.responses, fixture.deadLetters));
@@ -97,12 +110,12 @@ final class OutcomeReader implements AutoCloseable {
             Outcome o;
             if (r.topic().equals(fixture.responses)) {
                 ChatResponse resp = responses.deserialize(r.topic(), r.value());
-                o = new Outcome(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(),
-                        resp.getRequestId(), resp, null);
+                o = new Outcome(
+                        r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), resp.getRequestId(), resp, null);
             } else {
                 ChatDeadLetter dl = deadLetters.deserialize(r.topic(), r.value());
-                o = new Outcome(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(),
-                        dl.getRequestId(), null, dl);
+                o = new Outcome(
+                        r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), dl.getRequestId(), null, dl);
             }
             read.add(o);
             seen.add(o.requestId());

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.chatbridge.app.ChatBridgeApp;
-import dev.chatbridge.engine.EngineConfig;
-import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.devtools.simulator.LatencyModel;
 import dev.chatbridge.devtools.simulator.SimulatorConfig;
+import dev.chatbridge.engine.EngineConfig;
+import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import java.time.Duration;
@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * An API taking 3 s per answer: the pending bound holds, the backlog shows as consumer lag, and
- * the instance stays RUNNING (never evicted from its group nor fenced) while it waits.
+ * An API taking 3 s per answer: the pending bound holds, the backlog shows as consumer lag, and the instance stays
+ * RUNNING (never evicted from its group nor fenced) while it waits.
  */
 @WithKafka
 class SlowApiIT {
@@ -47,10 +47,16 @@ class SlowApiIT {
     void shouldKeepPendingBoundedShowLagAndStayRunningWhenTheApiIsSlow(KafkaCluster kafka) throws Exception {
         // Given an API answering in 3 s and an instance with at most 20 pending and 10 in flight
         SimulatorConfig.Builder sim = SimulatorConfig.builder()
-                .latency(LatencyModel.fixed(Duration.ofSeconds(3))).chunks(2).chunkInterval(Duration.ofMillis(5));
+                .latency(LatencyModel.fixed(Duration.ofSeconds(3)))
+                .chunks(2)
+                .chunkInterval(Duration.ofMillis(5));
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-        try (ItFixture fx = ItFixture.start(kafka, sim, 2); OutcomeReader reader = new OutcomeReader(fx)) {
-            EngineConfig engine = fx.engine().maxInFlight(MAX_IN_FLIGHT).maxPending(MAX_PENDING).build();
+        try (ItFixture fx = ItFixture.start(kafka, sim, 2);
+                OutcomeReader reader = new OutcomeReader(fx)) {
+            EngineConfig engine = fx.engine()
+                    .maxInFlight(MAX_IN_FLIGHT)
+                    .maxPending(MAX_PENDING)
+                    .build();
             ChatBridgeApp app = fx.createApp(engine);
             List<String> badTransitions = new CopyOnWriteArrayList<>();
             AtomicBoolean running = new AtomicBoolean();
@@ -70,37 +76,50 @@ class SlowApiIT {
             AtomicLong lastLag = new AtomicLong();
             List<Long> lagAtBatch = new CopyOnWriteArrayList<>();
             List<String> samplingErrors = new CopyOnWriteArrayList<>();
-            sampler.scheduleAtFixedRate(() -> {
-                try {
-                    pendingMax.accumulateAndGet(app.resources().pending().get(), Math::max);
-                    long lag = lag(kafka.adminClient(), fx);
-                    lastLag.set(lag);
-                    lagMax.accumulateAndGet(lag, Math::max);
-                } catch (Exception e) {
-                    samplingErrors.add(e.toString());
-                }
-            }, 0, 100, TimeUnit.MILLISECONDS);
+            sampler.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            pendingMax.accumulateAndGet(
+                                    app.resources().pending().get(), Math::max);
+                            long lag = lag(kafka.adminClient(), fx);
+                            lastLag.set(lag);
+                            lagMax.accumulateAndGet(lag, Math::max);
+                        } catch (Exception e) {
+                            samplingErrors.add(e.toString());
+                        }
+                    },
+                    0,
+                    100,
+                    TimeUnit.MILLISECONDS);
 
             // When 150 requests of 50 threads arrive in 5 batches, 2 s apart, while answers trickle in
-            List<ChatRequest> input = ItFixture.conversations("slow", THREADS, TURNS,
-                    (thread, turn) -> "Turn " + turn + " of thread " + thread);
+            List<ChatRequest> input = ItFixture.conversations(
+                    "slow", THREADS, TURNS, (thread, turn) -> "Turn " + turn + " of thread " + thread);
             int perBatch = input.size() / BATCHES;
             for (int b = 0; b < BATCHES; b++) {
                 fx.produce(input.subList(b * perBatch, (b + 1) * perBatch));
-                await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+                await().pollDelay(Duration.ofSeconds(2))
+                        .atMost(Duration.ofSeconds(3))
+                        .until(() -> true);
                 lagAtBatch.add(lastLag.get());
             }
 
             // Then everything is answered, exactly once, in thread order
             List<String> ids = input.stream().map(ChatRequest::getRequestId).toList();
             assertThat(reader.awaitAll(ids, Duration.ofSeconds(100)))
-                    .as("all outcomes (seen %d of %d)", reader.distinctSeen(), ids.size()).isTrue();
+                    .as("all outcomes (seen %d of %d)", reader.distinctSeen(), ids.size())
+                    .isTrue();
             await("lag back to zero").atMost(Duration.ofSeconds(10)).until(() -> lag(kafka.adminClient(), fx) == 0);
             sampler.shutdown();
             assertThat(sampler.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
-            Invariants.printFigures("SlowApiIT", input.size(), start, fx.simulator, "maxPending=" + MAX_PENDING
-                    + " pendingMax=" + pendingMax + " lagMax=" + lagMax + " lagAtBatches=" + lagAtBatch
-                    + " maxInFlight=" + MAX_IN_FLIGHT + " transitions=" + badTransitions);
+            Invariants.printFigures(
+                    "SlowApiIT",
+                    input.size(),
+                    start,
+                    fx.simulator,
+                    "maxPending=" + MAX_PENDING
+                            + " pendingMax=" + pendingMax + " lagMax=" + lagMax + " lagAtBatches=" + lagAtBatch
+                            + " maxInFlight=" + MAX_IN_FLIGHT + " transitions=" + badTransitions);
             closing.set(true);
             app.close();
             reader.readToEnd(Duration.ofSeconds(30));
@@ -110,11 +129,14 @@ class SlowApiIT {
             assertThat(samplingErrors).isEmpty();
             assertThat(pendingMax.get()).as("most pending requests seen").isLessThanOrEqualTo(MAX_PENDING);
             // the backlog was consumer lag, growing while answers came in,
-            assertThat(lagAtBatch.get(BATCHES - 1)).as("lag after the last batch vs after the first")
+            assertThat(lagAtBatch.get(BATCHES - 1))
+                    .as("lag after the last batch vs after the first")
                     .isGreaterThan(lagAtBatch.get(0));
             assertThat(lagMax.get()).as("largest lag").isGreaterThanOrEqualTo(input.size() / 2);
             // and the instance never left RUNNING
-            assertThat(badTransitions).as("state transitions after the first RUNNING").isEmpty();
+            assertThat(badTransitions)
+                    .as("state transitions after the first RUNNING")
+                    .isEmpty();
         } finally {
             sampler.shutdownNow();
         }
@@ -128,7 +150,8 @@ class SlowApiIT {
         }
         var ends = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(fx.applicationId)
-                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                .partitionsToOffsetAndMetadata()
+                .get(10, TimeUnit.SECONDS);
         long lag = 0;
         for (var e : ends.entrySet()) {
             OffsetAndMetadata c = committed.get(e.getKey());

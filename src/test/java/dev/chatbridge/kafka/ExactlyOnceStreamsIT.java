@@ -80,7 +80,8 @@ class ExactlyOnceStreamsIT {
             });
             streams.start();
             await("streams app RUNNING").atMost(Duration.ofSeconds(60)).until(() -> runningAt.get() != 0);
-            LOG.info("Kafka Streams (exactly_once_v2) reached RUNNING {} ms after start",
+            LOG.info(
+                    "Kafka Streams (exactly_once_v2) reached RUNNING {} ms after start",
                     TimeUnit.NANOSECONDS.toMillis(runningAt.get() - createdAt));
 
             // When words arrive

@@ -3,9 +3,9 @@ package dev.chatbridge.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatbridge.api.CallOutcome;
-import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.api.CallOutcome.RetryCause;
 import dev.chatbridge.api.ChatAnswer;
+import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.events.DeadLetterReason;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
@@ -33,23 +33,28 @@ class ChatBridgeMetersTest {
 
     @Test
     void shouldGiveEveryMeterAUniqueDottedLowercaseName() {
-        List<String> names = Arrays.stream(ChatBridgeMeters.values()).map(ChatBridgeMeters::meterName).toList();
+        List<String> names = Arrays.stream(ChatBridgeMeters.values())
+                .map(ChatBridgeMeters::meterName)
+                .toList();
 
         assertThat(names).doesNotHaveDuplicates();
         assertThat(names).allSatisfy(name -> assertThat(name).matches("chat\\.bridge(\\.[a-z][a-z0-9]*)+"));
         assertThat(Arrays.stream(ChatBridgeMeters.values()).map(ChatBridgeMeters::prometheusName))
-                .as("Prometheus sample names").doesNotHaveDuplicates();
+                .as("Prometheus sample names")
+                .doesNotHaveDuplicates();
     }
 
     @Test
     void shouldDescribeEveryMeterAndUseOnlyLowCardinalityTags() {
         for (ChatBridgeMeters meter : ChatBridgeMeters.values()) {
-            assertThat(meter.description()).as("description of %s", meter).isNotBlank().doesNotContain("|");
-            assertThat(meter.tags()).as("tags of %s", meter)
-                    .allSatisfy(tag -> {
-                        assertThat(tag.key()).isIn(ALLOWED_TAG_KEYS);
-                        assertThat(tag.allowedValues()).hasSizeLessThanOrEqualTo(32).doesNotHaveDuplicates();
-                    });
+            assertThat(meter.description())
+                    .as("description of %s", meter)
+                    .isNotBlank()
+                    .doesNotContain("|");
+            assertThat(meter.tags()).as("tags of %s", meter).allSatisfy(tag -> {
+                assertThat(tag.key()).isIn(ALLOWED_TAG_KEYS);
+                assertThat(tag.allowedValues()).hasSizeLessThanOrEqualTo(32).doesNotHaveDuplicates();
+            });
             if (meter.kind() != ChatBridgeMeters.Kind.GAUGE) {
                 assertThat(meter.baseUnit()).as("base unit of %s", meter).isNotBlank();
             }
@@ -65,8 +70,11 @@ class ChatBridgeMetersTest {
         metrics.callStarted(Duration.ofMillis(3));
         metrics.callStarted(null);
         metrics.firstByte(Duration.ofMillis(2));
-        metrics.callEnded(new CallOutcome.Success(new ChatAnswer("hi", List.of(), List.of(), List.of(), List.of(), null)), Duration.ofMillis(5));
-        metrics.callEnded(new CallOutcome.Refused(401, CallOutcome.Suspect.KEY, null, null, "key"), Duration.ofMillis(5));
+        metrics.callEnded(
+                new CallOutcome.Success(new ChatAnswer("hi", List.of(), List.of(), List.of(), List.of(), null)),
+                Duration.ofMillis(5));
+        metrics.callEnded(
+                new CallOutcome.Refused(401, CallOutcome.Suspect.KEY, null, null, "key"), Duration.ofMillis(5));
         for (KeyCheck.Verdict verdict : KeyCheck.Verdict.values()) {
             metrics.keyChecked(verdict);
         }
@@ -85,19 +93,40 @@ class ChatBridgeMetersTest {
             assertThat(entry).as("catalogue entry of meter %s", meter.getId()).isNotNull();
             List<Tag> tags = meter.getId().getTags();
             assertThat(tags.stream().map(Tag::getKey))
-                    .containsExactlyInAnyOrderElementsOf(entry.tags().stream().map(MeterTag::key).toList());
+                    .containsExactlyInAnyOrderElementsOf(
+                            entry.tags().stream().map(MeterTag::key).toList());
             for (MeterTag tag : entry.tags()) {
-                assertThat(meter.getId().getTag(tag.key())).as("%s of %s", tag.key(), meter.getId())
+                assertThat(meter.getId().getTag(tag.key()))
+                        .as("%s of %s", tag.key(), meter.getId())
                         .isIn(tag.allowedValues());
             }
         }
         assertThat(registry.get("chat.bridge.api.calls").counter().count()).isEqualTo(2.0);
-        assertThat(registry.get("chat.bridge.request.queue.wait").timer().count()).isEqualTo(1);
-        assertThat(registry.get("chat.bridge.retries").tag("reason", "5xx").counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("chat.bridge.retries").tag("reason", "other").counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("chat.bridge.call.duration").tag("result", "refused").timer().count()).isEqualTo(1);
-        assertThat(registry.get("chat.bridge.requests").tag("outcome", "response").counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("chat.bridge.requests").tag("outcome", "dead_letter").counters())
+        assertThat(registry.get("chat.bridge.request.queue.wait").timer().count())
+                .isEqualTo(1);
+        assertThat(registry.get("chat.bridge.retries")
+                        .tag("reason", "5xx")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(registry.get("chat.bridge.retries")
+                        .tag("reason", "other")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(registry.get("chat.bridge.call.duration")
+                        .tag("result", "refused")
+                        .timer()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.get("chat.bridge.requests")
+                        .tag("outcome", "response")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(registry.get("chat.bridge.requests")
+                        .tag("outcome", "dead_letter")
+                        .counters())
                 .hasSize(DeadLetterReason.values().length)
                 .allSatisfy(c -> assertThat(c.count()).isEqualTo(1.0));
     }
@@ -130,6 +159,7 @@ class ChatBridgeMetersTest {
     }
 
     private static String reason(RetryCause cause, Integer status) {
-        return RetryReason.of(new CallOutcome.RetriableFailure(cause, status, null, null, "failed")).tagValue();
+        return RetryReason.of(new CallOutcome.RetriableFailure(cause, status, null, null, "failed"))
+                .tagValue();
     }
 }

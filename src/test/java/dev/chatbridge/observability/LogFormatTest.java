@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.MDC;
 
 /**
- * The production {@code logback.xml} in a private logger context, writing to a captured
- * {@code System.err}: JSON lines when asked, text otherwise.
+ * The production {@code logback.xml} in a private logger context, writing to a captured {@code System.err}: JSON lines
+ * when asked, text otherwise.
  */
 @Timeout(30)
 @ResourceLock("System.err")
@@ -52,7 +52,9 @@ class LogFormatTest {
         assertThat(first.path("mdc").path("requestId").asText()).isEqualTo("r-1");
         assertThat(first.path("mdc").path("threadId").asText()).isEqualTo("t-9");
         assertThat(second.path("formattedMessage").asText()).isEqualTo("outside any request");
-        assertThat(second.path("mdc").path("requestId").isMissingNode()).as("MDC cleared after the request").isTrue();
+        assertThat(second.path("mdc").path("requestId").isMissingNode())
+                .as("MDC cleared after the request")
+                .isTrue();
     }
 
     @Test
@@ -65,8 +67,11 @@ class LogFormatTest {
 
         // Then they are text lines with the MDC appended where there is one
         assertThat(lines).hasSize(2);
-        assertThat(lines.get(0)).contains("INFO").contains("dev.chatbridge.test - attempt 2 of request r-1 failed")
-                .contains("requestId=r-1").doesNotStartWith("{");
+        assertThat(lines.get(0))
+                .contains("INFO")
+                .contains("dev.chatbridge.test - attempt 2 of request r-1 failed")
+                .contains("requestId=r-1")
+                .doesNotStartWith("{");
         assertThat(lines.get(1)).endsWith("dev.chatbridge.test - outside any request");
     }
 
@@ -90,6 +95,9 @@ class LogFormatTest {
             context.stop();
             System.setErr(originalErr);
         }
-        return captured.toString(StandardCharsets.UTF_8).lines().filter(line -> !line.isBlank()).toList();
+        return captured.toString(StandardCharsets.UTF_8)
+                .lines()
+                .filter(line -> !line.isBlank())
+                .toList();
     }
 }

@@ -6,15 +6,15 @@ import static org.awaitility.Awaitility.await;
 import dev.chatbridge.api.ApiKey;
 import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.app.ChatBridgeApp;
+import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
+import dev.chatbridge.devtools.simulator.ApiSimulator;
+import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.StreamsProperties;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.MessageRole;
-import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import dev.chatbridge.serde.AvroSerializer;
-import dev.chatbridge.devtools.simulator.ApiSimulator;
-import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import io.micrometer.core.instrument.Counter;
@@ -41,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.netty.http.client.HttpClient;
 
 /**
- * A whole instance with its registry and ops server, on a real broker, the embedded schema
- * registry and the API simulator: what {@code run} and {@code demo} expose.
+ * A whole instance with its registry and ops server, on a real broker, the embedded schema registry and the API
+ * simulator: what {@code run} and {@code demo} expose.
  */
 @WithKafka
 @Timeout(240)
@@ -54,13 +54,16 @@ class ObservabilityIT {
     private static EmbeddedSchemaRegistry schemaRegistry;
     private static ApiSimulator simulator;
 
-    private record Reply(int status, String contentType, String body) {
-    }
+    private record Reply(int status, String contentType, String body) {}
 
     @BeforeAll
     static void startServers() {
         schemaRegistry = new EmbeddedSchemaRegistry(0).start();
-        simulator = new ApiSimulator(SimulatorConfig.builder().chunks(3).chunkInterval(Duration.ofMillis(5)).build()).start();
+        simulator = new ApiSimulator(SimulatorConfig.builder()
+                        .chunks(3)
+                        .chunkInterval(Duration.ofMillis(5))
+                        .build())
+                .start();
     }
 
     @AfterAll
@@ -70,22 +73,32 @@ class ObservabilityIT {
     }
 
     @Test
-    void shouldExposeEveryMeterAndFollowReadinessThroughAnOperatorFailureEpisode(KafkaCluster kafka, @TempDir Path stateDir)
-            throws Exception {
+    void shouldExposeEveryMeterAndFollowReadinessThroughAnOperatorFailureEpisode(
+            KafkaCluster kafka, @TempDir Path stateDir) throws Exception {
         // Given an instance built with the service registry, and its ops server
         String requests = kafka.createUniqueTopic("requests", 2);
         String responses = kafka.createUniqueTopic("responses", 2);
         String deadLetters = kafka.createUniqueTopic("dead-letters", 2);
         try (ServiceRegistry metrics = ServiceRegistry.create();
-                ChatBridgeApp app = ChatBridgeApp.create(settings(kafka, stateDir, requests, responses, deadLetters),
-                        metrics.registry());
-                OpsServer ops = OpsServer.start("127.0.0.1", 0, metrics.registry(),
-                        Health.of(app.streams(), app.resources().pause(), app.resources().registryWait()));
+                ChatBridgeApp app = ChatBridgeApp.create(
+                        settings(kafka, stateDir, requests, responses, deadLetters), metrics.registry());
+                OpsServer ops = OpsServer.start(
+                        "127.0.0.1",
+                        0,
+                        metrics.registry(),
+                        Health.of(
+                                app.streams(),
+                                app.resources().pause(),
+                                app.resources().registryWait()));
                 KafkaProducer<String, ChatRequest> producer = producer(kafka)) {
 
             // Then before start it is live but not ready
-            assertThat(get(ops, "/health/ready").status()).as("ready before start").isEqualTo(503);
-            assertThat(get(ops, "/health/live").status()).as("live before start").isEqualTo(200);
+            assertThat(get(ops, "/health/ready").status())
+                    .as("ready before start")
+                    .isEqualTo(503);
+            assertThat(get(ops, "/health/live").status())
+                    .as("live before start")
+                    .isEqualTo(200);
 
             // When it starts, it turns ready once Kafka Streams runs
             app.start();
@@ -105,7 +118,9 @@ class ObservabilityIT {
             assertThat(scrape.contentType()).isEqualTo(OpsServer.PROMETHEUS_CONTENT_TYPE);
             Set<String> samples = sampleNames(scrape.body());
             for (ChatBridgeMeters meter : ChatBridgeMeters.values()) {
-                assertThat(samples).as("Prometheus sample of %s", meter.meterName()).contains(meter.prometheusName());
+                assertThat(samples)
+                        .as("Prometheus sample of %s", meter.meterName())
+                        .contains(meter.prometheusName());
             }
             assertThat(samples).as("JVM meters").contains("jvm_memory_used_bytes", "jvm_threads_live_threads");
             assertThat(samples).as("Kafka Streams meters").anyMatch(name -> name.startsWith("kafka_stream_"));
@@ -113,14 +128,18 @@ class ObservabilityIT {
                     .as("Reactor Netty pool meters of the API client")
                     .anyMatch(line -> line.startsWith("reactor_netty_connection_provider_")
                             && line.contains("name=\"chat-api\""));
-            assertThat(scrape.body()).contains("chat_bridge_requests_total{outcome=\"dead_letter\",reason=\"bad_request\"} 1.0")
+            assertThat(scrape.body())
+                    .contains("chat_bridge_requests_total{outcome=\"dead_letter\",reason=\"bad_request\"} 1.0")
                     .contains("chat_bridge_retries_total{reason=\"5xx\"} 1.0")
                     .contains("chat_bridge_ready 1.0");
-            assertThat(value(scrape.body(), "chat_bridge_api_calls_total")).as("calls: 12 requests, one retried")
+            assertThat(value(scrape.body(), "chat_bridge_api_calls_total"))
+                    .as("calls: 12 requests, one retried")
                     .isEqualTo(13.0);
-            assertThat(value(scrape.body(), "chat_bridge_call_first_event_seconds_count")).as("first events")
+            assertThat(value(scrape.body(), "chat_bridge_call_first_event_seconds_count"))
+                    .as("first events")
                     .isGreaterThanOrEqualTo(10.0);
-            assertThat(value(scrape.body(), "chat_bridge_request_queue_wait_seconds_count")).as("queue waits")
+            assertThat(value(scrape.body(), "chat_bridge_request_queue_wait_seconds_count"))
+                    .as("queue waits")
                     .isEqualTo(12.0);
 
             // When the API rejects the key while requests flow
@@ -135,8 +154,10 @@ class ObservabilityIT {
             assertThat(get(ops, "/health/live").status()).isEqualTo(200);
             String during = get(ops, "/metrics").body();
             assertThat(value(during, "chat_bridge_ready")).isEqualTo(0.0);
-            assertThat(value(during, "chat_bridge_operator_failure_episodes_total")).isEqualTo(1.0);
-            assertThat(value(during, "chat_bridge_pending_requests")).as("requests held during the episode")
+            assertThat(value(during, "chat_bridge_operator_failure_episodes_total"))
+                    .isEqualTo(1.0);
+            assertThat(value(during, "chat_bridge_pending_requests"))
+                    .as("requests held during the episode")
                     .isGreaterThanOrEqualTo(1.0);
 
             // When the API accepts the key again, it turns ready and answers what waited
@@ -151,13 +172,17 @@ class ObservabilityIT {
     }
 
     private static double finished(ServiceRegistry metrics) {
-        return metrics.registry().find("chat.bridge.requests").counters().stream().mapToDouble(Counter::count).sum();
+        return metrics.registry().find("chat.bridge.requests").counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
     }
 
-    private static ChatBridgeApp.Settings settings(KafkaCluster kafka, Path stateDir, String requests,
-            String responses, String deadLetters) throws Exception {
+    private static ChatBridgeApp.Settings settings(
+            KafkaCluster kafka, Path stateDir, String requests, String responses, String deadLetters) throws Exception {
         Properties streams = StreamsProperties.defaults(kafka.uniqueName("obs-app"), kafka.bootstrapServers(), false);
-        streams.put(StreamsConfig.STATE_DIR_CONFIG, Files.createDirectories(stateDir.resolve("state")).toString());
+        streams.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                Files.createDirectories(stateDir.resolve("state")).toString());
         streams.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         streams.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         EngineConfig engine = EngineConfig.builder()
@@ -179,30 +204,41 @@ class ObservabilityIT {
 
     private static KafkaProducer<String, ChatRequest> producer(KafkaCluster kafka) {
         Map<String, Object> config = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                "schema.registry.url", schemaRegistry.url());
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                30_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                30_000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                10_000,
+                "schema.registry.url",
+                schemaRegistry.url());
         AvroSerializer<ChatRequest> values = new AvroSerializer<>();
         values.configure(config, false);
         return new KafkaProducer<>(config, new StringSerializer(), values);
     }
 
-    private static void send(KafkaProducer<String, ChatRequest> producer, String topic, String requestId,
-            String threadId, String text) throws Exception {
+    private static void send(
+            KafkaProducer<String, ChatRequest> producer, String topic, String requestId, String threadId, String text)
+            throws Exception {
         ChatRequest request = ChatRequest.newBuilder()
                 .setRequestId(requestId)
                 .setThreadId(threadId)
-                .setMessages(List.of(ChatMessage.newBuilder().setRole(MessageRole.User).setText(text).build()))
+                .setMessages(List.of(ChatMessage.newBuilder()
+                        .setRole(MessageRole.User)
+                        .setText(text)
+                        .build()))
                 .build();
         producer.send(new ProducerRecord<>(topic, threadId, request)).get();
     }
 
     /** Names of the samples in a Prometheus text exposition (comments skipped). */
     private static Set<String> sampleNames(String exposition) {
-        return exposition.lines()
+        return exposition
+                .lines()
                 .filter(line -> !line.isBlank() && !line.startsWith("#"))
                 .map(line -> line.split("[{ ]", 2)[0])
                 .collect(Collectors.toSet());
@@ -210,11 +246,14 @@ class ObservabilityIT {
 
     /** Sum of the values of every sample named {@code name}, whatever its tags. */
     private static double value(String exposition, String name) {
-        List<String> lines = exposition.lines()
+        List<String> lines = exposition
+                .lines()
                 .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
                 .toList();
         assertThat(lines).as("samples of %s", name).isNotEmpty();
-        return lines.stream().mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+        return lines.stream()
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     private static Reply get(OpsServer ops, String path) {
@@ -222,9 +261,12 @@ class ObservabilityIT {
                 .baseUrl("http://127.0.0.1:" + ops.port())
                 .get()
                 .uri(path)
-                .responseSingle((response, body) -> body.asString().defaultIfEmpty("")
-                        .map(text -> new Reply(response.status().code(),
-                                response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE), text)))
+                .responseSingle((response, body) -> body.asString()
+                        .defaultIfEmpty("")
+                        .map(text -> new Reply(
+                                response.status().code(),
+                                response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE),
+                                text)))
                 .block(HTTP_WAIT);
     }
 }

@@ -23,8 +23,7 @@ class OpsServerTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private record Reply(int status, String contentType, String body) {
-    }
+    private record Reply(int status, String contentType, String body) {}
 
     private final AtomicReference<KafkaStreams.State> state = new AtomicReference<>(KafkaStreams.State.CREATED);
     private final AtomicBoolean apiAccepting = new AtomicBoolean(true);
@@ -57,13 +56,16 @@ class OpsServerTest {
         // Then it is Prometheus text with the counter and the catalogued meters
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.contentType()).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
-        assertThat(reply.body()).contains("# TYPE chat_bridge_requests_total counter")
+        assertThat(reply.body())
+                .contains("# TYPE chat_bridge_requests_total counter")
                 .contains("chat_bridge_requests_total{outcome=\"response\",reason=\"none\"} 3.0")
                 .contains("chat_bridge_call_duration_seconds_bucket{");
     }
 
     @ParameterizedTest
-    @EnumSource(value = KafkaStreams.State.class, names = {"CREATED", "REBALANCING", "RUNNING", "PENDING_SHUTDOWN"})
+    @EnumSource(
+            value = KafkaStreams.State.class,
+            names = {"CREATED", "REBALANCING", "RUNNING", "PENDING_SHUTDOWN"})
     void shouldBeLiveWhileKafkaStreamsHasNotFailedOrStopped(KafkaStreams.State streamsState) {
         state.set(streamsState);
         apiAccepting.set(false);
@@ -76,7 +78,9 @@ class OpsServerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = KafkaStreams.State.class, names = {"ERROR", "PENDING_ERROR", "NOT_RUNNING"})
+    @EnumSource(
+            value = KafkaStreams.State.class,
+            names = {"ERROR", "PENDING_ERROR", "NOT_RUNNING"})
     void shouldNotBeLiveWhenKafkaStreamsFailedOrStopped(KafkaStreams.State streamsState) {
         state.set(streamsState);
 
@@ -126,9 +130,12 @@ class OpsServerTest {
                 .baseUrl("http://127.0.0.1:" + server.port())
                 .get()
                 .uri(path)
-                .responseSingle((response, body) -> body.asString().defaultIfEmpty("")
-                        .map(text -> new Reply(response.status().code(),
-                                response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE), text)))
+                .responseSingle((response, body) -> body.asString()
+                        .defaultIfEmpty("")
+                        .map(text -> new Reply(
+                                response.status().code(),
+                                response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE),
+                                text)))
                 .block(WAIT);
     }
 }

@@ -53,8 +53,8 @@ class PolicyConfigTest {
     }
 
     static String[] tokenMode(String keysFile, String... more) {
-        List<String> kv = new java.util.ArrayList<>(List.of(PolicyConfigDef.TOKEN_REQUIRED, "true",
-                PolicyConfigDef.TOKEN_AUDIENCE, "aud"));
+        List<String> kv = new java.util.ArrayList<>(
+                List.of(PolicyConfigDef.TOKEN_REQUIRED, "true", PolicyConfigDef.TOKEN_AUDIENCE, "aud"));
         if (keysFile != null) {
             kv.addAll(List.of(PolicyConfigDef.TOKEN_KEYS_FILE, keysFile));
         }
@@ -65,12 +65,17 @@ class PolicyConfigTest {
     @Test
     void aBadRegexShouldNameTheSettingAndTheEntry() {
         assertThat(problems(PolicyConfigDef.ACCOUNTS_ALLOWED, "regex:(unclosed@example\\.com"))
-                .singleElement().asString()
+                .singleElement()
+                .asString()
                 .startsWith(PolicyConfigDef.ACCOUNTS_ALLOWED)
                 .contains("'regex:(unclosed@example\\.com'", "not a valid Java regular expression", "comma");
-        assertThat(problems(PolicyConfigDef.ACCOUNTS_DENIED, "regex:")).singleElement().asString()
-                .startsWith(PolicyConfigDef.ACCOUNTS_DENIED).contains("1 to 512");
-        assertThat(problems(PolicyConfigDef.ACCOUNTS_DENIED, "regex:" + "a".repeat(600))).hasSize(1);
+        assertThat(problems(PolicyConfigDef.ACCOUNTS_DENIED, "regex:"))
+                .singleElement()
+                .asString()
+                .startsWith(PolicyConfigDef.ACCOUNTS_DENIED)
+                .contains("1 to 512");
+        assertThat(problems(PolicyConfigDef.ACCOUNTS_DENIED, "regex:" + "a".repeat(600)))
+                .hasSize(1);
     }
 
     @Test
@@ -82,11 +87,17 @@ class PolicyConfigTest {
 
     @Test
     void rolesAndNoAccountShouldBeChecked() {
-        assertThat(problems(PolicyConfigDef.ROLES_ALLOWED, "User,Admin")).singleElement().asString()
+        assertThat(problems(PolicyConfigDef.ROLES_ALLOWED, "User,Admin"))
+                .singleElement()
+                .asString()
                 .contains(PolicyConfigDef.ROLES_ALLOWED, "Admin");
-        assertThat(problems(PolicyConfigDef.ROLES_ALLOWED, "")).singleElement().asString()
+        assertThat(problems(PolicyConfigDef.ROLES_ALLOWED, ""))
+                .singleElement()
+                .asString()
                 .contains(PolicyConfigDef.ROLES_ALLOWED);
-        assertThat(problems(PolicyConfigDef.NO_ACCOUNT, "MAYBE")).singleElement().asString()
+        assertThat(problems(PolicyConfigDef.NO_ACCOUNT, "MAYBE"))
+                .singleElement()
+                .asString()
                 .contains(PolicyConfigDef.NO_ACCOUNT);
     }
 
@@ -99,20 +110,37 @@ class PolicyConfigTest {
 
     @Test
     void anUnreadableOrUnsuitableKeysFileShouldBeNamed() throws IOException {
-        assertThat(problems(tokenMode(dir.resolve("missing.json").toString()))).singleElement().asString()
-                .startsWith(PolicyConfigDef.TOKEN_KEYS_FILE + "=").contains("cannot be read");
-        assertThat(problems(tokenMode(dir.toString()))).singleElement().asString().contains("cannot be read");
+        assertThat(problems(tokenMode(dir.resolve("missing.json").toString())))
+                .singleElement()
+                .asString()
+                .startsWith(PolicyConfigDef.TOKEN_KEYS_FILE + "=")
+                .contains("cannot be read");
+        assertThat(problems(tokenMode(dir.toString())))
+                .singleElement()
+                .asString()
+                .contains("cannot be read");
         Path junk = Files.writeString(dir.resolve("junk.txt"), "hello", StandardCharsets.UTF_8);
-        assertThat(problems(tokenMode(junk.toString()))).singleElement().asString()
+        assertThat(problems(tokenMode(junk.toString())))
+                .singleElement()
+                .asString()
                 .contains("neither a JWK Set");
         Path badJson = Files.writeString(dir.resolve("bad.json"), "{\"keys\": 3}", StandardCharsets.UTF_8);
-        assertThat(problems(tokenMode(badJson.toString()))).singleElement().asString()
+        assertThat(problems(tokenMode(badJson.toString())))
+                .singleElement()
+                .asString()
                 .contains("not a valid JWK Set");
         Path none = Files.writeString(dir.resolve("none.json"), "{\"keys\": []}", StandardCharsets.UTF_8);
-        assertThat(problems(tokenMode(none.toString()))).singleElement().asString().contains("holds no key");
-        Path privatePem = Files.writeString(dir.resolve("private.pem"),
-                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
-        assertThat(problems(tokenMode(privatePem.toString()))).singleElement().asString()
+        assertThat(problems(tokenMode(none.toString())))
+                .singleElement()
+                .asString()
+                .contains("holds no key");
+        Path privatePem = Files.writeString(
+                dir.resolve("private.pem"),
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                StandardCharsets.US_ASCII);
+        assertThat(problems(tokenMode(privatePem.toString())))
+                .singleElement()
+                .asString()
                 .contains("PRIVATE KEY", "only PUBLIC KEY and CERTIFICATE");
     }
 
@@ -127,23 +155,37 @@ class PolicyConfigTest {
         ecGen.initialize(new ECGenParameterSpec("secp256r1"));
         ECPublicKey ec = (ECPublicKey) ecGen.generateKeyPair().getPublic();
         JWKSet set = new JWKSet(List.of(
-                new RSAKey.Builder((RSAPublicKey) pair.getPublic()).privateKey((RSAPrivateKey) pair.getPrivate())
-                        .keyID("private").build(),
+                new RSAKey.Builder((RSAPublicKey) pair.getPublic())
+                        .privateKey((RSAPrivateKey) pair.getPrivate())
+                        .keyID("private")
+                        .build(),
                 new OctetSequenceKey.Builder(new byte[32]).keyID("hmac").build(),
-                new RSAKey.Builder((RSAPublicKey) weak.getPublic()).keyID("weak").build(),
-                new ECKey.Builder(Curve.P_256, ec).keyID("enc").keyUse(KeyUse.ENCRYPTION).build()));
+                new RSAKey.Builder((RSAPublicKey) weak.getPublic())
+                        .keyID("weak")
+                        .build(),
+                new ECKey.Builder(Curve.P_256, ec)
+                        .keyID("enc")
+                        .keyUse(KeyUse.ENCRYPTION)
+                        .build()));
         Path file = Files.writeString(dir.resolve("mixed.json"), set.toString(false), StandardCharsets.UTF_8);
         List<String> problems = problems(tokenMode(file.toString()));
         assertThat(problems).hasSize(4).allSatisfy(p -> assertThat(p).startsWith(PolicyConfigDef.TOKEN_KEYS_FILE));
         assertThat(String.join("\n", problems))
-                .contains("kid=private holds private key material", "kid=hmac is of type oct", "HMAC",
-                        "kid=weak is an RSA key of 1024 bits", "kid=enc has use=enc");
+                .contains(
+                        "kid=private holds private key material",
+                        "kid=hmac is of type oct",
+                        "HMAC",
+                        "kid=weak is an RSA key of 1024 bits",
+                        "kid=enc has use=enc");
     }
 
     @Test
     void serviceSettingsShouldReportPolicyProblemsWithTheirEnvironmentVariable() {
-        ChatBridgeConfig config = ConfigLoader.load(Map.of(PolicyConfigDef.ACCOUNTS_ALLOWED, "regex:(",
-                PolicyConfigDef.TOKEN_REQUIRED, "true"), Map.of(), null).parse();
+        ChatBridgeConfig config = ConfigLoader.load(
+                        Map.of(PolicyConfigDef.ACCOUNTS_ALLOWED, "regex:(", PolicyConfigDef.TOKEN_REQUIRED, "true"),
+                        Map.of(),
+                        null)
+                .parse();
         assertThatThrownBy(() -> ServiceSettings.requestPolicy(config))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("CHAT_BRIDGE_POLICY_ACCOUNTS_ALLOWED")
@@ -158,11 +200,21 @@ class PolicyConfigTest {
 
     @Test
     void listsShouldParseFromOneStringAsTheConfigurationDoes() {
-        ChatBridgeConfig config = ConfigLoader.load(Map.of(PolicyConfigDef.ACCOUNTS_ALLOWED,
-                " alice@example.com , @example.org ", PolicyConfigDef.ROLES_ALLOWED, "User"), Map.of(), null).parse();
+        ChatBridgeConfig config = ConfigLoader.load(
+                        Map.of(
+                                PolicyConfigDef.ACCOUNTS_ALLOWED,
+                                " alice@example.com , @example.org ",
+                                PolicyConfigDef.ROLES_ALLOWED,
+                                "User"),
+                        Map.of(),
+                        null)
+                .parse();
         RequestPolicy policy = ServiceSettings.requestPolicy(config);
-        assertThat(policy.denial(RequestPolicyTest.request("x@example.org", null), null)).isNull();
-        assertThat(policy.denial(RequestPolicyTest.request("alice@example.com", null), null)).isNull();
-        assertThat(policy.denial(RequestPolicyTest.request("x@example.com", null), null)).isNotNull();
+        assertThat(policy.denial(RequestPolicyTest.request("x@example.org", null), null))
+                .isNull();
+        assertThat(policy.denial(RequestPolicyTest.request("alice@example.com", null), null))
+                .isNull();
+        assertThat(policy.denial(RequestPolicyTest.request("x@example.com", null), null))
+                .isNotNull();
     }
 }

@@ -12,7 +12,8 @@ class ProducerIdentityTest {
 
     @Test
     void shouldRoundTripEveryShape() {
-        for (ProducerIdentity identity : List.of(ProducerIdentity.NONE,
+        for (ProducerIdentity identity : List.of(
+                ProducerIdentity.NONE,
                 ProducerIdentity.verified("alice@example.com", "https://issuer.example.com"),
                 ProducerIdentity.verified(null, null),
                 ProducerIdentity.verified("odd%0A\nsub%", "-"),
@@ -32,8 +33,15 @@ class ProducerIdentityTest {
 
     @Test
     void shouldFailClosedOnUnreadableForms() {
-        for (String bad : List.of("2\n1\n+a\n-\n-", "1\n1\n+a\n-", "1\n1\nxa\n-\n-", "1\n2\n-\n-\n-",
-                "1\n1\n+a%zz\n-\n-", "1\n1\n-\n-\n+problem", "garbage", "1\n1\n+" + "a".repeat(5000) + "\n-\n-")) {
+        for (String bad : List.of(
+                "2\n1\n+a\n-\n-",
+                "1\n1\n+a\n-",
+                "1\n1\nxa\n-\n-",
+                "1\n2\n-\n-\n-",
+                "1\n1\n+a%zz\n-\n-",
+                "1\n1\n-\n-\n+problem",
+                "garbage",
+                "1\n1\n+" + "a".repeat(5000) + "\n-\n-")) {
             ProducerIdentity read = ProducerIdentity.fromStored(bad);
             assertThat(read.verified()).as(bad).isFalse();
             assertThat(read.problem()).as(bad).contains("stored producer identity");

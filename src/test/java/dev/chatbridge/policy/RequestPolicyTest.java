@@ -54,15 +54,18 @@ class RequestPolicyTest {
     void noSettingsShouldBeThePermitAllPolicy() {
         RequestPolicy policy = policy();
         assertThat(policy.permitsAll()).isTrue();
-        assertThat(policy.denial(request("  odd account ", null), ProducerIdentity.NONE)).isNull();
+        assertThat(policy.denial(request("  odd account ", null), ProducerIdentity.NONE))
+                .isNull();
     }
 
     @Test
     void exactAddressShouldMatchCaseInsensitivelyAndDenyOthers() {
         RequestPolicy policy = policy(PolicyConfigDef.ACCOUNTS_ALLOWED, "Alice@Example.com");
         assertThat(policy.permitsAll()).isFalse();
-        assertThat(policy.denial(request("alice@example.com", null), ProducerIdentity.NONE)).isNull();
-        assertThat(policy.denial(request("ALICE@EXAMPLE.COM", null), ProducerIdentity.NONE)).isNull();
+        assertThat(policy.denial(request("alice@example.com", null), ProducerIdentity.NONE))
+                .isNull();
+        assertThat(policy.denial(request("ALICE@EXAMPLE.COM", null), ProducerIdentity.NONE))
+                .isNull();
         assertThat(policy.denial(request("bob@example.com", null), ProducerIdentity.NONE))
                 .contains("'bob@example.com'", PolicyConfigDef.ACCOUNTS_ALLOWED, "add the address");
     }
@@ -75,7 +78,8 @@ class RequestPolicyTest {
         assertThat(policy.denial(request("carol@eu.example.com", null), null))
                 .contains(PolicyConfigDef.ACCOUNTS_ALLOWED);
         assertThat(policy.denial(request("carol@badexample.com", null), null)).isNotNull();
-        assertThat(policy.denial(request("carol@example.com.evil.test", null), null)).isNotNull();
+        assertThat(policy.denial(request("carol@example.com.evil.test", null), null))
+                .isNotNull();
     }
 
     @Test
@@ -93,7 +97,8 @@ class RequestPolicyTest {
         assertThat(policy.denial(request("team-red@example.com", null), null)).isNull();
         assertThat(policy.denial(request("TEAM-Blue@Example.com", null), null)).isNull();
         assertThat(policy.denial(request("xteam-red@example.com", null), null)).isNotNull();
-        assertThat(policy.denial(request("team-red@example.com.evil.test", null), null)).isNotNull();
+        assertThat(policy.denial(request("team-red@example.com.evil.test", null), null))
+                .isNotNull();
         assertThat(policy.denial(request("team-42@example.com", null), null)).isNotNull();
     }
 
@@ -109,8 +114,11 @@ class RequestPolicyTest {
 
     @Test
     void denyListShouldWinOverTheAllowList() {
-        RequestPolicy policy = policy(PolicyConfigDef.ACCOUNTS_ALLOWED, "@example.com",
-                PolicyConfigDef.ACCOUNTS_DENIED, "admin@example.com, regex:svc-.*@example\\.com");
+        RequestPolicy policy = policy(
+                PolicyConfigDef.ACCOUNTS_ALLOWED,
+                "@example.com",
+                PolicyConfigDef.ACCOUNTS_DENIED,
+                "admin@example.com, regex:svc-.*@example\\.com");
         assertThat(policy.denial(request("erin@example.com", null), null)).isNull();
         assertThat(policy.denial(request("Admin@Example.com", null), null))
                 .contains(PolicyConfigDef.ACCOUNTS_DENIED, "'admin@example.com'", "wins");
@@ -128,36 +136,49 @@ class RequestPolicyTest {
     @Test
     void accountsThatAreNotPlainAddressesShouldBeDeniedOnceRulesExist() {
         RequestPolicy policy = policy(PolicyConfigDef.ACCOUNTS_DENIED, "admin@example.com");
-        for (String odd : List.of("admin@example.com.", "admin@example.com ", " admin@example.com",
-                "adm\u0131n@example.com", "\"admin\"@example.com", "admin@@example.com", "admin", "",
-                "a@b@example.com", "admin@.example.com", "x".repeat(400) + "@example.com")) {
+        for (String odd : List.of(
+                "admin@example.com.",
+                "admin@example.com ",
+                " admin@example.com",
+                "adm\u0131n@example.com",
+                "\"admin\"@example.com",
+                "admin@@example.com",
+                "admin",
+                "",
+                "a@b@example.com",
+                "admin@.example.com",
+                "x".repeat(400) + "@example.com")) {
             assertThat(policy.denial(request(odd, null), null)).as(odd).contains("not a plain address");
         }
     }
 
     @Test
     void noAccountShouldBeAllowedWithoutRulesAndDeniedByDefaultWithRules() {
-        assertThat(policy(PolicyConfigDef.ROLES_ALLOWED, "User").denial(request(null, null), null)).isNull();
+        assertThat(policy(PolicyConfigDef.ROLES_ALLOWED, "User").denial(request(null, null), null))
+                .isNull();
         assertThat(policy(PolicyConfigDef.ACCOUNTS_ALLOWED, "@example.com").denial(request(null, null), null))
                 .contains("no account", PolicyConfigDef.NO_ACCOUNT + "=ALLOW");
         assertThat(policy(PolicyConfigDef.ACCOUNTS_DENIED, "root@example.com").denial(request(null, null), null))
                 .contains("API key's own user");
         assertThat(policy(PolicyConfigDef.ACCOUNTS_ALLOWED, "@example.com", PolicyConfigDef.NO_ACCOUNT, "allow")
-                .denial(request(null, null), null)).isNull();
-        assertThat(policy(PolicyConfigDef.NO_ACCOUNT, "DENY").denial(request(null, null), null)).isNotNull();
-        assertThat(policy(PolicyConfigDef.NO_ACCOUNT, "DENY").denial(request("g@example.com", null), null)).isNull();
+                        .denial(request(null, null), null))
+                .isNull();
+        assertThat(policy(PolicyConfigDef.NO_ACCOUNT, "DENY").denial(request(null, null), null))
+                .isNotNull();
+        assertThat(policy(PolicyConfigDef.NO_ACCOUNT, "DENY").denial(request("g@example.com", null), null))
+                .isNull();
     }
 
     @Test
     void assistantsShouldBeListedAndTheDefaultAssistantExpressedExplicitly() {
         RequestPolicy policy = policy(PolicyConfigDef.ASSISTANTS_ALLOWED, "hr-bot,it-bot");
         assertThat(policy.denial(request("h@example.com", "hr-bot"), null)).isNull();
-        assertThat(policy.denial(request("h@example.com", "HR-bot"), null)).contains("'HR-bot'",
-                PolicyConfigDef.ASSISTANTS_ALLOWED);
+        assertThat(policy.denial(request("h@example.com", "HR-bot"), null))
+                .contains("'HR-bot'", PolicyConfigDef.ASSISTANTS_ALLOWED);
         assertThat(policy.denial(request("h@example.com", null), null))
                 .contains("no assistantId", PolicyConfigDef.DEFAULT_ASSISTANT);
-        RequestPolicy withDefault = policy(PolicyConfigDef.ASSISTANTS_ALLOWED,
-                "hr-bot," + PolicyConfigDef.DEFAULT_ASSISTANT);
+        RequestPolicy withDefault =
+                policy(PolicyConfigDef.ASSISTANTS_ALLOWED, "hr-bot," + PolicyConfigDef.DEFAULT_ASSISTANT);
         assertThat(withDefault.denial(request("h@example.com", null), null)).isNull();
         assertThat(withDefault.denial(request("h@example.com", "other"), null)).isNotNull();
         RequestPolicy onlyDefault = policy(PolicyConfigDef.ASSISTANTS_ALLOWED, PolicyConfigDef.DEFAULT_ASSISTANT);
@@ -168,20 +189,25 @@ class RequestPolicyTest {
     @Test
     void rolesShouldBeRestricted() {
         RequestPolicy policy = policy(PolicyConfigDef.ROLES_ALLOWED, "User,Assistant");
-        assertThat(policy.denial(request(null, null, MessageRole.User, MessageRole.Assistant, MessageRole.User),
-                null)).isNull();
+        assertThat(policy.denial(request(null, null, MessageRole.User, MessageRole.Assistant, MessageRole.User), null))
+                .isNull();
         assertThat(policy.denial(request(null, null, MessageRole.User, MessageRole.System), null))
                 .contains("messages[1]", "System", PolicyConfigDef.ROLES_ALLOWED + "=User,Assistant");
-        ChatRequest noRole = new ChatRequest("r", null, null, null,
+        ChatRequest noRole = new ChatRequest(
+                "r",
+                null,
+                null,
+                null,
                 Arrays.asList(new ChatMessage(MessageRole.User, "x"), null, new ChatMessage(null, "x")),
-                Map.of(), null);
+                Map.of(),
+                null);
         assertThat(policy.denial(noRole, null)).contains("messages[1]", "(none)");
     }
 
     @Test
     void denialShouldNotThrowForBadInput() {
-        RequestPolicy policy = policy(PolicyConfigDef.ACCOUNTS_ALLOWED, "@example.com",
-                PolicyConfigDef.ROLES_ALLOWED, "User");
+        RequestPolicy policy =
+                policy(PolicyConfigDef.ACCOUNTS_ALLOWED, "@example.com", PolicyConfigDef.ROLES_ALLOWED, "User");
         assertThat(policy.denial(null, null)).isNotNull();
         ChatRequest broken = new ChatRequest("r", null, null, "i@example.com", null, Map.of(), null);
         assertThat(policy.denial(broken, null)).isNull();
@@ -190,9 +216,10 @@ class RequestPolicyTest {
 
     @Test
     void describeShouldSummariseWithoutAddresses() {
-        RequestPolicy policy = policy(PolicyConfigDef.ACCOUNTS_ALLOWED, "secret-person@example.com",
-                PolicyConfigDef.ROLES_ALLOWED, "User");
-        assertThat(policy.describe()).contains("by rules", "no account denied", "roles User", "tokens off")
+        RequestPolicy policy = policy(
+                PolicyConfigDef.ACCOUNTS_ALLOWED, "secret-person@example.com", PolicyConfigDef.ROLES_ALLOWED, "User");
+        assertThat(policy.describe())
+                .contains("by rules", "no account denied", "roles User", "tokens off")
                 .doesNotContain("secret-person");
     }
 }

@@ -45,9 +45,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The on-behalf-of token mode: keys made here, a JWK Set (or PEM) file in a temporary folder,
- * tokens signed here; valid, expired, early, too long-lived, wrong audience, wrong issuer, wrong
- * subject, forged, unsigned, HMAC-signed, oversize and malformed tokens.
+ * The on-behalf-of token mode: keys made here, a JWK Set (or PEM) file in a temporary folder, tokens signed here;
+ * valid, expired, early, too long-lived, wrong audience, wrong issuer, wrong subject, forged, unsigned, HMAC-signed,
+ * oversize and malformed tokens.
  */
 @Timeout(30)
 class TokenModeTest {
@@ -62,6 +62,7 @@ class TokenModeTest {
 
     @TempDir
     static Path dir;
+
     static Path jwks;
 
     @BeforeAll
@@ -74,8 +75,12 @@ class TokenModeTest {
         ecGen.initialize(new ECGenParameterSpec("secp256r1"));
         ec = ecGen.generateKeyPair();
         JWKSet set = new JWKSet(List.of(
-                new RSAKey.Builder((RSAPublicKey) rsa.getPublic()).keyID("rsa-1").build(),
-                new ECKey.Builder(Curve.P_256, (ECPublicKey) ec.getPublic()).keyID("ec-1").build()));
+                new RSAKey.Builder((RSAPublicKey) rsa.getPublic())
+                        .keyID("rsa-1")
+                        .build(),
+                new ECKey.Builder(Curve.P_256, (ECPublicKey) ec.getPublic())
+                        .keyID("ec-1")
+                        .build()));
         jwks = dir.resolve("issuers.jwks.json");
         Files.writeString(jwks, set.toString(true), StandardCharsets.UTF_8);
     }
@@ -101,7 +106,8 @@ class TokenModeTest {
     }
 
     static String sign(JWSAlgorithm alg, String kid, JWSSigner signer, JWTClaimsSet claims) throws JOSEException {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(alg).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
         jwt.sign(signer);
         return jwt.serialize();
     }
@@ -152,10 +158,16 @@ class TokenModeTest {
     @Test
     void ecAndPssTokensShouldPass() throws JOSEException {
         RequestPolicy policy = policy();
-        String es = sign(JWSAlgorithm.ES256, "ec-1", new ECDSASigner((ECPrivateKey) ec.getPrivate()),
+        String es = sign(
+                JWSAlgorithm.ES256,
+                "ec-1",
+                new ECDSASigner((ECPrivateKey) ec.getPrivate()),
                 claims("a@example.com").build());
         assertThat(verdict(policy, "a@example.com", es)).isNull();
-        String ps = sign(JWSAlgorithm.PS256, null, new RSASSASigner((RSAPrivateKey) rsa.getPrivate()),
+        String ps = sign(
+                JWSAlgorithm.PS256,
+                null,
+                new RSASSASigner((RSAPrivateKey) rsa.getPrivate()),
                 claims("a@example.com").build());
         assertThat(verdict(policy, "a@example.com", ps)).isNull();
     }
@@ -174,14 +186,20 @@ class TokenModeTest {
     void aTokenWithoutExpiryOrTooLongLivedOrNotYetValidShouldBeDenied() throws JOSEException {
         assertThat(verdict(policy(), "a@example.com", rsaToken("a@example.com", b -> b.expirationTime(null))))
                 .contains("no exp claim");
-        assertThat(verdict(policy(), "a@example.com",
-                rsaToken("a@example.com", b -> b.expirationTime(Date.from(NOW.plusSeconds(7200))))))
+        assertThat(verdict(
+                        policy(),
+                        "a@example.com",
+                        rsaToken("a@example.com", b -> b.expirationTime(Date.from(NOW.plusSeconds(7200))))))
                 .contains(PolicyConfigDef.TOKEN_MAX_LIFETIME);
-        assertThat(verdict(policy(), "a@example.com",
-                rsaToken("a@example.com", b -> b.notBeforeTime(Date.from(NOW.plusSeconds(120))))))
+        assertThat(verdict(
+                        policy(),
+                        "a@example.com",
+                        rsaToken("a@example.com", b -> b.notBeforeTime(Date.from(NOW.plusSeconds(120))))))
                 .contains("not valid before");
-        assertThat(verdict(policy(), "a@example.com",
-                rsaToken("a@example.com", b -> b.issueTime(Date.from(NOW.plusSeconds(120))))))
+        assertThat(verdict(
+                        policy(),
+                        "a@example.com",
+                        rsaToken("a@example.com", b -> b.issueTime(Date.from(NOW.plusSeconds(120))))))
                 .contains("issued in the future");
     }
 
@@ -203,7 +221,10 @@ class TokenModeTest {
                 .contains("sub 'alice@example.com'", "'mallory@example.com'", "must equal");
         assertThat(verdict(policy(PolicyConfigDef.NO_ACCOUNT, "ALLOW"), null, token))
                 .contains("no account");
-        assertThat(verdict(policy(), "al\u0131ce@example.com", rsaToken(claims("ALICE@example.com").build())))
+        assertThat(verdict(
+                        policy(),
+                        "al\u0131ce@example.com",
+                        rsaToken(claims("ALICE@example.com").build())))
                 .contains("must equal");
     }
 
@@ -212,22 +233,30 @@ class TokenModeTest {
         String token = rsaToken(claims(null).build());
         assertThat(verdict(policy(), "a@example.com", token)).contains("no sub");
         assertThat(verdict(policy(), null, token)).contains(PolicyConfigDef.NO_ACCOUNT);
-        assertThat(verdict(policy(PolicyConfigDef.NO_ACCOUNT, "ALLOW"), null, token)).isNull();
+        assertThat(verdict(policy(PolicyConfigDef.NO_ACCOUNT, "ALLOW"), null, token))
+                .isNull();
     }
 
     @Test
     void aForgedTokenShouldBeDenied() throws JOSEException {
-        String forged = sign(JWSAlgorithm.RS256, "rsa-1", new RSASSASigner((RSAPrivateKey) otherRsa.getPrivate()),
+        String forged = sign(
+                JWSAlgorithm.RS256,
+                "rsa-1",
+                new RSASSASigner((RSAPrivateKey) otherRsa.getPrivate()),
                 claims("a@example.com").build());
         assertThat(verdict(policy(), "a@example.com", forged))
                 .contains("signature does not verify", "forged", "kid=rsa-1");
-        String unknownKid = sign(JWSAlgorithm.RS256, "rsa-2", new RSASSASigner((RSAPrivateKey) otherRsa.getPrivate()),
+        String unknownKid = sign(
+                JWSAlgorithm.RS256,
+                "rsa-2",
+                new RSASSASigner((RSAPrivateKey) otherRsa.getPrivate()),
                 claims("a@example.com").build());
         assertThat(verdict(policy(), "a@example.com", unknownKid)).contains("no key", "kid=rsa-2");
         String valid = rsaToken(claims("a@example.com").build());
         String[] parts = valid.split("\\.");
-        String otherClaims = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                claims("admin@example.com").build().toString().getBytes(StandardCharsets.UTF_8));
+        String otherClaims = Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(claims("admin@example.com").build().toString().getBytes(StandardCharsets.UTF_8));
         String swapped = parts[0] + "." + otherClaims + "." + parts[2];
         assertThat(verdict(policy(), "admin@example.com", swapped)).contains("signature does not verify");
     }
@@ -236,17 +265,27 @@ class TokenModeTest {
     void unsignedAndHmacTokensShouldBeRefused() throws JOSEException {
         String none = new PlainJWT(claims("a@example.com").build()).serialize();
         assertThat(verdict(policy(), "a@example.com", none)).contains("alg none");
-        String hmac = sign(JWSAlgorithm.HS256, "rsa-1", new MACSigner(new byte[32]), claims("a@example.com").build());
+        String hmac = sign(
+                JWSAlgorithm.HS256,
+                "rsa-1",
+                new MACSigner(new byte[32]),
+                claims("a@example.com").build());
         assertThat(verdict(policy(), "a@example.com", hmac)).contains("HS256", "HMAC", "asymmetric");
     }
 
     @Test
     void theIssuerListShouldBeEnforced() throws JOSEException {
         RequestPolicy policy = policy(PolicyConfigDef.TOKEN_ISSUERS, "https://trusted.example.com");
-        assertThat(verdict(policy, "a@example.com", rsaToken(claims("a@example.com").build())))
+        assertThat(verdict(
+                        policy,
+                        "a@example.com",
+                        rsaToken(claims("a@example.com").build())))
                 .contains("issuer 'https://issuer.example.com'", PolicyConfigDef.TOKEN_ISSUERS);
-        assertThat(verdict(policy, "a@example.com",
-                rsaToken("a@example.com", b -> b.issuer("https://trusted.example.com")))).isNull();
+        assertThat(verdict(
+                        policy,
+                        "a@example.com",
+                        rsaToken("a@example.com", b -> b.issuer("https://trusted.example.com"))))
+                .isNull();
     }
 
     @Test
@@ -256,7 +295,8 @@ class TokenModeTest {
         assertThat(missing.problem()).contains("no on-behalf-of token", HEADER);
         assertThat(policy.denial(request("a@example.com", null), missing)).contains("no on-behalf-of token");
         assertThat(policy.identify(null, NOW).problem()).contains("no on-behalf-of token");
-        assertThat(policy.denial(request("a@example.com", null), ProducerIdentity.NONE)).contains("not checked");
+        assertThat(policy.denial(request("a@example.com", null), ProducerIdentity.NONE))
+                .contains("not checked");
         assertThat(policy.denial(request("a@example.com", null), null)).contains("not checked");
 
         String token = rsaToken(claims("a@example.com").build());
@@ -282,7 +322,10 @@ class TokenModeTest {
     @Test
     void accountRulesShouldStillApplyWithAValidToken() throws JOSEException {
         RequestPolicy policy = policy(PolicyConfigDef.ACCOUNTS_DENIED, "root@example.com");
-        assertThat(verdict(policy, "root@example.com", rsaToken(claims("root@example.com").build())))
+        assertThat(verdict(
+                        policy,
+                        "root@example.com",
+                        rsaToken(claims("root@example.com").build())))
                 .contains(PolicyConfigDef.ACCOUNTS_DENIED);
     }
 
@@ -295,14 +338,25 @@ class TokenModeTest {
         Path file = dir.resolve("issuer.pem");
         Files.writeString(file, pem, StandardCharsets.US_ASCII);
         RequestPolicy policy = policy(PolicyConfigDef.TOKEN_KEYS_FILE, file.toString());
-        String noKid = sign(JWSAlgorithm.RS256, null, new RSASSASigner((RSAPrivateKey) rsa.getPrivate()),
+        String noKid = sign(
+                JWSAlgorithm.RS256,
+                null,
+                new RSASSASigner((RSAPrivateKey) rsa.getPrivate()),
                 claims("a@example.com").build());
         assertThat(verdict(policy, "a@example.com", noKid)).isNull();
-        String thumbprintKid = sign(JWSAlgorithm.RS256,
-                new RSAKey.Builder((RSAPublicKey) rsa.getPublic()).build().computeThumbprint().toString(),
-                new RSASSASigner((RSAPrivateKey) rsa.getPrivate()), claims("a@example.com").build());
+        String thumbprintKid = sign(
+                JWSAlgorithm.RS256,
+                new RSAKey.Builder((RSAPublicKey) rsa.getPublic())
+                        .build()
+                        .computeThumbprint()
+                        .toString(),
+                new RSASSASigner((RSAPrivateKey) rsa.getPrivate()),
+                claims("a@example.com").build());
         assertThat(verdict(policy, "a@example.com", thumbprintKid)).isNull();
-        String forged = sign(JWSAlgorithm.RS256, null, new RSASSASigner((RSAPrivateKey) otherRsa.getPrivate()),
+        String forged = sign(
+                JWSAlgorithm.RS256,
+                null,
+                new RSASSASigner((RSAPrivateKey) otherRsa.getPrivate()),
                 claims("a@example.com").build());
         assertThat(verdict(policy, "a@example.com", forged)).contains("signature does not verify");
     }

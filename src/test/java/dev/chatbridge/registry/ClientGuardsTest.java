@@ -20,8 +20,10 @@ class ClientGuardsTest {
         assertThat(gate.enter("a")).as("no outage: not a probe").isFalse();
         gate.failed(down);
         assertThat(gate.open()).isFalse();
-        assertThatThrownBy(() -> gate.enter("b")).isInstanceOf(SchemaRegistryException.class)
-                .hasMessageContaining("next probe in 1000 ms").hasMessageContaining("down");
+        assertThatThrownBy(() -> gate.enter("b"))
+                .isInstanceOf(SchemaRegistryException.class)
+                .hasMessageContaining("next probe in 1000 ms")
+                .hasMessageContaining("down");
 
         now.addAndGet(Duration.ofSeconds(1).toNanos());
         assertThat(gate.open()).isTrue();
@@ -62,9 +64,11 @@ class ClientGuardsTest {
         assertThat(rate.reserve()).as("next token in half a second").isEqualTo(500_000_000L);
         assertThat(rate.reserve()).as("the one after").isEqualTo(1_000_000_000L);
         assertThat(rate.reserve()).as("would wait 1.5 s").isEqualTo(-1);
-        assertThatThrownBy(() -> rate.acquire("GET /schemas/ids/9")).isInstanceOf(SchemaRegistryException.class)
+        assertThatThrownBy(() -> rate.acquire("GET /schemas/ids/9"))
+                .isInstanceOf(SchemaRegistryException.class)
                 .hasMessageContaining(RegistryClientConfig.ID_LOOKUPS_PER_SECOND)
-                .satisfies(e -> assertThat(((SchemaRegistryException) e).isUnavailable()).isTrue());
+                .satisfies(e -> assertThat(((SchemaRegistryException) e).isUnavailable())
+                        .isTrue());
 
         now.addAndGet(Duration.ofSeconds(2).toNanos());
         assertThat(rate.reserve()).as("refilled").isZero();
@@ -73,11 +77,14 @@ class ClientGuardsTest {
     @Test
     void shouldClassifyRegistryAnswers() {
         for (int status : new int[] {0, 401, 403, 408, 429, 500, 503}) {
-            assertThat(new SchemaRegistryException("x", status, -1).isUnavailable()).as("status %d", status).isTrue();
+            assertThat(new SchemaRegistryException("x", status, -1).isUnavailable())
+                    .as("status %d", status)
+                    .isTrue();
         }
         assertThat(new SchemaRegistryException("x", 404, 40403).isNotFound()).isTrue();
         assertThat(new SchemaRegistryException("x", 404, -1).isNotFound()).isTrue();
         assertThat(new SchemaRegistryException("x", 422, 42201).isUnavailable()).isFalse();
-        assertThat(new SchemaRegistryException("x", 200, SchemaRegistryException.ANSWER_TOO_LARGE).isUnavailable()).isFalse();
+        assertThat(new SchemaRegistryException("x", 200, SchemaRegistryException.ANSWER_TOO_LARGE).isUnavailable())
+                .isFalse();
     }
 }

@@ -36,7 +36,8 @@ class MockSchemaRegistryTest {
         assertThat(other).isNotInstanceOf(RestSchemaRegistryClient.class);
         assertThat(other.getById(id)).isEqualTo(GREETING_V1);
         assertThat(other.lookup("greetings-value", GREETING_V1)).isEqualTo(id);
-        assertThat(other.getLatest("greetings-value")).isEqualTo(new RegisteredSchema("greetings-value", id, 1, GREETING_V1));
+        assertThat(other.getLatest("greetings-value"))
+                .isEqualTo(new RegisteredSchema("greetings-value", id, 1, GREETING_V1));
     }
 
     @Test
@@ -45,7 +46,8 @@ class MockSchemaRegistryTest {
 
         SchemaRegistryClient elsewhere = MockSchemaRegistry.client(scope + "-other");
         try {
-            assertThat(catchThrowableOfType(SchemaRegistryException.class, () -> elsewhere.getById(id)).errorCode())
+            assertThat(catchThrowableOfType(SchemaRegistryException.class, () -> elsewhere.getById(id))
+                            .errorCode())
                     .isEqualTo(SchemaRegistryException.SCHEMA_NOT_FOUND);
         } finally {
             MockSchemaRegistry.drop(scope + "-other");
@@ -58,7 +60,8 @@ class MockSchemaRegistryTest {
 
         MockSchemaRegistry.drop(scope);
 
-        assertThat(catchThrowableOfType(SchemaRegistryException.class, () -> client().getLatest("greetings-value")).errorCode())
+        assertThat(catchThrowableOfType(SchemaRegistryException.class, () -> client().getLatest("greetings-value"))
+                        .errorCode())
                 .isEqualTo(SchemaRegistryException.SUBJECT_NOT_FOUND);
     }
 
@@ -82,14 +85,25 @@ class MockSchemaRegistryTest {
         assertCode(() -> client.lookup("nobody-value", GREETING_V1), 404, SchemaRegistryException.SUBJECT_NOT_FOUND);
         assertCode(() -> client.lookup("greetings-value", FAREWELL), 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
         assertCode(() -> client.getById(999), 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
-        assertCode(() -> client.register("greetings-value", GREETING_NO_DEFAULT), 409, SchemaRegistryException.INCOMPATIBLE_SCHEMA);
-        assertCode(() -> client.register("broken-value", TestSchemas.invalidDefault()), 422, SchemaRegistryException.INVALID_SCHEMA);
-        assertCode(() -> MockSchemaRegistry.store(scope).version("greetings-value", 2), 404, SchemaRegistryException.VERSION_NOT_FOUND);
+        assertCode(
+                () -> client.register("greetings-value", GREETING_NO_DEFAULT),
+                409,
+                SchemaRegistryException.INCOMPATIBLE_SCHEMA);
+        assertCode(
+                () -> client.register("broken-value", TestSchemas.invalidDefault()),
+                422,
+                SchemaRegistryException.INVALID_SCHEMA);
+        assertCode(
+                () -> MockSchemaRegistry.store(scope).version("greetings-value", 2),
+                404,
+                SchemaRegistryException.VERSION_NOT_FOUND);
     }
 
     private static void assertCode(Runnable call, int status, int code) {
         SchemaRegistryException failure = catchThrowableOfType(SchemaRegistryException.class, call::run);
-        assertThat(failure).as("expected a registry error %d / %d", status, code).isNotNull();
+        assertThat(failure)
+                .as("expected a registry error %d / %d", status, code)
+                .isNotNull();
         assertThat(failure.httpStatus()).isEqualTo(status);
         assertThat(failure.errorCode()).isEqualTo(code);
     }

@@ -23,15 +23,28 @@ class RegistryCleartextTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://127.0.0.1:8081", "http://localhost:8081", "http://[::1]:8081", "http://127.3.2.1",
-        "https://registry.example.com:8081", "HTTPS://registry.example.com"})
+    @ValueSource(
+            strings = {
+                "http://127.0.0.1:8081",
+                "http://localhost:8081",
+                "http://[::1]:8081",
+                "http://127.3.2.1",
+                "https://registry.example.com:8081",
+                "HTTPS://registry.example.com"
+            })
     void shouldAcceptLoopbackCleartextAndAnyHttps(String url) {
         assertThat(RegistryClientConfig.from(withUrl(url)).urls()).hasSize(1);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://registry.example.com:8081", "http://10.0.0.5:8081", "HTTP://registry:8081",
-        "https://ok.example.com,http://registry:8081", "http://localhost.example.com:8081"})
+    @ValueSource(
+            strings = {
+                "http://registry.example.com:8081",
+                "http://10.0.0.5:8081",
+                "HTTP://registry:8081",
+                "https://ok.example.com,http://registry:8081",
+                "http://localhost.example.com:8081"
+            })
     void shouldRefuseCleartextToAnyOtherHost(String url) {
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl(url)))
                 .isInstanceOf(ConfigException.class)
@@ -59,8 +72,10 @@ class RegistryCleartextTest {
         Map<String, Object> configs = withUrl("https://registry.example.com");
         configs.put(RegistryClientConfig.ALLOW_CLEARTEXT, "yes");
 
-        assertThatThrownBy(() -> RegistryClientConfig.from(configs)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining(RegistryClientConfig.ALLOW_CLEARTEXT).hasMessageContaining("true or false");
+        assertThatThrownBy(() -> RegistryClientConfig.from(configs))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(RegistryClientConfig.ALLOW_CLEARTEXT)
+                .hasMessageContaining("true or false");
     }
 
     @Test
@@ -68,7 +83,8 @@ class RegistryCleartextTest {
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl("http://svc:basic-secret@registry:8081/x")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("http://registry:8081/x")
-                .hasMessageNotContaining("basic-secret").hasMessageNotContaining("svc");
+                .hasMessageNotContaining("basic-secret")
+                .hasMessageNotContaining("svc");
     }
 
     @Test
@@ -80,15 +96,19 @@ class RegistryCleartextTest {
                 .hasMessageContaining(RegistryClientConfig.BEARER_AUTH_TOKEN)
                 .hasMessageNotContaining("k3y-secret");
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl("https://registry:8081/#frag-secret")))
-                .isInstanceOf(ConfigException.class).hasMessageNotContaining("frag-secret");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageNotContaining("frag-secret");
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl("https://u:p@registry:8081 /x?token=bad url")))
-                .isInstanceOf(ConfigException.class).hasMessageNotContaining("u:p").hasMessageNotContaining("bad url");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageNotContaining("u:p")
+                .hasMessageNotContaining("bad url");
     }
 
     @Test
     void shouldNotShowQueryValuesInToString() {
         Map<String, Object> configs = withUrl("https://svc:pw-secret@registry:8081/base");
-        assertThat(RegistryClientConfig.from(configs).toString()).contains("https://registry:8081/base")
+        assertThat(RegistryClientConfig.from(configs).toString())
+                .contains("https://registry:8081/base")
                 .doesNotContain("pw-secret");
     }
 }

@@ -94,7 +94,10 @@ class RegistryClientConfigTest {
         RegistryClientConfig config = RegistryClientConfig.from(configs);
 
         assertThat(config.hasBasicAuth()).isTrue();
-        assertThat(config.toString()).doesNotContain("top-secret").doesNotContain("svc:").contains("basic");
+        assertThat(config.toString())
+                .doesNotContain("top-secret")
+                .doesNotContain("svc:")
+                .contains("basic");
     }
 
     @Test
@@ -102,7 +105,9 @@ class RegistryClientConfigTest {
         Map<String, Object> configs = withUrl("https://a:8081");
         configs.put(RegistryClientConfig.BEARER_AUTH_CREDENTIALS_SOURCE, "STATIC_TOKEN");
         configs.put(RegistryClientConfig.BEARER_AUTH_TOKEN, "tok-very-secret");
-        configs.put(RegistryClientConfig.SSL_TRUSTSTORE_LOCATION, emptyTruststore(dir, "trust-pass").toString());
+        configs.put(
+                RegistryClientConfig.SSL_TRUSTSTORE_LOCATION,
+                emptyTruststore(dir, "trust-pass").toString());
         configs.put(RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD, "trust-pass");
         configs.put(RegistryClientConfig.SSL_TRUSTSTORE_TYPE, "pkcs12");
 
@@ -110,21 +115,28 @@ class RegistryClientConfigTest {
 
         assertThat(config.authorizationHeader()).contains("Bearer tok-very-secret");
         assertThat(config.truststoreType()).isEqualTo("PKCS12");
-        assertThat(config.toString()).doesNotContain("tok-very-secret").doesNotContain("trust-pass").contains("[hidden]");
+        assertThat(config.toString())
+                .doesNotContain("tok-very-secret")
+                .doesNotContain("trust-pass")
+                .contains("[hidden]");
         new RestSchemaRegistryClient(config).close();
     }
 
     @Test
     void shouldNameTheTruststoreKeysWhenTheTruststoreCannotBeLoaded(@TempDir Path dir) throws Exception {
         Map<String, Object> configs = withUrl("https://a:8081");
-        configs.put(RegistryClientConfig.SSL_TRUSTSTORE_LOCATION, emptyTruststore(dir, "trust-pass").toString());
+        configs.put(
+                RegistryClientConfig.SSL_TRUSTSTORE_LOCATION,
+                emptyTruststore(dir, "trust-pass").toString());
         configs.put(RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD, "wrong-pass");
         configs.put(RegistryClientConfig.SSL_TRUSTSTORE_TYPE, "PKCS12");
         RegistryClientConfig config = RegistryClientConfig.from(configs);
 
-        assertThatThrownBy(() -> new RestSchemaRegistryClient(config)).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> new RestSchemaRegistryClient(config))
+                .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD)
-                .hasMessageNotContaining("wrong-pass").hasMessageNotContaining("trust-pass");
+                .hasMessageNotContaining("wrong-pass")
+                .hasMessageNotContaining("trust-pass");
     }
 
     @Test
@@ -143,19 +155,48 @@ class RegistryClientConfigTest {
         assertBad(withUrl("mock://a,http://b:1"), RegistryClientConfig.SCHEMA_REGISTRY_URL, "exactly one");
         assertBad(with(RegistryClientConfig.MAX_RETRIES, "many"), RegistryClientConfig.MAX_RETRIES, "integer");
         assertBad(with(RegistryClientConfig.MAX_RETRIES, -1), RegistryClientConfig.MAX_RETRIES, "between 0");
-        assertBad(with(RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS, 0), RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS, "between 1");
-        assertBad(with(RegistryClientConfig.HTTP_READ_TIMEOUT_MS, "1.5"), RegistryClientConfig.HTTP_READ_TIMEOUT_MS, "integer");
-        assertBad(with(RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT, 0), RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT, "between 1");
-        assertBad(with(RegistryClientConfig.RETRIES_MAX_WAIT_MS, 10), RegistryClientConfig.RETRIES_MAX_WAIT_MS, RegistryClientConfig.RETRIES_WAIT_MS);
-        assertBad(with(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "SASL_INHERIT"),
-                RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO or URL");
-        assertBad(with(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO"), RegistryClientConfig.BASIC_AUTH_USER_INFO, "user:password");
-        assertBad(with(RegistryClientConfig.BEARER_AUTH_CREDENTIALS_SOURCE, "OAUTHBEARER"),
-                RegistryClientConfig.BEARER_AUTH_CREDENTIALS_SOURCE, "STATIC_TOKEN");
-        assertBad(with(RegistryClientConfig.BEARER_AUTH_CREDENTIALS_SOURCE, "STATIC_TOKEN"), RegistryClientConfig.BEARER_AUTH_TOKEN, "set the token");
-        assertBad(with(RegistryClientConfig.SSL_TRUSTSTORE_LOCATION, dir.resolve("missing.jks").toString()),
-                RegistryClientConfig.SSL_TRUSTSTORE_LOCATION, "readable file");
-        assertBad(with(RegistryClientConfig.SSL_TRUSTSTORE_TYPE, "PEM"), RegistryClientConfig.SSL_TRUSTSTORE_TYPE, "JKS or PKCS12");
+        assertBad(
+                with(RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS, 0),
+                RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS,
+                "between 1");
+        assertBad(
+                with(RegistryClientConfig.HTTP_READ_TIMEOUT_MS, "1.5"),
+                RegistryClientConfig.HTTP_READ_TIMEOUT_MS,
+                "integer");
+        assertBad(
+                with(RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT, 0),
+                RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT,
+                "between 1");
+        assertBad(
+                with(RegistryClientConfig.RETRIES_MAX_WAIT_MS, 10),
+                RegistryClientConfig.RETRIES_MAX_WAIT_MS,
+                RegistryClientConfig.RETRIES_WAIT_MS);
+        assertBad(
+                with(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "SASL_INHERIT"),
+                RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                "USER_INFO or URL");
+        assertBad(
+                with(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO"),
+                RegistryClientConfig.BASIC_AUTH_USER_INFO,
+                "user:password");
+        assertBad(
+                with(RegistryClientConfig.BEARER_AUTH_CREDENTIALS_SOURCE, "OAUTHBEARER"),
+                RegistryClientConfig.BEARER_AUTH_CREDENTIALS_SOURCE,
+                "STATIC_TOKEN");
+        assertBad(
+                with(RegistryClientConfig.BEARER_AUTH_CREDENTIALS_SOURCE, "STATIC_TOKEN"),
+                RegistryClientConfig.BEARER_AUTH_TOKEN,
+                "set the token");
+        assertBad(
+                with(
+                        RegistryClientConfig.SSL_TRUSTSTORE_LOCATION,
+                        dir.resolve("missing.jks").toString()),
+                RegistryClientConfig.SSL_TRUSTSTORE_LOCATION,
+                "readable file");
+        assertBad(
+                with(RegistryClientConfig.SSL_TRUSTSTORE_TYPE, "PEM"),
+                RegistryClientConfig.SSL_TRUSTSTORE_TYPE,
+                "JKS or PKCS12");
     }
 
     @Test
@@ -163,15 +204,18 @@ class RegistryClientConfigTest {
         Map<String, Object> configs = withUrl("https://svc:basic-secret@a:8081");
         configs.put(RegistryClientConfig.BEARER_AUTH_TOKEN, "bearer-secret");
 
-        assertThatThrownBy(() -> RegistryClientConfig.from(configs)).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> RegistryClientConfig.from(configs))
+                .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(RegistryClientConfig.BEARER_AUTH_TOKEN)
-                .hasMessageNotContaining("basic-secret").hasMessageNotContaining("bearer-secret");
+                .hasMessageNotContaining("basic-secret")
+                .hasMessageNotContaining("bearer-secret");
     }
 
     @Test
     void shouldHideUrlCredentialsInUrlErrors() {
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl("ftp://svc:url-secret@a:21")))
-                .isInstanceOf(ConfigException.class).hasMessageNotContaining("url-secret");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageNotContaining("url-secret");
     }
 
     private static Map<String, Object> with(String key, Object value) {

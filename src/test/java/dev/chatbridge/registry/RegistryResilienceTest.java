@@ -51,7 +51,9 @@ class RegistryResilienceTest {
         assertThat(elapsed).as("time to give up").isLessThan(Duration.ofSeconds(10));
         assertThat(failure.errorCode()).isEqualTo(SchemaRegistryException.NO_ERROR_CODE);
         assertThat(failure.httpStatus()).isZero();
-        assertThat(failure).hasMessageContaining("127.0.0.1:" + closedPort).hasMessageContaining("4 attempts")
+        assertThat(failure)
+                .hasMessageContaining("127.0.0.1:" + closedPort)
+                .hasMessageContaining("4 attempts")
                 .hasMessageContaining(RegistryClientConfig.SCHEMA_REGISTRY_URL);
     }
 
@@ -59,7 +61,9 @@ class RegistryResilienceTest {
     void shouldGiveUpWithinBoundedTimeWhenTheRegistryNeverAnswers() {
         // Given: a server that accepts requests and never answers
         AtomicInteger requests = new AtomicInteger();
-        DisposableServer silent = track(HttpServer.create().host("127.0.0.1").port(0)
+        DisposableServer silent = track(HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
                 .handle((request, response) -> {
                     requests.incrementAndGet();
                     return Mono.never();
@@ -71,7 +75,8 @@ class RegistryResilienceTest {
 
         // When
         long start = System.nanoTime();
-        SchemaRegistryException failure = catchThrowableOfType(SchemaRegistryException.class, () -> client.getLatest("s"));
+        SchemaRegistryException failure =
+                catchThrowableOfType(SchemaRegistryException.class, () -> client.getLatest("s"));
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 
         // Then
@@ -85,12 +90,16 @@ class RegistryResilienceTest {
     void shouldRetryAServerErrorAndReturnTheLaterAnswer() {
         // Given: a registry that fails the first request only
         AtomicInteger requests = new AtomicInteger();
-        DisposableServer flaky = track(HttpServer.create().host("127.0.0.1").port(0)
+        DisposableServer flaky = track(HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
                 .handle((request, response) -> requests.incrementAndGet() == 1
-                        ? response.status(500).sendString(Mono.just("{\"error_code\":50001,\"message\":\"store unavailable\"}"))
+                        ? response.status(500)
+                                .sendString(Mono.just("{\"error_code\":50001,\"message\":\"store unavailable\"}"))
                         : response.status(200).sendString(Mono.just("{\"id\":7}")))
                 .bindNow(Duration.ofSeconds(10)));
-        SchemaRegistryClient client = track(SchemaRegistryClients.create(RestSchemaRegistryClientTest.configs(url(flaky))));
+        SchemaRegistryClient client =
+                track(SchemaRegistryClients.create(RestSchemaRegistryClientTest.configs(url(flaky))));
 
         // When
         int id = client.register("greetings-value", GREETING_V1);
@@ -104,10 +113,13 @@ class RegistryResilienceTest {
     void shouldReportTheLastServerErrorWhenEveryAttemptFails() {
         // Given
         AtomicInteger requests = new AtomicInteger();
-        DisposableServer broken = track(HttpServer.create().host("127.0.0.1").port(0)
+        DisposableServer broken = track(HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
                 .handle((request, response) -> {
                     requests.incrementAndGet();
-                    return response.status(503).sendString(Mono.just("{\"error_code\":50003,\"message\":\"forwarding failed\"}"));
+                    return response.status(503)
+                            .sendString(Mono.just("{\"error_code\":50003,\"message\":\"forwarding failed\"}"));
                 })
                 .bindNow(Duration.ofSeconds(10)));
         Map<String, Object> configs = RestSchemaRegistryClientTest.configs(url(broken));
@@ -149,13 +161,15 @@ class RegistryResilienceTest {
         SchemaRegistryClient client = track(SchemaRegistryClients.create(configs));
 
         // When
-        SchemaRegistryException refused = catchThrowableOfType(SchemaRegistryException.class,
-                () -> client.register("greetings-value", GREETING_V1));
+        SchemaRegistryException refused = catchThrowableOfType(
+                SchemaRegistryException.class, () -> client.register("greetings-value", GREETING_V1));
 
         // Then
         assertThat(refused.httpStatus()).isEqualTo(401);
         assertThat(refused.errorCode()).isEqualTo(401);
-        assertThat(refused.getMessage()).doesNotContain("wrong-secret").doesNotContain("right-secret")
+        assertThat(refused.getMessage())
+                .doesNotContain("wrong-secret")
+                .doesNotContain("right-secret")
                 .contains(RegistryClientConfig.BASIC_AUTH_USER_INFO);
         assertThat(registry.requestCount()).as("401 is not retried").isEqualTo(1);
     }
@@ -167,7 +181,8 @@ class RegistryResilienceTest {
         Map<String, Object> userInfo = RestSchemaRegistryClientTest.configs(registry.url());
         userInfo.put(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO");
         userInfo.put(RegistryClientConfig.BASIC_AUTH_USER_INFO, "svc:p@ss:word");
-        Map<String, Object> inUrl = RestSchemaRegistryClientTest.configs("http://svc:p%40ss%3Aword@127.0.0.1:" + registry.port());
+        Map<String, Object> inUrl =
+                RestSchemaRegistryClientTest.configs("http://svc:p%40ss%3Aword@127.0.0.1:" + registry.port());
 
         // When
         int id = track(SchemaRegistryClients.create(userInfo)).register("greetings-value", GREETING_V1);
@@ -182,10 +197,13 @@ class RegistryResilienceTest {
     void shouldSendTheBearerToken() {
         // Given
         List<String> authorizations = new CopyOnWriteArrayList<>();
-        DisposableServer server = track(HttpServer.create().host("127.0.0.1").port(0)
+        DisposableServer server = track(HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
                 .handle((request, response) -> {
                     authorizations.add(String.valueOf(request.requestHeaders().get("Authorization")));
-                    return response.status(200).sendString(Mono.just("{\"schema\":" + quoted(GREETING_V1.toString()) + "}"));
+                    return response.status(200)
+                            .sendString(Mono.just("{\"schema\":" + quoted(GREETING_V1.toString()) + "}"));
                 })
                 .bindNow(Duration.ofSeconds(10)));
         Map<String, Object> configs = RestSchemaRegistryClientTest.configs(url(server));
@@ -204,26 +222,36 @@ class RegistryResilienceTest {
     void shouldSendConfluentHeadersAndBody() {
         // Given
         List<String> seen = new CopyOnWriteArrayList<>();
-        DisposableServer server = track(HttpServer.create().host("127.0.0.1").port(0)
-                .handle((request, response) -> request.receive().aggregate().asString().defaultIfEmpty("")
+        DisposableServer server = track(HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
+                .handle((request, response) -> request.receive()
+                        .aggregate()
+                        .asString()
+                        .defaultIfEmpty("")
                         .flatMap(body -> {
                             seen.add(request.method() + " " + request.uri());
                             seen.add(request.requestHeaders().get("Content-Type"));
                             seen.add(request.requestHeaders().get("Accept"));
                             seen.add(body);
-                            return response.status(200).sendString(Mono.just("{\"id\":11}")).then();
+                            return response.status(200)
+                                    .sendString(Mono.just("{\"id\":11}"))
+                                    .then();
                         }))
                 .bindNow(Duration.ofSeconds(10)));
-        SchemaRegistryClient client = track(SchemaRegistryClients.create(RestSchemaRegistryClientTest.configs(url(server))));
+        SchemaRegistryClient client =
+                track(SchemaRegistryClients.create(RestSchemaRegistryClientTest.configs(url(server))));
 
         // When
         client.register("chat requests", GREETING_V1);
 
         // Then
-        assertThat(seen).containsExactly("POST /subjects/chat%20requests/versions",
-                "application/vnd.schemaregistry.v1+json",
-                "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json",
-                "{\"schema\":" + quoted(GREETING_V1.toString()) + "}");
+        assertThat(seen)
+                .containsExactly(
+                        "POST /subjects/chat%20requests/versions",
+                        "application/vnd.schemaregistry.v1+json",
+                        "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json",
+                        "{\"schema\":" + quoted(GREETING_V1.toString()) + "}");
     }
 
     private static String quoted(String text) {

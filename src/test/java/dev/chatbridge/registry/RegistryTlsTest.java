@@ -4,8 +4,8 @@ import static dev.chatbridge.registry.TestSchemas.GREETING_V1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -35,6 +35,7 @@ class RegistryTlsTest {
 
     @TempDir
     static Path dir;
+
     private static Path truststore;
     private static DisposableServer server;
     private static DisposableServer wrongName;
@@ -50,13 +51,49 @@ class RegistryTlsTest {
     private static DisposableServer tlsServer(String alias, String san) throws Exception {
         Path keystore = dir.resolve(alias + ".p12");
         Path certificate = dir.resolve(alias + ".crt");
-        keytool("-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + alias,
-                "-ext", "SAN=" + san, "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(),
-                "-storepass", STORE_PASSWORD);
-        keytool("-exportcert", "-alias", alias, "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD,
-                "-file", certificate.toString());
-        keytool("-importcert", "-noprompt", "-alias", alias, "-file", certificate.toString(), "-storetype", "PKCS12",
-                "-keystore", truststore.toString(), "-storepass", STORE_PASSWORD);
+        keytool(
+                "-genkeypair",
+                "-alias",
+                alias,
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=" + alias,
+                "-ext",
+                "SAN=" + san,
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                STORE_PASSWORD);
+        keytool(
+                "-exportcert",
+                "-alias",
+                alias,
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                STORE_PASSWORD,
+                "-file",
+                certificate.toString());
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                alias,
+                "-file",
+                certificate.toString(),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                truststore.toString(),
+                "-storepass",
+                STORE_PASSWORD);
 
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keystore)) {
@@ -66,7 +103,9 @@ class RegistryTlsTest {
         keyManagers.init(keys, STORE_PASSWORD.toCharArray());
         SslProvider.GenericSslContextSpec<?> tls = Http11SslContextSpec.forServer(keyManagers);
         String answer = "{\"schema\":" + TextNode.valueOf(GREETING_V1.toString()) + "}";
-        return HttpServer.create().host("127.0.0.1").port(0)
+        return HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
                 .secure(spec -> spec.sslContext(tls))
                 .handle((request, response) -> response.status(200).sendString(Mono.just(answer)))
                 .bindNow(Duration.ofSeconds(10));
@@ -83,17 +122,22 @@ class RegistryTlsTest {
 
     @Test
     void shouldRefuseATrustedCertificateIssuedForAnotherHost() {
-        try (SchemaRegistryClient client = SchemaRegistryClients.create(withTruststore("https://127.0.0.1:" + wrongName.port()))) {
-            SchemaRegistryException failure = catchThrowableOfType(SchemaRegistryException.class, () -> client.getById(1));
+        try (SchemaRegistryClient client =
+                SchemaRegistryClients.create(withTruststore("https://127.0.0.1:" + wrongName.port()))) {
+            SchemaRegistryException failure =
+                    catchThrowableOfType(SchemaRegistryException.class, () -> client.getById(1));
 
-            assertThat(failure).as("a certificate for elsewhere.invalid presented by 127.0.0.1").isNotNull();
+            assertThat(failure)
+                    .as("a certificate for elsewhere.invalid presented by 127.0.0.1")
+                    .isNotNull();
             assertThat(failure.errorCode()).isEqualTo(SchemaRegistryException.NO_ERROR_CODE);
         }
     }
 
     @Test
     void shouldTrustTheRegistryThroughTheConfiguredTruststore() {
-        try (SchemaRegistryClient client = SchemaRegistryClients.create(withTruststore("https://127.0.0.1:" + server.port()))) {
+        try (SchemaRegistryClient client =
+                SchemaRegistryClients.create(withTruststore("https://127.0.0.1:" + server.port()))) {
             assertThat(client.getById(1)).isEqualTo(GREETING_V1);
         }
     }
@@ -102,7 +146,8 @@ class RegistryTlsTest {
     void shouldRefuseAnUntrustedCertificateWithinBoundedTime() {
         Map<String, Object> configs = RestSchemaRegistryClientTest.configs("https://127.0.0.1:" + server.port());
         try (SchemaRegistryClient client = SchemaRegistryClients.create(configs)) {
-            SchemaRegistryException failure = catchThrowableOfType(SchemaRegistryException.class, () -> client.getById(1));
+            SchemaRegistryException failure =
+                    catchThrowableOfType(SchemaRegistryException.class, () -> client.getById(1));
 
             assertThat(failure.errorCode()).isEqualTo(SchemaRegistryException.NO_ERROR_CODE);
             assertThat(failure).hasMessageContaining(RegistryClientConfig.SSL_TRUSTSTORE_LOCATION);
@@ -137,6 +182,8 @@ class RegistryTlsTest {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
         String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(done && process.exitValue() == 0).as("keytool %s: %s", arguments[0], output).isTrue();
+        assertThat(done && process.exitValue() == 0)
+                .as("keytool %s: %s", arguments[0], output)
+                .isTrue();
     }
 }

@@ -114,8 +114,10 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void shouldFailWithSubjectNotFoundWhenTheSubjectIsUnknown() {
-        SchemaRegistryException latest = catchThrowableOfType(SchemaRegistryException.class, () -> client.getLatest("nobody-value"));
-        SchemaRegistryException lookup = catchThrowableOfType(SchemaRegistryException.class, () -> client.lookup("nobody-value", GREETING_V1));
+        SchemaRegistryException latest =
+                catchThrowableOfType(SchemaRegistryException.class, () -> client.getLatest("nobody-value"));
+        SchemaRegistryException lookup =
+                catchThrowableOfType(SchemaRegistryException.class, () -> client.lookup("nobody-value", GREETING_V1));
 
         assertThat(latest.httpStatus()).isEqualTo(404);
         assertThat(latest.errorCode()).isEqualTo(SchemaRegistryException.SUBJECT_NOT_FOUND);
@@ -130,7 +132,8 @@ class RestSchemaRegistryClientTest {
 
         // When
         SchemaRegistryException byId = catchThrowableOfType(SchemaRegistryException.class, () -> client.getById(999));
-        SchemaRegistryException lookup = catchThrowableOfType(SchemaRegistryException.class, () -> client.lookup("greetings-value", FAREWELL));
+        SchemaRegistryException lookup =
+                catchThrowableOfType(SchemaRegistryException.class, () -> client.lookup("greetings-value", FAREWELL));
 
         // Then
         assertThat(byId.httpStatus()).isEqualTo(404);
@@ -145,13 +148,15 @@ class RestSchemaRegistryClientTest {
         client.register("greetings-value", GREETING_V1);
 
         // When
-        SchemaRegistryException refused = catchThrowableOfType(SchemaRegistryException.class,
-                () -> client.register("greetings-value", GREETING_NO_DEFAULT));
+        SchemaRegistryException refused = catchThrowableOfType(
+                SchemaRegistryException.class, () -> client.register("greetings-value", GREETING_NO_DEFAULT));
 
         // Then
         assertThat(refused.httpStatus()).isEqualTo(409);
         assertThat(refused.errorCode()).isEqualTo(SchemaRegistryException.INCOMPATIBLE_SCHEMA);
-        assertThat(refused).hasMessageContaining("incompatible").hasMessageContaining("READER_FIELD_MISSING_DEFAULT_VALUE")
+        assertThat(refused)
+                .hasMessageContaining("incompatible")
+                .hasMessageContaining("READER_FIELD_MISSING_DEFAULT_VALUE")
                 .hasMessageContaining("lang");
         assertThat(client.getLatest("greetings-value").version()).isEqualTo(1);
     }
@@ -160,7 +165,8 @@ class RestSchemaRegistryClientTest {
     void shouldFailWithInvalidSchemaWhenTheRegistryCannotParseIt() {
         Schema broken = TestSchemas.invalidDefault();
 
-        SchemaRegistryException refused = catchThrowableOfType(SchemaRegistryException.class, () -> client.register("broken-value", broken));
+        SchemaRegistryException refused =
+                catchThrowableOfType(SchemaRegistryException.class, () -> client.register("broken-value", broken));
 
         assertThat(refused.httpStatus()).isEqualTo(422);
         assertThat(refused.errorCode()).isEqualTo(SchemaRegistryException.INVALID_SCHEMA);
@@ -190,7 +196,9 @@ class RestSchemaRegistryClientTest {
         Schema ownSchema = client.getById(id);
 
         // Then
-        assertThat(registry.requestCount()).as("requests after the first answers").isEqualTo(before);
+        assertThat(registry.requestCount())
+                .as("requests after the first answers")
+                .isEqualTo(before);
         assertThat(again).isEqualTo(GREETING_V1);
         assertThat(registeredAgain).isEqualTo(id);
         assertThat(lookedUp).isEqualTo(id);
@@ -262,7 +270,8 @@ class RestSchemaRegistryClientTest {
     void shouldRefuseCallsAfterClose() {
         client.close();
 
-        assertThat(catchThrowableOfType(IllegalStateException.class, () -> client.getById(1))).hasMessageContaining("closed");
+        assertThat(catchThrowableOfType(IllegalStateException.class, () -> client.getById(1)))
+                .hasMessageContaining("closed");
     }
 
     private SchemaRegistryClient newClient() {
@@ -270,7 +279,6 @@ class RestSchemaRegistryClientTest {
         extraClients.add(other);
         return other;
     }
-
 
     @AfterEach
     void closeExtraClients() {

@@ -7,27 +7,45 @@ import org.apache.avro.SchemaBuilder;
 final class TestSchemas {
 
     /** {@code Greeting{text}}. */
-    static final Schema GREETING_V1 = SchemaBuilder.record("Greeting").namespace("dev.chatbridge.test")
-            .fields().requiredString("text").endRecord();
+    static final Schema GREETING_V1 = SchemaBuilder.record("Greeting")
+            .namespace("dev.chatbridge.test")
+            .fields()
+            .requiredString("text")
+            .endRecord();
 
     /** V1 plus {@code lang} with a default: BACKWARD compatible. */
-    static final Schema GREETING_V2 = SchemaBuilder.record("Greeting").namespace("dev.chatbridge.test")
-            .fields().requiredString("text").name("lang").type().stringType().stringDefault("en").endRecord();
+    static final Schema GREETING_V2 = SchemaBuilder.record("Greeting")
+            .namespace("dev.chatbridge.test")
+            .fields()
+            .requiredString("text")
+            .name("lang")
+            .type()
+            .stringType()
+            .stringDefault("en")
+            .endRecord();
 
     /** V1 plus {@code lang} without a default: not BACKWARD compatible (old data has no lang). */
-    static final Schema GREETING_NO_DEFAULT = SchemaBuilder.record("Greeting").namespace("dev.chatbridge.test")
-            .fields().requiredString("text").requiredString("lang").endRecord();
+    static final Schema GREETING_NO_DEFAULT = SchemaBuilder.record("Greeting")
+            .namespace("dev.chatbridge.test")
+            .fields()
+            .requiredString("text")
+            .requiredString("lang")
+            .endRecord();
 
     /** An unrelated record. */
-    static final Schema FAREWELL = SchemaBuilder.record("Farewell").namespace("dev.chatbridge.test")
-            .fields().requiredLong("at").endRecord();
+    static final Schema FAREWELL = SchemaBuilder.record("Farewell")
+            .namespace("dev.chatbridge.test")
+            .fields()
+            .requiredLong("at")
+            .endRecord();
 
     /** A schema whose default does not match its type: Avro objects hold it, the registry rejects it (42201). */
     static Schema invalidDefault() {
-        return new Schema.Parser().setValidateDefaults(false).parse(
-                "{\"type\":\"record\",\"name\":\"Broken\",\"fields\":[{\"name\":\"n\",\"type\":\"int\",\"default\":\"not a number\"}]}");
+        return new Schema.Parser()
+                .setValidateDefaults(false)
+                .parse(
+                        "{\"type\":\"record\",\"name\":\"Broken\",\"fields\":[{\"name\":\"n\",\"type\":\"int\",\"default\":\"not a number\"}]}");
     }
 
-    private TestSchemas() {
-    }
+    private TestSchemas() {}
 }

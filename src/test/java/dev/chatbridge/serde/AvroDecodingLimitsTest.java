@@ -8,7 +8,6 @@ import dev.chatbridge.registry.MockSchemaRegistry;
 import dev.chatbridge.registry.RegisteredSchema;
 import dev.chatbridge.registry.SchemaRegistryClient;
 import dev.chatbridge.registry.SchemaRegistryClients;
-import dev.chatbridge.testing.SampleEvents;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -27,8 +26,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Hostile bodies and writer schemas: each is a {@link SerdeException} within a time bound, and
- * allocates little (measured per thread), where Avro alone would allocate gigabytes.
+ * Hostile bodies and writer schemas: each is a {@link SerdeException} within a time bound, and allocates little
+ * (measured per thread), where Avro alone would allocate gigabytes.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AvroDecodingLimitsTest {
@@ -60,10 +59,19 @@ class AvroDecodingLimitsTest {
 
     /** Where in the body the hostile length sits, and through which schema it is read. */
     enum Bomb {
-        REQUEST_ID_STRING(false), MESSAGES_ARRAY(false), MESSAGES_ARRAY_SIZED_BLOCK(false), MESSAGE_TEXT_STRING(false),
-        METADATA_MAP(false), METADATA_KEY_STRING(false),
-        SAME_SHAPE_VIA_WIDER_WRITER(true), SKIPPED_BYTES(true), SKIPPED_STRING(true), SKIPPED_ARRAY(true),
-        SKIPPED_ARRAY_SIZED_BLOCK(true), SKIPPED_MAP(true), SKIPPED_ARRAY_NESTED_IN_RECORD(true);
+        REQUEST_ID_STRING(false),
+        MESSAGES_ARRAY(false),
+        MESSAGES_ARRAY_SIZED_BLOCK(false),
+        MESSAGE_TEXT_STRING(false),
+        METADATA_MAP(false),
+        METADATA_KEY_STRING(false),
+        SAME_SHAPE_VIA_WIDER_WRITER(true),
+        SKIPPED_BYTES(true),
+        SKIPPED_STRING(true),
+        SKIPPED_ARRAY(true),
+        SKIPPED_ARRAY_SIZED_BLOCK(true),
+        SKIPPED_MAP(true),
+        SKIPPED_ARRAY_NESTED_IN_RECORD(true);
 
         final boolean wider;
 
@@ -128,9 +136,12 @@ class AvroDecodingLimitsTest {
     void shouldRejectAnArrayOverAvrosCollectionLimitEvenWhenItsItemsTakeNoBytes() {
         // Given: a writer with an extra array of nulls, whose items take no bytes, so that only the
         // collection limit bounds their count
-        Schema nulls = chatRequestWith(new Schema.Field("nothings", SchemaBuilder.array().items().nullType()));
-        assertThat(AvroDeserializer.everyArrayItemTakesBytes(nulls, new java.util.IdentityHashMap<>())).isFalse();
-        assertThat(AvroDeserializer.everyArrayItemTakesBytes(WIDER_WRITER, new java.util.IdentityHashMap<>())).isTrue();
+        Schema nulls = chatRequestWith(
+                new Schema.Field("nothings", SchemaBuilder.array().items().nullType()));
+        assertThat(AvroDeserializer.everyArrayItemTakesBytes(nulls, new java.util.IdentityHashMap<>()))
+                .isFalse();
+        assertThat(AvroDeserializer.everyArrayItemTakesBytes(WIDER_WRITER, new java.util.IdentityHashMap<>()))
+                .isTrue();
         int id = registry.register("nulls", nulls);
         Body body = new Body();
         body.out.writeBytes(validBody(false));
@@ -141,7 +152,9 @@ class AvroDecodingLimitsTest {
         Throwable failure = catchThrowable(() -> deserializer.deserialize(TOPIC, framed(id, body.bytes())));
 
         // Then
-        assertThat(failure).isInstanceOf(SerdeException.class).hasMessageContaining("items")
+        assertThat(failure)
+                .isInstanceOf(SerdeException.class)
+                .hasMessageContaining("items")
                 .hasMessageContaining(AvroLimits.COLLECTION_ITEMS_MAX_LENGTH);
         assertThat(((SerdeException) failure).kind()).isEqualTo(SerdeException.Kind.LIMIT_EXCEEDED);
     }
@@ -152,8 +165,10 @@ class AvroDecodingLimitsTest {
         // install() is not asserted; the deserializer applies them either way.
         AvroLimits.install();
 
-        assertThat(System.getProperty(AvroLimits.STRING_MAX_LENGTH)).isEqualTo(String.valueOf(AvroLimits.maxStringLength()));
-        assertThat(System.getProperty(AvroLimits.BYTES_MAX_LENGTH)).isEqualTo(String.valueOf(AvroLimits.maxBytesLength()));
+        assertThat(System.getProperty(AvroLimits.STRING_MAX_LENGTH))
+                .isEqualTo(String.valueOf(AvroLimits.maxStringLength()));
+        assertThat(System.getProperty(AvroLimits.BYTES_MAX_LENGTH))
+                .isEqualTo(String.valueOf(AvroLimits.maxBytesLength()));
         assertThat(System.getProperty(AvroLimits.COLLECTION_ITEMS_MAX_LENGTH))
                 .isEqualTo(String.valueOf(AvroLimits.maxCollectionItems()));
     }
@@ -163,14 +178,24 @@ class AvroDecodingLimitsTest {
         // Given: a registry that answers a schema nested 20 000 records deep, on a thread with a small stack
         Schema deep = SchemaBuilder.builder().stringType();
         for (int i = 0; i < 20_000; i++) {
-            deep = SchemaBuilder.record("dev.chatbridge.events.N" + i).fields().name("n").type(deep).noDefault().endRecord();
+            deep = SchemaBuilder.record("dev.chatbridge.events.N" + i)
+                    .fields()
+                    .name("n")
+                    .type(deep)
+                    .noDefault()
+                    .endRecord();
         }
         Schema hostile = chatRequestWith(new Schema.Field("deep", deep));
         AtomicInteger calls = new AtomicInteger();
-        AvroDeserializer<ChatRequest> deserializer = new AvroDeserializer<>(ChatRequest.class, new FixedAnswer(hostile, calls));
+        AvroDeserializer<ChatRequest> deserializer =
+                new AvroDeserializer<>(ChatRequest.class, new FixedAnswer(hostile, calls));
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread small = new Thread(null, () -> failure.set(catchThrowable(
-                () -> deserializer.deserialize(TOPIC, framed(7, new Body().string("r").bytes())))), "small-stack", 256 * 1024);
+        Thread small = new Thread(
+                null,
+                () -> failure.set(catchThrowable(() -> deserializer.deserialize(
+                        TOPIC, framed(7, new Body().string("r").bytes())))),
+                "small-stack",
+                256 * 1024);
 
         // When
         small.start();
@@ -186,8 +211,8 @@ class AvroDecodingLimitsTest {
     void shouldEvictTheLeastRecentlyUsedReaderInsteadOfStoppingToCache() {
         // Given: a full reader cache in which id 1 was used last
         AtomicInteger calls = new AtomicInteger();
-        AvroDeserializer<ChatRequest> deserializer = new AvroDeserializer<>(ChatRequest.class,
-                new FixedAnswer(ChatRequest.getClassSchema(), calls));
+        AvroDeserializer<ChatRequest> deserializer =
+                new AvroDeserializer<>(ChatRequest.class, new FixedAnswer(ChatRequest.getClassSchema(), calls));
         byte[] body = validBody(false);
         for (int id = 1; id <= AvroDeserializer.MAX_CACHED_READERS; id++) {
             deserializer.deserialize(TOPIC, framed(id, body));
@@ -222,11 +247,29 @@ class AvroDecodingLimitsTest {
 
     /** A valid body of one message and one metadata entry; for the wider writer, with its extra fields. */
     static byte[] validBody(boolean wider) {
-        Body body = chatRequestHead().varint(1).varint(0).varint(0).varint(0)
-                .varint(1).string("k").string("v").varint(0).varint(0);
+        Body body = chatRequestHead()
+                .varint(1)
+                .varint(0)
+                .varint(0)
+                .varint(0)
+                .varint(1)
+                .string("k")
+                .string("v")
+                .varint(0)
+                .varint(0);
         if (wider) {
-            body.string("blob").string("note").varint(1).varint(7).varint(0).varint(1).string("x").varint(3).varint(0)
-                    .varint(1).string("tag").varint(0);
+            body.string("blob")
+                    .string("note")
+                    .varint(1)
+                    .varint(7)
+                    .varint(0)
+                    .varint(1)
+                    .string("x")
+                    .varint(3)
+                    .varint(0)
+                    .varint(1)
+                    .string("tag")
+                    .varint(0);
         }
         return body.bytes();
     }
@@ -235,17 +278,21 @@ class AvroDecodingLimitsTest {
         int id = bomb.wider ? widerId : chatRequestId;
         Body body = switch (bomb) {
             case REQUEST_ID_STRING -> new Body().varint(HUGE);
-            case MESSAGES_ARRAY, SAME_SHAPE_VIA_WIDER_WRITER -> chatRequestHead().varint(HUGE);
+            case MESSAGES_ARRAY, SAME_SHAPE_VIA_WIDER_WRITER ->
+                chatRequestHead().varint(HUGE);
             case MESSAGES_ARRAY_SIZED_BLOCK -> chatRequestHead().varint(-1).varint(HUGE);
-            case MESSAGE_TEXT_STRING -> chatRequestHead().varint(1).varint(0).varint(1).varint(HUGE);
+            case MESSAGE_TEXT_STRING ->
+                chatRequestHead().varint(1).varint(0).varint(1).varint(HUGE);
             case METADATA_MAP -> chatRequestHead().varint(0).varint(HUGE);
             case METADATA_KEY_STRING -> chatRequestHead().varint(0).varint(1).varint(HUGE);
             case SKIPPED_BYTES -> widerHead().varint(HUGE);
             case SKIPPED_STRING -> widerHead().string("").varint(HUGE);
             case SKIPPED_ARRAY -> widerHead().string("").string("").varint(HUGE);
-            case SKIPPED_ARRAY_SIZED_BLOCK -> widerHead().string("").string("").varint(-2).varint(HUGE);
+            case SKIPPED_ARRAY_SIZED_BLOCK ->
+                widerHead().string("").string("").varint(-2).varint(HUGE);
             case SKIPPED_MAP -> widerHead().string("").string("").varint(0).varint(HUGE);
-            case SKIPPED_ARRAY_NESTED_IN_RECORD -> widerHead().string("").string("").varint(0).varint(0).varint(HUGE);
+            case SKIPPED_ARRAY_NESTED_IN_RECORD ->
+                widerHead().string("").string("").varint(0).varint(0).varint(HUGE);
         };
         return framed(id, body.varint(0).bytes());
     }
@@ -314,7 +361,6 @@ class AvroDecodingLimitsTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

@@ -21,10 +21,9 @@ import net.jqwik.api.lifecycle.AfterProperty;
 import net.jqwik.api.lifecycle.BeforeProperty;
 
 /**
- * Mutated valid {@code ChatRequest} records (bit flips, inserted and deleted bytes, truncation,
- * length prefixes rewritten to huge varints, random bodies) decode or fail with
- * {@link SerdeException}, nothing else, each within a second; 20 000 tries in all, on the
- * in-process {@code mock://} registry. A property as a whole must finish within
+ * Mutated valid {@code ChatRequest} records (bit flips, inserted and deleted bytes, truncation, length prefixes
+ * rewritten to huge varints, random bodies) decode or fail with {@link SerdeException}, nothing else, each within a
+ * second; 20 000 tries in all, on the in-process {@code mock://} registry. A property as a whole must finish within
  * {@value #PROPERTY_BOUND_SECONDS} s.
  */
 class AvroDeserializerFuzzTest {
@@ -35,7 +34,8 @@ class AvroDeserializerFuzzTest {
     private static final String SCOPE = "fuzz-" + java.util.UUID.randomUUID();
 
     private static final SchemaRegistryClient REGISTRY = MockSchemaRegistry.client(SCOPE);
-    private static final AvroDeserializer<ChatRequest> DESERIALIZER = new AvroDeserializer<>(ChatRequest.class, REGISTRY);
+    private static final AvroDeserializer<ChatRequest> DESERIALIZER =
+            new AvroDeserializer<>(ChatRequest.class, REGISTRY);
     /** Valid framed records: written with ChatRequest's own schema, and with a wider compatible one. */
     private static final List<byte[]> SEEDS = seeds();
 
@@ -48,12 +48,15 @@ class AvroDeserializerFuzzTest {
 
     @AfterProperty
     void checkPropertyTime() {
-        assertThat(Duration.ofNanos(System.nanoTime() - propertyStart)).as("time for the whole property")
+        assertThat(Duration.ofNanos(System.nanoTime() - propertyStart))
+                .as("time for the whole property")
                 .isLessThan(Duration.ofSeconds(PROPERTY_BOUND_SECONDS));
     }
 
     @Property(tries = 5000)
-    void bitFlips(@ForAll("seed") byte[] seed, @ForAll @Size(min = 1, max = 8) List<@IntRange(min = 0, max = 1 << 20) Integer> bits) {
+    void bitFlips(
+            @ForAll("seed") byte[] seed,
+            @ForAll @Size(min = 1, max = 8) List<@IntRange(min = 0, max = 1 << 20) Integer> bits) {
         byte[] bytes = seed.clone();
         for (int bit : bits) {
             int position = bit / 8 % bytes.length;
@@ -63,14 +66,17 @@ class AvroDeserializerFuzzTest {
     }
 
     @Property(tries = 4000)
-    void insertedAndDeletedBytes(@ForAll("seed") byte[] seed, @ForAll @Size(min = 1, max = 6) List<@IntRange(min = 0, max = 1 << 16) Integer> edits,
+    void insertedAndDeletedBytes(
+            @ForAll("seed") byte[] seed,
+            @ForAll @Size(min = 1, max = 6) List<@IntRange(min = 0, max = 1 << 16) Integer> edits,
             @ForAll byte inserted) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(seed);
         byte[] bytes = out.toByteArray();
         for (int edit : edits) {
             int position = WireFormat.HEADER_SIZE + edit / 2 % Math.max(1, bytes.length - WireFormat.HEADER_SIZE);
-            bytes = edit % 2 == 0 ? insert(bytes, Math.min(position, bytes.length), inserted)
+            bytes = edit % 2 == 0
+                    ? insert(bytes, Math.min(position, bytes.length), inserted)
                     : delete(bytes, Math.min(position, bytes.length - 1));
         }
         decodeOrSerdeException(bytes);
@@ -82,8 +88,11 @@ class AvroDeserializerFuzzTest {
     }
 
     @Property(tries = 5000)
-    void lengthPrefixesRewrittenToHugeVarints(@ForAll("seed") byte[] seed, @ForAll @IntRange(min = 0, max = 10_000) int at,
-            @ForAll @IntRange(min = 0, max = 3) int replaced, @ForAll("hugeLengths") long length) {
+    void lengthPrefixesRewrittenToHugeVarints(
+            @ForAll("seed") byte[] seed,
+            @ForAll @IntRange(min = 0, max = 10_000) int at,
+            @ForAll @IntRange(min = 0, max = 3) int replaced,
+            @ForAll("hugeLengths") long length) {
         int position = WireFormat.HEADER_SIZE + at % (seed.length - WireFormat.HEADER_SIZE);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(seed, 0, position);
@@ -110,8 +119,15 @@ class AvroDeserializerFuzzTest {
         return Arbitraries.oneOf(
                 Arbitraries.longs(),
                 Arbitraries.longs().between(1L << 20, 1L << 40),
-                Arbitraries.of(Integer.MAX_VALUE - 8L, (long) Integer.MAX_VALUE, 1L << 31, 2_000_000_000L, -1L,
-                        -2_000_000_000L, Long.MAX_VALUE, Long.MIN_VALUE));
+                Arbitraries.of(
+                        Integer.MAX_VALUE - 8L,
+                        (long) Integer.MAX_VALUE,
+                        1L << 31,
+                        2_000_000_000L,
+                        -1L,
+                        -2_000_000_000L,
+                        Long.MAX_VALUE,
+                        Long.MIN_VALUE));
     }
 
     private static void decodeOrSerdeException(byte[] bytes) {
@@ -120,12 +136,18 @@ class AvroDeserializerFuzzTest {
             DESERIALIZER.deserialize(TOPIC, bytes);
         } catch (SerdeException e) {
             if (e.getCause() instanceof OutOfMemoryError) {
-                throw new AssertionError("Decoding ran out of memory for " + java.util.HexFormat.of().formatHex(bytes), e);
+                throw new AssertionError(
+                        "Decoding ran out of memory for "
+                                + java.util.HexFormat.of().formatHex(bytes),
+                        e);
             }
         } catch (Throwable t) {
-            throw new AssertionError("Not a SerdeException for " + java.util.HexFormat.of().formatHex(bytes), t);
+            throw new AssertionError(
+                    "Not a SerdeException for " + java.util.HexFormat.of().formatHex(bytes), t);
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("time to decode one record").isLessThan(CASE_BOUND);
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("time to decode one record")
+                .isLessThan(CASE_BOUND);
     }
 
     private static byte[] insert(byte[] bytes, int position, byte value) {

@@ -89,13 +89,20 @@ class AvroSerdeTest {
         int id = registry.register("any-subject", schema);
         GenericRecord generic = new GenericData.Record(schema);
         generic.put("requestId", "r-3");
-        GenericData.Record message = new GenericData.Record(schema.getField("messages").schema().getElementType());
-        message.put("role", new GenericData.EnumSymbol(message.getSchema().getField("role").schema(), "User"));
+        GenericData.Record message =
+                new GenericData.Record(schema.getField("messages").schema().getElementType());
+        message.put(
+                "role",
+                new GenericData.EnumSymbol(message.getSchema().getField("role").schema(), "User"));
         message.put("text", "Hello");
         generic.put("messages", List.of(message));
         generic.put("metadata", Map.of());
         byte[] body = genericBinary(schema, generic);
-        byte[] framed = ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(id).put(body).array();
+        byte[] framed = ByteBuffer.allocate(5 + body.length)
+                .put((byte) 0)
+                .putInt(id)
+                .put(body)
+                .array();
 
         ChatRequest decoded = deserializer().deserialize(TOPIC, framed);
 
@@ -118,19 +125,28 @@ class AvroSerdeTest {
         GenericRecord record = new GenericData.Record(older);
         record.put("requestId", "r-old");
         record.put("threadId", "t-old");
-        GenericData.Record message = new GenericData.Record(older.getField("messages").schema().getElementType());
-        message.put("role", new GenericData.EnumSymbol(message.getSchema().getField("role").schema(), "User"));
+        GenericData.Record message =
+                new GenericData.Record(older.getField("messages").schema().getElementType());
+        message.put(
+                "role",
+                new GenericData.EnumSymbol(message.getSchema().getField("role").schema(), "User"));
         message.put("text", "from an old producer");
         record.put("messages", List.of(message));
         byte[] body = genericBinary(older, record);
-        byte[] framed = ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(id).put(body).array();
+        byte[] framed = ByteBuffer.allocate(5 + body.length)
+                .put((byte) 0)
+                .putInt(id)
+                .put(body)
+                .array();
 
         ChatRequest decoded = deserializer().deserialize(TOPIC, framed);
 
         assertThat(decoded.getRequestId()).isEqualTo("r-old");
         assertThat(decoded.getThreadId()).isEqualTo("t-old");
         assertThat(decoded.getMessages().get(0).getText()).isEqualTo("from an old producer");
-        assertThat(decoded.getMetadata()).as("field added later takes its default").isEmpty();
+        assertThat(decoded.getMetadata())
+                .as("field added later takes its default")
+                .isEmpty();
         assertThat(decoded.getAccount()).isNull();
         assertThat(decoded.getCreatedAt()).isNull();
     }
@@ -152,7 +168,11 @@ class AvroSerdeTest {
         }
         record.put("priority", 5);
         byte[] body = genericBinary(newer, record);
-        byte[] framed = ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(id).put(body).array();
+        byte[] framed = ByteBuffer.allocate(5 + body.length)
+                .put((byte) 0)
+                .putInt(id)
+                .put(body)
+                .array();
 
         ChatRequest decoded = deserializer().deserialize(TOPIC, framed);
 
@@ -164,16 +184,17 @@ class AvroSerdeTest {
         byte[] json = "{\"requestId\":\"r\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
         assertThatThrownBy(() -> deserializer().deserialize(TOPIC, json))
-                .isInstanceOfSatisfying(SerdeException.class,
-                        e -> assertThat(e.kind()).isEqualTo(SerdeException.Kind.BAD_MAGIC_BYTE))
-                .hasMessageContaining("0x7b").hasMessageContaining(TOPIC);
+                .isInstanceOfSatisfying(
+                        SerdeException.class, e -> assertThat(e.kind()).isEqualTo(SerdeException.Kind.BAD_MAGIC_BYTE))
+                .hasMessageContaining("0x7b")
+                .hasMessageContaining(TOPIC);
     }
 
     @Test
     void shouldRejectBytesShorterThanTheHeader() {
         assertThatThrownBy(() -> deserializer().deserialize(TOPIC, new byte[] {0, 0, 1}))
-                .isInstanceOfSatisfying(SerdeException.class,
-                        e -> assertThat(e.kind()).isEqualTo(SerdeException.Kind.TRUNCATED))
+                .isInstanceOfSatisfying(
+                        SerdeException.class, e -> assertThat(e.kind()).isEqualTo(SerdeException.Kind.TRUNCATED))
                 .hasMessageContaining("3 bytes");
     }
 
@@ -186,8 +207,10 @@ class AvroSerdeTest {
         byte[] truncated = Arrays.copyOf(bytes, bytes.length - 10);
 
         assertThatThrownBy(() -> deserializer().deserialize(TOPIC, truncated))
-                .isInstanceOfSatisfying(SerdeException.class, e -> assertThat(e.kind())
-                        .isIn(SerdeException.Kind.TRUNCATED, SerdeException.Kind.CORRUPT_PAYLOAD));
+                .isInstanceOfSatisfying(
+                        SerdeException.class,
+                        e -> assertThat(e.kind())
+                                .isIn(SerdeException.Kind.TRUNCATED, SerdeException.Kind.CORRUPT_PAYLOAD));
     }
 
     @Test
@@ -199,17 +222,22 @@ class AvroSerdeTest {
         byte[] padded = Arrays.copyOf(bytes, bytes.length + 3);
 
         assertThatThrownBy(() -> deserializer().deserialize(TOPIC, padded))
-                .isInstanceOfSatisfying(SerdeException.class,
-                        e -> assertThat(e.kind()).isEqualTo(SerdeException.Kind.CORRUPT_PAYLOAD))
+                .isInstanceOfSatisfying(
+                        SerdeException.class, e -> assertThat(e.kind()).isEqualTo(SerdeException.Kind.CORRUPT_PAYLOAD))
                 .hasMessageContaining("left");
     }
 
     @Test
     void shouldRejectAnUnknownSchemaId() {
-        byte[] bytes = ByteBuffer.allocate(8).put((byte) 0).putInt(987_654).put(new byte[] {2, 0, 0}).array();
+        byte[] bytes = ByteBuffer.allocate(8)
+                .put((byte) 0)
+                .putInt(987_654)
+                .put(new byte[] {2, 0, 0})
+                .array();
 
         assertThatThrownBy(() -> deserializer().deserialize(TOPIC, bytes))
-                .isInstanceOfSatisfying(SerdeException.class,
+                .isInstanceOfSatisfying(
+                        SerdeException.class,
                         e -> assertThat(e.kind()).isEqualTo(SerdeException.Kind.UNKNOWN_SCHEMA_ID))
                 .hasMessageContaining("987654");
     }
@@ -220,62 +248,85 @@ class AvroSerdeTest {
                 {"type":"record","name":"ChatRequest","namespace":"dev.chatbridge.events",
                  "fields":[{"name":"requestId","type":"long"}]}""");
         int id = registry.register("unrelated", other);
-        byte[] bytes = ByteBuffer.allocate(6).put((byte) 0).putInt(id).put((byte) 2).array();
+        byte[] bytes =
+                ByteBuffer.allocate(6).put((byte) 0).putInt(id).put((byte) 2).array();
 
         assertThatThrownBy(() -> deserializer().deserialize(TOPIC, bytes))
-                .isInstanceOfSatisfying(SerdeException.class,
+                .isInstanceOfSatisfying(
+                        SerdeException.class,
                         e -> assertThat(e.kind()).isEqualTo(SerdeException.Kind.INCOMPATIBLE_SCHEMA));
     }
 
     @Test
     void shouldFailWithinBoundedTimeWhenTheRegistryIsUnreachable() throws IOException {
         int closedPort;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (java.net.ServerSocket socket =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
         AvroDeserializer<ChatRequest> deserializer = new AvroDeserializer<>(ChatRequest.class);
-        deserializer.configure(Map.of("schema.registry.url", "http://127.0.0.1:" + closedPort,
-                "max.retries", 2, "retries.wait.ms", 20, "http.connect.timeout.ms", 1_000), false);
-        byte[] bytes = ByteBuffer.allocate(8).put((byte) 0).putInt(1).put(new byte[] {2, 0, 0}).array();
+        deserializer.configure(
+                Map.of(
+                        "schema.registry.url",
+                        "http://127.0.0.1:" + closedPort,
+                        "max.retries",
+                        2,
+                        "retries.wait.ms",
+                        20,
+                        "http.connect.timeout.ms",
+                        1_000),
+                false);
+        byte[] bytes = ByteBuffer.allocate(8)
+                .put((byte) 0)
+                .putInt(1)
+                .put(new byte[] {2, 0, 0})
+                .array();
         long start = System.nanoTime();
 
         try {
             assertThatThrownBy(() -> deserializer.deserialize(TOPIC, bytes))
-                    .isInstanceOfSatisfying(SerdeException.class,
+                    .isInstanceOfSatisfying(
+                            SerdeException.class,
                             e -> assertThat(e.kind()).isEqualTo(SerdeException.Kind.REGISTRY_UNAVAILABLE))
                     .hasMessageContaining("127.0.0.1:" + closedPort);
         } finally {
             deserializer.close();
         }
         assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
-                .as("time to give up on an unreachable registry with 2 retries").isLessThan(java.time.Duration.ofSeconds(10));
+                .as("time to give up on an unreachable registry with 2 retries")
+                .isLessThan(java.time.Duration.ofSeconds(10));
     }
 
     @Test
     void shouldRegisterUnderTheRecordNameWithRecordNameStrategy() {
         try (AvroSerializer<ChatRequest> serializer = serializer(Map.of(
-                AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY, "io.confluent.kafka.serializers.subject.RecordNameStrategy"))) {
+                AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY,
+                "io.confluent.kafka.serializers.subject.RecordNameStrategy"))) {
             serializer.serialize(TOPIC, SampleEvents.minimalRequest("r-6"));
         }
 
-        assertThat(registry.getLatest("dev.chatbridge.events.ChatRequest").schema().getFullName())
+        assertThat(registry.getLatest("dev.chatbridge.events.ChatRequest")
+                        .schema()
+                        .getFullName())
                 .isEqualTo("dev.chatbridge.events.ChatRequest");
     }
 
     @Test
     void shouldRefuseAnUnregisteredSchemaWhenAutoRegisterIsOff() {
-        try (AvroSerializer<ChatRequest> serializer = serializer(Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "false"))) {
+        try (AvroSerializer<ChatRequest> serializer =
+                serializer(Map.of(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "false"))) {
             assertThatThrownBy(() -> serializer.serialize(TOPIC, SampleEvents.minimalRequest("r-7")))
                     .isInstanceOf(SerdeException.class)
-                    .hasMessageContaining("not registered").hasMessageContaining("auto.register.schemas");
+                    .hasMessageContaining("not registered")
+                    .hasMessageContaining("auto.register.schemas");
         }
     }
 
     @Test
     void shouldWriteWithTheLatestVersionsIdWhenAsked() {
         int id = registry.register(TOPIC + "-value", ChatRequest.getClassSchema());
-        try (AvroSerializer<ChatRequest> serializer = serializer(Map.of(
-                AvroSerdeConfig.USE_LATEST_VERSION, true, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false))) {
+        try (AvroSerializer<ChatRequest> serializer = serializer(
+                Map.of(AvroSerdeConfig.USE_LATEST_VERSION, true, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false))) {
             byte[] bytes = serializer.serialize(TOPIC, SampleEvents.minimalRequest("r-8"));
 
             assertThat(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(id);
@@ -286,7 +337,8 @@ class AvroSerdeTest {
     void shouldNameTheAcceptedStrategiesForAnUnknownOne() {
         assertThatThrownBy(() -> serializer(Map.of(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY, "ByColour")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("value.subject.name.strategy").hasMessageContaining("TopicNameStrategy");
+                .hasMessageContaining("value.subject.name.strategy")
+                .hasMessageContaining("TopicNameStrategy");
     }
 
     private static byte[] avroBinary(Schema schema, ChatRequest request) {

@@ -29,8 +29,8 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * The deserializer against a loopback registry that misbehaves: which failures wait
- * ({@code REGISTRY_UNAVAILABLE}), which give the record up, and how many registry calls they cost.
+ * The deserializer against a loopback registry that misbehaves: which failures wait ({@code REGISTRY_UNAVAILABLE}),
+ * which give the record up, and how many registry calls they cost.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RegistryTroubleTest {
@@ -39,8 +39,7 @@ class RegistryTroubleTest {
     private static final byte[] BODY = AvroDecodingLimitsTest.validBody(false);
 
     /** What the registry answers: status and body. */
-    private record Reply(int status, String body) {
-    }
+    private record Reply(int status, String body) {}
 
     private final AtomicReference<Reply> reply = new AtomicReference<>();
     private final AtomicInteger calls = new AtomicInteger();
@@ -49,7 +48,9 @@ class RegistryTroubleTest {
 
     @BeforeEach
     void startRegistry() {
-        server = HttpServer.create().host("127.0.0.1").port(0)
+        server = HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
                 .handle((request, response) -> {
                     calls.incrementAndGet();
                     Reply answer = reply.get();
@@ -99,18 +100,22 @@ class RegistryTroubleTest {
 
         // Then
         assertThat(failures).extracting(SerdeException::kind).containsOnly(SerdeException.Kind.UNKNOWN_SCHEMA_ID);
-        assertThat(failures.get(1)).hasMessageContaining("42").hasMessageContaining(RegistryClientConfig.UNKNOWN_ID_TTL_MS);
+        assertThat(failures.get(1))
+                .hasMessageContaining("42")
+                .hasMessageContaining(RegistryClientConfig.UNKNOWN_ID_TTL_MS);
         assertThat(calls).as("registry calls").hasValue(1);
     }
 
     @Test
     void shouldAskAgainOnceTheUnknownIdIsForgotten() {
         reply.set(new Reply(404, "{\"error_code\":40403,\"message\":\"Schema not found\"}"));
-        AvroDeserializer<ChatRequest> deserializer = deserializer(client(Map.of(RegistryClientConfig.UNKNOWN_ID_TTL_MS, 100)));
+        AvroDeserializer<ChatRequest> deserializer =
+                deserializer(client(Map.of(RegistryClientConfig.UNKNOWN_ID_TTL_MS, 100)));
         decodeFailure(deserializer, 42);
         reply.set(new Reply(200, schemaAnswer()));
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(20))
                 .until(() -> decodes(deserializer, 42));
 
         assertThat(calls).hasValue(2);
@@ -120,7 +125,8 @@ class RegistryTroubleTest {
     void shouldBoundTheRateOfLookupsForDistinctUnknownIds() {
         // Given: 10 lookups a second
         reply.set(new Reply(404, "{\"error_code\":40403,\"message\":\"Schema not found\"}"));
-        AvroDeserializer<ChatRequest> deserializer = deserializer(client(Map.of(RegistryClientConfig.ID_LOOKUPS_PER_SECOND, 10)));
+        AvroDeserializer<ChatRequest> deserializer =
+                deserializer(client(Map.of(RegistryClientConfig.ID_LOOKUPS_PER_SECOND, 10)));
 
         // When: 25 records with distinct bogus ids, as fast as they come
         long start = System.nanoTime();
@@ -132,7 +138,9 @@ class RegistryTroubleTest {
 
         // Then: at most the burst plus the rate over the time taken reach the registry; one thread
         // alone waits its turn (at most 100 ms each), so it is not rejected
-        assertThat(calls.get()).as("registry calls in %.1f s", seconds).isLessThanOrEqualTo(10 + (int) Math.ceil(seconds * 10) + 1);
+        assertThat(calls.get())
+                .as("registry calls in %.1f s", seconds)
+                .isLessThanOrEqualTo(10 + (int) Math.ceil(seconds * 10) + 1);
         assertThat(seconds).as("time for the lookups beyond the burst").isGreaterThan(1.2);
         assertThat(kinds).containsOnlyKeys(SerdeException.Kind.UNKNOWN_SCHEMA_ID);
         assertThat(calls).hasValue(25);
@@ -162,8 +170,8 @@ class RegistryTroubleTest {
     void shouldFailFastDuringAnOutageAndProbeAfterTheBackoff() {
         // Given: a registry that fails, and a client whose outage backoff is 300 ms
         reply.set(new Reply(503, "{\"error_code\":50003,\"message\":\"down\"}"));
-        SchemaRegistryClient client = client(Map.of(RegistryClientConfig.OUTAGE_BACKOFF_MS, 300,
-                RegistryClientConfig.OUTAGE_BACKOFF_MAX_MS, 300));
+        SchemaRegistryClient client = client(
+                Map.of(RegistryClientConfig.OUTAGE_BACKOFF_MS, 300, RegistryClientConfig.OUTAGE_BACKOFF_MAX_MS, 300));
         AvroDeserializer<ChatRequest> deserializer = deserializer(client);
         assertThat(decodeFailure(deserializer, 1).kind()).isEqualTo(SerdeException.Kind.REGISTRY_UNAVAILABLE);
         int callsInFirst = calls.get();
@@ -229,8 +237,8 @@ class RegistryTroubleTest {
     }
 
     private static SerdeException decodeFailure(AvroDeserializer<ChatRequest> deserializer, int id) {
-        return catchThrowableOfType(SerdeException.class,
-                () -> deserializer.deserialize(TOPIC, AvroDecodingLimitsTest.framed(id, BODY)));
+        return catchThrowableOfType(
+                SerdeException.class, () -> deserializer.deserialize(TOPIC, AvroDecodingLimitsTest.framed(id, BODY)));
     }
 
     private static boolean decodes(AvroDeserializer<ChatRequest> deserializer, int id) {
@@ -242,6 +250,9 @@ class RegistryTroubleTest {
     }
 
     private static String schemaAnswer() {
-        return new ObjectMapper().createObjectNode().put("schema", ChatRequest.getClassSchema().toString()).toString();
+        return new ObjectMapper()
+                .createObjectNode()
+                .put("schema", ChatRequest.getClassSchema().toString())
+                .toString();
     }
 }

@@ -2,8 +2,8 @@ package dev.chatbridge.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
+import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.registry.SchemaRegistryClient;
 import dev.chatbridge.registry.SchemaRegistryClients;
 import dev.chatbridge.testing.KafkaCluster;
@@ -54,12 +54,18 @@ class SerdeThroughBrokerIT {
 
     private static Map<String, Object> producerConfig(KafkaCluster kafka) {
         return Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                "schema.registry.url", registry.url());
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                30_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                30_000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                10_000,
+                "schema.registry.url",
+                registry.url());
     }
 
     @Test
@@ -67,8 +73,10 @@ class SerdeThroughBrokerIT {
         String topic = kafka.createUniqueTopic("requests", 3);
         List<ChatRequest> sent = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            sent.add(i % 2 == 0 ? SampleEvents.fullRequest("r-" + i, "thread-" + (i % 5))
-                    : SampleEvents.minimalRequest("r-" + i));
+            sent.add(
+                    i % 2 == 0
+                            ? SampleEvents.fullRequest("r-" + i, "thread-" + (i % 5))
+                            : SampleEvents.minimalRequest("r-" + i));
         }
         AvroSerializer<ChatRequest> serializer = new AvroSerializer<>();
         serializer.configure(producerConfig(kafka), false);
@@ -83,7 +91,8 @@ class SerdeThroughBrokerIT {
         List<ChatRequest> received = readAll(kafka, topic, sent.size());
 
         assertThat(received).containsExactlyInAnyOrderElementsOf(sent);
-        try (SchemaRegistryClient client = SchemaRegistryClients.create(Map.of("schema.registry.url", registry.url()))) {
+        try (SchemaRegistryClient client =
+                SchemaRegistryClients.create(Map.of("schema.registry.url", registry.url()))) {
             assertThat(client.getLatest(topic + "-value").schema().getFullName())
                     .as("schema registered under the TopicNameStrategy subject")
                     .isEqualTo(ChatRequest.getClassSchema().getFullName());
@@ -104,15 +113,19 @@ class SerdeThroughBrokerIT {
                       "symbols":["User","System","Assistant"]}},{"name":"text","type":["null","string"],"default":null}]}}}
                 ]}""");
         int olderId;
-        try (SchemaRegistryClient client = SchemaRegistryClients.create(Map.of("schema.registry.url", registry.url()))) {
+        try (SchemaRegistryClient client =
+                SchemaRegistryClients.create(Map.of("schema.registry.url", registry.url()))) {
             olderId = client.register(topic + "-value", older);
         }
         GenericRecord old = new GenericData.Record(older);
         old.put("requestId", "r-v1");
         old.put("threadId", "t-1");
         old.put("assistantId", null);
-        GenericData.Record message = new GenericData.Record(older.getField("messages").schema().getElementType());
-        message.put("role", new GenericData.EnumSymbol(message.getSchema().getField("role").schema(), "User"));
+        GenericData.Record message =
+                new GenericData.Record(older.getField("messages").schema().getElementType());
+        message.put(
+                "role",
+                new GenericData.EnumSymbol(message.getSchema().getField("role").schema(), "User"));
         message.put("text", "written by an old producer");
         old.put("messages", List.of(message));
         try (KafkaProducer<String, byte[]> producer =
@@ -147,8 +160,13 @@ class SerdeThroughBrokerIT {
     private static List<ChatRequest> readAll(KafkaCluster kafka, String topic, int expected) {
         AvroDeserializer<ChatRequest> deserializer = new AvroDeserializer<>(ChatRequest.class);
         deserializer.configure(Map.of("schema.registry.url", registry.url()), false);
-        List<ConsumerRecord<String, ChatRequest>> records = TestClients.readCommitted(kafka, topic,
-                new StringDeserializer(), deserializer, read -> read.size() >= expected, Duration.ofSeconds(60));
+        List<ConsumerRecord<String, ChatRequest>> records = TestClients.readCommitted(
+                kafka,
+                topic,
+                new StringDeserializer(),
+                deserializer,
+                read -> read.size() >= expected,
+                Duration.ofSeconds(60));
         return records.stream().map(ConsumerRecord::value).toList();
     }
 
@@ -158,6 +176,10 @@ class SerdeThroughBrokerIT {
         new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
         encoder.flush();
         byte[] body = out.toByteArray();
-        return ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(id).put(body).array();
+        return ByteBuffer.allocate(5 + body.length)
+                .put((byte) 0)
+                .putInt(id)
+                .put(body)
+                .array();
     }
 }

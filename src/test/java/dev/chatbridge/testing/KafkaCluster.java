@@ -12,14 +12,14 @@ import org.apache.kafka.clients.admin.Admin;
 /**
  * One test's view of the shared Kafka cluster: where it is, and names no other test uses.
  *
- * <p>Names are {@code <prefix>-<test class and method>-<run id>-<counter>}, in the characters
- * Kafka allows ({@code [a-zA-Z0-9-]}, no dots or underscores, which Kafka treats as equal in
- * metric names) and short enough for a topic. The run id keeps reruns against a long-lived
- * external cluster apart. Thread-safe.
+ * <p>Names are {@code <prefix>-<test class and method>-<run id>-<counter>}, in the characters Kafka allows
+ * ({@code [a-zA-Z0-9-]}, no dots or underscores, which Kafka treats as equal in metric names) and short enough for a
+ * topic. The run id keeps reruns against a long-lived external cluster apart. Thread-safe.
  */
 public final class KafkaCluster {
 
-    private static final String RUN_ID = Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36, 36 * 36 * 36 * 36), 36);
+    private static final String RUN_ID =
+            Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36, 36 * 36 * 36 * 36), 36);
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final int MAX_TEST_PART = 80;
     private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
@@ -66,7 +66,8 @@ public final class KafkaCluster {
     }
 
     static String sanitize(String raw) {
-        String clean = raw.replaceAll("[^A-Za-z0-9-]+", "-").replaceAll("-{2,}", "-").replaceAll("^-|-$", "");
+        String clean =
+                raw.replaceAll("[^A-Za-z0-9-]+", "-").replaceAll("-{2,}", "-").replaceAll("^-|-$", "");
         if (clean.length() > MAX_TEST_PART) {
             clean = clean.substring(0, MAX_TEST_PART);
         }

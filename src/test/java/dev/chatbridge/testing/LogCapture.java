@@ -13,12 +13,12 @@ import java.util.Map;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every log line of the process while open: a list appender on the root logger, with chosen
- * loggers turned up to a chosen level; {@link #close()} detaches it and restores the levels. Used
- * to prove that a secret shows up in no log line.
+ * Every log line of the process while open: a list appender on the root logger, with chosen loggers turned up to a
+ * chosen level; {@link #close()} detaches it and restores the levels. Used to prove that a secret shows up in no log
+ * line.
  *
- * <p>Threads: lines are appended by any logging thread (the appender is synchronised); open and
- * close belong to the test thread.
+ * <p>Threads: lines are appended by any logging thread (the appender is synchronised); open and close belong to the
+ * test thread.
  */
 public final class LogCapture implements AutoCloseable {
 
@@ -60,7 +60,8 @@ public final class LogCapture implements AutoCloseable {
     public List<String> linesContaining(String... secrets) {
         List<String> found = new ArrayList<>();
         for (ILoggingEvent event : events()) {
-            StringBuilder line = new StringBuilder(event.getLoggerName()).append(": ").append(event.getFormattedMessage());
+            StringBuilder line =
+                    new StringBuilder(event.getLoggerName()).append(": ").append(event.getFormattedMessage());
             for (IThrowableProxy t = event.getThrowableProxy(); t != null; t = t.getCause()) {
                 line.append(" | ").append(t.getClassName()).append(": ").append(t.getMessage());
             }

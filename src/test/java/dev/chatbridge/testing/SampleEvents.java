@@ -11,8 +11,7 @@ import java.util.Map;
 /** Sample events for tests, with every field set so that a lost field shows. */
 public final class SampleEvents {
 
-    private SampleEvents() {
-    }
+    private SampleEvents() {}
 
     /** A request of a thread with every optional field set and a multi-byte character in its text. */
     public static ChatRequest fullRequest(String requestId, String threadId) {
@@ -22,9 +21,18 @@ public final class SampleEvents {
                 .setAssistantId("assistant-7")
                 .setAccount("ada@example.com")
                 .setMessages(List.of(
-                        ChatMessage.newBuilder().setRole(MessageRole.System).setText("Be brief.").build(),
-                        ChatMessage.newBuilder().setRole(MessageRole.User).setText("Qu'est-ce que Kafka ? ☕").build(),
-                        ChatMessage.newBuilder().setRole(MessageRole.Assistant).setText(null).build()))
+                        ChatMessage.newBuilder()
+                                .setRole(MessageRole.System)
+                                .setText("Be brief.")
+                                .build(),
+                        ChatMessage.newBuilder()
+                                .setRole(MessageRole.User)
+                                .setText("Qu'est-ce que Kafka ? ☕")
+                                .build(),
+                        ChatMessage.newBuilder()
+                                .setRole(MessageRole.Assistant)
+                                .setText(null)
+                                .build()))
                 .setMetadata(Map.of("tenant", "acme", "trace", "t-1"))
                 .setCreatedAt(Instant.parse("2026-11-28T12:00:00.123Z").truncatedTo(ChronoUnit.MILLIS))
                 .build();
@@ -34,7 +42,10 @@ public final class SampleEvents {
     public static ChatRequest minimalRequest(String requestId) {
         return ChatRequest.newBuilder()
                 .setRequestId(requestId)
-                .setMessages(List.of(ChatMessage.newBuilder().setRole(MessageRole.User).setText("Hi").build()))
+                .setMessages(List.of(ChatMessage.newBuilder()
+                        .setRole(MessageRole.User)
+                        .setText("Hi")
+                        .build()))
                 .build();
     }
 }

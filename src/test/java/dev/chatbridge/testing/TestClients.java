@@ -20,35 +20,38 @@ import org.apache.kafka.streams.StreamsConfig;
 /** String producers and consumers for integration tests, with bounded timeouts. */
 public final class TestClients {
 
-    private TestClients() {
-    }
+    private TestClients() {}
 
     /** A plain idempotent String producer; the caller closes it. */
     public static KafkaProducer<String, String> producer(KafkaCluster kafka) {
-        return new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
-                new StringSerializer(), new StringSerializer());
+        return new KafkaProducer<>(
+                Map.<String, Object>of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG, "all",
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
+                new StringSerializer(),
+                new StringSerializer());
     }
 
     /** A transactional String producer with {@code transactionalId}; the caller closes it. */
     public static KafkaProducer<String, String> transactionalProducer(KafkaCluster kafka, String transactionalId) {
-        return new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
-                new StringSerializer(), new StringSerializer());
+        return new KafkaProducer<>(
+                Map.<String, Object>of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
+                new StringSerializer(),
+                new StringSerializer());
     }
 
     /**
-     * Properties of a one-thread Kafka Streams app with {@code exactly_once_v2} on the test cluster,
-     * a unique application id starting with {@code appPrefix}, its state in {@code stateDir} and a
-     * 100 ms commit interval; the caller adds the rest.
+     * Properties of a one-thread Kafka Streams app with {@code exactly_once_v2} on the test cluster, a unique
+     * application id starting with {@code appPrefix}, its state in {@code stateDir} and a 100 ms commit interval; the
+     * caller adds the rest.
      */
     public static Properties exactlyOnceStreams(KafkaCluster kafka, String appPrefix, Path stateDir) {
         Properties config = new Properties();
@@ -62,8 +65,8 @@ public final class TestClients {
     }
 
     /**
-     * Reads {@code topic} from the beginning with a fresh group, as {@code read_committed}, until
-     * {@code done} accepts what was read or {@code timeout} passes; returns what was read.
+     * Reads {@code topic} from the beginning with a fresh group, as {@code read_committed}, until {@code done} accepts
+     * what was read or {@code timeout} passes; returns what was read.
      */
     public static List<ConsumerRecord<String, String>> readCommitted(
             KafkaCluster kafka, String topic, Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
@@ -71,19 +74,28 @@ public final class TestClients {
     }
 
     /**
-     * Reads {@code topic} from the beginning with a fresh group and the given deserializers, as
-     * {@code read_committed}, until {@code done} accepts what was read or {@code timeout} passes;
-     * returns what was read. The deserializers are closed with the consumer.
+     * Reads {@code topic} from the beginning with a fresh group and the given deserializers, as {@code read_committed},
+     * until {@code done} accepts what was read or {@code timeout} passes; returns what was read. The deserializers are
+     * closed with the consumer.
      */
-    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(KafkaCluster kafka, String topic,
-            Deserializer<K> keys, Deserializer<V> values, Predicate<List<ConsumerRecord<K, V>>> done,
+    public static <K, V> List<ConsumerRecord<K, V>> readCommitted(
+            KafkaCluster kafka,
+            String topic,
+            Deserializer<K> keys,
+            Deserializer<V> values,
+            Predicate<List<ConsumerRecord<K, V>>> done,
             Duration timeout) {
         Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, kafka.uniqueName("reader"),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                kafka.uniqueName("reader"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false);
         List<ConsumerRecord<K, V>> read = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(config, keys, values)) {

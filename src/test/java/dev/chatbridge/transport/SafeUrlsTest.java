@@ -11,16 +11,43 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SafeUrlsTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "127.255.255.255", "[::1]",
-        "[0:0:0:0:0:0:0:1]", "[0000::0001]", "[::ffff:127.0.0.1]", "::1"})
+    @ValueSource(
+            strings = {
+                "localhost",
+                "LOCALHOST",
+                "127.0.0.1",
+                "127.1.2.3",
+                "127.255.255.255",
+                "[::1]",
+                "[0:0:0:0:0:0:0:1]",
+                "[0000::0001]",
+                "[::ffff:127.0.0.1]",
+                "::1"
+            })
     void shouldTakeLoopbackLiteralsAndLocalhostAsLoopback(String host) {
         assertThat(SafeUrls.isLoopbackHost(host)).isTrue();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"api.example.com", "localhost.example.com", "my-localhost", "foo.localhost", "128.0.0.1",
-        "10.0.0.1", "0.0.0.0", "127.0.0.256", "127.0.0", "[::2]", "[::]", "[fe80::1]", "[::ffff:10.0.0.1]",
-        "[2001:db8::1]", "127.0.0.1.nip.io", ""})
+    @ValueSource(
+            strings = {
+                "api.example.com",
+                "localhost.example.com",
+                "my-localhost",
+                "foo.localhost",
+                "128.0.0.1",
+                "10.0.0.1",
+                "0.0.0.0",
+                "127.0.0.256",
+                "127.0.0",
+                "[::2]",
+                "[::]",
+                "[fe80::1]",
+                "[::ffff:10.0.0.1]",
+                "[2001:db8::1]",
+                "127.0.0.1.nip.io",
+                ""
+            })
     void shouldTakeEveryOtherHostAsNotLoopbackWithoutResolvingIt(String host) {
         // Given names that may well resolve to 127.0.0.1: only the literal text counts
         assertThat(SafeUrls.isLoopbackHost(host)).isFalse();

@@ -18,52 +18,83 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code chat-bridge bench}: the fixed workloads of docs/benchmarks.md, one line each. It starts an
- * embedded broker, registry and simulator on 127.0.0.1 in this JVM, runs each bridge under test
- * as a child JVM, and cleans everything up on exit or Ctrl-C (children by PID, the temporary
- * directory). Benchmarks report; they assert nothing about performance.
+ * {@code chat-bridge bench}: the fixed workloads of docs/benchmarks.md, one line each. It starts an embedded broker,
+ * registry and simulator on 127.0.0.1 in this JVM, runs each bridge under test as a child JVM, and cleans everything up
+ * on exit or Ctrl-C (children by PID, the temporary directory). Benchmarks report; they assert nothing about
+ * performance.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Runs the benchmark workloads against this jar on 127.0.0.1 and prints one line per workload",
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs the benchmark workloads against this jar on 127.0.0.1 and prints one line per workload",
             "(figures are key=value; see docs/benchmarks.md). Workloads: l64, l256, l1024 (200 ms to first byte),",
             "llm (log-normal 2 s / 15 s, long streamed answers, L=1024), max (no latency), their raw-client",
-            "baselines netty-l64 ... netty-max, blocking (synchronous calls in process()), idle, heap."})
+            "baselines netty-l64 ... netty-max, blocking (synchronous calls in process()), idle, heap."
+        })
 public final class BenchCommand implements Callable<Integer> {
 
     private final CliContext context;
 
-    @Option(names = "--workloads", split = ",", paramLabel = "NAME",
-            description = "Workloads to run, comma-separated, in the order given (default: all, in the documented order).")
+    @Option(
+            names = "--workloads",
+            split = ",",
+            paramLabel = "NAME",
+            description =
+                    "Workloads to run, comma-separated, in the order given (default: all, in the documented order).")
     List<String> workloads = new ArrayList<>();
 
-    @Option(names = "--repeat", defaultValue = "1", paramLabel = "N",
-            description = "Runs of the whole set; with more than one, the median of each figure follows (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--repeat",
+            defaultValue = "1",
+            paramLabel = "N",
+            description =
+                    "Runs of the whole set; with more than one, the median of each figure follows (default ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--quick", description = "A smoke run: seconds per workload instead of half a minute, fewer requests.")
+    @Option(
+            names = "--quick",
+            description = "A smoke run: seconds per workload instead of half a minute, fewer requests.")
     boolean quick;
 
-    @Option(names = "--warmup", paramLabel = "SECONDS",
-            description = "Warm-up from the first API call, for every workload (default 90, 30 for the raw client; 3 with --quick).")
+    @Option(
+            names = "--warmup",
+            paramLabel = "SECONDS",
+            description =
+                    "Warm-up from the first API call, for every workload (default 90, 30 for the raw client; 3 with --quick).")
     Integer warmupSeconds;
 
-    @Option(names = "--window", paramLabel = "SECONDS",
-            description = "The measured window (default 20, or 4 with --quick; the LLM-like workload's is 1.5 times longer).")
+    @Option(
+            names = "--window",
+            paramLabel = "SECONDS",
+            description =
+                    "The measured window (default 20, or 4 with --quick; the LLM-like workload's is 1.5 times longer).")
     Integer windowSeconds;
 
-    @Option(names = "--partitions", defaultValue = "6", paramLabel = "N",
-            description = "Partitions of the request and outcome topics (default ${DEFAULT-VALUE}, as chat.topics.partitions).")
+    @Option(
+            names = "--partitions",
+            defaultValue = "6",
+            paramLabel = "N",
+            description =
+                    "Partitions of the request and outcome topics (default ${DEFAULT-VALUE}, as chat.topics.partitions).")
     int partitions;
 
-    @Option(names = "--child-heap", defaultValue = "1g", paramLabel = "SIZE",
+    @Option(
+            names = "--child-heap",
+            defaultValue = "1g",
+            paramLabel = "SIZE",
             description = "-Xmx of the bridge's JVM (default ${DEFAULT-VALUE}).")
     String childHeap;
 
-    @Option(names = "--child-set", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--child-set",
+            paramLabel = "KEY=VALUE",
             description = "A setting added to every bridge under test (as run --set), e.g. poll.ms=10. Repeatable.")
     List<String> childSets = new ArrayList<>();
 
-    @Option(names = "--keep-temp", description = "Keep the temporary directory (child logs, state) and print where it is.")
+    @Option(
+            names = "--keep-temp",
+            description = "Keep the temporary directory (child logs, state) and print where it is.")
     boolean keepTemp;
 
     /** Bound to {@code context}'s streams, environment and stop signal. */
@@ -163,8 +194,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private BenchResult runOne(BenchEnvironment env, BenchPlan plan, Workload w, int run, ChildOptions children,
-            PrintWriter log) throws IOException {
+    private BenchResult runOne(
+            BenchEnvironment env, BenchPlan plan, Workload w, int run, ChildOptions children, PrintWriter log)
+            throws IOException {
         String prefix = "b" + run + w.name().replace("-", "") + "x"
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36, 36 * 36 * 36), 36);
         log.printf("bench: run %d, workload %s (%s)%n", run, w.name(), w.description());
@@ -186,8 +218,8 @@ public final class BenchCommand implements Callable<Integer> {
         for (String name : workloads) {
             Workload w = known.get(name.trim().toLowerCase(Locale.ROOT));
             if (w == null) {
-                throw new IllegalArgumentException("unknown workload '" + name + "'; known: "
-                        + String.join(", ", known.keySet()));
+                throw new IllegalArgumentException(
+                        "unknown workload '" + name + "'; known: " + String.join(", ", known.keySet()));
             }
             out.add(w);
         }
@@ -195,30 +227,41 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void header(PrintWriter out, BenchPlan plan) {
-        out.printf("# chat-bridge bench %s, %s, Java %s, %d cores%s%n",
-                Instant.now().truncatedTo(ChronoUnit.SECONDS), quick ? "quick" : "full",
-                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+        out.printf(
+                "# chat-bridge bench %s, %s, Java %s, %d cores%s%n",
+                Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                quick ? "quick" : "full",
+                System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(),
                 childSets.isEmpty() ? "" : ", child settings " + childSets);
-        out.printf("# warm-up %d s (raw client %d s), window %d s (llm window x%.1f), idle %d s, heap %d pending,"
+        out.printf(
+                "# warm-up %d s (raw client %d s), window %d s (llm window x%.1f), idle %d s, heap %d pending,"
                         + " %d partitions; times in ms, CPU in s per 10k calls%n",
-                plan.warmup().toSeconds(), plan.rawWarmup().toSeconds(), plan.measure().toSeconds(), plan.llmFactor(),
-                plan.idle().toSeconds(), plan.heapRequests(), plan.partitions());
+                plan.warmup().toSeconds(),
+                plan.rawWarmup().toSeconds(),
+                plan.measure().toSeconds(),
+                plan.llmFactor(),
+                plan.idle().toSeconds(),
+                plan.heapRequests(),
+                plan.partitions());
         out.flush();
     }
 
     /** On Ctrl-C/SIGTERM: stop the workload, kill the children at once, wait (bounded) for cleanup. */
     private Thread shutdownHook(BenchEnvironment env, CountDownLatch done) {
-        Thread hook = new Thread(() -> {
-            context.requestStop();
-            env.killChildren();
-            try {
-                done.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            context.out().flush();
-            context.err().flush();
-        }, "chat-bridge-bench-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    context.requestStop();
+                    env.killChildren();
+                    try {
+                        done.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    context.out().flush();
+                    context.err().flush();
+                },
+                "chat-bridge-bench-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         return hook;
     }

@@ -2,10 +2,10 @@ package dev.chatbridge.devtools.bench;
 
 import dev.chatbridge.devtools.broker.EmbeddedKafkaBroker;
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
-import dev.chatbridge.registry.SchemaRegistryClient;
-import dev.chatbridge.registry.SchemaRegistryClients;
 import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.devtools.simulator.SimulatorConfig;
+import dev.chatbridge.registry.SchemaRegistryClient;
+import dev.chatbridge.registry.SchemaRegistryClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -20,10 +20,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
- * What every workload shares, all on 127.0.0.1 in the benchmark's JVM: an embedded KRaft broker,
- * an embedded schema registry, a temporary directory (state dirs, child logs), and the list of
- * child JVMs still running, so that {@link #close()} (or a shutdown hook calling
- * {@link #killChildren()}) leaves nothing behind.
+ * What every workload shares, all on 127.0.0.1 in the benchmark's JVM: an embedded KRaft broker, an embedded schema
+ * registry, a temporary directory (state dirs, child logs), and the list of child JVMs still running, so that
+ * {@link #close()} (or a shutdown hook calling {@link #killChildren()}) leaves nothing behind.
  *
  * <p>Threading: owned by the benchmark's thread; {@link #killChildren()} may run on a shutdown hook.
  */
@@ -58,8 +57,12 @@ final class BenchEnvironment implements AutoCloseable {
         EmbeddedKafkaBroker broker = null;
         EmbeddedSchemaRegistry registry = null;
         try {
-            broker = EmbeddedKafkaBroker.builder().brokerPort(0).controllerPort(0)
-                    .logDirectory(dir.resolve("kafka")).build().start();
+            broker = EmbeddedKafkaBroker.builder()
+                    .brokerPort(0)
+                    .controllerPort(0)
+                    .logDirectory(dir.resolve("kafka"))
+                    .build()
+                    .start();
             registry = new EmbeddedSchemaRegistry(0).start();
             return new BenchEnvironment(dir, keepDir, broker, registry);
         } catch (RuntimeException e) {
@@ -102,16 +105,17 @@ final class BenchEnvironment implements AutoCloseable {
     /** A started simulator with the workload's latency and answers, keeping up to {@code timings} call timings. */
     ApiSimulator simulator(Workload w, int timings) {
         return new ApiSimulator(SimulatorConfig.builder()
-                .host("127.0.0.1")
-                .port(0)
-                .apiKeys(API_KEY)
-                .latency(w.latency())
-                .chunks(w.chunks())
-                .chunkInterval(w.chunkInterval())
-                .seed(42)
-                .maxRecordedCalls(1_000)
-                .callTimings(timings)
-                .build()).start();
+                        .host("127.0.0.1")
+                        .port(0)
+                        .apiKeys(API_KEY)
+                        .latency(w.latency())
+                        .chunks(w.chunks())
+                        .chunkInterval(w.chunkInterval())
+                        .seed(42)
+                        .maxRecordedCalls(1_000)
+                        .callTimings(timings)
+                        .build())
+                .start();
     }
 
     /** Starts a child JVM and remembers it until {@link #release}. */

@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One printed line: a workload name and its figures as {@code key=value} pairs, in insertion
- * order. Numbers keep a fixed number of decimals per figure so the lines line up run to run.
+ * One printed line: a workload name and its figures as {@code key=value} pairs, in insertion order. Numbers keep a
+ * fixed number of decimals per figure so the lines line up run to run.
  */
 final class BenchResult {
 
@@ -60,8 +60,8 @@ final class BenchResult {
     }
 
     /**
-     * The median of each figure over several runs, per workload, in the order of the first run
-     * (a workload or figure missing from some runs takes the median of the runs that have it).
+     * The median of each figure over several runs, per workload, in the order of the first run (a workload or figure
+     * missing from some runs takes the median of the runs that have it).
      */
     static List<BenchResult> medians(List<List<BenchResult>> runs) {
         Map<String, BenchResult> first = new LinkedHashMap<>();

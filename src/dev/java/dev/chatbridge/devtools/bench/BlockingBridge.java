@@ -30,20 +30,18 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * The benchmark's floor: the processor users write first, a Kafka Streams app (exactly-once v2)
- * that calls {@code POST /chats/v2} synchronously inside {@code process()}, so each stream thread
- * has one call in flight at a time, and forwards the HTTP status keyed by thread. Run in a child
- * JVM by {@link ChildMain}:
- * {@code blocking <bootstrap> <registry url> <api url> <requests> <output> <application.id> <state dir> <threads>},
- * the API key in {@value #API_KEY_VARIABLE}. Runs until killed.
+ * The benchmark's floor: the processor users write first, a Kafka Streams app (exactly-once v2) that calls {@code POST
+ * /chats/v2} synchronously inside {@code process()}, so each stream thread has one call in flight at a time, and
+ * forwards the HTTP status keyed by thread. Run in a child JVM by {@link ChildMain}: {@code blocking <bootstrap>
+ * <registry url> <api url> <requests> <output> <application.id> <state dir> <threads>}, the API key in
+ * {@value #API_KEY_VARIABLE}. Runs until killed.
  */
 public final class BlockingBridge {
 
     /** The environment variable holding the API key. */
     static final String API_KEY_VARIABLE = "BENCH_API_KEY";
 
-    private BlockingBridge() {
-    }
+    private BlockingBridge() {}
 
     /** See the class documentation. */
     public static void main(String[] args) throws InterruptedException {
@@ -60,11 +58,15 @@ public final class BlockingBridge {
         p.put(StreamsConfig.STATE_DIR_CONFIG, args[6]);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(args[7]));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        Serde<ChatRequest> requests = AvroSerdes.of(ChatRequest.class,
-                SchemaRegistryClients.create(Map.of("schema.registry.url", args[1])), AvroSerdeConfig.from(Map.of()),
+        Serde<ChatRequest> requests = AvroSerdes.of(
+                ChatRequest.class,
+                SchemaRegistryClients.create(Map.of("schema.registry.url", args[1])),
+                AvroSerdeConfig.from(Map.of()),
                 false);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(args[3], Consumed.with(Serdes.String(), requests))
                 .process(() -> new CallingProcessor(http, URI.create(apiUrl + "/chats/v2"), key))

@@ -14,19 +14,17 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * One throughput workload: chat-bridge (or the blocking baseline) in a child JVM, fed with
- * conversations, measured over a steady window.
+ * One throughput workload: chat-bridge (or the blocking baseline) in a child JVM, fed with conversations, measured over
+ * a steady window.
  *
- * <p>The load runs as conversations: {@code 8 L} threads, each with one request outstanding; a
- * thread's next turn is produced when the outcome of its previous turn is visible. The window
- * starts {@code warmup} after the first API call and lasts {@code measure}, or ends
- * early when 90 % of the outcomes are in (the load is running out and would no longer fill the
- * limit). At both ends the simulator's counters and the child's CPU time are read; every figure
- * but the latency split comes from those two reads. The latency split uses the calls that ended in
- * the window: head = call start - the moment the request became eligible (acknowledged by Kafka;
- * with conversations that is after the outcome of its previous turn was visible), tail =
- * outcome visible - call end. A call whose outcome is not visible 20 s after the window (one the
- * bridge cut and retried) is left out of the split and counted as {@code unseen}.
+ * <p>The load runs as conversations: {@code 8 L} threads, each with one request outstanding; a thread's next turn is
+ * produced when the outcome of its previous turn is visible. The window starts {@code warmup} after the first API call
+ * and lasts {@code measure}, or ends early when 90 % of the outcomes are in (the load is running out and would no
+ * longer fill the limit). At both ends the simulator's counters and the child's CPU time are read; every figure but the
+ * latency split comes from those two reads. The latency split uses the calls that ended in the window: head = call
+ * start - the moment the request became eligible (acknowledged by Kafka; with conversations that is after the outcome
+ * of its previous turn was visible), tail = outcome visible - call end. A call whose outcome is not visible 20 s after
+ * the window (one the bridge cut and retried) is left out of the split and counted as {@code unseen}.
  *
  * <p>Threading: runs on the benchmark's thread; the outcome clock and the producer have their own.
  */
@@ -44,8 +42,14 @@ final class BridgeRun {
     private final PrintWriter log;
     private final BooleanSupplier stop;
 
-    BridgeRun(BenchEnvironment env, BenchPlan plan, Workload workload, String prefix, ChildOptions childOptions,
-            PrintWriter log, BooleanSupplier stop) {
+    BridgeRun(
+            BenchEnvironment env,
+            BenchPlan plan,
+            Workload workload,
+            String prefix,
+            ChildOptions childOptions,
+            PrintWriter log,
+            BooleanSupplier stop) {
         this.env = env;
         this.plan = plan;
         this.workload = workload;
@@ -66,20 +70,33 @@ final class BridgeRun {
         try (ApiSimulator sim = env.simulator(workload, Math.min(2_000_000, load.size() * 2 + 10_000))) {
             ChildJvm child = blocking
                     ? childOptions.startBlocking(env, prefix, sim.baseUrl(), requests, responses, workload.limit())
-                    : childOptions.startBridge(env, prefix, sim.baseUrl(), requests, responses, deadLetters,
-                            workload.limit(), load.size() + 1_000, BenchEnvironment.freePort());
-            try (load; OutcomeClock clock = new OutcomeClock(env.bootstrapServers(),
-                    blocking ? List.of(responses) : List.of(responses, deadLetters), deadLetters,
-                    plan.partitions(), load)) {
+                    : childOptions.startBridge(
+                            env,
+                            prefix,
+                            sim.baseUrl(),
+                            requests,
+                            responses,
+                            deadLetters,
+                            workload.limit(),
+                            load.size() + 1_000,
+                            BenchEnvironment.freePort());
+            try (load;
+                    OutcomeClock clock = new OutcomeClock(
+                            env.bootstrapServers(),
+                            blocking ? List.of(responses) : List.of(responses, deadLetters),
+                            deadLetters,
+                            plan.partitions(),
+                            load)) {
                 if (!blocking) {
                     childOptions.awaitReady(child, READY_TIMEOUT, stop);
                 }
-                log.printf("  %s: %d threads x %d turns = %d requests, L=%d%n", workload.name(), threads,
-                        load.turns(), load.size(), workload.limit());
+                log.printf(
+                        "  %s: %d threads x %d turns = %d requests, L=%d%n",
+                        workload.name(), threads, load.turns(), load.size(), workload.limit());
                 log.flush();
                 load.startConversations(env.bootstrapServers(), env.registryClient(), requests, PRODUCE_TIMEOUT);
-                Waits.until(() -> sim.counters().totalCalls() > 0, FIRST_CALL_TIMEOUT, child, stop,
-                        "the first API call");
+                Waits.until(
+                        () -> sim.counters().totalCalls() > 0, FIRST_CALL_TIMEOUT, child, stop, "the first API call");
                 double ramp = Ramp.watch(sim::counters, workload.limit(), plan.warmup(workload), child, stop);
 
                 SimulatorCounters c0 = sim.counters();
@@ -87,8 +104,12 @@ final class BridgeRun {
                 Duration envCpu0 = Cpu.self();
                 long endBy = c0.nanoTime() + plan.measure(workload).toNanos();
                 long enough = (long) (load.size() * 0.9);
-                Waits.until(() -> System.nanoTime() >= endBy || clock.outcomes() >= enough || failed(load),
-                        plan.measure(workload).plusSeconds(5), child, stop, "the end of the window");
+                Waits.until(
+                        () -> System.nanoTime() >= endBy || clock.outcomes() >= enough || failed(load),
+                        plan.measure(workload).plusSeconds(5),
+                        child,
+                        stop,
+                        "the end of the window");
                 SimulatorCounters c1 = sim.counters();
                 load.requireNoFailure();
                 if (!blocking) {
@@ -100,12 +121,19 @@ final class BridgeRun {
 
                 List<CallTiming> timings = lastPerRequest(sim.drainCallTimings(), load);
                 List<CallTiming> inWindow = timings.stream()
-                        .filter(t -> t.endNanos() >= c0.nanoTime() && t.endNanos() <= c1.nanoTime()).toList();
+                        .filter(t -> t.endNanos() >= c0.nanoTime() && t.endNanos() <= c1.nanoTime())
+                        .toList();
                 // A call cut by the bridge (first-byte timeout) is retried: its outcome comes with a later
                 // call, so it may never show here. Wait a bounded time, then count what is still unseen.
-                Waits.upTo(() -> inWindow.stream().allMatch(t -> visible(clock, load, t) != 0),
-                        Duration.ofSeconds(20), child, stop, "the outcomes of the calls in the window");
-                long unseen = inWindow.stream().filter(t -> visible(clock, load, t) == 0).count();
+                Waits.upTo(
+                        () -> inWindow.stream().allMatch(t -> visible(clock, load, t) != 0),
+                        Duration.ofSeconds(20),
+                        child,
+                        stop,
+                        "the outcomes of the calls in the window");
+                long unseen = inWindow.stream()
+                        .filter(t -> visible(clock, load, t) == 0)
+                        .count();
                 BenchResult result = figures(c0, c1, cpu0, cpu1, envCpu0, envCpu1, split(inWindow, load, clock));
                 result.put("ramp_s", ramp, 1);
                 if (unseen > 0) {
@@ -138,8 +166,14 @@ final class BridgeRun {
         return false;
     }
 
-    private BenchResult figures(SimulatorCounters c0, SimulatorCounters c1, Duration cpu0, Duration cpu1,
-            Duration envCpu0, Duration envCpu1, long[][] split) {
+    private BenchResult figures(
+            SimulatorCounters c0,
+            SimulatorCounters c1,
+            Duration cpu0,
+            Duration cpu1,
+            Duration envCpu0,
+            Duration envCpu1,
+            long[][] split) {
         long calls = c1.finishedCalls() - c0.finishedCalls();
         double seconds = (c1.nanoTime() - c0.nanoTime()) / 1e9;
         BenchResult r = new BenchResult(workload.name());

@@ -14,10 +14,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One child JVM of the benchmark (the bridge under test or the blocking baseline), started on
- * this JVM's class path through {@link ChildMain}; its output goes to files in the run's
- * directory. Its CPU time comes from {@link ProcessHandle}, its live heap from
- * {@code jcmd <pid> GC.class_histogram} (which runs a full GC first).
+ * One child JVM of the benchmark (the bridge under test or the blocking baseline), started on this JVM's class path
+ * through {@link ChildMain}; its output goes to files in the run's directory. Its CPU time comes from
+ * {@link ProcessHandle}, its live heap from {@code jcmd <pid> GC.class_histogram} (which runs a full GC first).
  *
  * <p>Threading: owned by the benchmark's thread; {@link #kill()} may also run in a shutdown hook.
  */
@@ -38,11 +37,12 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /**
-     * Starts {@code ChildMain <this pid> <kind> args} with {@code jvmOptions}; {@code CHAT_BRIDGE_*}
-     * and {@code KAFKA_*} variables of this process are not passed on, {@code env} is added.
+     * Starts {@code ChildMain <this pid> <kind> args} with {@code jvmOptions}; {@code CHAT_BRIDGE_*} and
+     * {@code KAFKA_*} variables of this process are not passed on, {@code env} is added.
      */
-    static ChildJvm start(String kind, List<String> jvmOptions, List<String> args, Map<String, String> env,
-            Path dir, String name) throws IOException {
+    static ChildJvm start(
+            String kind, List<String> jvmOptions, List<String> args, Map<String, String> env, Path dir, String name)
+            throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>();
         command.add(java);
@@ -53,7 +53,8 @@ final class ChildJvm implements AutoCloseable {
         command.addAll(args);
         Path out = dir.resolve(name + ".out");
         Path err = dir.resolve(name + ".err");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("CHAT_BRIDGE_") || k.startsWith("KAFKA_"));
         builder.environment().put("CLASSPATH", classPath());
         builder.environment().putAll(env);
@@ -61,8 +62,8 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /**
-     * The class path children get: {@code chatbridge.bench.classpath} if set, else the test class
-     * path under Maven's surefire/failsafe, else this JVM's class path (the jar).
+     * The class path children get: {@code chatbridge.bench.classpath} if set, else the test class path under Maven's
+     * surefire/failsafe, else this JVM's class path (the jar).
      */
     static String classPath() {
         String explicit = System.getProperty("chatbridge.bench.classpath");
@@ -104,7 +105,9 @@ final class ChildJvm implements AutoCloseable {
 
     /** CPU time (user + system) the child has used so far. */
     Duration cpu() {
-        return process.toHandle().info().totalCpuDuration()
+        return process.toHandle()
+                .info()
+                .totalCpuDuration()
                 .orElseThrow(() -> new BenchException("the CPU time of the child JVM cannot be read here"));
     }
 
@@ -150,8 +153,8 @@ final class ChildJvm implements AutoCloseable {
             }
             return new String(bytes, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new BenchException("jcmd could not be run (a JDK, not a JRE, is needed for the heap figure): "
-                    + e.getMessage());
+            throw new BenchException(
+                    "jcmd could not be run (a JDK, not a JRE, is needed for the heap figure): " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted while waiting for jcmd");

@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * How the benchmark starts its child JVMs: JVM options, and settings added to every bridge
- * ({@code --child-set}). The bridge gets its settings as {@code run} flags, the API key through
- * {@code CHAT_BRIDGE_API_KEY}; exactly-once v2, topics created by the benchmark, its own
- * {@code application.id} and state directory, and the product's defaults for everything else.
+ * How the benchmark starts its child JVMs: JVM options, and settings added to every bridge ({@code --child-set}). The
+ * bridge gets its settings as {@code run} flags, the API key through {@code CHAT_BRIDGE_API_KEY}; exactly-once v2,
+ * topics created by the benchmark, its own {@code application.id} and state directory, and the product's defaults for
+ * everything else.
  *
- * @param jvmOptions  options before the main class (heap size)
- * @param bridgeSets  extra {@code key=value} settings for every bridge
+ * @param jvmOptions options before the main class (heap size)
+ * @param bridgeSets extra {@code key=value} settings for every bridge
  */
 record ChildOptions(List<String> jvmOptions, List<String> bridgeSets) {
 
@@ -24,12 +24,25 @@ record ChildOptions(List<String> jvmOptions, List<String> bridgeSets) {
     }
 
     /** Starts {@code chat-bridge run} for one workload. */
-    ChildJvm startBridge(BenchEnvironment env, String prefix, String apiUrl, String requests, String responses,
-            String deadLetters, int maxInFlight, int maxPending, int opsPort) throws IOException {
-        List<String> args = new ArrayList<>(List.of("run",
-                "--bootstrap-servers", env.bootstrapServers(),
-                "--registry-url", env.registryUrl(),
-                "--api-url", apiUrl));
+    ChildJvm startBridge(
+            BenchEnvironment env,
+            String prefix,
+            String apiUrl,
+            String requests,
+            String responses,
+            String deadLetters,
+            int maxInFlight,
+            int maxPending,
+            int opsPort)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of(
+                "run",
+                "--bootstrap-servers",
+                env.bootstrapServers(),
+                "--registry-url",
+                env.registryUrl(),
+                "--api-url",
+                apiUrl));
         set(args, "application.id", prefix + "-app");
         set(args, "state.dir", env.dir().resolve(prefix + "-state").toString());
         set(args, "chat.topics.requests", requests);
@@ -44,16 +57,33 @@ record ChildOptions(List<String> jvmOptions, List<String> bridgeSets) {
             args.add("--set");
             args.add(s);
         }
-        return env.child("bridge", jvmOptions, args, Map.of("CHAT_BRIDGE_API_KEY", BenchEnvironment.API_KEY),
-                prefix + "-bridge").opsPort(opsPort);
+        return env.child(
+                        "bridge",
+                        jvmOptions,
+                        args,
+                        Map.of("CHAT_BRIDGE_API_KEY", BenchEnvironment.API_KEY),
+                        prefix + "-bridge")
+                .opsPort(opsPort);
     }
 
     /** Starts the blocking baseline with {@code streamThreads} stream threads. */
-    ChildJvm startBlocking(BenchEnvironment env, String prefix, String apiUrl, String requests, String output,
-            int streamThreads) throws IOException {
-        List<String> args = List.of(env.bootstrapServers(), env.registryUrl(), apiUrl, requests, output,
-                prefix + "-app", env.dir().resolve(prefix + "-state").toString(), Integer.toString(streamThreads));
-        return env.child("blocking", jvmOptions, args, Map.of(BlockingBridge.API_KEY_VARIABLE, BenchEnvironment.API_KEY),
+    ChildJvm startBlocking(
+            BenchEnvironment env, String prefix, String apiUrl, String requests, String output, int streamThreads)
+            throws IOException {
+        List<String> args = List.of(
+                env.bootstrapServers(),
+                env.registryUrl(),
+                apiUrl,
+                requests,
+                output,
+                prefix + "-app",
+                env.dir().resolve(prefix + "-state").toString(),
+                Integer.toString(streamThreads));
+        return env.child(
+                "blocking",
+                jvmOptions,
+                args,
+                Map.of(BlockingBridge.API_KEY_VARIABLE, BenchEnvironment.API_KEY),
                 prefix + "-blocking");
     }
 

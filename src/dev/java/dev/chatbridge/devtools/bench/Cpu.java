@@ -5,8 +5,7 @@ import java.time.Duration;
 /** CPU time of this JVM (the broker, registry, simulator and load generator of the benchmark). */
 final class Cpu {
 
-    private Cpu() {
-    }
+    private Cpu() {}
 
     static Duration self() {
         return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);

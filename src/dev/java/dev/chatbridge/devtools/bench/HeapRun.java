@@ -9,11 +9,10 @@ import java.util.OptionalDouble;
 import java.util.function.BooleanSupplier;
 
 /**
- * Heap per pending request, measured: a bridge with a small in-flight limit against an API that
- * answers only after minutes, so that N tiny requests (one per thread) are accepted and wait.
- * The live heap after a full GC ({@code jcmd GC.class_histogram}) is read before they are
- * produced and once the bridge reports N pending; the difference over N is the heap each pending
- * request costs, of which the request's own serialized bytes are reported apart.
+ * Heap per pending request, measured: a bridge with a small in-flight limit against an API that answers only after
+ * minutes, so that N tiny requests (one per thread) are accepted and wait. The live heap after a full GC ({@code jcmd
+ * GC.class_histogram}) is read before they are produced and once the bridge reports N pending; the difference over N is
+ * the heap each pending request costs, of which the request's own serialized bytes are reported apart.
  */
 final class HeapRun {
 
@@ -28,8 +27,14 @@ final class HeapRun {
     private final PrintWriter log;
     private final BooleanSupplier stop;
 
-    HeapRun(BenchEnvironment env, BenchPlan plan, Workload workload, String prefix, ChildOptions childOptions,
-            PrintWriter log, BooleanSupplier stop) {
+    HeapRun(
+            BenchEnvironment env,
+            BenchPlan plan,
+            Workload workload,
+            String prefix,
+            ChildOptions childOptions,
+            PrintWriter log,
+            BooleanSupplier stop) {
         this.env = env;
         this.plan = plan;
         this.workload = workload;
@@ -47,18 +52,31 @@ final class HeapRun {
         String deadLetters = prefix + "-dead-letters";
         env.createTopics(plan.partitions(), requests, responses, deadLetters);
         try (ApiSimulator sim = env.simulator(workload, 0)) {
-            ChildJvm child = childOptions.startBridge(env, prefix, sim.baseUrl(), requests, responses, deadLetters,
-                    workload.limit(), n + 1_000, BenchEnvironment.freePort());
+            ChildJvm child = childOptions.startBridge(
+                    env,
+                    prefix,
+                    sim.baseUrl(),
+                    requests,
+                    responses,
+                    deadLetters,
+                    workload.limit(),
+                    n + 1_000,
+                    BenchEnvironment.freePort());
             try {
                 childOptions.awaitReady(child, Duration.ofSeconds(120), stop);
                 Waits.sleep(Duration.ofSeconds(3), child, stop);
                 long heap0 = child.liveHeapBytes(Duration.ofSeconds(60));
                 long rss0 = child.rssBytes();
-                log.printf("  heap: %d pending requests, L=%d, live heap before %.1f MiB%n", n, workload.limit(),
-                        heap0 / 1048576.0);
+                log.printf(
+                        "  heap: %d pending requests, L=%d, live heap before %.1f MiB%n",
+                        n, workload.limit(), heap0 / 1048576.0);
                 log.flush();
                 load.produce(env.bootstrapServers(), env.registryClient(), requests, Duration.ofSeconds(120));
-                Waits.until(() -> pending(child) >= n, Duration.ofSeconds(180), child, stop,
+                Waits.until(
+                        () -> pending(child) >= n,
+                        Duration.ofSeconds(180),
+                        child,
+                        stop,
                         n + " requests pending in the bridge");
                 Waits.sleep(Duration.ofSeconds(2), child, stop);
                 long heap1 = child.liveHeapBytes(Duration.ofSeconds(60));

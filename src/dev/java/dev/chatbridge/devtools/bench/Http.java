@@ -9,15 +9,15 @@ import java.time.Duration;
 import java.util.OptionalDouble;
 
 /**
- * Small blocking HTTP reads of a child's ops server: readiness and Prometheus metrics. Every call
- * has a timeout. Thread-safe.
+ * Small blocking HTTP reads of a child's ops server: readiness and Prometheus metrics. Every call has a timeout.
+ * Thread-safe.
  */
 final class Http {
 
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private Http() {
-    }
+    private Http() {}
 
     /** The status of {@code GET url}, or -1 when nothing answered within 2 s. */
     static int status(String url) {
@@ -48,13 +48,13 @@ final class Http {
     }
 
     private static HttpRequest get(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build();
     }
 
-    /**
-     * The sum of every sample of {@code metric} (any labels) in Prometheus text; empty when there
-     * is none.
-     */
+    /** The sum of every sample of {@code metric} (any labels) in Prometheus text; empty when there is none. */
     static OptionalDouble sum(String prometheusText, String metric) {
         double total = 0;
         boolean found = false;

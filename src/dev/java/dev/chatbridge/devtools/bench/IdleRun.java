@@ -9,10 +9,10 @@ import java.util.OptionalDouble;
 import java.util.function.BooleanSupplier;
 
 /**
- * The idle minute: a bridge answers a few requests, settles, then has nothing to do for the idle
- * window. Reported: its CPU over the window, and commits and transactions per second from its
- * own Prometheus metrics (Kafka Streams' {@code commit-total} per stream thread, and the
- * producer's cumulative transaction-commit time, which only grows when a transaction commits).
+ * The idle minute: a bridge answers a few requests, settles, then has nothing to do for the idle window. Reported: its
+ * CPU over the window, and commits and transactions per second from its own Prometheus metrics (Kafka Streams'
+ * {@code commit-total} per stream thread, and the producer's cumulative transaction-commit time, which only grows when
+ * a transaction commits).
  */
 final class IdleRun {
 
@@ -29,8 +29,14 @@ final class IdleRun {
     private final PrintWriter log;
     private final BooleanSupplier stop;
 
-    IdleRun(BenchEnvironment env, BenchPlan plan, Workload workload, String prefix, ChildOptions childOptions,
-            PrintWriter log, BooleanSupplier stop) {
+    IdleRun(
+            BenchEnvironment env,
+            BenchPlan plan,
+            Workload workload,
+            String prefix,
+            ChildOptions childOptions,
+            PrintWriter log,
+            BooleanSupplier stop) {
         this.env = env;
         this.plan = plan;
         this.workload = workload;
@@ -47,16 +53,30 @@ final class IdleRun {
         String deadLetters = prefix + "-dead-letters";
         env.createTopics(plan.partitions(), requests, responses, deadLetters);
         try (ApiSimulator sim = env.simulator(workload, 0)) {
-            ChildJvm child = childOptions.startBridge(env, prefix, sim.baseUrl(), requests, responses, deadLetters,
-                    workload.limit(), 1_000, BenchEnvironment.freePort());
-            try (OutcomeClock clock = new OutcomeClock(env.bootstrapServers(), List.of(responses, deadLetters),
-                    deadLetters, plan.partitions(), load)) {
+            ChildJvm child = childOptions.startBridge(
+                    env,
+                    prefix,
+                    sim.baseUrl(),
+                    requests,
+                    responses,
+                    deadLetters,
+                    workload.limit(),
+                    1_000,
+                    BenchEnvironment.freePort());
+            try (OutcomeClock clock = new OutcomeClock(
+                    env.bootstrapServers(), List.of(responses, deadLetters), deadLetters, plan.partitions(), load)) {
                 childOptions.awaitReady(child, Duration.ofSeconds(120), stop);
                 load.produce(env.bootstrapServers(), env.registryClient(), requests, Duration.ofSeconds(60));
-                Waits.until(() -> clock.outcomes() >= load.size(), Duration.ofSeconds(60), child, stop,
+                Waits.until(
+                        () -> clock.outcomes() >= load.size(),
+                        Duration.ofSeconds(60),
+                        child,
+                        stop,
                         "the outcomes of the warm-up requests");
                 Waits.sleep(Duration.ofSeconds(5), child, stop);
-                log.printf("  idle: %d requests answered; idle for %d s%n", load.size(), plan.idle().toSeconds());
+                log.printf(
+                        "  idle: %d requests answered; idle for %d s%n",
+                        load.size(), plan.idle().toSeconds());
                 log.flush();
                 String m0 = Http.body(child.opsUrl("/metrics"));
                 Duration cpu0 = child.cpu();

@@ -15,10 +15,10 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * The ceiling at each L: Reactor Netty's HTTP client alone, a pool of L connections and L loops
- * that each call, read the whole answer and call again, against the same simulator settings as the
- * bridge workload it shadows. It runs in the benchmark's JVM (beside the simulator and the idle
- * broker); no Kafka is involved, so the only limits are the client, the simulator and the CPU.
+ * The ceiling at each L: Reactor Netty's HTTP client alone, a pool of L connections and L loops that each call, read
+ * the whole answer and call again, against the same simulator settings as the bridge workload it shadows. It runs in
+ * the benchmark's JVM (beside the simulator and the idle broker); no Kafka is involved, so the only limits are the
+ * client, the simulator and the CPU.
  *
  * <p>Threading: the loops run on Reactor Netty's event loops; the benchmark's thread measures.
  */
@@ -55,9 +55,13 @@ final class NettyRun {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Disposable loops = Flux.range(0, limit)
                     .flatMap(i -> Mono.defer(() -> call(client, i, errors)).repeat(running::get), limit)
-                    .subscribe(status -> { }, failure::set);
+                    .subscribe(status -> {}, failure::set);
             try {
-                Waits.until(() -> sim.counters().totalCalls() > 0, Duration.ofSeconds(30), null, stop,
+                Waits.until(
+                        () -> sim.counters().totalCalls() > 0,
+                        Duration.ofSeconds(30),
+                        null,
+                        stop,
                         "the first call of the raw client");
                 double ramp = Ramp.watch(sim::counters, limit, plan.warmup(workload), null, stop);
                 SimulatorCounters c0 = sim.counters();
@@ -75,7 +79,10 @@ final class NettyRun {
                 r.put("eff", Stats.efficiency(c0, c1, limit), 3);
                 r.put("little_s", Stats.littleBound(c0, c1, limit), 1);
                 r.put("call_ms", c1.meanCallNanosSince(c0) / 1e6, 1);
-                r.put("env_cpu_s_10k", calls == 0 ? Double.NaN : (cpu1.minus(cpu0).toNanos() / 1e9) / calls * 10_000, 2);
+                r.put(
+                        "env_cpu_s_10k",
+                        calls == 0 ? Double.NaN : (cpu1.minus(cpu0).toNanos() / 1e9) / calls * 10_000,
+                        2);
                 r.put("calls", calls, 0);
                 r.put("window_s", (c1.nanoTime() - c0.nanoTime()) / 1e9, 1);
                 r.put("ramp_s", ramp, 1);
@@ -94,9 +101,11 @@ final class NettyRun {
     private static Mono<Integer> call(HttpClient client, int loop, LongAdder errors) {
         String body = "{\"messages\":[{\"role\":\"User\",\"text\":\"Question of loop " + loop
                 + "\"}],\"threadId\":\"netty-" + loop + "\"}";
-        return client.post().uri("/chats/v2")
+        return client.post()
+                .uri("/chats/v2")
                 .send(ByteBufFlux.fromString(Mono.just(body)))
-                .responseSingle((res, content) -> content.asByteArray().defaultIfEmpty(new byte[0])
+                .responseSingle((res, content) -> content.asByteArray()
+                        .defaultIfEmpty(new byte[0])
                         .map(bytes -> res.status().code()))
                 .onErrorResume(e -> {
                     errors.increment();

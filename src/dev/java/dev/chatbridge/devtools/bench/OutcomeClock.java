@@ -15,16 +15,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Watches the outcome topics with a {@code read_committed} consumer and notes when each outcome
- * became visible (this JVM's {@link System#nanoTime()} when the poll returned it). Outcomes of a
- * thread arrive in turn order and there is exactly one per request, so the k-th outcome keyed by
- * a thread is its turn k: values are not decoded.
+ * Watches the outcome topics with a {@code read_committed} consumer and notes when each outcome became visible (this
+ * JVM's {@link System#nanoTime()} when the poll returned it). Outcomes of a thread arrive in turn order and there is
+ * exactly one per request, so the k-th outcome keyed by a thread is its turn k: values are not decoded.
  *
- * Each outcome is passed on to {@link RequestLoad#outcomeSeen}, which sends the thread's next turn
- * when the load runs as conversations.
+ * <p>Each outcome is passed on to {@link RequestLoad#outcomeSeen}, which sends the thread's next turn when the load
+ * runs as conversations.
  *
- * <p>Threading: one daemon thread owns the consumer; times go to an atomic array read by the
- * benchmark's thread. {@link #close()} stops the thread (bounded).
+ * <p>Threading: one daemon thread owns the consumer; times go to an atomic array read by the benchmark's thread.
+ * {@link #close()} stops the thread (bounded).
  */
 final class OutcomeClock implements AutoCloseable {
 
@@ -39,22 +38,27 @@ final class OutcomeClock implements AutoCloseable {
     private volatile boolean running = true;
 
     /**
-     * Starts watching {@code topics} from their beginning; records on {@code deadLetterTopic} are
-     * outcomes too, and counted apart.
+     * Starts watching {@code topics} from their beginning; records on {@code deadLetterTopic} are outcomes too, and
+     * counted apart.
      */
-    OutcomeClock(String bootstrapServers, List<String> topics, String deadLetterTopic, int partitions,
-            RequestLoad load) {
+    OutcomeClock(
+            String bootstrapServers, List<String> topics, String deadLetterTopic, int partitions, RequestLoad load) {
         this.load = load;
         this.visible = new AtomicLongArray(load.size());
         this.seenPerThread = new int[load.threads()];
         Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new ByteArrayDeserializer());
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                10,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                5_000);
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> assigned = new ArrayList<>();
         for (String topic : topics) {
             for (int p = 0; p < partitions; p++) {

@@ -18,17 +18,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The requests of one workload: {@code threads} conversations of {@code turns} turns, thread ids
- * {@code <prefix>-t<i>}, request ids {@code <prefix>-t<i>-r<j>}, one short user message each,
- * keyed by thread id. Either all at once ({@link #produce}), or as conversations
- * ({@link #startConversations}): the first turn of every thread now, and each next turn as soon as
- * the outcome of the previous one is visible ({@link #outcomeSeen}), as users do. Each request's
- * acknowledgement time (this JVM's {@link System#nanoTime()}) is kept, as the time it became
- * available to the bridge.
+ * The requests of one workload: {@code threads} conversations of {@code turns} turns, thread ids {@code <prefix>-t<i>},
+ * request ids {@code <prefix>-t<i>-r<j>}, one short user message each, keyed by thread id. Either all at once
+ * ({@link #produce}), or as conversations ({@link #startConversations}): the first turn of every thread now, and each
+ * next turn as soon as the outcome of the previous one is visible ({@link #outcomeSeen}), as users do. Each request's
+ * acknowledgement time (this JVM's {@link System#nanoTime()}) is kept, as the time it became available to the bridge.
  *
- * <p>Threading: {@link #produce}, {@link #startConversations} and {@link #close} run on the
- * benchmark's thread, {@link #outcomeSeen} on the outcome clock's; the producer is thread-safe;
- * acknowledgement times are written by the producer's I/O thread (atomic array).
+ * <p>Threading: {@link #produce}, {@link #startConversations} and {@link #close} run on the benchmark's thread,
+ * {@link #outcomeSeen} on the outcome clock's; the producer is thread-safe; acknowledgement times are written by the
+ * producer's I/O thread (atomic array).
  */
 final class RequestLoad implements AutoCloseable {
 
@@ -77,9 +75,7 @@ final class RequestLoad implements AutoCloseable {
         return n == 0 ? Double.NaN : (double) payloadBytes.sum() / n;
     }
 
-    /**
-     * The thread index of a thread id of this load ({@code <prefix>-t<i>}), or -1 when it is not one.
-     */
+    /** The thread index of a thread id of this load ({@code <prefix>-t<i>}), or -1 when it is not one. */
     int threadIndex(String threadId) {
         if (threadId == null || !threadId.startsWith(prefix + "-t")) {
             return -1;
@@ -111,8 +107,8 @@ final class RequestLoad implements AutoCloseable {
     }
 
     /**
-     * Produces the first turn of every thread and keeps the producer open for the next turns,
-     * which {@link #outcomeSeen} sends; waits (at most {@code timeout}) for the first turns' acks.
+     * Produces the first turn of every thread and keeps the producer open for the next turns, which
+     * {@link #outcomeSeen} sends; waits (at most {@code timeout}) for the first turns' acks.
      */
     void startConversations(String bootstrapServers, SchemaRegistryClient registry, String topic, Duration timeout) {
         this.topic = topic;
@@ -172,8 +168,8 @@ final class RequestLoad implements AutoCloseable {
         }
         requireNoFailure();
         if (acked.sum() < count) {
-            throw new BenchException("only " + acked.sum() + " of " + count + " requests acknowledged within "
-                    + timeout);
+            throw new BenchException(
+                    "only " + acked.sum() + " of " + count + " requests acknowledged within " + timeout);
         }
     }
 
@@ -195,7 +191,9 @@ final class RequestLoad implements AutoCloseable {
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000);
-        return new KafkaProducer<>(config, new StringSerializer(),
+        return new KafkaProducer<>(
+                config,
+                new StringSerializer(),
                 new AvroSerializer<ChatRequest>(registry, AvroSerdeConfig.from(Map.of()), false));
     }
 
@@ -217,8 +215,10 @@ final class RequestLoad implements AutoCloseable {
         return ChatRequest.newBuilder()
                 .setRequestId(threadId(thread) + "-r" + turn)
                 .setThreadId(threadId(thread))
-                .setMessages(List.of(ChatMessage.newBuilder().setRole(MessageRole.User)
-                        .setText("Question " + turn + " of thread " + thread).build()))
+                .setMessages(List.of(ChatMessage.newBuilder()
+                        .setRole(MessageRole.User)
+                        .setText("Question " + turn + " of thread " + thread)
+                        .build()))
                 .build();
     }
 }

@@ -7,12 +7,11 @@ import java.util.List;
 /** The statistics the benchmark prints: percentiles, medians and the efficiency of a window. */
 final class Stats {
 
-    private Stats() {
-    }
+    private Stats() {}
 
     /**
-     * The {@code p}-th percentile (0 < p <= 100) of {@code values} by the nearest-rank method: the
-     * smallest value with at least p % of the values at or below it. NaN for no values.
+     * The {@code p}-th percentile (0 < p <= 100) of {@code values} by the nearest-rank method: the smallest value with
+     * at least p % of the values at or below it. NaN for no values.
      */
     static double percentile(long[] values, double p) {
         if (p <= 0 || p > 100) {
@@ -29,7 +28,11 @@ final class Stats {
 
     /** The median of {@code values} (the mean of the middle two for an even count); NaN values are left out. */
     static double median(List<Double> values) {
-        double[] v = values.stream().filter(d -> !d.isNaN()).mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] v = values.stream()
+                .filter(d -> !d.isNaN())
+                .mapToDouble(Double::doubleValue)
+                .sorted()
+                .toArray();
         if (v.length == 0) {
             return Double.NaN;
         }
@@ -38,9 +41,8 @@ final class Stats {
     }
 
     /**
-     * Mean calls in flight between two reads of the simulator's counters divided by the limit
-     * {@code limit}: how much of the allowed concurrency was used, from the exact integral of
-     * concurrency over the window (never from samples).
+     * Mean calls in flight between two reads of the simulator's counters divided by the limit {@code limit}: how much
+     * of the allowed concurrency was used, from the exact integral of concurrency over the window (never from samples).
      */
     static double efficiency(SimulatorCounters start, SimulatorCounters end, int limit) {
         if (limit < 1) {
@@ -56,8 +58,8 @@ final class Stats {
     }
 
     /**
-     * Little's bound on calls per second with {@code limit} calls in flight that each take the
-     * window's mean call time (busy time per finished call): the best any dispatcher could do.
+     * Little's bound on calls per second with {@code limit} calls in flight that each take the window's mean call time
+     * (busy time per finished call): the best any dispatcher could do.
      */
     static double littleBound(SimulatorCounters start, SimulatorCounters end, int limit) {
         double meanCallNanos = end.meanCallNanosSince(start);

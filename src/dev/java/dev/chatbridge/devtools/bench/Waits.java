@@ -8,8 +8,7 @@ final class Waits {
 
     private static final long STEP_MS = 50;
 
-    private Waits() {
-    }
+    private Waits() {}
 
     /** Waits until {@code condition}; throws {@link BenchException} naming {@code what} after {@code timeout}. */
     static void until(BooleanSupplier condition, Duration timeout, ChildJvm child, BooleanSupplier stop, String what) {
@@ -24,7 +23,8 @@ final class Waits {
     }
 
     /** Waits until {@code condition} or {@code timeout}; returns whether the condition held. */
-    static boolean upTo(BooleanSupplier condition, Duration timeout, ChildJvm child, BooleanSupplier stop, String what) {
+    static boolean upTo(
+            BooleanSupplier condition, Duration timeout, ChildJvm child, BooleanSupplier stop, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             check(child, stop, what);

@@ -7,18 +7,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One fixed workload of the benchmark: what runs (the bridge, a baseline, an idle or a heap
- * measurement), its in-flight limit L and the simulated API's latency and answer shape.
+ * One fixed workload of the benchmark: what runs (the bridge, a baseline, an idle or a heap measurement), its in-flight
+ * limit L and the simulated API's latency and answer shape.
  *
- * @param name          the name printed and selected with {@code --workloads}
- * @param kind          what runs
- * @param limit         L: the in-flight limit (for the blocking baseline, the stream threads)
- * @param latency       the API's time to first byte
- * @param chunks        SSE events per answer
+ * @param name the name printed and selected with {@code --workloads}
+ * @param kind what runs
+ * @param limit L: the in-flight limit (for the blocking baseline, the stream threads)
+ * @param latency the API's time to first byte
+ * @param chunks SSE events per answer
  * @param chunkInterval pause between two events
- * @param description   one line for {@code --help} and the docs
+ * @param description one line for {@code --help} and the docs
  */
-record Workload(String name, Kind kind, int limit, LatencyModel latency, int chunks, Duration chunkInterval,
+record Workload(
+        String name,
+        Kind kind,
+        int limit,
+        LatencyModel latency,
+        int chunks,
+        Duration chunkInterval,
         String description) {
 
     /** What a workload runs. */
@@ -49,16 +55,39 @@ record Workload(String name, Kind kind, int limit, LatencyModel latency, int chu
                 netty("l256"),
                 bridge("l1024", 1024, MS_200, 5, Duration.ZERO, "L=1024, 200 ms to first byte"),
                 netty("l1024"),
-                bridge("llm", 1024, LLM, 20, Duration.ofMillis(250),
+                bridge(
+                        "llm",
+                        1024,
+                        LLM,
+                        20,
+                        Duration.ofMillis(250),
                         "L=1024, LLM-like: log-normal first byte p50 2 s / p99 15 s, 20 SSE events 250 ms apart"),
                 netty("llm"),
                 bridge("max", 256, ZERO, 1, Duration.ZERO, "L=256, answers at once (one SSE event): the most calls/s"),
                 netty("max"),
-                new Workload("blocking", Kind.BLOCKING, 1, MS_200, 5, Duration.ZERO,
+                new Workload(
+                        "blocking",
+                        Kind.BLOCKING,
+                        1,
+                        MS_200,
+                        5,
+                        Duration.ZERO,
                         "baseline: Kafka Streams calling the API synchronously in process(), 1 stream thread, 200 ms"),
-                new Workload("idle", Kind.IDLE, 64, MS_200, 5, Duration.ZERO,
+                new Workload(
+                        "idle",
+                        Kind.IDLE,
+                        64,
+                        MS_200,
+                        5,
+                        Duration.ZERO,
                         "chat-bridge idle after a few requests: transactions/s and CPU"),
-                new Workload("heap", Kind.HEAP, 8, FOREVER, 1, Duration.ZERO,
+                new Workload(
+                        "heap",
+                        Kind.HEAP,
+                        8,
+                        FOREVER,
+                        1,
+                        Duration.ZERO,
                         "heap per pending request: L=8 against an API that answers after 5 min, N tiny requests"));
     }
 
@@ -69,15 +98,21 @@ record Workload(String name, Kind kind, int limit, LatencyModel latency, int chu
         return out;
     }
 
-    private static Workload bridge(String name, int limit, LatencyModel latency, int chunks, Duration interval,
-            String description) {
+    private static Workload bridge(
+            String name, int limit, LatencyModel latency, int chunks, Duration interval, String description) {
         return new Workload(name, Kind.BRIDGE, limit, latency, chunks, interval, description);
     }
 
     /** The raw-client baseline of a bridge workload: same L, latency and answers. */
     private static Workload netty(String bridgeName) {
         Workload w = all0(bridgeName);
-        return new Workload("netty-" + bridgeName, Kind.NETTY, w.limit, w.latency, w.chunks, w.chunkInterval,
+        return new Workload(
+                "netty-" + bridgeName,
+                Kind.NETTY,
+                w.limit,
+                w.latency,
+                w.chunks,
+                w.chunkInterval,
                 "baseline: raw Reactor Netty client, " + w.limit + " connections, as " + bridgeName);
     }
 

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -27,25 +26,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single-node Kafka broker (KRaft, combined broker and controller) running inside this JVM, for
- * integration tests, the {@code demo} and the {@code sandbox}.
+ * A single-node Kafka broker (KRaft, combined broker and controller) running inside this JVM, for integration tests,
+ * the {@code demo} and the {@code sandbox}.
  *
- * <p><b>Lifecycle.</b> {@link #builder()} configures, {@link #start()} formats the log directory,
- * starts the server and returns only when the broker answers requests (bounded by
- * {@link Builder#startTimeout(Duration)}), {@link #close()} shuts it down, waits for it and
- * deletes the log directory when this instance created it. An instance starts at most once;
- * {@code close()} is idempotent and also cleans up after a failed start.
+ * <p><b>Lifecycle.</b> {@link #builder()} configures, {@link #start()} formats the log directory, starts the server and
+ * returns only when the broker answers requests (bounded by {@link Builder#startTimeout(Duration)}), {@link #close()}
+ * shuts it down, waits for it and deletes the log directory when this instance created it. An instance starts at most
+ * once; {@code close()} is idempotent and also cleans up after a failed start.
  *
- * <p><b>Threading.</b> All public methods are thread-safe: {@code start} and {@code close} are
- * serialized on the instance lock and run on the caller's thread; the broker's work runs on
- * Kafka's own threads, which {@code close} stops. {@link #createTopics(Map)} uses a short-lived
- * admin client of its own.
+ * <p><b>Threading.</b> All public methods are thread-safe: {@code start} and {@code close} are serialized on the
+ * instance lock and run on the caller's thread; the broker's work runs on Kafka's own threads, which {@code close}
+ * stops. {@link #createTopics(Map)} uses a short-lived admin client of its own.
  *
- * <p><b>Limits.</b> One node, so every topic has replication factor 1; internal topics (offsets,
- * transactions, share-group state) use one partition and min ISR 1, which is what lets
- * transactions and {@code exactly_once_v2} work. Like any Kafka server, the broker halts the JVM
- * (Kafka's {@code Exit.halt}) on a fatal metadata fault; it is meant for tests and local demos,
- * not production.
+ * <p><b>Limits.</b> One node, so every topic has replication factor 1; internal topics (offsets, transactions,
+ * share-group state) use one partition and min ISR 1, which is what lets transactions and {@code exactly_once_v2} work.
+ * Like any Kafka server, the broker halts the JVM (Kafka's {@code Exit.halt}) on a fatal metadata fault; it is meant
+ * for tests and local demos, not production.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -56,7 +52,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int MAX_AUTO_PORT_ATTEMPTS = 3;
     private static final Duration READY_POLL = Duration.ofMillis(100);
 
-    private enum State { NEW, STARTED, CLOSED }
+    private enum State {
+        NEW,
+        STARTED,
+        CLOSED
+    }
 
     private final int requestedBrokerPort;
     private final int requestedControllerPort;
@@ -89,8 +89,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * Formats storage, starts the broker and waits until it serves requests.
      *
      * @return this broker, started
-     * @throws IllegalStateException when already started or closed, when a fixed port is taken, or
-     *                               when the broker does not answer within the start timeout
+     * @throws IllegalStateException when already started or closed, when a fixed port is taken, or when the broker does
+     *     not answer within the start timeout
      */
     public synchronized EmbeddedKafkaBroker start() {
         if (state != State.NEW) {
@@ -114,8 +114,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw e;
         }
         long servingAt = System.nanoTime();
-        LOG.info("Kafka broker serving at {} (controller port {}, log dir {}) after {} ms ({} ms to start the server, {} ms to answer)",
-                bootstrapServers(), controllerPort, logDirectory,
+        LOG.info(
+                "Kafka broker serving at {} (controller port {}, log dir {}) after {} ms ({} ms to start the server, {} ms to answer)",
+                bootstrapServers(),
+                controllerPort,
+                logDirectory,
                 TimeUnit.NANOSECONDS.toMillis(servingAt - startedAt),
                 TimeUnit.NANOSECONDS.toMillis(serverUpAt - startedAt),
                 TimeUnit.NANOSECONDS.toMillis(servingAt - serverUpAt));
@@ -147,8 +150,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Creates the topics and waits (at most 30 s) until they are described with a leader for
-     * every partition. See {@link KafkaTopics#createAndAwait}.
+     * Creates the topics and waits (at most 30 s) until they are described with a leader for every partition. See
+     * {@link KafkaTopics#createAndAwait}.
      *
      * @param partitionsByName topic name to partition count
      */
@@ -159,8 +162,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Stops the broker, waits for its threads and deletes the log directory when it is temporary.
-     * Idempotent.
+     * Stops the broker, waits for its threads and deletes the log directory when it is temporary. Idempotent.
      *
      * @throws UncheckedIOException when the temporary log directory cannot be deleted
      */
@@ -174,7 +176,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (server != null) {
             server.shutdown();
             server.awaitShutdown();
-            LOG.info("Kafka broker on port {} stopped in {} ms", brokerPort,
+            LOG.info(
+                    "Kafka broker on port {} stopped in {} ms",
+                    brokerPort,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppingAt));
         }
         if (ownsLogDirectory && logDirectory != null) {
@@ -191,7 +195,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private void prepareLogDirectory() {
         try {
             if (requestedLogDirectory == null) {
-                logDirectory = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), TEMP_DIR_PREFIX);
+                logDirectory =
+                        Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), TEMP_DIR_PREFIX);
                 ownsLogDirectory = true;
             } else {
                 logDirectory = Files.createDirectories(requestedLogDirectory);
@@ -227,7 +232,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private void choosePorts() {
-        brokerPort = requestedBrokerPort == 0 ? LoopbackPorts.free() : LoopbackPorts.requireFree(requestedBrokerPort, "broker");
+        brokerPort = requestedBrokerPort == 0
+                ? LoopbackPorts.free()
+                : LoopbackPorts.requireFree(requestedBrokerPort, "broker");
         do {
             controllerPort = requestedControllerPort == 0
                     ? LoopbackPorts.free()
@@ -243,7 +250,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
         props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-        props.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        props.put(
+                "listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
         props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
         props.put("controller.listener.names", "CONTROLLER");
         props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -262,7 +270,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("share.coordinator.state.topic.num.partitions", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("log.cleaner.dedupe.buffer.size", "2097152");
-        props.put("server.max.startup.time.ms",
+        props.put(
+                "server.max.startup.time.ms",
                 Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
         props.putAll(extraProperties);
         return props;
@@ -284,13 +293,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     last = e;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for the Kafka broker on " + portsText(), e);
+                    throw new IllegalStateException(
+                            "interrupted while waiting for the Kafka broker on " + portsText(), e);
                 }
                 pause();
             }
         }
-        throw new IllegalStateException("the Kafka broker on " + portsText() + " did not answer within "
-                + startTimeout + "; raise the start timeout on a slow machine", last);
+        throw new IllegalStateException(
+                "the Kafka broker on " + portsText() + " did not answer within " + startTimeout
+                        + "; raise the start timeout on a slow machine",
+                last);
     }
 
     private static Map<String, Object> adminConfig(String bootstrapServers) {
@@ -321,9 +333,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private IllegalStateException portTaken(Exception cause) {
-        return new IllegalStateException("cannot bind the Kafka broker to " + portsText()
-                + ": a port is already in use; choose other ports with brokerPort(...)/controllerPort(...)"
-                + " (0 picks free ones)", cause);
+        return new IllegalStateException(
+                "cannot bind the Kafka broker to " + portsText()
+                        + ": a port is already in use; choose other ports with brokerPort(...)/controllerPort(...)"
+                        + " (0 picks free ones)",
+                cause);
     }
 
     private String portsText() {
@@ -360,8 +374,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private Path logDirectory;
         private Duration startTimeout = Duration.ofSeconds(60);
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The client (PLAINTEXT) port on 127.0.0.1; 0, the default, picks a free one. */
         public Builder brokerPort(int port) {
@@ -382,9 +395,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
 
         /**
-         * A log directory that outlives the broker (formatted on first use, never deleted); by
-         * default a fresh {@code chatbridge-kafka-*} directory under {@code java.io.tmpdir},
-         * deleted on close.
+         * A log directory that outlives the broker (formatted on first use, never deleted); by default a fresh
+         * {@code chatbridge-kafka-*} directory under {@code java.io.tmpdir}, deleted on close.
          */
         public Builder logDirectory(Path directory) {
             this.logDirectory = Objects.requireNonNull(directory, "directory");

@@ -18,19 +18,16 @@ import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * Formats KRaft storage and builds a {@code KafkaRaftServer}. Stateless; callers serialize use.
- */
+/** Formats KRaft storage and builds a {@code KafkaRaftServer}. Stateless; callers serialize use. */
 final class KafkaServerFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaServerFactory.class);
 
-    private KafkaServerFactory() {
-    }
+    private KafkaServerFactory() {}
 
     /**
-     * Formats {@code logDirectory} for a new single-node cluster with a random cluster id, unless
-     * it is already formatted (then its data and cluster id are kept).
+     * Formats {@code logDirectory} for a new single-node cluster with a random cluster id, unless it is already
+     * formatted (then its data and cluster id are kept).
      */
     static void format(Properties serverProperties, Path logDirectory) {
         Path propertiesFile = null;
@@ -42,14 +39,21 @@ final class KafkaServerFactory {
             }
             int exitCode;
             try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-                exitCode = StorageTool.execute(new String[] {
-                    "format", "--cluster-id", Uuid.randomUuid().toString(),
-                    "--config", propertiesFile.toString(), "--ignore-formatted"}, out);
+                exitCode = StorageTool.execute(
+                        new String[] {
+                            "format",
+                            "--cluster-id",
+                            Uuid.randomUuid().toString(),
+                            "--config",
+                            propertiesFile.toString(),
+                            "--ignore-formatted"
+                        },
+                        out);
             }
             String said = output.toString(StandardCharsets.UTF_8).trim();
             if (exitCode != 0) {
-                throw new IllegalStateException("cannot format Kafka storage in " + logDirectory
-                        + " (exit code " + exitCode + "): " + said);
+                throw new IllegalStateException(
+                        "cannot format Kafka storage in " + logDirectory + " (exit code " + exitCode + "): " + said);
             }
             LOG.debug("Kafka storage format: {}", said);
         } catch (IOException e) {

@@ -7,16 +7,15 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
 /**
- * Chooses and checks TCP ports on 127.0.0.1 before the broker binds them. A free port can be
- * taken by someone else between the check and the bind; {@link EmbeddedKafkaBroker} retries with
- * fresh ports in that case. Stateless and thread-safe.
+ * Chooses and checks TCP ports on 127.0.0.1 before the broker binds them. A free port can be taken by someone else
+ * between the check and the bind; {@link EmbeddedKafkaBroker} retries with fresh ports in that case. Stateless and
+ * thread-safe.
  */
 final class LoopbackPorts {
 
     static final String HOST = "127.0.0.1";
 
-    private LoopbackPorts() {
-    }
+    private LoopbackPorts() {}
 
     /** A port that was free on 127.0.0.1 a moment ago. */
     static int free() {
@@ -39,9 +38,11 @@ final class LoopbackPorts {
             socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), port), 1);
             return port;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot bind the Kafka " + role + " to " + HOST + ":" + port
-                    + ": the port is already in use; stop what uses it or choose another port with "
-                    + role + "Port(...) (0 picks a free one)", e);
+            throw new IllegalStateException(
+                    "cannot bind the Kafka " + role + " to " + HOST + ":" + port
+                            + ": the port is already in use; stop what uses it or choose another port with "
+                            + role + "Port(...) (0 picks a free one)",
+                    e);
         }
     }
 }

@@ -34,12 +34,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code chat-bridge demo}: everything in one process, with sample traffic. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Zero-config demo on 127.0.0.1: an embedded Kafka broker, schema registry and API simulator",
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Zero-config demo on 127.0.0.1: an embedded Kafka broker, schema registry and API simulator",
             "(or the real API when chat.api.url and a key are configured), the service, and a sample of",
             "conversations (an answer with tools, a 400 dead letter, a 429 that is retried). Prints each outcome.",
             "With --exit it stops once every request has exactly one outcome (exit 0) or at --timeout (exit 1);",
-            "otherwise it keeps running until Ctrl-C so you can use send and tail."})
+            "otherwise it keeps running until Ctrl-C so you can use send and tail."
+        })
 final class DemoCommand implements Callable<Integer> {
 
     private static final Duration POLL = Duration.ofMillis(200);
@@ -55,16 +59,26 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     LocalStackPorts ports;
 
-    @Option(names = "--metrics-port", defaultValue = "9404", description = "Metrics port (0 = free; default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--metrics-port",
+            defaultValue = "9404",
+            description = "Metrics port (0 = free; default ${DEFAULT-VALUE}).")
     int metricsPort;
 
-    @Option(names = "--requests", paramLabel = "N", defaultValue = "12", description = "Sample requests (at least 3; default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--requests",
+            paramLabel = "N",
+            defaultValue = "12",
+            description = "Sample requests (at least 3; default ${DEFAULT-VALUE}).")
     int requests;
 
     @Option(names = "--exit", description = "Exit once every request has one outcome.")
     boolean exit;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "120",
             description = "With --exit, give up after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
@@ -90,21 +104,26 @@ final class DemoCommand implements Callable<Integer> {
             return RunCommand.CONFIG_ERROR;
         }
         boolean realApi = given.string(ChatBridgeConfig.API_URL) != null
-                && (given.string(ChatBridgeConfig.API_KEY_FILE) != null || given.secret(ChatBridgeConfig.API_KEY) != null);
+                && (given.string(ChatBridgeConfig.API_KEY_FILE) != null
+                        || given.secret(ChatBridgeConfig.API_KEY) != null);
         long started = System.nanoTime();
         Path stateDir = Files.createTempDirectory("chatbridge-demo-state-");
         Lifecycle lifecycle = new Lifecycle(context, Duration.ofSeconds(90));
         context.out().println("Starting the chat-bridge demo on 127.0.0.1 ...");
         context.out().flush();
         try (LocalStack stack = ports.start(!realApi)) {
-            ChatBridgeConfig demo = config.loadQuietly(context, demoSettings(stack, stateDir, realApi)).parse();
+            ChatBridgeConfig demo = config.loadQuietly(context, demoSettings(stack, stateDir, realApi))
+                    .parse();
             stack.printAddresses(context.out());
             if (realApi) {
-                context.out().println("  API:                     " + demo.string(ChatBridgeConfig.API_URL) + " (configured)");
+                context.out()
+                        .println("  API:                     " + demo.string(ChatBridgeConfig.API_URL)
+                                + " (configured)");
             }
             try (RunningService service = ServiceRunner.start(demo)) {
-                context.out().println("  Metrics and health:      " + service.opsUrl()
-                        + "/metrics, /health/live, /health/ready");
+                context.out()
+                        .println("  Metrics and health:      " + service.opsUrl()
+                                + "/metrics, /health/live, /health/ready");
                 return lifecycle.finished(traffic(demo, service.app(), lifecycle, started));
             }
         } catch (InvalidConfigurationException e) {
@@ -150,9 +169,13 @@ final class DemoCommand implements Callable<Integer> {
                 producer.send(new ProducerRecord<>(demo.engine().requestsTopic(), RequestJson.threadKey(r), r));
             }
             producer.flush();
-            context.out().println("Published " + sample.size() + " requests in " + sample.stream()
-                    .map(ChatRequest::getThreadId).distinct().count() + " threads to " + demo.engine().requestsTopic()
-                    + "; outcomes:");
+            context.out()
+                    .println("Published " + sample.size() + " requests in "
+                            + sample.stream()
+                                    .map(ChatRequest::getThreadId)
+                                    .distinct()
+                                    .count() + " threads to " + demo.engine().requestsTopic()
+                            + "; outcomes:");
             context.out().flush();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
             while (!context.stopRequested()) {
@@ -172,8 +195,9 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         }
-        context.out().println(tracker.summary() + String.format("; %.1f s since start",
-                (System.nanoTime() - started) / 1e9));
+        context.out()
+                .println(
+                        tracker.summary() + String.format("; %.1f s since start", (System.nanoTime() - started) / 1e9));
         if (!exit) {
             return 0;
         }

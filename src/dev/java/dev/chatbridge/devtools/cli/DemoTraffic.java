@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The demo's sample requests: several conversation threads of several turns each, in which the
- * first three requests show the special cases (an answer with tool calls, a request the API
- * rejects with 400, one that meets a 429 and is retried), through the simulator's markers.
+ * The demo's sample requests: several conversation threads of several turns each, in which the first three requests
+ * show the special cases (an answer with tool calls, a request the API rejects with 400, one that meets a 429 and is
+ * retried), through the simulator's markers.
  */
 final class DemoTraffic {
 
@@ -31,10 +31,11 @@ final class DemoTraffic {
         "Give me three tips for naming topics.",
     };
 
-    private DemoTraffic() {
-    }
+    private DemoTraffic() {}
 
-    /** {@code count} requests (at least {@link #MIN_REQUESTS}) over about count/3 threads, ids prefixed by {@code run}. */
+    /**
+     * {@code count} requests (at least {@link #MIN_REQUESTS}) over about count/3 threads, ids prefixed by {@code run}.
+     */
     static List<ChatRequest> requests(int count, String run) {
         if (count < MIN_REQUESTS) {
             throw new IllegalArgumentException("the demo needs at least " + MIN_REQUESTS + " requests, was " + count);
@@ -48,8 +49,12 @@ final class DemoTraffic {
             if (turn == 1) {
                 messages.add(message(MessageRole.System, "You are a concise assistant for a Kafka team."));
             }
-            messages.add(message(MessageRole.User, i < QUESTIONS.length ? QUESTIONS[i]
-                    : QUESTIONS[MIN_REQUESTS + i % (QUESTIONS.length - MIN_REQUESTS)] + " (turn " + turn + ")"));
+            messages.add(message(
+                    MessageRole.User,
+                    i < QUESTIONS.length
+                            ? QUESTIONS[i]
+                            : QUESTIONS[MIN_REQUESTS + i % (QUESTIONS.length - MIN_REQUESTS)] + " (turn " + turn
+                                    + ")"));
             requests.add(ChatRequest.newBuilder()
                     .setRequestId(run + "-" + (i + 1))
                     .setThreadId(run + "-thread-" + thread)

@@ -10,7 +10,10 @@ public final class DevCommands implements CommandSet {
 
     @Override
     public List<Object> commands(CliContext context) {
-        return List.of(new DemoCommand(context), new SandboxCommand(context), new SimulateCommand(context),
+        return List.of(
+                new DemoCommand(context),
+                new SandboxCommand(context),
+                new SimulateCommand(context),
                 new BenchCommand(context));
     }
 }

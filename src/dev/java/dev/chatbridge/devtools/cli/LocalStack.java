@@ -9,9 +9,9 @@ import java.io.PrintWriter;
 import java.time.Duration;
 
 /**
- * The local stand-ins of {@code demo} and {@code sandbox}, all on 127.0.0.1: an embedded Kafka
- * broker, an embedded schema registry and (optionally) the API simulator. Started by one
- * thread, closed by the same thread, in reverse order.
+ * The local stand-ins of {@code demo} and {@code sandbox}, all on 127.0.0.1: an embedded Kafka broker, an embedded
+ * schema registry and (optionally) the API simulator. Started by one thread, closed by the same thread, in reverse
+ * order.
  */
 final class LocalStack implements AutoCloseable {
 
@@ -23,13 +23,14 @@ final class LocalStack implements AutoCloseable {
     private ApiSimulator simulator;
 
     /**
-     * Starts the broker, the registry and, when {@code apiPort >= 0}, the simulator. Closes what
-     * started when a later part fails.
+     * Starts the broker, the registry and, when {@code apiPort >= 0}, the simulator. Closes what started when a later
+     * part fails.
      */
     static LocalStack start(int kafkaPort, int registryPort, int apiPort) {
         LocalStack stack = new LocalStack();
         try {
-            stack.broker = EmbeddedKafkaBroker.builder().brokerPort(kafkaPort).build().start();
+            stack.broker =
+                    EmbeddedKafkaBroker.builder().brokerPort(kafkaPort).build().start();
             stack.registry = new EmbeddedSchemaRegistry(registryPort).start();
             if (apiPort >= 0) {
                 stack.simulator = simulator(apiPort, Duration.ofMillis(150), Duration.ofMillis(900), SIMULATOR_KEY);
@@ -44,12 +45,13 @@ final class LocalStack implements AutoCloseable {
     /** A started simulator on 127.0.0.1 with log-normal latency. */
     static ApiSimulator simulator(int port, Duration p50, Duration p99, String apiKey) {
         return new ApiSimulator(SimulatorConfig.builder()
-                .host("127.0.0.1")
-                .port(port)
-                .apiKeys(apiKey)
-                .latency(LatencyModel.logNormal(p50, p99))
-                .seed(System.nanoTime())
-                .build()).start();
+                        .host("127.0.0.1")
+                        .port(port)
+                        .apiKeys(apiKey)
+                        .latency(LatencyModel.logNormal(p50, p99))
+                        .seed(System.nanoTime())
+                        .build())
+                .start();
     }
 
     String bootstrapServers() {

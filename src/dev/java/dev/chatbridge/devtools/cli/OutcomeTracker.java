@@ -11,8 +11,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Prints the demo's outcomes readably as they arrive and counts them against the requests sent:
- * done when every expected request has exactly one outcome. Used by one thread.
+ * Prints the demo's outcomes readably as they arrive and counts them against the requests sent: done when every
+ * expected request has exactly one outcome. Used by one thread.
  */
 final class OutcomeTracker {
 
@@ -38,15 +38,25 @@ final class OutcomeTracker {
             if (r.getAttempts() > 1) {
                 retried++;
             }
-            out.printf("  answered     %-28s turn %-2s %5d ms  %d attempt%s  \"%s\"%n", r.getThreadId(),
-                    r.getMetadata().getOrDefault(DemoTraffic.TURN, "?"), r.getLatencyMs(), r.getAttempts(),
-                    r.getAttempts() == 1 ? " " : "s", excerpt(r.getText()));
+            out.printf(
+                    "  answered     %-28s turn %-2s %5d ms  %d attempt%s  \"%s\"%n",
+                    r.getThreadId(),
+                    r.getMetadata().getOrDefault(DemoTraffic.TURN, "?"),
+                    r.getLatencyMs(),
+                    r.getAttempts(),
+                    r.getAttempts() == 1 ? " " : "s",
+                    excerpt(r.getText()));
         } else if (outcome.value() instanceof ChatDeadLetter d) {
             count(d.getRequestId());
             deadLetterReasons.merge(d.getReason().name(), 1, Integer::sum);
             ProblemDetails problem = d.getProblem();
-            String turn = d.getRequest() == null ? "?" : d.getRequest().getMetadata().getOrDefault(DemoTraffic.TURN, "?");
-            out.printf("  dead letter  %-28s turn %-2s %s%s: %s%n", d.getThreadId(), turn, d.getReason(),
+            String turn =
+                    d.getRequest() == null ? "?" : d.getRequest().getMetadata().getOrDefault(DemoTraffic.TURN, "?");
+            out.printf(
+                    "  dead letter  %-28s turn %-2s %s%s: %s%n",
+                    d.getThreadId(),
+                    turn,
+                    d.getReason(),
                     d.getHttpStatus() == null ? "" : " (HTTP " + d.getHttpStatus() + ")",
                     problem != null && problem.getTitle() != null ? problem.getTitle() : excerpt(d.getMessage()));
         }
@@ -64,18 +74,24 @@ final class OutcomeTracker {
 
     /** Expected requests with more than one outcome (should be none). */
     long duplicates() {
-        return expected.stream().filter(id -> outcomesPerRequest.getOrDefault(id, 0) > 1).count();
+        return expected.stream()
+                .filter(id -> outcomesPerRequest.getOrDefault(id, 0) > 1)
+                .count();
     }
 
     /** Expected requests without an outcome yet. */
     long missing() {
-        return expected.stream().filter(id -> !outcomesPerRequest.containsKey(id)).count();
+        return expected.stream()
+                .filter(id -> !outcomesPerRequest.containsKey(id))
+                .count();
     }
 
     /** One summary line. */
     String summary() {
         return expected.size() + " requests: " + answered + " answered (" + retried + " after a retry), "
-                + deadLetterReasons.values().stream().mapToInt(Integer::intValue).sum() + " dead letter(s) "
+                + deadLetterReasons.values().stream()
+                        .mapToInt(Integer::intValue)
+                        .sum() + " dead letter(s) "
                 + deadLetterReasons + ", " + missing() + " without an outcome, " + duplicates() + " with more than one";
     }
 

@@ -8,9 +8,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code chat-bridge sandbox}: broker, registry and simulator, without the service or traffic. */
-@Command(name = "sandbox", mixinStandardHelpOptions = true,
-        description = {"Starts an embedded Kafka broker, schema registry and API simulator on 127.0.0.1 (no service,",
-            "no traffic) and prints how to point run, send and tail at them. Runs until Ctrl-C."})
+@Command(
+        name = "sandbox",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Starts an embedded Kafka broker, schema registry and API simulator on 127.0.0.1 (no service,",
+            "no traffic) and prints how to point run, send and tail at them. Runs until Ctrl-C."
+        })
 final class SandboxCommand implements Callable<Integer> {
 
     private final CliContext context;
@@ -30,14 +34,18 @@ final class SandboxCommand implements Callable<Integer> {
             stack.printAddresses(context.out());
             context.out().println();
             context.out().println("Run the service against it:");
-            context.out().println("  export KAFKA_BOOTSTRAP_SERVERS=" + stack.bootstrapServers()
-                    + " KAFKA_SCHEMA_REGISTRY_URL=" + stack.registryUrl());
-            context.out().println("  export CHAT_BRIDGE_API_URL=" + stack.apiUrl() + " CHAT_BRIDGE_API_KEY="
-                    + LocalStack.SIMULATOR_KEY);
-            context.out().println("  java -jar target/chat-bridge.jar run --set chat.topics.create=true "
-                    + "--set chat.topics.replication.factor=1 --set chat.metrics.port=0");
-            context.out().println("  java -jar target/chat-bridge.jar send < requests.jsonl; java -jar "
-                    + "target/chat-bridge.jar tail --follow");
+            context.out()
+                    .println("  export KAFKA_BOOTSTRAP_SERVERS=" + stack.bootstrapServers()
+                            + " KAFKA_SCHEMA_REGISTRY_URL=" + stack.registryUrl());
+            context.out()
+                    .println("  export CHAT_BRIDGE_API_URL=" + stack.apiUrl() + " CHAT_BRIDGE_API_KEY="
+                            + LocalStack.SIMULATOR_KEY);
+            context.out()
+                    .println("  java -jar target/chat-bridge.jar run --set chat.topics.create=true "
+                            + "--set chat.topics.replication.factor=1 --set chat.metrics.port=0");
+            context.out()
+                    .println("  java -jar target/chat-bridge.jar send < requests.jsonl; java -jar "
+                            + "target/chat-bridge.jar tail --follow");
             context.out().println("Ctrl-C stops the sandbox.");
             context.out().flush();
             lifecycle.awaitStopOrFailure(() -> null);

@@ -17,13 +17,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code chat-bridge simulate}: the /chats/v2 API simulator alone. */
-@Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = {"Runs the /chats/v2 API simulator on 127.0.0.1 until Ctrl-C.",
+@Command(
+        name = "simulate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs the /chats/v2 API simulator on 127.0.0.1 until Ctrl-C.",
             "Fault markers in the last message's text choose the answer: #fault:400, #fault:429, #fault:500x2,",
             "#fault:403-account, #fault:401-account, #fault:404-assistant, #fault:404-thread, #fault:huge,",
             "#fault:huge-sse, #fault:huge-text, #fault:200-empty, #fault:200-error, #fault:200-problem,",
             "#fault:200-sse-empty, #fault:200-sse-badutf8, #fault:302, #tools, ...;",
-            "see the simulator's package documentation. POST /_sim/auth?reject=true revokes the key."})
+            "see the simulator's package documentation. POST /_sim/auth?reject=true revokes the key."
+        })
 final class SimulateCommand implements Callable<Integer> {
 
     private final CliContext context;
@@ -31,44 +35,67 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8090", description = "Port (0 = free; default ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1",
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
             description = "Address to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 in a container, so that other"
                     + " containers reach it).")
     String host;
 
-    @Option(names = "--latency-p50", paramLabel = "MS", defaultValue = "150",
+    @Option(
+            names = "--latency-p50",
+            paramLabel = "MS",
+            defaultValue = "150",
             description = "Median time to the first byte, ms (default ${DEFAULT-VALUE}).")
     long p50;
 
-    @Option(names = "--latency-p99", paramLabel = "MS", defaultValue = "900",
+    @Option(
+            names = "--latency-p99",
+            paramLabel = "MS",
+            defaultValue = "900",
             description = "99th percentile time to the first byte, ms (default ${DEFAULT-VALUE}).")
     long p99;
 
-    @Option(names = "--api-key", defaultValue = LocalStack.SIMULATOR_KEY,
+    @Option(
+            names = "--api-key",
+            defaultValue = LocalStack.SIMULATOR_KEY,
             description = "The API key the simulator accepts (default ${DEFAULT-VALUE}).")
     String apiKey;
 
-    @Option(names = "--api-key-file", paramLabel = "FILE",
+    @Option(
+            names = "--api-key-file",
+            paramLabel = "FILE",
             description = "Read the accepted API key from this file instead (surrounding white space ignored), such as"
                     + " a mounted secret.")
     Path apiKeyFile;
 
-    @Option(names = "--refuse-account", paramLabel = "ACCOUNT|@DOMAIN",
+    @Option(
+            names = "--refuse-account",
+            paramLabel = "ACCOUNT|@DOMAIN",
             description = "Refuse every call on behalf of this account (alice@example.com) or of every account of"
                     + " this domain (@example.com), compared with the unleash-account header ignoring case: 403"
                     + " problem details naming the account, on every attempt. Repeatable.")
     List<String> refusedAccounts = new ArrayList<>();
 
-    @Option(names = "--huge-answer-bytes", paramLabel = "BYTES", defaultValue = "17300000",
+    @Option(
+            names = "--huge-answer-bytes",
+            paramLabel = "BYTES",
+            defaultValue = "17300000",
             description = "Size of the answers of #fault:huge, #fault:huge-sse and #fault:huge-text"
                     + " (default ${DEFAULT-VALUE}, 16.5 MiB).")
     int hugeAnswerBytes;
 
-    @Option(names = "--chunks", paramLabel = "N", defaultValue = "5",
+    @Option(
+            names = "--chunks",
+            paramLabel = "N",
+            defaultValue = "5",
             description = "Text chunks (SSE events) per streamed answer, 1 to 1000 (default ${DEFAULT-VALUE}).")
     int chunks;
 
-    @Option(names = "--chunk-interval-ms", paramLabel = "MS", defaultValue = "20",
+    @Option(
+            names = "--chunk-interval-ms",
+            paramLabel = "MS",
+            defaultValue = "20",
             description = "Pause between two SSE events of an answer, ms (default ${DEFAULT-VALUE}).")
     long chunkIntervalMs;
 
@@ -109,8 +136,9 @@ final class SimulateCommand implements Callable<Integer> {
                     .chunkInterval(Duration.ofMillis(chunkIntervalMs))
                     .build();
         } catch (IllegalArgumentException e) {
-            context.err().println("error: " + e.getMessage() + " (check --host, --refuse-account,"
-                    + " --huge-answer-bytes, --chunks and --chunk-interval-ms)");
+            context.err()
+                    .println("error: " + e.getMessage() + " (check --host, --refuse-account,"
+                            + " --huge-answer-bytes, --chunks and --chunk-interval-ms)");
             return 2;
         }
         Lifecycle lifecycle = new Lifecycle(context, Duration.ofSeconds(10));

@@ -22,18 +22,17 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * An in-memory schema registry speaking the Confluent Schema Registry REST API over HTTP on
- * 127.0.0.1, for the demo and for tests: what chat-bridge's serde needs, and the endpoints a
- * person pokes at with curl (subjects, versions, ids, config, compatibility, delete subject).
+ * An in-memory schema registry speaking the Confluent Schema Registry REST API over HTTP on 127.0.0.1, for the demo and
+ * for tests: what chat-bridge's serde needs, and the endpoints a person pokes at with curl (subjects, versions, ids,
+ * config, compatibility, delete subject).
  *
- * <p>Answers are {@code application/vnd.schemaregistry.v1+json}; request bodies may be any of
- * Confluent's accepted content types, up to {@value #MAX_BODY_BYTES} bytes (413 beyond). When
- * built with credentials every request needs them as basic auth (401, error_code 401 otherwise).
- * The rules (ids, versions, compatibility, error codes) are {@link RegistryStore}'s, shared with
- * the mock client. State lives only in memory and dies with {@link #close()}.
+ * <p>Answers are {@code application/vnd.schemaregistry.v1+json}; request bodies may be any of Confluent's accepted
+ * content types, up to {@value #MAX_BODY_BYTES} bytes (413 beyond). When built with credentials every request needs
+ * them as basic auth (401, error_code 401 otherwise). The rules (ids, versions, compatibility, error codes) are
+ * {@link RegistryStore}'s, shared with the mock client. State lives only in memory and dies with {@link #close()}.
  *
- * <p>Threading: requests run on Reactor Netty's event loops and touch only the store (which locks
- * itself) and an atomic counter; {@link #start()} and {@link #close()} are synchronized.
+ * <p>Threading: requests run on Reactor Netty's event loops and touch only the store (which locks itself) and an atomic
+ * counter; {@link #start()} and {@link #close()} are synchronized.
  */
 public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
@@ -41,8 +40,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     public static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
 
     static final String V1_JSON = "application/vnd.schemaregistry.v1+json";
-    private static final Set<String> ACCEPTED_BODY_TYPES = Set.of(V1_JSON, "application/vnd.schemaregistry+json",
-            "application/json", "application/octet-stream");
+    private static final Set<String> ACCEPTED_BODY_TYPES =
+            Set.of(V1_JSON, "application/vnd.schemaregistry+json", "application/json", "application/octet-stream");
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
@@ -60,9 +59,13 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     /** A registry that will listen on 127.0.0.1:{@code port} and require these basic auth credentials. */
     public EmbeddedSchemaRegistry(int port, String user, String password) {
-        this(port, "Basic " + Base64.getEncoder().encodeToString(
-                (Objects.requireNonNull(user, "user") + ":" + Objects.requireNonNull(password, "password"))
-                        .getBytes(StandardCharsets.UTF_8)));
+        this(
+                port,
+                "Basic "
+                        + Base64.getEncoder()
+                                .encodeToString((Objects.requireNonNull(user, "user") + ":"
+                                                + Objects.requireNonNull(password, "password"))
+                                        .getBytes(StandardCharsets.UTF_8)));
     }
 
     private EmbeddedSchemaRegistry(int port, String requiredAuthorization) {
@@ -70,7 +73,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
         }
         this.requestedPort = port;
-        this.requiredAuthorization = requiredAuthorization == null ? null : requiredAuthorization.getBytes(StandardCharsets.UTF_8);
+        this.requiredAuthorization =
+                requiredAuthorization == null ? null : requiredAuthorization.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Binds and starts serving; returns this. Fails when the port cannot be bound within 10 s. */
@@ -117,7 +121,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     private Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
         requests.incrementAndGet();
-        if (requiredAuthorization != null && !authorized(request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION))) {
+        if (requiredAuthorization != null
+                && !authorized(request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION))) {
             response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"schema-registry\"");
             return send(response, routes.error(401, 401, "Unauthorized"));
         }
@@ -126,17 +131,20 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         int question = uri.indexOf('?');
         String path = question < 0 ? uri : uri.substring(0, question);
         String query = question < 0 ? "" : uri.substring(question + 1);
-        if (hasBody(request.method()) && !acceptedContentType(request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE))) {
+        if (hasBody(request.method())
+                && !acceptedContentType(request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE))) {
             return send(response, routes.error(415, 415, "HTTP 415 Unsupported Media Type"));
         }
         return HttpBodies.read(request.receive(), MAX_BODY_BYTES)
                 .map(body -> routes.route(method, path, query, new String(body, StandardCharsets.UTF_8)))
                 .onErrorResume(e -> {
                     if (e instanceof HttpBodies.TooLargeException) {
-                        return Mono.just(routes.error(413, 413, "Request body larger than " + MAX_BODY_BYTES + " bytes"));
+                        return Mono.just(
+                                routes.error(413, 413, "Request body larger than " + MAX_BODY_BYTES + " bytes"));
                     }
                     LOG.error("Embedded schema registry failed on {} {}", method, path, e);
-                    return Mono.just(routes.error(500, 50001, "Internal server error: " + e.getClass().getSimpleName()));
+                    return Mono.just(routes.error(
+                            500, 50001, "Internal server error: " + e.getClass().getSimpleName()));
                 })
                 .flatMap(answer -> Mono.from(send(response, answer)));
     }
@@ -149,7 +157,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     private boolean authorized(String authorization) {
         return authorization != null
-                && MessageDigest.isEqual(requiredAuthorization, authorization.trim().getBytes(StandardCharsets.UTF_8));
+                && MessageDigest.isEqual(
+                        requiredAuthorization, authorization.trim().getBytes(StandardCharsets.UTF_8));
     }
 
     private static boolean hasBody(HttpMethod method) {

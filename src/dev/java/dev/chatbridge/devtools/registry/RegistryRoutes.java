@@ -16,25 +16,24 @@ import java.util.Objects;
 import org.apache.avro.Schema;
 
 /**
- * The Confluent REST subset that {@link EmbeddedSchemaRegistry} serves, as a function from a
- * request (method, path, query, body) to an answer (status, JSON), over one {@link RegistryStore}.
+ * The Confluent REST subset that {@link EmbeddedSchemaRegistry} serves, as a function from a request (method, path,
+ * query, body) to an answer (status, JSON), over one {@link RegistryStore}.
  *
- * <p>Routes: {@code GET /subjects}, {@code GET|POST|DELETE /subjects/{s}}... see
- * {@link #route(String, String, String, String)}. Errors are Confluent's:
- * {@code {"error_code":…,"message":…}} with 404/40401 unknown subject, 404/40402 unknown version,
- * 404/40403 unknown schema, 409/409 incompatible, 422/42201 invalid schema, 422/42202 invalid
- * version, 422/42203 invalid compatibility level, 404/40408 no subject-level config, 400/400
- * malformed JSON, 404/404 unknown path and 405/405 wrong method.
+ * <p>Routes: {@code GET /subjects}, {@code GET|POST|DELETE /subjects/{s}}... see {@link #route(String, String, String,
+ * String)}. Errors are Confluent's: {@code {"error_code":…,"message":…}} with 404/40401 unknown subject, 404/40402
+ * unknown version, 404/40403 unknown schema, 409/409 incompatible, 422/42201 invalid schema, 422/42202 invalid version,
+ * 422/42203 invalid compatibility level, 404/40408 no subject-level config, 400/400 malformed JSON, 404/404 unknown
+ * path and 405/405 wrong method.
  *
  * <p>Thread-safe: stateless apart from the store, which locks itself.
  */
 final class RegistryRoutes {
 
     /** An HTTP answer: status and JSON body. */
-    record Answer(int status, String json) {
-    }
+    record Answer(int status, String json) {}
 
-    private static final String LEVELS = "none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive";
+    private static final String LEVELS =
+            "none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive";
 
     private final RegistryStore store;
     private final ObjectMapper json = new ObjectMapper();
@@ -74,11 +73,18 @@ final class RegistryRoutes {
                 }
                 return subjects(method, path.get(1), path.subList(2, size), body);
             case "schemas":
-                if (size >= 3 && size <= 4 && path.get(1).equals("ids") && (size == 3 || path.get(3).equals("subjects"))) {
+                if (size >= 3
+                        && size <= 4
+                        && path.get(1).equals("ids")
+                        && (size == 3 || path.get(3).equals("subjects"))) {
                     int id = id(path.get(2));
-                    return only("GET", method, () -> size == 3
-                            ? ok(json.createObjectNode().put("schema", store.schemaById(id).toString()))
-                            : ok(json.valueToTree(store.subjectsOf(id))));
+                    return only(
+                            "GET",
+                            method,
+                            () -> size == 3
+                                    ? ok(json.createObjectNode()
+                                            .put("schema", store.schemaById(id).toString()))
+                                    : ok(json.valueToTree(store.subjectsOf(id))));
                 }
                 return notFound();
             case "config":
@@ -87,7 +93,10 @@ final class RegistryRoutes {
                 }
                 return config(method, size == 2 ? path.get(1) : null, query, body);
             case "compatibility":
-                if (size == 5 && path.get(1).equals("subjects") && path.get(3).equals("versions") && path.get(4).equals("latest")) {
+                if (size == 5
+                        && path.get(1).equals("subjects")
+                        && path.get(3).equals("versions")
+                        && path.get(4).equals("latest")) {
                     return only("POST", method, () -> compatibility(path.get(2), query, body));
                 }
                 return notFound();
@@ -104,20 +113,25 @@ final class RegistryRoutes {
                 default -> methodNotAllowed();
             };
         }
-        if (!rest.get(0).equals("versions") || rest.size() > 3 || rest.size() == 3 && !rest.get(2).equals("schema")) {
+        if (!rest.get(0).equals("versions")
+                || rest.size() > 3
+                || rest.size() == 3 && !rest.get(2).equals("schema")) {
             return notFound();
         }
         if (rest.size() == 1) {
             return switch (method) {
                 case "GET" -> ok(json.valueToTree(store.versionNumbers(subject)));
-                case "POST" -> ok(json.createObjectNode().put("id", store.register(subject, schemaOf(body)).id()));
+                case "POST" ->
+                    ok(json.createObjectNode()
+                            .put("id", store.register(subject, schemaOf(body)).id()));
                 default -> methodNotAllowed();
             };
         }
         String version = rest.get(1);
         boolean rawSchema = rest.size() == 3;
         return only("GET", method, () -> {
-            RegisteredSchema found = isLatest(version) ? store.latest(subject) : store.version(subject, versionNumber(version));
+            RegisteredSchema found =
+                    isLatest(version) ? store.latest(subject) : store.version(subject, versionNumber(version));
             return rawSchema ? new Answer(200, found.schema().toString()) : subjectVersion(found);
         });
     }
@@ -126,21 +140,25 @@ final class RegistryRoutes {
         return switch (method) {
             case "GET" -> {
                 if (subject == null) {
-                    yield ok(json.createObjectNode().put("compatibilityLevel", store.globalLevel().name()));
+                    yield ok(json.createObjectNode()
+                            .put("compatibilityLevel", store.globalLevel().name()));
                 }
                 CompatibilityLevel level = store.subjectLevel(subject).orElseGet(() -> {
                     if (query.contains("defaultToGlobal=true")) {
                         return store.globalLevel();
                     }
-                    throw new SchemaRegistryException("Subject '" + subject + "' does not have subject-level compatibility configured",
-                            404, 40408);
+                    throw new SchemaRegistryException(
+                            "Subject '" + subject + "' does not have subject-level compatibility configured",
+                            404,
+                            40408);
                 });
                 yield ok(json.createObjectNode().put("compatibilityLevel", level.name()));
             }
             case "PUT" -> {
                 String name = object(body).path("compatibility").asText(null);
-                CompatibilityLevel level = CompatibilityLevel.parse(name).orElseThrow(() -> new SchemaRegistryException(
-                        "Invalid compatibility level. Valid values are " + LEVELS, 422, 42203));
+                CompatibilityLevel level = CompatibilityLevel.parse(name)
+                        .orElseThrow(() -> new SchemaRegistryException(
+                                "Invalid compatibility level. Valid values are " + LEVELS, 422, 42203));
                 if (subject == null) {
                     store.globalLevel(level);
                 } else {
@@ -174,13 +192,17 @@ final class RegistryRoutes {
         JsonNode request = object(body);
         String type = request.path("schemaType").asText("AVRO");
         if (!type.equalsIgnoreCase("AVRO")) {
-            throw new SchemaRegistryException("Invalid schema type " + type + ": this registry serves AVRO only",
-                    422, SchemaRegistryException.INVALID_SCHEMA);
+            throw new SchemaRegistryException(
+                    "Invalid schema type " + type + ": this registry serves AVRO only",
+                    422,
+                    SchemaRegistryException.INVALID_SCHEMA);
         }
         JsonNode references = request.path("references");
         if (references.isArray() && !references.isEmpty()) {
-            throw new SchemaRegistryException("Invalid schema: schema references are not supported by this registry",
-                    422, SchemaRegistryException.INVALID_SCHEMA);
+            throw new SchemaRegistryException(
+                    "Invalid schema: schema references are not supported by this registry",
+                    422,
+                    SchemaRegistryException.INVALID_SCHEMA);
         }
         JsonNode schema = request.get("schema");
         return RegistryStore.parse(schema == null || schema.isNull() ? null : schema.asText());
@@ -212,8 +234,11 @@ final class RegistryRoutes {
         } catch (NumberFormatException e) {
             // Not a number: the same answer as a number out of range, below.
         }
-        throw new SchemaRegistryException("The specified version '" + version + "' is not a valid version id. "
-                + "Allowed values are between [1, 2^31-1] and the string \"latest\"", 422, 42202);
+        throw new SchemaRegistryException(
+                "The specified version '" + version + "' is not a valid version id. "
+                        + "Allowed values are between [1, 2^31-1] and the string \"latest\"",
+                422,
+                42202);
     }
 
     private static int id(String text) {

@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The deterministic content of answers: the same request, thread and turn always give the same
- * objects. Text always holds multi-byte UTF-8 ("é", "à", an emoji outside the BMP) so that
- * clients decoding chunk by chunk are exercised. Stateless and thread-safe.
+ * The deterministic content of answers: the same request, thread and turn always give the same objects. Text always
+ * holds multi-byte UTF-8 ("é", "à", an emoji outside the BMP) so that clients decoding chunk by chunk are exercised.
+ * Stateless and thread-safe.
  */
 final class Answers {
 
@@ -18,6 +18,7 @@ final class Answers {
     static final int MAX_ECHO = 200;
     /** Objects of the tool part of an answer (toolCalls+Start, step, response, reference, End). */
     static final int TOOL_PARTS = 5;
+
     static final String TOOL_CALL_ID = "toolcall-1";
     static final String TOOL_ID = "enterprise_search";
 
@@ -31,27 +32,24 @@ final class Answers {
      * What to answer.
      *
      * @param requestId the simulator's id for the call
-     * @param thread    the thread id, or null
-     * @param turn      the turn number within the thread
-     * @param userText  the text of the last User message, or null
-     * @param tools     whether to add the tool fields ({@code #tools} in the text)
+     * @param thread the thread id, or null
+     * @param turn the turn number within the thread
+     * @param userText the text of the last User message, or null
+     * @param tools whether to add the tool fields ({@code #tools} in the text)
      */
-    record Spec(String requestId, String thread, long turn, String userText, boolean tools) {
-    }
+    record Spec(String requestId, String thread, long turn, String userText, boolean tools) {}
 
     /** The full answer text. */
     static String text(Spec spec) {
         String said = spec.userText() == null ? "nothing" : "\"" + truncate(spec.userText()) + "\"";
         String thread = spec.thread() == null ? "(none)" : spec.thread();
-        return "Turn " + spec.turn() + " of thread " + thread + ": you said " + said
-                + ". Voilà, réponse prête 🙂";
+        return "Turn " + spec.turn() + " of thread " + thread + ": you said " + said + ". Voilà, réponse prête 🙂";
     }
 
     /**
-     * The answer as a stream of objects: {@code chunks} text pieces (concatenating to
-     * {@link #text(Spec)}); with tools, at least {@link #TOOL_PARTS} objects, objects past the
-     * text pieces carrying {@code "text": null}. The first object also carries a member the
-     * contract does not know ({@code modelInfo}), as the vendor may add fields.
+     * The answer as a stream of objects: {@code chunks} text pieces (concatenating to {@link #text(Spec)}); with tools,
+     * at least {@link #TOOL_PARTS} objects, objects past the text pieces carrying {@code "text": null}. The first
+     * object also carries a member the contract does not know ({@code modelInfo}), as the vendor may add fields.
      */
     List<ObjectNode> stream(Spec spec, int chunks) {
         List<String> pieces = split(text(spec), chunks);
@@ -144,9 +142,13 @@ final class Answers {
     }
 
     private ObjectNode response(Spec spec) {
-        ObjectNode response = json.createObjectNode().put("name", "Enterprise search").put("toolId", TOOL_ID);
+        ObjectNode response =
+                json.createObjectNode().put("name", "Enterprise search").put("toolId", TOOL_ID);
         ObjectNode resources = response.putObject("resources");
-        ObjectNode result = resources.putObject("enterprise").putArray("results").addObject()
+        ObjectNode result = resources
+                .putObject("enterprise")
+                .putArray("results")
+                .addObject()
                 .put("id", "doc-1")
                 .put("appId", "wiki")
                 .put("type", "page")
@@ -159,11 +161,17 @@ final class Answers {
         data.put("archived", false);
         data.putNull("expires");
         data.putArray("tags").add("policy").add("café");
-        data.putObject("nested").putObject("deeper").put("thread", spec.thread()).put("turn", spec.turn());
+        data.putObject("nested")
+                .putObject("deeper")
+                .put("thread", spec.thread())
+                .put("turn", spec.turn());
         result.put("title", "Café policy (2026)")
                 .put("subtitle", "Wiki › Facilities")
                 .put("url", "https://wiki.example.com/pages/cafe-policy");
-        resources.putObject("webSearch").putArray("sources").addObject()
+        resources
+                .putObject("webSearch")
+                .putArray("sources")
+                .addObject()
                 .put("id", "web-1")
                 .put("url", "https://www.example.org/articles/espresso")
                 .put("icon", "https://www.example.org/favicon.ico")

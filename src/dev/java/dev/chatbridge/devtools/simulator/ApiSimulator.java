@@ -19,20 +19,18 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * A stand-in for the assistant API over real HTTP (Reactor Netty, non-blocking), for tests, the
- * demo and benchmarks. It serves {@code POST /chats/v2} as the vendor documents it (SSE or JSON
- * answers, problem details, Bearer keys), injects faults on demand ({@code #fault:<kind>[x<N>]} in
- * the last message's text) or at configured rates, and records what it saw.
+ * A stand-in for the assistant API over real HTTP (Reactor Netty, non-blocking), for tests, the demo and benchmarks. It
+ * serves {@code POST /chats/v2} as the vendor documents it (SSE or JSON answers, problem details, Bearer keys), injects
+ * faults on demand ({@code #fault:<kind>[x<N>]} in the last message's text) or at configured rates, and records what it
+ * saw.
  *
- * <p>Endpoints besides the API: {@code GET /_sim/stats} (a {@link SimulatorStats} as JSON, with
- * every thread's history: large), {@code GET /_sim/counters} (a {@link SimulatorCounters} as
- * JSON: a few hundred bytes, cheap enough to poll),
- * {@code POST /_sim/reset}, {@code POST /_sim/auth?reject=true|false}, and {@code /_sim/login}
- * (any method: a 200 HTML login page, where {@code #fault:302} sends clients). Other methods on
- * {@code /chats/v2} get 405, other paths 404.
+ * <p>Endpoints besides the API: {@code GET /_sim/stats} (a {@link SimulatorStats} as JSON, with every thread's history:
+ * large), {@code GET /_sim/counters} (a {@link SimulatorCounters} as JSON: a few hundred bytes, cheap enough to poll),
+ * {@code POST /_sim/reset}, {@code POST /_sim/auth?reject=true|false}, and {@code /_sim/login} (any method: a 200 HTML
+ * login page, where {@code #fault:302} sends clients). Other methods on {@code /chats/v2} get 405, other paths 404.
  *
- * <p>Threading: {@link #start()} and {@link #close()} belong to the owner's thread; every other
- * public method may be called from any thread while calls are served on Netty event loops.
+ * <p>Threading: {@link #start()} and {@link #close()} belong to the owner's thread; every other public method may be
+ * called from any thread while calls are served on Netty event loops.
  */
 public final class ApiSimulator implements AutoCloseable {
 
@@ -65,11 +63,11 @@ public final class ApiSimulator implements AutoCloseable {
         server = HttpServer.create()
                 .host(config.host())
                 .port(config.port())
-                .route(routes -> routes
-                        .post("/chats/v2", chat::handle)
-                        .route(req -> "/chats/v2".equals(req.fullPath()) && !HttpMethod.POST.equals(req.method()),
-                                (req, res) -> replies.problem(res, Duration.ZERO, 405, "Only POST is allowed here.",
-                                        Map.of("Allow", "POST")))
+                .route(routes -> routes.post("/chats/v2", chat::handle)
+                        .route(
+                                req -> "/chats/v2".equals(req.fullPath()) && !HttpMethod.POST.equals(req.method()),
+                                (req, res) -> replies.problem(
+                                        res, Duration.ZERO, 405, "Only POST is allowed here.", Map.of("Allow", "POST")))
                         .get("/_sim/stats", (req, res) -> replies.json(res, 200, stats.snapshot()))
                         .get("/_sim/counters", (req, res) -> replies.json(res, 200, stats.counters()))
                         .post("/_sim/reset", (req, res) -> {
@@ -106,8 +104,8 @@ public final class ApiSimulator implements AutoCloseable {
     }
 
     /**
-     * The cumulative counters, including the integral of concurrency over time: cheap (no
-     * per-thread data), meant to be read at the start and end of a measurement window.
+     * The cumulative counters, including the integral of concurrency over time: cheap (no per-thread data), meant to be
+     * read at the start and end of a measurement window.
      */
     public SimulatorCounters counters() {
         return stats.counters();
@@ -137,14 +135,14 @@ public final class ApiSimulator implements AutoCloseable {
     }
 
     /**
-     * The JSON objects of the answer with this {@code requestId} (the simulator's id, carried in
-     * the answer), in the order sent; one object for a JSON answer. Empty when the call got no
-     * full answer or was forgotten (only the last {@code maxRecordedCalls} are kept). Recorded
-     * when the answer starts (as the JSON text written on the wire, parsed again here), so a
-     * client that left early ({@code stall}, {@code slow}) may have received fewer.
+     * The JSON objects of the answer with this {@code requestId} (the simulator's id, carried in the answer), in the
+     * order sent; one object for a JSON answer. Empty when the call got no full answer or was forgotten (only the last
+     * {@code maxRecordedCalls} are kept). Recorded when the answer starts (as the JSON text written on the wire, parsed
+     * again here), so a client that left early ({@code stall}, {@code slow}) may have received fewer.
      */
     public Optional<List<JsonNode>> sentChunks(String requestId) {
-        return stats.sent(requestId).map(texts -> texts.stream().map(this::parse).toList());
+        return stats.sent(requestId)
+                .map(texts -> texts.stream().map(this::parse).toList());
     }
 
     private JsonNode parse(String sent) {

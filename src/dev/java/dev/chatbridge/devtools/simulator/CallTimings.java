@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A bounded buffer of {@link CallTiming}s, for benchmarks: at most {@code capacity} are held until
- * {@link #drain()} takes them; beyond that new ones are dropped and counted.
+ * A bounded buffer of {@link CallTiming}s, for benchmarks: at most {@code capacity} are held until {@link #drain()}
+ * takes them; beyond that new ones are dropped and counted.
  *
  * <p>Threading: {@link #add} from Netty and timer threads, {@link #drain} from any thread; lock-free.
  */

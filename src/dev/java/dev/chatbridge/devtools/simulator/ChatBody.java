@@ -11,16 +11,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A {@code POST /chats/v2} body, parsed and validated the way the vendor's API does it: every
- * validation error collected under the property path it concerns.
+ * A {@code POST /chats/v2} body, parsed and validated the way the vendor's API does it: every validation error
+ * collected under the property path it concerns.
  */
 sealed interface ChatBody permits ChatBody.Valid, ChatBody.Invalid {
 
     Set<String> ROLES = Set.of("User", "System", "Assistant");
 
     /** One message. */
-    record Message(String text, String role) {
-    }
+    record Message(String text, String role) {}
 
     /** A valid body (at least one message). */
     record Valid(List<Message> messages, String assistantId, String threadId) implements ChatBody {
@@ -45,13 +44,11 @@ sealed interface ChatBody permits ChatBody.Valid, ChatBody.Invalid {
     }
 
     /** An invalid body: property path to messages, in discovery order. */
-    record Invalid(Map<String, List<String>> errors) implements ChatBody {
-    }
+    record Invalid(Map<String, List<String>> errors) implements ChatBody {}
 
     /**
-     * True when {@code body} is a JSON object whose {@code messages} is an empty array: what a
-     * client sends to check its key without asking anything (the API answers 400 to an accepted
-     * key, 401 to any other).
+     * True when {@code body} is a JSON object whose {@code messages} is an empty array: what a client sends to check
+     * its key without asking anything (the API answers 400 to an accepted key, 401 to any other).
      */
     static boolean isKeyProbe(ObjectMapper json, byte[] body) {
         try {
@@ -70,8 +67,11 @@ sealed interface ChatBody permits ChatBody.Valid, ChatBody.Invalid {
         try {
             root = body.length == 0 ? null : json.readTree(body);
         } catch (JsonProcessingException e) {
-            add(errors, "$", "The JSON value is not valid: " + e.getOriginalMessage()
-                    + ". Path: $ | LineNumber: " + (e.getLocation() == null ? 0 : e.getLocation().getLineNr() - 1) + ".");
+            add(
+                    errors,
+                    "$",
+                    "The JSON value is not valid: " + e.getOriginalMessage() + ". Path: $ | LineNumber: "
+                            + (e.getLocation() == null ? 0 : e.getLocation().getLineNr() - 1) + ".");
             add(errors, "request", "The request field is required.");
             return new Invalid(errors);
         } catch (IOException e) {
@@ -100,7 +100,10 @@ sealed interface ChatBody permits ChatBody.Valid, ChatBody.Invalid {
             return messages;
         }
         if (!node.isArray()) {
-            add(errors, "messages", "The JSON value could not be converted to List<ChatMessageRequest>. Path: $.messages.");
+            add(
+                    errors,
+                    "messages",
+                    "The JSON value could not be converted to List<ChatMessageRequest>. Path: $.messages.");
             return messages;
         }
         if (node.isEmpty()) {
@@ -120,8 +123,11 @@ sealed interface ChatBody permits ChatBody.Valid, ChatBody.Invalid {
                 add(errors, path + ".role", "The Role field is required.");
             } else if (!role.isTextual() || !ROLES.contains(role.asText())) {
                 String shown = role.asText().length() > 50 ? role.asText().substring(0, 50) + "…" : role.asText();
-                add(errors, path + ".role", "The value '" + shown + "' is not valid for Role."
-                        + " Valid values are: User, System, Assistant.");
+                add(
+                        errors,
+                        path + ".role",
+                        "The value '" + shown + "' is not valid for Role."
+                                + " Valid values are: User, System, Assistant.");
             } else {
                 messages.add(new Message(text, role.asText()));
             }

@@ -25,16 +25,16 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * {@code POST /chats/v2}: authentication, media types, body validation, then a fault (by marker
- * or by configured rate) or an answer, SSE or JSON by {@code Accept}.
+ * {@code POST /chats/v2}: authentication, media types, body validation, then a fault (by marker or by configured rate)
+ * or an answer, SSE or JSON by {@code Accept}.
  *
- * <p>Order of checks: rejected keys (401), refused accounts (403, {@code refusedAccounts}), content
- * type (415), body size (413), body validation (400), then faults and answers. The latency model
- * delays everything after validation; the checks before answer at once.
+ * <p>Order of checks: rejected keys (401), refused accounts (403, {@code refusedAccounts}), content type (415), body
+ * size (413), body validation (400), then faults and answers. The latency model delays everything after validation; the
+ * checks before answer at once.
  *
- * <p>Threading: {@link #handle} runs on Netty event-loop threads and continues on Reactor timer
- * threads; shared state lives in {@link StatsRecorder} and {@link Dice} (each under its own
- * monitor) and in the {@code rejectAllKeys} flag (atomic).
+ * <p>Threading: {@link #handle} runs on Netty event-loop threads and continues on Reactor timer threads; shared state
+ * lives in {@link StatsRecorder} and {@link Dice} (each under its own monitor) and in the {@code rejectAllKeys} flag
+ * (atomic).
  */
 final class ChatHandler {
 
@@ -45,11 +45,12 @@ final class ChatHandler {
     static final String ACCOUNT_HEADER = "unleash-account";
     /** Where {@code #fault:302} sends the client: a login page, as an SSO gateway does. */
     static final String LOGIN_PATH = "/_sim/login";
+
     private static final byte[] ERROR_200 =
             "{\"error\":{\"code\":\"model_overloaded\",\"message\":\"The model is overloaded.\"}}"
                     .getBytes(StandardCharsets.UTF_8);
     private static final byte[] PROBLEM_200 = ("{\"title\":\"Service Unavailable\",\"status\":503,"
-            + "\"detail\":\"The service is temporarily unavailable. Try again later.\"}")
+                    + "\"detail\":\"The service is temporarily unavailable. Try again later.\"}")
             .getBytes(StandardCharsets.UTF_8);
     private static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
 
@@ -62,7 +63,12 @@ final class ChatHandler {
     private final AtomicBoolean rejectAllKeys;
     private final AtomicLong ids = new AtomicLong();
 
-    ChatHandler(SimulatorConfig config, ObjectMapper json, StatsRecorder stats, Dice dice, Replies replies,
+    ChatHandler(
+            SimulatorConfig config,
+            ObjectMapper json,
+            StatsRecorder stats,
+            Dice dice,
+            Replies replies,
             AtomicBoolean rejectAllKeys) {
         this.config = config;
         this.json = json;
@@ -87,7 +93,11 @@ final class ChatHandler {
         if (rejectAllKeys.get() || !config.accepts(bearer(req))) {
             call.outcome("401");
             String challenge = bearer(req) == null ? "Bearer" : "Bearer error=\"invalid_token\"";
-            return replies.problem(res, Duration.ZERO, 401, "The API key is missing, not valid or revoked.",
+            return replies.problem(
+                    res,
+                    Duration.ZERO,
+                    401,
+                    "The API key is missing, not valid or revoked.",
                     Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), challenge));
         }
         if (config.refuses(req.requestHeaders().get(ACCOUNT_HEADER))) {
@@ -96,21 +106,31 @@ final class ChatHandler {
         }
         if (!isJson(req.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE))) {
             call.outcome("415");
-            return replies.problem(res, Duration.ZERO, 415,
-                    "Request bodies must be application/json, text/json or application/*+json.", Map.of());
+            return replies.problem(
+                    res,
+                    Duration.ZERO,
+                    415,
+                    "Request bodies must be application/json, text/json or application/*+json.",
+                    Map.of());
         }
         int max = config.maxBodyBytes();
-        return req.receive().asByteArray()
+        return req.receive()
+                .asByteArray()
                 .collect(() -> new Body(max), Body::add)
                 .flatMap(body -> {
                     if (body.overflow) {
                         call.outcome("413");
-                        return replies.problem(res, Duration.ZERO, 413,
-                                "The request body is larger than " + max + " bytes.", Map.of("connection", "close"));
+                        return replies.problem(
+                                res,
+                                Duration.ZERO,
+                                413,
+                                "The request body is larger than " + max + " bytes.",
+                                Map.of("connection", "close"));
                     }
                     byte[] bytes = body.out.toByteArray();
                     ChatBody parsed = ChatBody.parse(json, bytes);
-                    if (parsed instanceof ChatBody.Invalid && boundedHeader(req, ACCOUNT_HEADER) == null
+                    if (parsed instanceof ChatBody.Invalid
+                            && boundedHeader(req, ACCOUNT_HEADER) == null
                             && ChatBody.isKeyProbe(json, bytes)) {
                         stats.probe();
                     }
@@ -118,7 +138,8 @@ final class ChatHandler {
                 });
     }
 
-    private Mono<Void> validated(HttpServerRequest req, HttpServerResponse res, StatsRecorder.Call call, ChatBody body) {
+    private Mono<Void> validated(
+            HttpServerRequest req, HttpServerResponse res, StatsRecorder.Call call, ChatBody body) {
         if (body instanceof ChatBody.Invalid invalid) {
             call.outcome("400");
             return replies.validation(res, Duration.ZERO, invalid.errors());
@@ -126,14 +147,17 @@ final class ChatHandler {
         ChatBody.Valid valid = (ChatBody.Valid) body;
         String correlation = boundedHeader(req, "X-Request-Id");
         String requestId = String.format(Locale.ROOT, "sim-%08d", ids.incrementAndGet());
-        String threadKey = valid.threadId() != null ? valid.threadId()
+        String threadKey = valid.threadId() != null
+                ? valid.threadId()
                 : "request:" + (correlation != null ? correlation : requestId);
-        call.joinThread(threadKey, new ReceivedCall(correlation, requestId, valid.lastText(),
-                boundedHeader(req, "unleash-account")));
+        call.joinThread(
+                threadKey,
+                new ReceivedCall(correlation, requestId, valid.lastText(), boundedHeader(req, "unleash-account")));
         Duration latency = dice.latency();
         Optional<FaultMarker> marker = FaultMarker.parse(valid.lastText());
         if (marker.isPresent()) {
-            String attemptKey = correlation != null ? "id:" + correlation : "text:" + valid.threadId() + "\n" + valid.lastText();
+            String attemptKey =
+                    correlation != null ? "id:" + correlation : "text:" + valid.threadId() + "\n" + valid.lastText();
             if (stats.nextAttempt(attemptKey) <= marker.get().attempts()) {
                 return fault(marker.get(), req, res, call, valid, requestId, threadKey, latency, 1);
             }
@@ -141,35 +165,61 @@ final class ChatHandler {
             Optional<FaultMarker.Kind> drawn = dice.fault();
             if (drawn.isPresent()) {
                 FaultMarker random = new FaultMarker(drawn.get(), 1, null);
-                return fault(random, req, res, call, valid, requestId, threadKey, latency,
+                return fault(
+                        random,
+                        req,
+                        res,
+                        call,
+                        valid,
+                        requestId,
+                        threadKey,
+                        latency,
                         config.faultRates().retryAfterSeconds());
             }
         }
         return answer(req, res, call, valid, requestId, threadKey, latency, -1, Duration.ZERO);
     }
 
-    private Mono<Void> fault(FaultMarker marker, HttpServerRequest req, HttpServerResponse res, StatsRecorder.Call call,
-            ChatBody.Valid valid, String requestId, String threadKey, Duration latency, int retryAfterSeconds) {
+    private Mono<Void> fault(
+            FaultMarker marker,
+            HttpServerRequest req,
+            HttpServerResponse res,
+            StatsRecorder.Call call,
+            ChatBody.Valid valid,
+            String requestId,
+            String threadKey,
+            Duration latency,
+            int retryAfterSeconds) {
         FaultMarker.Kind kind = marker.kind();
         long huge = config.hugeAnswerBytes();
         call.outcome(kind.status > 0 ? Integer.toString(kind.status) : kind.marker);
         switch (kind) {
             case BAD_REQUEST -> {
                 String path = "messages[" + (valid.messages().size() - 1) + "].text";
-                return replies.validation(res, latency,
+                return replies.validation(
+                        res,
+                        latency,
                         Map.of(path, List.of("The text contains content the assistant does not accept.")));
             }
             case BAD_REQUEST_HUGE -> {
                 return replies.hugeValidation(res, latency, valid.messages().size() - 1);
             }
             case TOO_MANY_REQUESTS -> {
-                return replies.problem(res, latency, 429, "Rate limit exceeded. Try again later.",
+                return replies.problem(
+                        res,
+                        latency,
+                        429,
+                        "Rate limit exceeded. Try again later.",
                         Map.of(HttpHeaderNames.RETRY_AFTER.toString(), Integer.toString(retryAfterSeconds)));
             }
             case TOO_MANY_REQUESTS_DATE -> {
                 String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(
                         ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(2).truncatedTo(ChronoUnit.SECONDS));
-                return replies.problem(res, latency, 429, "Rate limit exceeded. Try again later.",
+                return replies.problem(
+                        res,
+                        latency,
+                        429,
+                        "Rate limit exceeded. Try again later.",
                         Map.of(HttpHeaderNames.RETRY_AFTER.toString(), date));
             }
             case METHOD_NOT_ALLOWED -> {
@@ -188,7 +238,8 @@ final class ChatHandler {
                 if (!wantsEventStream(req)) {
                     return replies.malformedJson(res, latency);
                 }
-                List<String> events = new ArrayList<>(events(spec(valid, requestId, threadKey, stats.peekTurn(threadKey))));
+                List<String> events =
+                        new ArrayList<>(events(spec(valid, requestId, threadKey, stats.peekTurn(threadKey))));
                 events.add(1, "{\"text\": \"unterminated");
                 return replies.sse(res, latency, config.chunkInterval(), events, -1, Duration.ZERO, -1);
             }
@@ -199,7 +250,8 @@ final class ChatHandler {
             }
             case SLOW -> {
                 Duration delay = marker.delay() == null ? config.slowDelay() : marker.delay();
-                return answer(req, res, call, valid, requestId, threadKey, min(delay, config.maxStall()), -1, Duration.ZERO);
+                return answer(
+                        req, res, call, valid, requestId, threadKey, min(delay, config.maxStall()), -1, Duration.ZERO);
             }
             case STALL -> {
                 return answer(req, res, call, valid, requestId, threadKey, latency, 0, config.stallPause());
@@ -222,7 +274,11 @@ final class ChatHandler {
                         : replies.streamed(res, latency, Replies.JSON, huge, HugeBodies.toolCalls(huge));
             }
             case HUGE_TEXT -> {
-                return replies.streamed(res, latency, Replies.JSON, HugeBodies.textSize(huge, requestId),
+                return replies.streamed(
+                        res,
+                        latency,
+                        Replies.JSON,
+                        HugeBodies.textSize(huge, requestId),
                         HugeBodies.text(huge, requestId));
             }
             case EMPTY_200 -> {
@@ -236,8 +292,8 @@ final class ChatHandler {
             }
             case SSE_EMPTY_200 -> {
                 return wantsEventStream(req)
-                        ? replies.sse(res, latency, config.chunkInterval(), List.of("{}", "{}", "{}"), -1,
-                                Duration.ZERO, -1)
+                        ? replies.sse(
+                                res, latency, config.chunkInterval(), List.of("{}", "{}", "{}"), -1, Duration.ZERO, -1)
                         : replies.body(res, latency, 200, Replies.JSON, EMPTY_OBJECT);
             }
             case SSE_BAD_UTF8_200 -> {
@@ -253,7 +309,11 @@ final class ChatHandler {
                 return replies.redirect(res, latency, LOGIN_PATH + "?return=%2Fchats%2Fv2");
             }
             case UNAUTHORIZED -> {
-                return replies.problem(res, latency, 401, detail(401),
+                return replies.problem(
+                        res,
+                        latency,
+                        401,
+                        detail(401),
                         Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), "Bearer error=\"invalid_token\""));
             }
             default -> {
@@ -262,12 +322,22 @@ final class ChatHandler {
         }
     }
 
-    private Mono<Void> answer(HttpServerRequest req, HttpServerResponse res, StatsRecorder.Call call, ChatBody.Valid valid,
-            String requestId, String threadKey, Duration latency, int pauseAfter, Duration pause) {
+    private Mono<Void> answer(
+            HttpServerRequest req,
+            HttpServerResponse res,
+            StatsRecorder.Call call,
+            ChatBody.Valid valid,
+            String requestId,
+            String threadKey,
+            Duration latency,
+            int pauseAfter,
+            Duration pause) {
         call.outcome("200");
         Answers.Spec spec = spec(valid, requestId, threadKey, stats.nextTurn(threadKey));
         if (wantsEventStream(req)) {
-            List<String> events = answers.stream(spec, config.chunks()).stream().map(ObjectNode::toString).toList();
+            List<String> events = answers.stream(spec, config.chunks()).stream()
+                    .map(ObjectNode::toString)
+                    .toList();
             stats.recordSent(requestId, events);
             return replies.sse(res, latency, config.chunkInterval(), events, pauseAfter, pause, -1);
         }
@@ -278,40 +348,53 @@ final class ChatHandler {
 
     private Answers.Spec spec(ChatBody.Valid valid, String requestId, String threadKey, long turn) {
         String text = valid.lastText();
-        return new Answers.Spec(requestId, valid.threadId(), turn, valid.lastUserText(),
-                text != null && text.contains("#tools"));
+        return new Answers.Spec(
+                requestId, valid.threadId(), turn, valid.lastUserText(), text != null && text.contains("#tools"));
     }
 
     private List<String> events(Answers.Spec spec) {
-        return answers.stream(spec, config.chunks()).stream().map(ObjectNode::toString).toList();
+        return answers.stream(spec, config.chunks()).stream()
+                .map(ObjectNode::toString)
+                .toList();
     }
 
     /**
-     * The refusal of the account a call acts for ({@code account}, from {@code unleash-account},
-     * or null without the header): 403 when the key may not impersonate it, 401 when the account
-     * is unknown or disabled (with a {@code WWW-Authenticate} challenge).
+     * The refusal of the account a call acts for ({@code account}, from {@code unleash-account}, or null without the
+     * header): 403 when the key may not impersonate it, 401 when the account is unknown or disabled (with a
+     * {@code WWW-Authenticate} challenge).
      */
     private Mono<Void> accountProblem(HttpServerResponse res, Duration delay, int status, String header) {
         String account = header == null ? null : header.trim();
         if (status == 403) {
-            String detail = account != null ? "The API key may not act on behalf of '" + account + "'."
-                    : "The API key may not act on behalf of an account, and the request names none:"
-                            + " the " + ACCOUNT_HEADER + " header is missing.";
+            String detail = account != null
+                    ? "The API key may not act on behalf of '" + account + "'."
+                    : "The API key may not act on behalf of an account, and the request names none:" + " the "
+                            + ACCOUNT_HEADER + " header is missing.";
             return replies.namedProblem(res, delay, 403, "impersonation-denied", detail, "account", account, Map.of());
         }
-        String detail = account != null ? "The account '" + account + "' is unknown or disabled."
+        String detail = account != null
+                ? "The account '" + account + "' is unknown or disabled."
                 : "The request names no account (the " + ACCOUNT_HEADER + " header is missing),"
                         + " and the API key alone does not identify one.";
-        return replies.namedProblem(res, delay, 401, "unknown-account", detail, "account", account,
-                Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(),
+        return replies.namedProblem(
+                res,
+                delay,
+                401,
+                "unknown-account",
+                detail,
+                "account",
+                account,
+                Map.of(
+                        HttpHeaderNames.WWW_AUTHENTICATE.toString(),
                         "Bearer realm=\"chats\", error=\"invalid_token\","
                                 + " error_description=\"unknown or disabled account\""));
     }
 
     /** A 404 naming the {@code what} the body asked for ({@code value} of {@code member}), or saying none was named. */
-    private Mono<Void> notFound(HttpServerResponse res, Duration delay, String type, String what, String member,
-            String value) {
-        String detail = value != null ? what + " '" + value + "' was not found."
+    private Mono<Void> notFound(
+            HttpServerResponse res, Duration delay, String type, String what, String member, String value) {
+        String detail = value != null
+                ? what + " '" + value + "' was not found."
                 : what + " was not found: the request names none (" + member + " is missing).";
         return replies.namedProblem(res, delay, 404, type + "-not-found", detail, member, value, Map.of());
     }
@@ -357,7 +440,9 @@ final class ChatHandler {
             return false;
         }
         String type = contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
-        return type.equals("application/json") || type.equals("text/json") || JSON_SUFFIX.matcher(type).matches();
+        return type.equals("application/json")
+                || type.equals("text/json")
+                || JSON_SUFFIX.matcher(type).matches();
     }
 
     private static double parseQ(String q) {

@@ -7,16 +7,14 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * The counters behind {@link SimulatorCounters}: calls started and finished, concurrency, its
- * peak, and the integral of concurrency over time, kept exact with three numbers:
- * {@code finishedBusy} (sum of durations of finished calls), {@code current} and
- * {@code inProgressStarts} (sum of start times of calls in progress), so that at time {@code t}
- * the integral is {@code finishedBusy + current * t - inProgressStarts}. No per-call state is kept.
+ * The counters behind {@link SimulatorCounters}: calls started and finished, concurrency, its peak, and the integral of
+ * concurrency over time, kept exact with three numbers: {@code finishedBusy} (sum of durations of finished calls),
+ * {@code current} and {@code inProgressStarts} (sum of start times of calls in progress), so that at time {@code t} the
+ * integral is {@code finishedBusy + current * t - inProgressStarts}. No per-call state is kept.
  *
- * <p>Threading: called from Netty and timer threads. Start, finish and snapshot hold this object's
- * own monitor for a few arithmetic operations (never the {@link StatsRecorder}'s), so reading the
- * counters does not contend with the recorder's per-thread bookkeeping; statuses are counted in a
- * concurrent map outside the monitor.
+ * <p>Threading: called from Netty and timer threads. Start, finish and snapshot hold this object's own monitor for a
+ * few arithmetic operations (never the {@link StatsRecorder}'s), so reading the counters does not contend with the
+ * recorder's per-thread bookkeeping; statuses are counted in a concurrent map outside the monitor.
  */
 final class ConcurrencyCounters {
 

@@ -5,9 +5,8 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * The simulator's one seeded random source: latency samples and configured fault draws, plus the
- * state of a running 500/503 burst. Given the same seed and the same order of calls, the same
- * delays and faults come out.
+ * The simulator's one seeded random source: latency samples and configured fault draws, plus the state of a running
+ * 500/503 burst. Given the same seed and the same order of calls, the same delays and faults come out.
  *
  * <p>Threading: called from Netty event-loop threads; every method holds this object's monitor.
  */

@@ -7,21 +7,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A fault asked for by the text of the last message: {@code #fault:<kind>} or
- * {@code #fault:<kind>x<N>} (the first N attempts fail, default 1). {@code slow} also takes a
- * delay in milliseconds: {@code #fault:slow3000} or {@code #fault:slow3000x2}.
+ * A fault asked for by the text of the last message: {@code #fault:<kind>} or {@code #fault:<kind>x<N>} (the first N
+ * attempts fail, default 1). {@code slow} also takes a delay in milliseconds: {@code #fault:slow3000} or
+ * {@code #fault:slow3000x2}.
  *
- * @param kind     what goes wrong
+ * @param kind what goes wrong
  * @param attempts how many attempts of the request get the fault (unlimited for the kinds that
- *                 {@linkplain Kind#alwaysFails() always fail})
- * @param delay    the delay of {@code slow<ms>}, or null for the configured one
+ *     {@linkplain Kind#alwaysFails() always fail})
+ * @param delay the delay of {@code slow<ms>}, or null for the configured one
  */
 record FaultMarker(Kind kind, int attempts, Duration delay) {
 
     /** The largest N accepted in {@code x<N>}. */
     static final int MAX_ATTEMPTS = 1_000;
 
-    private static final Pattern MARKER = Pattern.compile("#fault:([a-z0-9]+(?:-[a-z0-9]+)*)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern MARKER =
+            Pattern.compile("#fault:([a-z0-9]+(?:-[a-z0-9]+)*)", Pattern.CASE_INSENSITIVE);
     private static final Pattern REPEAT = Pattern.compile("(.+?)x(\\d{1,4})");
     private static final Pattern SLOW = Pattern.compile("slow(\\d{1,7})");
 
@@ -97,12 +98,16 @@ record FaultMarker(Kind kind, int attempts, Duration delay) {
         }
 
         /**
-         * True for kinds that fail every attempt, whatever N: a retry cannot make a bad request
-         * good, nor find an assistant or thread that does not exist, nor grant an account.
+         * True for kinds that fail every attempt, whatever N: a retry cannot make a bad request good, nor find an
+         * assistant or thread that does not exist, nor grant an account.
          */
         boolean alwaysFails() {
-            return this == BAD_REQUEST || this == BAD_REQUEST_HUGE || this == FORBIDDEN_ACCOUNT
-                    || this == UNAUTHORIZED_ACCOUNT || this == ASSISTANT_NOT_FOUND || this == THREAD_NOT_FOUND;
+            return this == BAD_REQUEST
+                    || this == BAD_REQUEST_HUGE
+                    || this == FORBIDDEN_ACCOUNT
+                    || this == UNAUTHORIZED_ACCOUNT
+                    || this == ASSISTANT_NOT_FOUND
+                    || this == THREAD_NOT_FOUND;
         }
 
         /** True for kinds answered with an error status and a body, nothing else. */

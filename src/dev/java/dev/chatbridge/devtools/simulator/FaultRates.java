@@ -1,16 +1,16 @@
 package dev.chatbridge.devtools.simulator;
 
 /**
- * Random faults by configuration, for calls that carry no {@code #fault:} marker. Each call draws
- * once from the simulator's seeded random source; at most one fault applies.
+ * Random faults by configuration, for calls that carry no {@code #fault:} marker. Each call draws once from the
+ * simulator's seeded random source; at most one fault applies.
  *
- * @param tooManyRequests    probability of a 429 with {@code Retry-After: retryAfterSeconds}
- * @param retryAfterSeconds  the {@code Retry-After} of those 429s (at least 0)
- * @param internalError      probability that a burst of 500s starts
- * @param unavailable        probability that a burst of 503s starts
- * @param burstLength        calls (the drawing one included) that a 500/503 burst fails, in
- *                           arrival order across all threads (at least 1)
- * @param connectionReset    probability that the connection is reset without a response
+ * @param tooManyRequests probability of a 429 with {@code Retry-After: retryAfterSeconds}
+ * @param retryAfterSeconds the {@code Retry-After} of those 429s (at least 0)
+ * @param internalError probability that a burst of 500s starts
+ * @param unavailable probability that a burst of 503s starts
+ * @param burstLength calls (the drawing one included) that a 500/503 burst fails, in arrival order across all threads
+ *     (at least 1)
+ * @param connectionReset probability that the connection is reset without a response
  */
 public record FaultRates(
         double tooManyRequests,

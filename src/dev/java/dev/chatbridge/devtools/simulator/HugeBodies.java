@@ -10,11 +10,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The bodies of {@code #fault:huge}, {@code #fault:huge-sse} and {@code #fault:huge-text}: many
- * megabytes, written as a stream of buffers that wrap two shared read-only blocks of 64 KiB, so
- * that a call costs the simulator a few hundred small buffer objects whatever the size, never a
- * copy of the body. Each buffer is made when the network asks for it (each subscription makes its
- * own), at most {@link #BLOCK_BYTES} long.
+ * The bodies of {@code #fault:huge}, {@code #fault:huge-sse} and {@code #fault:huge-text}: many megabytes, written as a
+ * stream of buffers that wrap two shared read-only blocks of 64 KiB, so that a call costs the simulator a few hundred
+ * small buffer objects whatever the size, never a copy of the body. Each buffer is made when the network asks for it
+ * (each subscription makes its own), at most {@link #BLOCK_BYTES} long.
  *
  * <p>Stateless and thread-safe (the blocks are never written after class initialisation).
  */
@@ -35,12 +34,11 @@ final class HugeBodies {
     /** ASCII prose, so that a text of N bytes is also N characters. */
     private static final byte[] TEXT_BLOCK = repeat("The assistant keeps talking and never stops. ", BLOCK_BYTES);
 
-    private HugeBodies() {
-    }
+    private HugeBodies() {}
 
     /**
-     * Exactly {@code bytes} bytes of {@code {"toolCalls":[{},{},...]}} (a few spaces before the
-     * closing bracket make the length exact).
+     * Exactly {@code bytes} bytes of {@code {"toolCalls":[{},{},...]}} (a few spaces before the closing bracket make
+     * the length exact).
      *
      * @param bytes the body size, at least 18
      */
@@ -57,9 +55,8 @@ final class HugeBodies {
     }
 
     /**
-     * About {@code bytes} bytes (at most one event more) of SSE: a keep-alive comment, then
-     * {@code data: {"toolCalls":[{},{},...]}} events of {@link #CALLS_PER_EVENT} calls each, the
-     * last one shorter.
+     * About {@code bytes} bytes (at most one event more) of SSE: a keep-alive comment, then {@code data:
+     * {"toolCalls":[{},{},...]}} events of {@link #CALLS_PER_EVENT} calls each, the last one shorter.
      */
     static Flux<ByteBuf> toolCallEvents(long bytes) {
         long perEvent = EVENT_OPEN.length + 3L * CALLS_PER_EVENT + EVENT_CLOSE.length;
@@ -70,8 +67,10 @@ final class HugeBodies {
             events.add((size - EVENT_OPEN.length - EVENT_CLOSE.length) / 3);
             left -= size;
         }
-        return Flux.concat(one(KEEP_ALIVE), Flux.fromIterable(events)
-                .concatMap(calls -> Flux.concat(one(EVENT_OPEN), emptyCalls(calls), one(EVENT_CLOSE)), 1));
+        return Flux.concat(
+                one(KEEP_ALIVE),
+                Flux.fromIterable(events)
+                        .concatMap(calls -> Flux.concat(one(EVENT_OPEN), emptyCalls(calls), one(EVENT_CLOSE)), 1));
     }
 
     /** {@code {"text":"<textBytes ASCII characters>","requestId":"<id>"}}. */

@@ -7,11 +7,10 @@ import java.util.random.RandomGenerator;
 /**
  * How long the simulated API takes to send the first byte of an answer.
  *
- * <p>{@link #fixed(Duration)} always gives the same delay; {@link #logNormal(Duration, Duration)}
- * draws from a log-normal distribution fitted to a median and a 99th percentile, the usual shape
- * of LLM answer latency: {@code mu = ln(p50)}, {@code sigma = (ln(p99) - ln(p50)) / 2.3263}
- * (2.3263 is the standard normal quantile at 0.99). Samples are capped at {@code 10 * p99} so that
- * one unlucky draw cannot stall a benchmark.
+ * <p>{@link #fixed(Duration)} always gives the same delay; {@link #logNormal(Duration, Duration)} draws from a
+ * log-normal distribution fitted to a median and a 99th percentile, the usual shape of LLM answer latency: {@code mu =
+ * ln(p50)}, {@code sigma = (ln(p99) - ln(p50)) / 2.3263} (2.3263 is the standard normal quantile at 0.99). Samples are
+ * capped at {@code 10 * p99} so that one unlucky draw cannot stall a benchmark.
  *
  * <p>Immutable; thread-safe when the random source passed to {@link #sample} is.
  */

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * RFC 9457 problem details as the vendor's ASP.NET stack writes them ({@code type} pointing at the
- * RFC 9110 section, {@code traceId} in W3C trace-context form). Never includes request headers,
- * so never the API key. Stateless and thread-safe.
+ * RFC 9457 problem details as the vendor's ASP.NET stack writes them ({@code type} pointing at the RFC 9110 section,
+ * {@code traceId} in W3C trace-context form). Never includes request headers, so never the API key. Stateless and
+ * thread-safe.
  */
 final class Problems {
 
@@ -18,6 +18,7 @@ final class Problems {
     static final String INSTANCE = "/chats/v2";
     /** Prefix of the API's own problem types ({@code impersonation-denied}, {@code assistant-not-found}, ...). */
     static final String PROBLEM_TYPES = "https://api.example.com/problems/";
+
     static final String VALIDATION_TITLE = "One or more validation errors occurred.";
     /** Size in bytes of the problem details of {@code #fault:400-huge}: 1 MiB. */
     static final int HUGE_PROBLEM_BYTES = 1 << 20;
@@ -41,13 +42,13 @@ final class Problems {
     }
 
     /**
-     * A 400 validation problem of exactly {@code totalBytes} bytes of UTF-8 JSON, as a validator
-     * that reports every rule it checked might write it: an {@code errors} map of thousands of
-     * property paths (about 640 KiB), {@code traceId}, and a {@code diagnostics} extension member
-     * whose {@code dump} string pads the body to the exact size.
+     * A 400 validation problem of exactly {@code totalBytes} bytes of UTF-8 JSON, as a validator that reports every
+     * rule it checked might write it: an {@code errors} map of thousands of property paths (about 640 KiB),
+     * {@code traceId}, and a {@code diagnostics} extension member whose {@code dump} string pads the body to the exact
+     * size.
      *
      * @param lastMessage index of the last message, named by the first error
-     * @param totalBytes  the size of the body; at least {@value #HUGE_ERRORS_BYTES} plus 1 KiB
+     * @param totalBytes the size of the body; at least {@value #HUGE_ERRORS_BYTES} plus 1 KiB
      */
     byte[] hugeValidation(int lastMessage, int totalBytes) {
         if (totalBytes < HUGE_ERRORS_BYTES + 1024) {
@@ -55,13 +56,15 @@ final class Problems {
         }
         ObjectNode p = base(400, VALIDATION_TITLE, "See the errors property for details.");
         ObjectNode e = json.createObjectNode();
-        e.putArray("messages[" + lastMessage + "].text").add("The text contains content the assistant does not accept.");
+        e.putArray("messages[" + lastMessage + "].text")
+                .add("The text contains content the assistant does not accept.");
         int estimate = 0;
         for (int i = 0; estimate < HUGE_ERRORS_BYTES; i++) {
             String path = "messages[" + lastMessage + "].text.segments[" + i + "]";
             String first = "Segment " + i + " matches rule content-policy/" + (i % 97) + " (score 0." + (i % 10)
                     + "); the assistant does not accept it.";
-            String second = "Rephrase or remove the segment between characters " + (i * 16) + " and " + (i * 16 + 15) + ".";
+            String second =
+                    "Rephrase or remove the segment between characters " + (i * 16) + " and " + (i * 16 + 15) + ".";
             e.putArray(path).add(first).add(second);
             estimate += path.length() + first.length() + second.length() + 12;
         }
@@ -85,14 +88,14 @@ final class Problems {
     }
 
     /**
-     * A problem of the API's own {@code type} (not an RFC 9110 one) that names what it is about in
-     * an extension member, as the vendor's account and resource checks write them.
+     * A problem of the API's own {@code type} (not an RFC 9110 one) that names what it is about in an extension member,
+     * as the vendor's account and resource checks write them.
      *
      * @param status the HTTP status
-     * @param type   the last segment of the type URI under {@link #PROBLEM_TYPES}
+     * @param type the last segment of the type URI under {@link #PROBLEM_TYPES}
      * @param detail the detail
      * @param member the extension member naming the account or resource, or null for none
-     * @param value  its value, or null to leave the member out
+     * @param value its value, or null to leave the member out
      */
     byte[] named(int status, String type, String detail, String member, String value) {
         ObjectNode p = base(status, title(status), detail);

@@ -19,14 +19,14 @@ import reactor.core.publisher.Sinks;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * How each kind of reply goes on the wire: problem bodies, HTML gateway pages, JSON answers, SSE
- * streams (optionally cut, stalled or corrupted), resets and hangs. Every wait is a Reactor timer
- * ({@code Mono.delay}), never a blocked thread.
+ * How each kind of reply goes on the wire: problem bodies, HTML gateway pages, JSON answers, SSE streams (optionally
+ * cut, stalled or corrupted), resets and hangs. Every wait is a Reactor timer ({@code Mono.delay}), never a blocked
+ * thread.
  *
- * <p>SSE framing: one {@code data: <json>\n\n} event per object; a {@code : keep-alive} comment
- * before the first event; an {@code event: message} line on every odd-numbered event; and the
- * first event holding a multi-byte character is written in two network writes split inside that
- * character, so that clients must decode UTF-8 across buffer boundaries.
+ * <p>SSE framing: one {@code data: <json>\n\n} event per object; a {@code : keep-alive} comment before the first event;
+ * an {@code event: message} line on every odd-numbered event; and the first event holding a multi-byte character is
+ * written in two network writes split inside that character, so that clients must decode UTF-8 across buffer
+ * boundaries.
  *
  * <p>Stateless and thread-safe; runs on Netty event-loop and Reactor timer threads.
  */
@@ -46,7 +46,8 @@ final class Replies {
 
     /** A problem-details reply after {@code delay}, with extra headers. */
     Mono<Void> problem(HttpServerResponse res, Duration delay, int status, String detail, Map<String, String> headers) {
-        return afterDelay(delay, () -> sendBytes(res, status, Problems.MEDIA_TYPE, problems.status(status, detail), headers));
+        return afterDelay(
+                delay, () -> sendBytes(res, status, Problems.MEDIA_TYPE, problems.status(status, detail), headers));
     }
 
     /** A 400 with validation errors. */
@@ -56,18 +57,37 @@ final class Replies {
 
     /** A 400 with about {@link Problems#HUGE_PROBLEM_BYTES} of problem details ({@code #fault:400-huge}). */
     Mono<Void> hugeValidation(HttpServerResponse res, Duration delay, int lastMessage) {
-        return afterDelay(delay, () -> sendBytes(res, 400, Problems.MEDIA_TYPE,
-                problems.hugeValidation(lastMessage, Problems.HUGE_PROBLEM_BYTES), Map.of()));
+        return afterDelay(
+                delay,
+                () -> sendBytes(
+                        res,
+                        400,
+                        Problems.MEDIA_TYPE,
+                        problems.hugeValidation(lastMessage, Problems.HUGE_PROBLEM_BYTES),
+                        Map.of()));
     }
 
     /**
-     * Problem details of the API's own {@code type}, naming the account or resource concerned in
-     * the extension member {@code member} (left out when {@code value} is null).
+     * Problem details of the API's own {@code type}, naming the account or resource concerned in the extension member
+     * {@code member} (left out when {@code value} is null).
      */
-    Mono<Void> namedProblem(HttpServerResponse res, Duration delay, int status, String type, String detail,
-            String member, String value, Map<String, String> headers) {
-        return afterDelay(delay, () -> sendBytes(res, status, Problems.MEDIA_TYPE,
-                problems.named(status, type, detail, member, value), headers));
+    Mono<Void> namedProblem(
+            HttpServerResponse res,
+            Duration delay,
+            int status,
+            String type,
+            String detail,
+            String member,
+            String value,
+            Map<String, String> headers) {
+        return afterDelay(
+                delay,
+                () -> sendBytes(
+                        res,
+                        status,
+                        Problems.MEDIA_TYPE,
+                        problems.named(status, type, detail, member, value),
+                        headers));
     }
 
     /** Any body with any status and media type, as given. */
@@ -78,32 +98,39 @@ final class Replies {
     /** A 302 to {@code location}, with the small HTML body servers add. */
     Mono<Void> redirect(HttpServerResponse res, Duration delay, String location) {
         String page = "<html><body>You are being <a href=\"" + location + "\">redirected</a>.</body></html>";
-        return afterDelay(delay, () -> sendBytes(res, 302, "text/html; charset=utf-8",
-                page.getBytes(StandardCharsets.UTF_8), Map.of(HttpHeaderNames.LOCATION.toString(), location)));
+        return afterDelay(
+                delay,
+                () -> sendBytes(
+                        res,
+                        302,
+                        "text/html; charset=utf-8",
+                        page.getBytes(StandardCharsets.UTF_8),
+                        Map.of(HttpHeaderNames.LOCATION.toString(), location)));
     }
 
     /**
-     * A 200 whose body is streamed from {@code body} as the network takes it (backpressure: the
-     * next buffer is made only when the channel can take it).
+     * A 200 whose body is streamed from {@code body} as the network takes it (backpressure: the next buffer is made
+     * only when the channel can take it).
      *
      * @param length the Content-Length, or -1 for chunked transfer
      */
     Mono<Void> streamed(HttpServerResponse res, Duration delay, String contentType, long length, Flux<ByteBuf> body) {
-        return afterDelay(delay, () -> Mono.defer(() -> {
-            res.status(200).header(HttpHeaderNames.CONTENT_TYPE, contentType);
-            if (length >= 0) {
-                res.header(HttpHeaderNames.CONTENT_LENGTH, Long.toString(length));
-            } else {
-                res.header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-            }
-            return res.send(body).then();
-        }));
+        return afterDelay(
+                delay,
+                () -> Mono.defer(() -> {
+                    res.status(200).header(HttpHeaderNames.CONTENT_TYPE, contentType);
+                    if (length >= 0) {
+                        res.header(HttpHeaderNames.CONTENT_LENGTH, Long.toString(length));
+                    } else {
+                        res.header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+                    }
+                    return res.send(body).then();
+                }));
     }
 
     /**
-     * An SSE stream of raw {@code data} payloads, written as given (not necessarily UTF-8): a
-     * keep-alive comment, then one {@code data: <payload>\n\n} event per payload,
-     * {@code interval} apart.
+     * An SSE stream of raw {@code data} payloads, written as given (not necessarily UTF-8): a keep-alive comment, then
+     * one {@code data: <payload>\n\n} event per payload, {@code interval} apart.
      */
     Mono<Void> rawSse(HttpServerResponse res, Duration delay, Duration interval, List<byte[]> payloads) {
         List<Flux<ByteBuf>> steps = new ArrayList<>();
@@ -115,9 +142,7 @@ final class Replies {
             steps.add(before.isZero() ? write : Mono.delay(before).thenMany(write));
         }
         return Mono.defer(() -> {
-            res.status(200)
-                    .header(HttpHeaderNames.CONTENT_TYPE, SSE)
-                    .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            res.status(200).header(HttpHeaderNames.CONTENT_TYPE, SSE).header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
             return res.send(Flux.concat(steps), b -> true).then();
         });
     }
@@ -127,8 +152,8 @@ final class Replies {
         String reason = Problems.title(status);
         String page = "<html>\r\n<head><title>" + status + " " + reason + "</title></head>\r\n<body>\r\n<center><h1>"
                 + status + " " + reason + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
-        return afterDelay(delay, () -> sendBytes(res, status, "text/html",
-                page.getBytes(StandardCharsets.UTF_8), Map.of()));
+        return afterDelay(
+                delay, () -> sendBytes(res, status, "text/html", page.getBytes(StandardCharsets.UTF_8), Map.of()));
     }
 
     /** A plain JSON reply (admin endpoints). */
@@ -150,14 +175,20 @@ final class Replies {
     /**
      * An SSE answer.
      *
-     * @param delay      time to first byte
-     * @param interval   pause between events
-     * @param events     the objects to send, in order
+     * @param delay time to first byte
+     * @param interval pause between events
+     * @param events the objects to send, in order
      * @param pauseAfter index of the event after which to pause {@code pause} (or -1)
-     * @param cutAfter   number of events after which the connection is cut (or -1 for all)
+     * @param cutAfter number of events after which the connection is cut (or -1 for all)
      */
-    Mono<Void> sse(HttpServerResponse res, Duration delay, Duration interval, List<String> events,
-            int pauseAfter, Duration pause, int cutAfter) {
+    Mono<Void> sse(
+            HttpServerResponse res,
+            Duration delay,
+            Duration interval,
+            List<String> events,
+            int pauseAfter,
+            Duration pause,
+            int cutAfter) {
         List<Flux<ByteBuf>> steps = new ArrayList<>();
         boolean split = false;
         int count = cutAfter < 0 ? events.size() : Math.min(cutAfter, events.size());
@@ -186,9 +217,7 @@ final class Replies {
         }
         Flux<ByteBuf> frames = body;
         return Mono.defer(() -> {
-            res.status(200)
-                    .header(HttpHeaderNames.CONTENT_TYPE, SSE)
-                    .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            res.status(200).header(HttpHeaderNames.CONTENT_TYPE, SSE).header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
             return res.send(frames, b -> true).then();
         });
     }
@@ -199,8 +228,8 @@ final class Replies {
     }
 
     /**
-     * Runs {@code work} until it completes or the client's connection closes, whichever comes
-     * first, so that a call the client gave up on ends (and stops counting as concurrent) at once.
+     * Runs {@code work} until it completes or the client's connection closes, whichever comes first, so that a call the
+     * client gave up on ends (and stops counting as concurrent) at once.
      */
     static Mono<Void> untilClientGone(HttpServerResponse res, Mono<Void> work) {
         return Mono.defer(() -> {
@@ -229,8 +258,8 @@ final class Replies {
         return delay.isZero() ? Mono.defer(then) : Mono.delay(delay).then(Mono.defer(then));
     }
 
-    private static Mono<Void> sendBytes(HttpServerResponse res, int status, String contentType, byte[] body,
-            Map<String, String> headers) {
+    private static Mono<Void> sendBytes(
+            HttpServerResponse res, int status, String contentType, byte[] body, Map<String, String> headers) {
         return Mono.defer(() -> {
             res.status(status)
                     .header(HttpHeaderNames.CONTENT_TYPE, contentType)

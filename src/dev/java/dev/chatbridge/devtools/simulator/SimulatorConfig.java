@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Settings of an {@link ApiSimulator}: immutable, built with {@link #builder()}, validated on
- * {@link Builder#build()}. {@link #toString()} never shows the accepted keys.
+ * Settings of an {@link ApiSimulator}: immutable, built with {@link #builder()}, validated on {@link Builder#build()}.
+ * {@link #toString()} never shows the accepted keys.
  */
 public final class SimulatorConfig {
 
@@ -45,7 +45,9 @@ public final class SimulatorConfig {
         this.maxRecordedCalls = b.maxRecordedCalls;
         this.maxTrackedThreads = b.maxTrackedThreads;
         this.maxBodyBytes = b.maxBodyBytes;
-        this.refusedAccounts = b.refusedAccounts.stream().map(a -> a.trim().toLowerCase(Locale.ROOT)).toList();
+        this.refusedAccounts = b.refusedAccounts.stream()
+                .map(a -> a.trim().toLowerCase(Locale.ROOT))
+                .toList();
         this.hugeAnswerBytes = b.hugeAnswerBytes;
         this.callTimings = b.callTimings;
     }
@@ -117,8 +119,8 @@ public final class SimulatorConfig {
     }
 
     /**
-     * True when {@code account} (an {@code unleash-account} value) is refused: it equals a refused
-     * account, or ends with a refused {@code @domain}, ignoring case and surrounding blanks.
+     * True when {@code account} (an {@code unleash-account} value) is refused: it equals a refused account, or ends
+     * with a refused {@code @domain}, ignoring case and surrounding blanks.
      */
     boolean refuses(String account) {
         if (account == null || account.isBlank() || refusedAccounts.isEmpty()) {
@@ -172,8 +174,7 @@ public final class SimulatorConfig {
         private int hugeAnswerBytes = 17_300_000;
         private int callTimings;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Address to bind; default {@code 127.0.0.1}. */
         public Builder host(String host) {
@@ -260,10 +261,10 @@ public final class SimulatorConfig {
         }
 
         /**
-         * Accounts refused on every call, whatever the text: a call whose {@code unleash-account}
-         * header equals one of them, or ends with one that starts with {@code @} (a whole domain,
-         * e.g. {@code @example.com}; not its subdomains), ignoring case, gets 403 problem details
-         * naming the account ({@code #fault:403-account}) before its body is read. Default none.
+         * Accounts refused on every call, whatever the text: a call whose {@code unleash-account} header equals one of
+         * them, or ends with one that starts with {@code @} (a whole domain, e.g. {@code @example.com}; not its
+         * subdomains), ignoring case, gets 403 problem details naming the account ({@code #fault:403-account}) before
+         * its body is read. Default none.
          */
         public Builder refusedAccounts(List<String> accounts) {
             this.refusedAccounts = List.copyOf(Objects.requireNonNull(accounts, "refusedAccounts"));
@@ -276,9 +277,8 @@ public final class SimulatorConfig {
         }
 
         /**
-         * Size of the answers of {@code #fault:huge}, {@code #fault:huge-sse} (about) and
-         * {@code #fault:huge-text} (the text alone), in [1024, 1073741824]; default 17 300 000
-         * (16.5 MiB, beyond a 16 MiB client limit).
+         * Size of the answers of {@code #fault:huge}, {@code #fault:huge-sse} (about) and {@code #fault:huge-text} (the
+         * text alone), in [1024, 1073741824]; default 17 300 000 (16.5 MiB, beyond a 16 MiB client limit).
          */
         public Builder hugeAnswerBytes(int bytes) {
             this.hugeAnswerBytes = bytes;
@@ -286,9 +286,8 @@ public final class SimulatorConfig {
         }
 
         /**
-         * Keeps the {@link CallTiming} of up to {@code capacity} calls until
-         * {@link ApiSimulator#drainCallTimings()} takes them (later ones are dropped and counted),
-         * for benchmarks; default 0 (off, nothing kept).
+         * Keeps the {@link CallTiming} of up to {@code capacity} calls until {@link ApiSimulator#drainCallTimings()}
+         * takes them (later ones are dropped and counted), for benchmarks; default 0 (off, nothing kept).
          */
         public Builder callTimings(int capacity) {
             this.callTimings = capacity;
@@ -322,15 +321,17 @@ public final class SimulatorConfig {
                         + " at least 1, were " + maxRecordedCalls + ", " + maxTrackedThreads + ", " + maxBodyBytes);
             }
             for (String account : refusedAccounts) {
-                if (account == null || account.isBlank() || account.trim().equals("@")
+                if (account == null
+                        || account.isBlank()
+                        || account.trim().equals("@")
                         || account.trim().chars().anyMatch(Character::isWhitespace)) {
                     throw new IllegalArgumentException("refusedAccounts must hold accounts (alice@example.com) or"
                             + " domains (@example.com) without blanks, found '" + account + "'");
                 }
             }
             if (hugeAnswerBytes < 1_024 || hugeAnswerBytes > 1 << 30) {
-                throw new IllegalArgumentException("hugeAnswerBytes must be in [1024, 1073741824], was "
-                        + hugeAnswerBytes);
+                throw new IllegalArgumentException(
+                        "hugeAnswerBytes must be in [1024, 1073741824], was " + hugeAnswerBytes);
             }
             if (callTimings < 0 || callTimings > 10_000_000) {
                 throw new IllegalArgumentException("callTimings must be in [0, 10000000], was " + callTimings);

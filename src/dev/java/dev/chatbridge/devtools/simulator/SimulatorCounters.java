@@ -3,24 +3,22 @@ package dev.chatbridge.devtools.simulator;
 import java.util.Map;
 
 /**
- * The simulator's cheap counters, cumulative since it started (a {@code reset} does not clear
- * them, so deltas between two snapshots are always meaningful). {@code GET /_sim/counters} serves
- * the same shape as JSON (member names = component names); unlike {@code /_sim/stats} it costs
- * O(statuses), whatever the number of threads seen.
+ * The simulator's cheap counters, cumulative since it started (a {@code reset} does not clear them, so deltas between
+ * two snapshots are always meaningful). {@code GET /_sim/counters} serves the same shape as JSON (member names =
+ * component names); unlike {@code /_sim/stats} it costs O(statuses), whatever the number of threads seen.
  *
- * <p>{@code busyNanos} is the integral over time of the number of calls in progress: each call
- * contributes its duration once finished, and a call still in progress contributes the time since
- * it started. So the mean number of calls in flight between two snapshots {@code a} and {@code b}
- * is exactly {@code (b.busyNanos - a.busyNanos) / (b.nanoTime - a.nanoTime)}, however rarely they
- * are taken ({@link #meanInFlightSince}).
+ * <p>{@code busyNanos} is the integral over time of the number of calls in progress: each call contributes its duration
+ * once finished, and a call still in progress contributes the time since it started. So the mean number of calls in
+ * flight between two snapshots {@code a} and {@code b} is exactly {@code (b.busyNanos - a.busyNanos) / (b.nanoTime -
+ * a.nanoTime)}, however rarely they are taken ({@link #meanInFlightSince}).
  *
- * @param totalCalls        calls of {@code POST /chats/v2} started, failed ones included
- * @param finishedCalls     calls finished (answered, failed or cut)
+ * @param totalCalls calls of {@code POST /chats/v2} started, failed ones included
+ * @param finishedCalls calls finished (answered, failed or cut)
  * @param currentConcurrent calls in progress at {@code nanoTime}
- * @param peakConcurrent    most calls in progress at once (lowered to the current count by a reset)
- * @param callsByStatus     finished calls by HTTP status or fault kind, as in {@link SimulatorStats}
- * @param busyNanos         integral of calls in progress over time, in call-nanoseconds
- * @param nanoTime          the simulator JVM's {@link System#nanoTime()} when the snapshot was taken
+ * @param peakConcurrent most calls in progress at once (lowered to the current count by a reset)
+ * @param callsByStatus finished calls by HTTP status or fault kind, as in {@link SimulatorStats}
+ * @param busyNanos integral of calls in progress over time, in call-nanoseconds
+ * @param nanoTime the simulator JVM's {@link System#nanoTime()} when the snapshot was taken
  */
 public record SimulatorCounters(
         long totalCalls,
@@ -42,8 +40,8 @@ public record SimulatorCounters(
     }
 
     /**
-     * Busy time per finished call between {@code earlier} and this snapshot, in nanoseconds: the
-     * mean call duration by Little's law (exact when as many calls are in progress at both ends).
+     * Busy time per finished call between {@code earlier} and this snapshot, in nanoseconds: the mean call duration by
+     * Little's law (exact when as many calls are in progress at both ends).
      */
     public double meanCallNanosSince(SimulatorCounters earlier) {
         long calls = finishedCalls - earlier.finishedCalls;

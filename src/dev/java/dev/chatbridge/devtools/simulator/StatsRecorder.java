@@ -8,17 +8,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything the simulator remembers: counts, concurrency, per-thread turns and arrival order,
- * fault attempts and the chunks sent per call.
+ * Everything the simulator remembers: counts, concurrency, per-thread turns and arrival order, fault attempts and the
+ * chunks sent per call.
  *
- * <p>Threading: written by Netty event-loop threads and Reactor timer threads (one call may start
- * on one and finish on another), read by test threads. Every method holds this object's monitor,
- * except {@link #counters()} and the call timings, which live in {@link ConcurrencyCounters} and
- * {@link CallTimings} (their own monitor, lock-free) so that benchmarks can read them often
- * without contending with the per-thread bookkeeping; no method does I/O or calls out while
- * holding a monitor. Memory is bounded: at most
- * {@code maxTrackedThreads} threads (least recently used forgotten, with their turn count),
- * {@code maxRecordedCalls} order entries per thread, attempt counters and sent-chunk lists.
+ * <p>Threading: written by Netty event-loop threads and Reactor timer threads (one call may start on one and finish on
+ * another), read by test threads. Every method holds this object's monitor, except {@link #counters()} and the call
+ * timings, which live in {@link ConcurrencyCounters} and {@link CallTimings} (their own monitor, lock-free) so that
+ * benchmarks can read them often without contending with the per-thread bookkeeping; no method does I/O or calls out
+ * while holding a monitor. Memory is bounded: at most {@code maxTrackedThreads} threads (least recently used forgotten,
+ * with their turn count), {@code maxRecordedCalls} order entries per thread, attempt counters and sent-chunk lists.
  */
 final class StatsRecorder {
 
@@ -116,8 +114,8 @@ final class StatsRecorder {
 
     synchronized SimulatorStats snapshot() {
         Map<String, SimulatorStats.ThreadStats> perThread = new HashMap<>();
-        threads.forEach((key, s) -> perThread.put(key,
-                new SimulatorStats.ThreadStats(s.turns, s.calls, s.current, s.peak, List.copyOf(s.order))));
+        threads.forEach((key, s) -> perThread.put(
+                key, new SimulatorStats.ThreadStats(s.turns, s.calls, s.current, s.peak, List.copyOf(s.order))));
         return new SimulatorStats(totalCalls, current, peak, byStatus, perThread, probes);
     }
 
@@ -182,8 +180,8 @@ final class StatsRecorder {
     }
 
     /**
-     * One call in progress. Its outcome may be set several times (the last wins); {@link #finish()}
-     * counts it once, whatever thread calls it and however often.
+     * One call in progress. Its outcome may be set several times (the last wins); {@link #finish()} counts it once,
+     * whatever thread calls it and however often.
      */
     static final class Call {
         private final StatsRecorder recorder;

@@ -26,7 +26,8 @@ class EmbeddedKafkaBrokerIT {
     void shouldShowOnlyCommittedTransactionsWhenConsumerReadsCommitted(KafkaCluster kafka) throws Exception {
         // Given a topic and a transactional producer
         String topic = kafka.createUniqueTopic("tx", 1);
-        try (KafkaProducer<String, String> producer = TestClients.transactionalProducer(kafka, kafka.uniqueName("tx-id"))) {
+        try (KafkaProducer<String, String> producer =
+                TestClients.transactionalProducer(kafka, kafka.uniqueName("tx-id"))) {
             producer.initTransactions();
 
             // When one transaction commits, one aborts and a last one commits
@@ -59,15 +60,17 @@ class EmbeddedKafkaBrokerIT {
         // When records are produced without a transaction
         try (KafkaProducer<String, String> producer = TestClients.producer(kafka)) {
             for (int i = 0; i < 10; i++) {
-                producer.send(new ProducerRecord<>(topic, "key-" + i, "value-" + i)).get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>(topic, "key-" + i, "value-" + i))
+                        .get(30, TimeUnit.SECONDS);
             }
         }
 
         // Then a consumer reads all of them
         List<String> values = values(TestClients.readCommitted(kafka, topic, read -> read.size() >= 10, READ_TIMEOUT));
-        assertThat(values).containsExactlyInAnyOrder(
-                "value-0", "value-1", "value-2", "value-3", "value-4",
-                "value-5", "value-6", "value-7", "value-8", "value-9");
+        assertThat(values)
+                .containsExactlyInAnyOrder(
+                        "value-0", "value-1", "value-2", "value-3", "value-4", "value-5", "value-6", "value-7",
+                        "value-8", "value-9");
     }
 
     @Test

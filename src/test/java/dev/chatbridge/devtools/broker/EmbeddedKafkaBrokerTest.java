@@ -52,7 +52,8 @@ class EmbeddedKafkaBrokerTest {
         // Then the directory is gone and the broker cannot be used or restarted
         assertThat(logDirectory).doesNotExist();
         assertThatThrownBy(broker::bootstrapServers).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(broker::start).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(broker::start)
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("starts once");
     }
 
@@ -62,7 +63,8 @@ class EmbeddedKafkaBrokerTest {
         Set<Path> tempDirsBefore = ourTempDirs();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
-            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().brokerPort(port).build();
+            EmbeddedKafkaBroker broker =
+                    EmbeddedKafkaBroker.builder().brokerPort(port).build();
 
             // When the broker is asked to use it, then start fails naming the port and the setting
             assertThatThrownBy(broker::start)

@@ -33,17 +33,31 @@ class SimulateCommandTest {
     void shouldAcceptTheKeyFromTheFileOnTheGivenAddress() throws Exception {
         Path keyFile = Files.writeString(dir.resolve("chat-api-key"), "  file-key-123\n");
         CliRun cli = new CliRun(Map.of());
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.execute("simulate", "--host",
-                "127.0.0.1", "--port", "0", "--latency-p50", "1", "--latency-p99", "2", "--api-key-file",
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.execute(
+                "simulate",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--latency-p50",
+                "1",
+                "--latency-p99",
+                "2",
+                "--api-key-file",
                 keyFile.toString()));
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> LISTENING.matcher(cli.out()).find() || exit.isDone());
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> LISTENING.matcher(cli.out()).find() || exit.isDone());
             Matcher m = LISTENING.matcher(cli.out());
-            assertThat(m.find()).as("stdout: %s, stderr: %s", cli.out(), cli.err()).isTrue();
+            assertThat(m.find())
+                    .as("stdout: %s, stderr: %s", cli.out(), cli.err())
+                    .isTrue();
             URI uri = URI.create("http://127.0.0.1:" + m.group(1) + "/chats/v2");
 
             assertThat(call(uri, "file-key-123")).isEqualTo(200);
-            assertThat(call(uri, "demo-key")).as("the default key no longer works").isEqualTo(401);
+            assertThat(call(uri, "demo-key"))
+                    .as("the default key no longer works")
+                    .isEqualTo(401);
         } finally {
             cli.context().requestStop();
         }
@@ -54,18 +68,26 @@ class SimulateCommandTest {
     void shouldRefuseAnEmptyOrMissingKeyFileWithExitCode2() throws Exception {
         Path empty = Files.writeString(dir.resolve("empty"), " \n");
         CliRun cli = new CliRun(Map.of());
-        assertThat(cli.execute("simulate", "--port", "0", "--api-key-file", empty.toString())).isEqualTo(2);
+        assertThat(cli.execute("simulate", "--port", "0", "--api-key-file", empty.toString()))
+                .isEqualTo(2);
         assertThat(cli.err()).contains("--api-key-file", "is empty");
 
         CliRun missing = new CliRun(Map.of());
-        assertThat(missing.execute("simulate", "--port", "0", "--api-key-file", dir.resolve("nope").toString()))
+        assertThat(missing.execute(
+                        "simulate",
+                        "--port",
+                        "0",
+                        "--api-key-file",
+                        dir.resolve("nope").toString()))
                 .isEqualTo(2);
         assertThat(missing.err()).contains("cannot read --api-key-file");
     }
 
     private static int call(URI uri, String key) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")

@@ -34,7 +34,10 @@ class ApiSimulatorBadAnswersTest {
 
     @BeforeEach
     void start() {
-        simulator = new ApiSimulator(SimulatorConfig.builder().chunks(4).chunkInterval(Duration.ofMillis(5)).build())
+        simulator = new ApiSimulator(SimulatorConfig.builder()
+                        .chunks(4)
+                        .chunkInterval(Duration.ofMillis(5))
+                        .build())
                 .start();
         client = new SimTestClient(simulator.baseUrl());
     }
@@ -52,8 +55,11 @@ class ApiSimulatorBadAnswersTest {
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.headers().get("Content-Type")).startsWith("application/json");
         assertThat(reply.body()).isEqualTo("{}");
-        assertThat(chat("#fault:200-empty", JSON, "e").json().get("text").asText()).contains("réponse prête");
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().callsByStatus()).containsEntry("200", 2L));
+        assertThat(chat("#fault:200-empty", JSON, "e").json().get("text").asText())
+                .contains("réponse prête");
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().callsByStatus()).containsEntry("200", 2L));
     }
 
     @Test
@@ -84,7 +90,9 @@ class ApiSimulatorBadAnswersTest {
         SimTestClient.Reply sse = chat("#fault:200-sse-emptyx2", SimTestClient.SSE_ACCEPT, "se");
         assertThat(sse.status()).isEqualTo(200);
         assertThat(sse.headers().get("Content-Type")).startsWith("text/event-stream");
-        assertThat(sse.events()).hasSize(3).allSatisfy(e -> assertThat(e.isObject() && e.isEmpty()).isTrue());
+        assertThat(sse.events())
+                .hasSize(3)
+                .allSatisfy(e -> assertThat(e.isObject() && e.isEmpty()).isTrue());
 
         SimTestClient.Reply json = chat("#fault:200-sse-emptyx2", JSON, "se");
         assertThat(json.headers().get("Content-Type")).startsWith("application/json");
@@ -94,8 +102,8 @@ class ApiSimulatorBadAnswersTest {
     @Test
     void shouldPutBytesThatAreNotUtf8InADataLine() {
         // When the client accepts SSE
-        SimTestClient.RawReply sse = client.raw(SimTestClient.body("T", "#fault:200-sse-badutf8"),
-                SimTestClient.SSE_ACCEPT, WAIT);
+        SimTestClient.RawReply sse =
+                client.raw(SimTestClient.body("T", "#fault:200-sse-badutf8"), SimTestClient.SSE_ACCEPT, WAIT);
 
         // Then the stream is well framed, but one data line is not UTF-8
         assertThat(sse.status()).isEqualTo(200);
@@ -129,12 +137,15 @@ class ApiSimulatorBadAnswersTest {
         assertThat(login.headers().get("Content-Type")).startsWith("text/html");
         assertThat(login.body()).contains("<form");
         assertThat(chat("#fault:302", JSON, "r302").status()).as("the retry").isEqualTo(200);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().callsByStatus()).containsEntry("302", 1L));
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().callsByStatus()).containsEntry("302", 1L));
     }
 
     @Test
     void shouldAnswerAHugeJsonBodyOfToolCalls() throws IOException {
-        SimTestClient.RawReply reply = client.raw(SimTestClient.body("T", "#fault:huge"), SimTestClient.SSE_ACCEPT, WAIT);
+        SimTestClient.RawReply reply =
+                client.raw(SimTestClient.body("T", "#fault:huge"), SimTestClient.SSE_ACCEPT, WAIT);
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.headers().get("Content-Type")).startsWith("application/json");
@@ -146,8 +157,8 @@ class ApiSimulatorBadAnswersTest {
 
     @Test
     void shouldStreamAHugeAnswerAsEventsBelowOneMebibyteEach() throws IOException {
-        SimTestClient.RawReply reply = client.raw(SimTestClient.body("T", "#fault:huge-sse"), SimTestClient.SSE_ACCEPT,
-                WAIT);
+        SimTestClient.RawReply reply =
+                client.raw(SimTestClient.body("T", "#fault:huge-sse"), SimTestClient.SSE_ACCEPT, WAIT);
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.headers().get("Content-Type")).startsWith("text/event-stream");
@@ -173,8 +184,8 @@ class ApiSimulatorBadAnswersTest {
 
     @Test
     void shouldAnswerAHugeText() throws IOException {
-        SimTestClient.RawReply reply = client.raw(SimTestClient.body("T", "#fault:huge-text"), SimTestClient.SSE_ACCEPT,
-                WAIT);
+        SimTestClient.RawReply reply =
+                client.raw(SimTestClient.body("T", "#fault:huge-text"), SimTestClient.SSE_ACCEPT, WAIT);
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.headers().get("Content-Type")).startsWith("application/json");
@@ -186,10 +197,16 @@ class ApiSimulatorBadAnswersTest {
 
     @Test
     void shouldUseTheConfiguredHugeSize() {
-        try (ApiSimulator small = new ApiSimulator(SimulatorConfig.builder().hugeAnswerBytes(5_000).build()).start();
+        try (ApiSimulator small = new ApiSimulator(
+                                SimulatorConfig.builder().hugeAnswerBytes(5_000).build())
+                        .start();
                 SimTestClient c = new SimTestClient(small.baseUrl())) {
-            assertThat(c.raw(SimTestClient.body("T", "#fault:huge"), JSON, WAIT).body()).hasSize(5_000);
-            assertThat(c.raw(SimTestClient.body("T", "#fault:huge-text"), JSON, WAIT).json().get("text").asText())
+            assertThat(c.raw(SimTestClient.body("T", "#fault:huge"), JSON, WAIT).body())
+                    .hasSize(5_000);
+            assertThat(c.raw(SimTestClient.body("T", "#fault:huge-text"), JSON, WAIT)
+                            .json()
+                            .get("text")
+                            .asText())
                     .hasSize(5_000);
         }
     }
@@ -260,8 +277,11 @@ class ApiSimulatorBadAnswersTest {
 
     private static boolean isUtf8(byte[] bytes) {
         try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
             return true;
         } catch (CharacterCodingException e) {
             return false;

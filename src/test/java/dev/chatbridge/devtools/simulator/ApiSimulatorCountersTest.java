@@ -36,12 +36,20 @@ class ApiSimulatorCountersTest {
     private void concurrently(int calls) {
         List<Mono<SimTestClient.Reply>> sent = new ArrayList<>();
         for (int i = 0; i < calls; i++) {
-            Map<String, String> headers = Map.of("Authorization", "Bearer " + SimTestClient.KEY,
-                    "Content-Type", "application/json", "Accept", "application/json", "X-Request-Id", "req-" + i);
+            Map<String, String> headers = Map.of(
+                    "Authorization",
+                    "Bearer " + SimTestClient.KEY,
+                    "Content-Type",
+                    "application/json",
+                    "Accept",
+                    "application/json",
+                    "X-Request-Id",
+                    "req-" + i);
             sent.add(client.sendAsync("POST", "/chats/v2", SimTestClient.body("T" + i, "call " + i), headers, WAIT));
         }
         assertThat(Flux.merge(sent).collectList().block(WAIT.plusSeconds(5)))
-                .extracting(SimTestClient.Reply::status).containsOnly(200);
+                .extracting(SimTestClient.Reply::status)
+                .containsOnly(200);
     }
 
     @Test
@@ -60,8 +68,11 @@ class ApiSimulatorCountersTest {
         assertThat(after.finishedCalls()).isEqualTo(4);
         assertThat(after.callsByStatus()).containsEntry("200", 4L);
         assertThat(after.peakConcurrent()).isEqualTo(4);
-        assertThat(after.busyNanos()).as("busy time of 4 calls of 300 ms")
-                .isBetween(Duration.ofMillis(1_200).toNanos(), Duration.ofMillis(4_000).toNanos());
+        assertThat(after.busyNanos())
+                .as("busy time of 4 calls of 300 ms")
+                .isBetween(
+                        Duration.ofMillis(1_200).toNanos(),
+                        Duration.ofMillis(4_000).toNanos());
         assertThat(after.meanInFlightSince(before)).isBetween(0.0, 4.0);
 
         // and GET /_sim/counters serves the same, small
@@ -78,7 +89,9 @@ class ApiSimulatorCountersTest {
     @Test
     void shouldKeepCallTimingsOnlyWhenAskedAndBoundThem() {
         // Given a simulator keeping at most 3 call timings
-        start(SimulatorConfig.builder().latency(LatencyModel.fixed(Duration.ofMillis(50))).callTimings(3));
+        start(SimulatorConfig.builder()
+                .latency(LatencyModel.fixed(Duration.ofMillis(50)))
+                .callTimings(3));
 
         // When 5 calls are made
         concurrently(5);
@@ -90,7 +103,8 @@ class ApiSimulatorCountersTest {
             assertThat(t.correlationId()).startsWith("req-");
             assertThat(t.threadKey()).startsWith("T");
             assertThat(t.outcome()).isEqualTo("200");
-            assertThat(t.endNanos() - t.startNanos()).isGreaterThanOrEqualTo(Duration.ofMillis(50).toNanos());
+            assertThat(t.endNanos() - t.startNanos())
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(50).toNanos());
         });
         assertThat(simulator.droppedCallTimings()).isEqualTo(2);
         assertThat(simulator.drainCallTimings()).as("drained once").isEmpty();

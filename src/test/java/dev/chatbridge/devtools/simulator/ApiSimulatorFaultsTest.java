@@ -29,12 +29,13 @@ class ApiSimulatorFaultsTest {
     @BeforeEach
     void start() {
         simulator = new ApiSimulator(SimulatorConfig.builder()
-                .chunks(4)
-                .chunkInterval(Duration.ofMillis(10))
-                .maxStall(Duration.ofMillis(1500))
-                .slowDelay(Duration.ofMillis(600))
-                .stallPause(Duration.ofMillis(1000))
-                .build()).start();
+                        .chunks(4)
+                        .chunkInterval(Duration.ofMillis(10))
+                        .maxStall(Duration.ofMillis(1500))
+                        .slowDelay(Duration.ofMillis(600))
+                        .stallPause(Duration.ofMillis(1000))
+                        .build())
+                .start();
         client = new SimTestClient(simulator.baseUrl());
     }
 
@@ -77,10 +78,14 @@ class ApiSimulatorFaultsTest {
     @Test
     void shouldFailTheFirstNAttemptsThenSucceed() {
         for (int attempt = 1; attempt <= 3; attempt++) {
-            assertThat(chat("go #fault:503x3", "xn").status()).as("attempt %d", attempt).isEqualTo(503);
+            assertThat(chat("go #fault:503x3", "xn").status())
+                    .as("attempt %d", attempt)
+                    .isEqualTo(503);
         }
         assertThat(chat("go #fault:503x3", "xn").status()).as("attempt 4").isEqualTo(200);
-        assertThat(chat("go #fault:503x3", "other-request").status()).as("another request").isEqualTo(503);
+        assertThat(chat("go #fault:503x3", "other-request").status())
+                .as("another request")
+                .isEqualTo(503);
     }
 
     @Test
@@ -114,9 +119,14 @@ class ApiSimulatorFaultsTest {
             assertThat(problem.get("status").asInt()).isEqualTo(400);
             assertThat(problem.get("title").asText()).isEqualTo("One or more validation errors occurred.");
             assertThat(problem.get("errors").has("messages[0].text")).isTrue();
-            assertThat(problem.get("errors").size()).as("properties with errors").isGreaterThan(3_000);
-            assertThat(problem.get("errors").toString().length()).as("size of errors").isGreaterThan(600 * 1024);
-            assertThat(problem.get("diagnostics").get("dump").asText().length()).as("extension member")
+            assertThat(problem.get("errors").size())
+                    .as("properties with errors")
+                    .isGreaterThan(3_000);
+            assertThat(problem.get("errors").toString().length())
+                    .as("size of errors")
+                    .isGreaterThan(600 * 1024);
+            assertThat(problem.get("diagnostics").get("dump").asText().length())
+                    .as("extension member")
                     .isGreaterThan(300 * 1024);
             assertThat(problem.get("traceId").isTextual()).isTrue();
         }
@@ -135,8 +145,11 @@ class ApiSimulatorFaultsTest {
         SimTestClient.Reply reply = chat("#fault:429date", "rad");
 
         assertThat(reply.status()).isEqualTo(429);
-        ZonedDateTime when = ZonedDateTime.parse(reply.headers().get("Retry-After"), DateTimeFormatter.RFC_1123_DATE_TIME);
-        assertThat(when).isBetween(ZonedDateTime.now().minusSeconds(1), ZonedDateTime.now().plusSeconds(3));
+        ZonedDateTime when =
+                ZonedDateTime.parse(reply.headers().get("Retry-After"), DateTimeFormatter.RFC_1123_DATE_TIME);
+        assertThat(when)
+                .isBetween(
+                        ZonedDateTime.now().minusSeconds(1), ZonedDateTime.now().plusSeconds(3));
     }
 
     @Test
@@ -146,7 +159,9 @@ class ApiSimulatorFaultsTest {
         assertThat(reply.status()).isEqualTo(-1);
         assertThat(reply.error()).isNotNull().isNotInstanceOf(TimeoutException.class);
         assertThat(chat("#fault:reset", "rst").status()).isEqualTo(200);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().callsByStatus()).containsEntry("reset", 1L));
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().callsByStatus()).containsEntry("reset", 1L));
     }
 
     @Test
@@ -162,19 +177,21 @@ class ApiSimulatorFaultsTest {
     @Test
     void shouldHangUntilTheClientGivesUp() {
         long start = System.nanoTime();
-        SimTestClient.Reply reply = client.send("POST", "/chats/v2", SimTestClient.body("T", "#fault:hang"),
-                headers(), Duration.ofMillis(400));
+        SimTestClient.Reply reply = client.send(
+                "POST", "/chats/v2", SimTestClient.body("T", "#fault:hang"), headers(), Duration.ofMillis(400));
 
         assertThat(reply.error()).as("the client's timeout").isNotNull();
         assertThat(elapsed(start)).isBetween(Duration.ofMillis(350), Duration.ofMillis(1400));
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().currentConcurrent()).isZero());
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().currentConcurrent()).isZero());
     }
 
     @Test
     void shouldEndAHangAtTheMaximumStall() {
         long start = System.nanoTime();
-        SimTestClient.Reply reply = client.send("POST", "/chats/v2", SimTestClient.body("T", "#fault:hang"),
-                headers(), Duration.ofSeconds(8));
+        SimTestClient.Reply reply = client.send(
+                "POST", "/chats/v2", SimTestClient.body("T", "#fault:hang"), headers(), Duration.ofSeconds(8));
 
         assertThat(reply.error()).as("the connection closed by the simulator").isNotNull();
         assertThat(elapsed(start)).isBetween(Duration.ofMillis(1400), Duration.ofSeconds(6));
@@ -191,9 +208,11 @@ class ApiSimulatorFaultsTest {
         assertThat(chat("#fault:slow900", "slow-ms").status()).isEqualTo(200);
         assertThat(elapsed(again)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
 
-        SimTestClient.Reply timedOut = client.send("POST", "/chats/v2", SimTestClient.body("T", "#fault:slow1000"),
-                headers(), Duration.ofMillis(300));
-        assertThat(timedOut.error()).as("a client timeout shorter than the delay").isNotNull();
+        SimTestClient.Reply timedOut = client.send(
+                "POST", "/chats/v2", SimTestClient.body("T", "#fault:slow1000"), headers(), Duration.ofMillis(300));
+        assertThat(timedOut.error())
+                .as("a client timeout shorter than the delay")
+                .isNotNull();
     }
 
     @Test
@@ -213,7 +232,8 @@ class ApiSimulatorFaultsTest {
 
     @Test
     void shouldSendADataLineThatIsNotJsonWhenMalformed() {
-        SimTestClient.Reply sse = client.chat(SimTestClient.body("T", "#fault:malformedx2"), SimTestClient.SSE_ACCEPT, "m");
+        SimTestClient.Reply sse =
+                client.chat(SimTestClient.body("T", "#fault:malformedx2"), SimTestClient.SSE_ACCEPT, "m");
         assertThat(sse.status()).isEqualTo(200);
         assertThat(sse.body()).contains("data: {\"text\": \"unterminated\n");
         assertThatThrownBy(sse::events).hasMessageContaining("not JSON");
@@ -224,8 +244,13 @@ class ApiSimulatorFaultsTest {
     }
 
     private static Map<String, String> headers() {
-        return Map.of("Authorization", "Bearer " + SimTestClient.KEY, "Content-Type", "application/json",
-                "Accept", "application/json");
+        return Map.of(
+                "Authorization",
+                "Bearer " + SimTestClient.KEY,
+                "Content-Type",
+                "application/json",
+                "Accept",
+                "application/json");
     }
 
     private static Duration elapsed(long startNanos) {

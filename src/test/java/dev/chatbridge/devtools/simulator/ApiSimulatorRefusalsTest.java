@@ -27,8 +27,9 @@ class ApiSimulatorRefusalsTest {
     @BeforeEach
     void start() {
         simulator = new ApiSimulator(SimulatorConfig.builder()
-                .refusedAccounts("Mallory@Example.com", "@Blocked.example")
-                .build()).start();
+                        .refusedAccounts("Mallory@Example.com", "@Blocked.example")
+                        .build())
+                .start();
         client = new SimTestClient(simulator.baseUrl());
     }
 
@@ -42,8 +43,8 @@ class ApiSimulatorRefusalsTest {
     void shouldRefuseImpersonationNamingTheAccountOnEveryAttempt() {
         for (int attempt = 1; attempt <= 3; attempt++) {
             // When a call on behalf of alice asks for a 403-account (once, and is retried)
-            SimTestClient.Reply reply = client.chatAs(SimTestClient.body("T", "hi #fault:403-account"), JSON, "acc",
-                    "alice@example.com");
+            SimTestClient.Reply reply =
+                    client.chatAs(SimTestClient.body("T", "hi #fault:403-account"), JSON, "acc", "alice@example.com");
 
             // Then every attempt gets 403 problem details naming alice
             assertThat(reply.status()).as("attempt %d", attempt).isEqualTo(403);
@@ -56,7 +57,9 @@ class ApiSimulatorRefusalsTest {
                     .isEqualTo("The API key may not act on behalf of 'alice@example.com'.");
             assertThat(problem.get("account").asText()).isEqualTo("alice@example.com");
         }
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().callsByStatus()).containsEntry("403", 3L));
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().callsByStatus()).containsEntry("403", 3L));
     }
 
     @Test
@@ -75,23 +78,32 @@ class ApiSimulatorRefusalsTest {
     @Test
     void shouldAnswerAnUnknownAccountWith401AChallengeAndTheAccountOnEveryAttempt() {
         for (int attempt = 1; attempt <= 2; attempt++) {
-            SimTestClient.Reply reply = client.chatAs(SimTestClient.body("T", "#fault:401-account"), JSON, "u",
-                    "ghost@example.com");
+            SimTestClient.Reply reply =
+                    client.chatAs(SimTestClient.body("T", "#fault:401-account"), JSON, "u", "ghost@example.com");
 
             assertThat(reply.status()).as("attempt %d", attempt).isEqualTo(401);
-            assertThat(reply.headers().get("WWW-Authenticate")).startsWith("Bearer ").contains("invalid_token");
+            assertThat(reply.headers().get("WWW-Authenticate"))
+                    .startsWith("Bearer ")
+                    .contains("invalid_token");
             assertThat(reply.headers().get("Content-Type")).startsWith("application/problem+json");
             JsonNode problem = reply.json();
             assertThat(problem.get("type").asText()).isEqualTo("https://api.example.com/problems/unknown-account");
             assertThat(problem.get("title").asText()).isEqualTo("Unauthorized");
-            assertThat(problem.get("detail").asText()).isEqualTo("The account 'ghost@example.com' is unknown or disabled.");
+            assertThat(problem.get("detail").asText())
+                    .isEqualTo("The account 'ghost@example.com' is unknown or disabled.");
             assertThat(problem.get("account").asText()).isEqualTo("ghost@example.com");
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mallory@example.com", "MALLORY@EXAMPLE.COM", " Mallory@Example.com ", "bob@blocked.example",
-        "Eve@BLOCKED.EXAMPLE"})
+    @ValueSource(
+            strings = {
+                "mallory@example.com",
+                "MALLORY@EXAMPLE.COM",
+                " Mallory@Example.com ",
+                "bob@blocked.example",
+                "Eve@BLOCKED.EXAMPLE"
+            })
     void shouldRefuseConfiguredAccountsAndDomainsIgnoringCaseOnEveryAttemptWithoutAMarker(String account) {
         for (int attempt = 1; attempt <= 2; attempt++) {
             SimTestClient.Reply reply = client.chatAs(SimTestClient.body("T", "hello"), JSON, "r", account);
@@ -101,22 +113,35 @@ class ApiSimulatorRefusalsTest {
             assertThat(reply.json().get("account").asText()).isEqualTo(account.trim());
             assertThat(reply.json().get("detail").asText()).contains("'" + account.trim() + "'");
         }
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().callsByStatus()).containsEntry("403", 2L));
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().callsByStatus()).containsEntry("403", 2L));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"alice@example.com", "mallory@example.org", "bob@eu.blocked.example", "blocked.example",
-        "mallory@example.com.evil"})
+    @ValueSource(
+            strings = {
+                "alice@example.com",
+                "mallory@example.org",
+                "bob@eu.blocked.example",
+                "blocked.example",
+                "mallory@example.com.evil"
+            })
     void shouldServeAccountsThatAreNotRefused(String account) {
-        assertThat(client.chatAs(SimTestClient.body("T", "hello"), JSON, "ok", account).status()).isEqualTo(200);
-        assertThat(client.chat(SimTestClient.body("T", "hello"), JSON, "ok-none").status()).isEqualTo(200);
+        assertThat(client.chatAs(SimTestClient.body("T", "hello"), JSON, "ok", account)
+                        .status())
+                .isEqualTo(200);
+        assertThat(client.chat(SimTestClient.body("T", "hello"), JSON, "ok-none")
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
     void shouldCheckTheKeyBeforeTheRefusedAccount() {
-        Map<String, String> headers = Map.of("Authorization", "Bearer wrong", "Content-Type", JSON,
-                "unleash-account", "mallory@example.com");
-        assertThat(client.send("POST", "/chats/v2", SimTestClient.body("T", "hi"), headers, WAIT).status())
+        Map<String, String> headers =
+                Map.of("Authorization", "Bearer wrong", "Content-Type", JSON, "unleash-account", "mallory@example.com");
+        assertThat(client.send("POST", "/chats/v2", SimTestClient.body("T", "hi"), headers, WAIT)
+                        .status())
                 .isEqualTo(401);
     }
 
@@ -151,8 +176,8 @@ class ApiSimulatorRefusalsTest {
 
     @Test
     void shouldSayNoThreadWasNamedWhenTheBodyHasNone() {
-        SimTestClient.Reply reply = client.chat("{\"messages\":[{\"role\":\"User\",\"text\":\"#fault:404-thread\"}]}",
-                JSON, "nt-none");
+        SimTestClient.Reply reply =
+                client.chat("{\"messages\":[{\"role\":\"User\",\"text\":\"#fault:404-thread\"}]}", JSON, "nt-none");
 
         assertThat(reply.status()).isEqualTo(404);
         assertThat(reply.json().get("detail").asText()).contains("threadId is missing");
@@ -176,8 +201,12 @@ class ApiSimulatorRefusalsTest {
 
         // And other invalid bodies, or a probe-shaped body sent for an account, are no probes
         assertThat(client.chat("{\"messages\":\"hi\"}", JSON, null).status()).isEqualTo(400);
-        assertThat(client.chatAs("{\"messages\":[]}", JSON, null, "alice@example.com").status()).isEqualTo(400);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().callsByStatus()).containsEntry("400", 3L));
+        assertThat(client.chatAs("{\"messages\":[]}", JSON, null, "alice@example.com")
+                        .status())
+                .isEqualTo(400);
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().callsByStatus()).containsEntry("400", 3L));
         assertThat(simulator.stats().probes()).isEqualTo(1L);
         simulator.reset();
         assertThat(simulator.stats().probes()).isZero();
@@ -196,7 +225,8 @@ class ApiSimulatorRefusalsTest {
         assertThat(client.chat("{\"messages\":[]}", JSON, null).status()).isEqualTo(401);
         client.send("POST", "/_sim/auth?reject=false", "", Map.of(), WAIT);
         assertThat(client.chat("{\"messages\":[]}", JSON, null).status()).isEqualTo(400);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().probes()).isEqualTo(1L));
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(simulator.stats().probes()).isEqualTo(1L));
     }
 
     private SimTestClient.Reply chat(String text, String requestId) {

@@ -25,7 +25,10 @@ class ApiSimulatorRequestChecksTest {
 
     @BeforeEach
     void start() {
-        simulator = new ApiSimulator(SimulatorConfig.builder().apiKeys(SimTestClient.KEY, "second-key").build()).start();
+        simulator = new ApiSimulator(SimulatorConfig.builder()
+                        .apiKeys(SimTestClient.KEY, "second-key")
+                        .build())
+                .start();
         client = new SimTestClient(simulator.baseUrl());
     }
 
@@ -59,47 +62,64 @@ class ApiSimulatorRequestChecksTest {
 
     @Test
     void shouldRejectAMissingKey() {
-        assertThat(post(SimTestClient.body("T", "hi"), null, "application/json").status()).isEqualTo(401);
+        assertThat(post(SimTestClient.body("T", "hi"), null, "application/json").status())
+                .isEqualTo(401);
     }
 
     @Test
     void shouldAcceptEveryConfiguredKey() {
-        assertThat(post(SimTestClient.body("T", "hi"), "Bearer second-key", "application/json").status()).isEqualTo(200);
-        assertThat(post(SimTestClient.body("T", "hi"), "bearer test-key", "application/json").status()).isEqualTo(200);
+        assertThat(post(SimTestClient.body("T", "hi"), "Bearer second-key", "application/json")
+                        .status())
+                .isEqualTo(200);
+        assertThat(post(SimTestClient.body("T", "hi"), "bearer test-key", "application/json")
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
     void shouldRejectEveryKeyWhileRejectAllKeysIsOnInJava() {
         simulator.rejectAllKeys(true);
-        assertThat(client.chat(SimTestClient.body("T", "hi"), "application/json", "r").status()).isEqualTo(401);
+        assertThat(client.chat(SimTestClient.body("T", "hi"), "application/json", "r")
+                        .status())
+                .isEqualTo(401);
 
         simulator.rejectAllKeys(false);
-        assertThat(client.chat(SimTestClient.body("T", "hi"), "application/json", "r").status()).isEqualTo(200);
+        assertThat(client.chat(SimTestClient.body("T", "hi"), "application/json", "r")
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
     void shouldRejectEveryKeyWhileRejectAllKeysIsOnOverHttp() {
         SimTestClient.Reply on = client.send("POST", "/_sim/auth?reject=true", "", Map.of(), WAIT);
         assertThat(on.json().get("rejectAllKeys").asBoolean()).isTrue();
-        assertThat(client.chat(SimTestClient.body("T", "hi"), "application/json", "r").status()).isEqualTo(401);
+        assertThat(client.chat(SimTestClient.body("T", "hi"), "application/json", "r")
+                        .status())
+                .isEqualTo(401);
 
         client.send("POST", "/_sim/auth?reject=false", "", Map.of(), WAIT);
-        assertThat(client.chat(SimTestClient.body("T", "hi"), "application/json", "r").status()).isEqualTo(200);
-        assertThat(client.send("POST", "/_sim/auth?reject=maybe", "", Map.of(), WAIT).status()).isEqualTo(400);
+        assertThat(client.chat(SimTestClient.body("T", "hi"), "application/json", "r")
+                        .status())
+                .isEqualTo(200);
+        assertThat(client.send("POST", "/_sim/auth?reject=maybe", "", Map.of(), WAIT)
+                        .status())
+                .isEqualTo(400);
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "not JSON                 | this is not json                                          | $",
-        "empty body               | ''                                                        | request",
-        "messages missing         | {\"threadId\":\"T\"}                                      | messages",
-        "messages empty           | {\"messages\":[]}                                         | messages",
-        "messages not an array    | {\"messages\":\"hi\"}                                     | messages",
-        "role not allowed         | {\"messages\":[{\"text\":\"hi\",\"role\":\"Robot\"}]}     | messages[0].role",
-        "role missing             | {\"messages\":[{\"text\":\"hi\"}]}                        | messages[0].role",
-        "second role wrong case   | {\"messages\":[{\"text\":\"a\",\"role\":\"User\"},{\"text\":\"b\",\"role\":\"user\"}]} | messages[1].role",
-        "text not a string        | {\"messages\":[{\"text\":5,\"role\":\"User\"}]}           | messages[0].text",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "not JSON                 | this is not json                                          | $",
+                "empty body               | ''                                                        | request",
+                "messages missing         | {\"threadId\":\"T\"}                                      | messages",
+                "messages empty           | {\"messages\":[]}                                         | messages",
+                "messages not an array    | {\"messages\":\"hi\"}                                     | messages",
+                "role not allowed         | {\"messages\":[{\"text\":\"hi\",\"role\":\"Robot\"}]}     | messages[0].role",
+                "role missing             | {\"messages\":[{\"text\":\"hi\"}]}                        | messages[0].role",
+                "second role wrong case   | {\"messages\":[{\"text\":\"a\",\"role\":\"User\"},{\"text\":\"b\",\"role\":\"user\"}]} | messages[1].role",
+                "text not a string        | {\"messages\":[{\"text\":5,\"role\":\"User\"}]}           | messages[0].text",
+            })
     void shouldAnswerProblemDetailsForAnInvalidBody(String name, String body, String errorKey) {
         SimTestClient.Reply reply = post(body, "Bearer " + SimTestClient.KEY, "application/json");
 
@@ -112,9 +132,13 @@ class ApiSimulatorRequestChecksTest {
         assertThat(problem.get("detail").isTextual()).isTrue();
         assertThat(problem.get("instance").asText()).isEqualTo("/chats/v2");
         assertThat(problem.get("traceId").asText()).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-00");
-        assertThat(problem.get("errors").has(errorKey)).as("errors %s has %s", problem.get("errors"), errorKey).isTrue();
+        assertThat(problem.get("errors").has(errorKey))
+                .as("errors %s has %s", problem.get("errors"), errorKey)
+                .isTrue();
         assertThat(problem.get("errors").get(errorKey).get(0).isTextual()).isTrue();
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().callsByStatus()).containsEntry("400", 1L));
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().callsByStatus()).containsEntry("400", 1L));
     }
 
     @ParameterizedTest
@@ -127,9 +151,12 @@ class ApiSimulatorRequestChecksTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"application/json", "application/json; charset=utf-8", "text/json", "application/vnd.chat+json"})
+    @ValueSource(
+            strings = {"application/json", "application/json; charset=utf-8", "text/json", "application/vnd.chat+json"})
     void shouldAcceptEveryJsonMediaType(String contentType) {
-        assertThat(post(SimTestClient.body("T", "hi"), "Bearer " + SimTestClient.KEY, contentType).status()).isEqualTo(200);
+        assertThat(post(SimTestClient.body("T", "hi"), "Bearer " + SimTestClient.KEY, contentType)
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
@@ -143,7 +170,9 @@ class ApiSimulatorRequestChecksTest {
 
     @Test
     void shouldRefuseABodyBeyondTheLimit() {
-        try (ApiSimulator small = new ApiSimulator(SimulatorConfig.builder().maxBodyBytes(100).build()).start();
+        try (ApiSimulator small = new ApiSimulator(
+                                SimulatorConfig.builder().maxBodyBytes(100).build())
+                        .start();
                 SimTestClient c = new SimTestClient(small.baseUrl())) {
             SimTestClient.Reply reply = c.chat(SimTestClient.body("T", "x".repeat(500)), "application/json", "r");
             assertThat(reply.status()).isEqualTo(413);

@@ -18,8 +18,13 @@ import reactor.core.publisher.Mono;
 class ApiSimulatorStatsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final Map<String, String> HEADERS = Map.of("Authorization", "Bearer " + SimTestClient.KEY,
-            "Content-Type", "application/json", "Accept", "application/json");
+    private static final Map<String, String> HEADERS = Map.of(
+            "Authorization",
+            "Bearer " + SimTestClient.KEY,
+            "Content-Type",
+            "application/json",
+            "Accept",
+            "application/json");
 
     private ApiSimulator simulator;
     private SimTestClient client;
@@ -38,7 +43,8 @@ class ApiSimulatorStatsTest {
     private List<SimTestClient.Reply> concurrently(List<String> threads) {
         List<Mono<SimTestClient.Reply>> calls = new ArrayList<>();
         for (int i = 0; i < threads.size(); i++) {
-            calls.add(client.sendAsync("POST", "/chats/v2", SimTestClient.body(threads.get(i), "call " + i), HEADERS, WAIT));
+            calls.add(client.sendAsync(
+                    "POST", "/chats/v2", SimTestClient.body(threads.get(i), "call " + i), HEADERS, WAIT));
         }
         return Flux.merge(calls).collectList().block(WAIT.plusSeconds(5));
     }
@@ -46,14 +52,18 @@ class ApiSimulatorStatsTest {
     @Test
     void shouldMeasurePeakConcurrencyOfOneThread() {
         // Given a fixed latency long enough for every call to overlap
-        start(SimulatorConfig.builder().latency(LatencyModel.fixed(Duration.ofMillis(1500))).build());
+        start(SimulatorConfig.builder()
+                .latency(LatencyModel.fixed(Duration.ofMillis(1500)))
+                .build());
 
         // When 8 calls of one thread are fired at once
         List<SimTestClient.Reply> replies = concurrently(List.of("P", "P", "P", "P", "P", "P", "P", "P"));
 
         // Then the peak of that thread and the global peak are 8
         assertThat(replies).extracting(SimTestClient.Reply::status).containsOnly(200);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().currentConcurrent()).isZero());
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().currentConcurrent()).isZero());
         SimulatorStats stats = simulator.stats();
         assertThat(stats.threads().get("P").peakConcurrent()).isEqualTo(8);
         assertThat(stats.threads().get("P").calls()).isEqualTo(8);
@@ -62,11 +72,15 @@ class ApiSimulatorStatsTest {
 
     @Test
     void shouldCountThreadsSeparately() {
-        start(SimulatorConfig.builder().latency(LatencyModel.fixed(Duration.ofMillis(1500))).build());
+        start(SimulatorConfig.builder()
+                .latency(LatencyModel.fixed(Duration.ofMillis(1500)))
+                .build());
 
         concurrently(List.of("A", "B", "C", "A", "B", "C"));
 
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().currentConcurrent()).isZero());
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().currentConcurrent()).isZero());
         SimulatorStats stats = simulator.stats();
         assertThat(stats.threads()).containsOnlyKeys("A", "B", "C");
         assertThat(stats.threads().values()).allSatisfy(t -> {
@@ -87,13 +101,17 @@ class ApiSimulatorStatsTest {
             client.chat(SimTestClient.body("U", "other " + i), "application/json", null);
         }
 
-        assertThat(simulator.receivedOrder("T")).extracting(ReceivedCall::correlationId, ReceivedCall::text)
+        assertThat(simulator.receivedOrder("T"))
+                .extracting(ReceivedCall::correlationId, ReceivedCall::text)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("corr-1", "message 1"),
                         org.assertj.core.groups.Tuple.tuple("corr-2", "message 2"),
                         org.assertj.core.groups.Tuple.tuple("corr-3", "message 3"));
-        assertThat(simulator.receivedOrder("U")).extracting(ReceivedCall::text).containsExactly("other 1", "other 2", "other 3");
-        assertThat(simulator.receivedOrder("U")).allSatisfy(c -> assertThat(c.requestId()).startsWith("sim-"));
+        assertThat(simulator.receivedOrder("U"))
+                .extracting(ReceivedCall::text)
+                .containsExactly("other 1", "other 2", "other 3");
+        assertThat(simulator.receivedOrder("U"))
+                .allSatisfy(c -> assertThat(c.requestId()).startsWith("sim-"));
         assertThat(simulator.receivedOrder("nobody")).isEmpty();
     }
 
@@ -105,7 +123,9 @@ class ApiSimulatorStatsTest {
         SimTestClient.Reply reply = client.chat(body, "application/json", "solo-1");
 
         assertThat(reply.json().get("text").asText()).startsWith("Turn 1 of thread (none)");
-        assertThat(simulator.receivedOrder("request:solo-1")).extracting(ReceivedCall::text).containsExactly("alone");
+        assertThat(simulator.receivedOrder("request:solo-1"))
+                .extracting(ReceivedCall::text)
+                .containsExactly("alone");
     }
 
     @Test
@@ -116,7 +136,9 @@ class ApiSimulatorStatsTest {
 
         client.send("POST", "/chats/v2", SimTestClient.body("T", "as Zoë"), headers, WAIT);
 
-        assertThat(simulator.receivedOrder("T")).extracting(ReceivedCall::account).containsExactly("zoe@example.com");
+        assertThat(simulator.receivedOrder("T"))
+                .extracting(ReceivedCall::account)
+                .containsExactly("zoe@example.com");
     }
 
     @Test
@@ -125,7 +147,9 @@ class ApiSimulatorStatsTest {
         start(SimulatorConfig.builder().build());
         client.chat(SimTestClient.body("T", "hello"), "application/json", "s-1");
         client.chat(SimTestClient.body("T", "#fault:503"), "application/json", "s-2");
-        await().atMost(WAIT).untilAsserted(() -> assertThat(simulator.stats().currentConcurrent()).isZero());
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(simulator.stats().currentConcurrent()).isZero());
 
         // When reading the stats over HTTP
         JsonNode stats = client.send("GET", "/_sim/stats", null, Map.of(), WAIT).json();
@@ -143,18 +167,24 @@ class ApiSimulatorStatsTest {
         assertThat(stats.at("/threads/T/order/0/correlationId").asText()).isEqualTo("s-1");
 
         // When resetting over HTTP, then everything is forgotten, turns included
-        assertThat(client.send("POST", "/_sim/reset", "", Map.of(), WAIT).status()).isEqualTo(204);
+        assertThat(client.send("POST", "/_sim/reset", "", Map.of(), WAIT).status())
+                .isEqualTo(204);
         assertThat(simulator.stats().totalCalls()).isZero();
         assertThat(simulator.stats().threads()).isEmpty();
         assertThat(simulator.peakConcurrency()).isZero();
-        assertThat(client.chat(SimTestClient.body("T", "again"), "application/json", "s-3").json().get("text").asText())
+        assertThat(client.chat(SimTestClient.body("T", "again"), "application/json", "s-3")
+                        .json()
+                        .get("text")
+                        .asText())
                 .startsWith("Turn 1 of thread T");
     }
 
     @Test
     void shouldInjectFaultsAtConfiguredRates() {
         // Given every call answered 429 by configuration
-        start(SimulatorConfig.builder().faultRates(new FaultRates(1.0, 3, 0, 0, 1, 0)).build());
+        start(SimulatorConfig.builder()
+                .faultRates(new FaultRates(1.0, 3, 0, 0, 1, 0))
+                .build());
 
         SimTestClient.Reply reply = client.chat(SimTestClient.body("T", "hi"), "application/json", "r");
 
@@ -165,12 +195,16 @@ class ApiSimulatorStatsTest {
     @Test
     void shouldFailWholeBurstsOfServerErrors() {
         // Given 500 bursts of 4 calls starting with probability 0.2
-        start(SimulatorConfig.builder().seed(5).faultRates(new FaultRates(0, 1, 0.2, 0, 4, 0)).build());
+        start(SimulatorConfig.builder()
+                .seed(5)
+                .faultRates(new FaultRates(0, 1, 0.2, 0, 4, 0))
+                .build());
 
         // When 60 calls are made one after the other
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
-            statuses.add(client.chat(SimTestClient.body("T" + i, "hi"), "application/json", "b-" + i).status());
+            statuses.add(client.chat(SimTestClient.body("T" + i, "hi"), "application/json", "b-" + i)
+                    .status());
         }
 
         // Then the 500s come in runs of at least 4 (a run cut by the end aside), and some calls succeed
@@ -180,7 +214,9 @@ class ApiSimulatorStatsTest {
             if (statuses.get(i) == 500) {
                 run++;
             } else {
-                assertThat(run).as("length of the 500 run ending at call %d in %s", i, statuses).isIn(0, 4, 8, 12, 16, 20);
+                assertThat(run)
+                        .as("length of the 500 run ending at call %d in %s", i, statuses)
+                        .isIn(0, 4, 8, 12, 16, 20);
                 run = 0;
             }
         }
@@ -188,7 +224,9 @@ class ApiSimulatorStatsTest {
 
     @Test
     void shouldResetConnectionsAtTheConfiguredRate() {
-        start(SimulatorConfig.builder().faultRates(new FaultRates(0, 1, 0, 0, 1, 1.0)).build());
+        start(SimulatorConfig.builder()
+                .faultRates(new FaultRates(0, 1, 0, 0, 1, 1.0))
+                .build());
 
         SimTestClient.Reply reply = client.chat(SimTestClient.body("T", "hi"), "application/json", "r");
 

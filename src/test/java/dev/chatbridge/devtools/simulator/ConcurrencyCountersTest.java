@@ -50,7 +50,9 @@ class ConcurrencyCountersTest {
 
         // Then the window held 2 calls for 50 and 1 for 50: 1.5 on average
         assertThat(second.meanInFlightSince(first)).isEqualTo(1.5);
-        assertThat(second.meanCallNanosSince(first)).as("busy time per finished call").isEqualTo(150.0);
+        assertThat(second.meanCallNanosSince(first))
+                .as("busy time per finished call")
+                .isEqualTo(150.0);
     }
 
     @Test

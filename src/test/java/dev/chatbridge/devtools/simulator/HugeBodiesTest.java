@@ -26,7 +26,9 @@ class HugeBodiesTest {
 
         assertThat(w.bytes).isEqualTo(size);
         assertThat(w.largest).isLessThanOrEqualTo(HugeBodies.BLOCK_BYTES);
-        assertThat(w.backingArrays).as("distinct arrays behind %d buffers", w.buffers).isLessThanOrEqualTo(3);
+        assertThat(w.backingArrays)
+                .as("distinct arrays behind %d buffers", w.buffers)
+                .isLessThanOrEqualTo(3);
         assertThat(w.head).startsWith("{\"toolCalls\":[{}");
         assertThat(w.tail).endsWith("]}");
     }
@@ -46,7 +48,8 @@ class HugeBodiesTest {
     void shouldWriteATextOfTheAskedSize() {
         Written w = write(HugeBodies.text(1_000_000, "sim-00000001"));
 
-        assertThat(w.bytes).isEqualTo(HugeBodies.textSize(1_000_000, "sim-00000001"))
+        assertThat(w.bytes)
+                .isEqualTo(HugeBodies.textSize(1_000_000, "sim-00000001"))
                 .isEqualTo(1_000_000 + "{\"text\":\"\",\"requestId\":\"sim-00000001\"}".length());
         assertThat(w.largest).isLessThanOrEqualTo(HugeBodies.BLOCK_BYTES);
         assertThat(w.backingArrays).isLessThanOrEqualTo(3);
@@ -62,8 +65,7 @@ class HugeBodiesTest {
                 .verify();
     }
 
-    private record Written(long bytes, int buffers, int largest, int backingArrays, String head, String tail) {
-    }
+    private record Written(long bytes, int buffers, int largest, int backingArrays, String head, String tail) {}
 
     private static Written write(Flux<ByteBuf> body) {
         Map<byte[], Boolean> arrays = new IdentityHashMap<>();
@@ -72,19 +74,22 @@ class HugeBodiesTest {
         int[] largest = {0};
         List<String> ends = new ArrayList<>(List.of("", ""));
         body.doOnNext(b -> {
-            int n = b.readableBytes();
-            if (buffers[0] == 0 || buffers[0] == 1) {
-                ends.set(0, ends.get(0) + b.toString(b.readerIndex(), Math.min(n, 40), StandardCharsets.UTF_8));
-            }
-            ends.set(1, b.toString(b.readerIndex() + Math.max(0, n - 40), Math.min(n, 40), StandardCharsets.UTF_8));
-            bytes[0] += n;
-            buffers[0]++;
-            largest[0] = Math.max(largest[0], n);
-            if (b.hasArray()) {
-                arrays.put(b.array(), true);
-            }
-            b.release();
-        }).blockLast();
+                    int n = b.readableBytes();
+                    if (buffers[0] == 0 || buffers[0] == 1) {
+                        ends.set(0, ends.get(0) + b.toString(b.readerIndex(), Math.min(n, 40), StandardCharsets.UTF_8));
+                    }
+                    ends.set(
+                            1,
+                            b.toString(b.readerIndex() + Math.max(0, n - 40), Math.min(n, 40), StandardCharsets.UTF_8));
+                    bytes[0] += n;
+                    buffers[0]++;
+                    largest[0] = Math.max(largest[0], n);
+                    if (b.hasArray()) {
+                        arrays.put(b.array(), true);
+                    }
+                    b.release();
+                })
+                .blockLast();
         return new Written(bytes[0], buffers[0], largest[0], arrays.size(), ends.get(0), ends.get(1));
     }
 }

@@ -68,9 +68,11 @@ class LatencyModelTest {
     @Test
     void shouldRejectInconsistentPercentiles() {
         assertThatThrownBy(() -> LatencyModel.logNormal(Duration.ofSeconds(2), Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("p99");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("p99");
         assertThatThrownBy(() -> LatencyModel.logNormal(Duration.ZERO, Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("p50");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("p50");
         assertThatThrownBy(() -> LatencyModel.fixed(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
     }

@@ -117,16 +117,19 @@ final class SimTestClient implements AutoCloseable {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int[] reads = {0};
         return client.responseTimeout(timeout)
-                .headers(h -> h.set("Authorization", "Bearer " + KEY).set("Content-Type", "application/json")
+                .headers(h -> h.set("Authorization", "Bearer " + KEY)
+                        .set("Content-Type", "application/json")
                         .set("Accept", accept))
-                .post().uri("/chats/v2").send(ByteBufFlux.fromString(Mono.just(body)))
+                .post()
+                .uri("/chats/v2")
+                .send(ByteBufFlux.fromString(Mono.just(body)))
                 .response((res, content) -> content.asByteArray()
                         .doOnNext(b -> {
                             reads[0]++;
                             out.writeBytes(b);
                         })
-                        .then(Mono.fromSupplier(() -> new RawReply(res.status().code(), res.responseHeaders(),
-                                out.toByteArray(), reads[0]))))
+                        .then(Mono.fromSupplier(() ->
+                                new RawReply(res.status().code(), res.responseHeaders(), out.toByteArray(), reads[0]))))
                 .single()
                 .block(timeout.plusSeconds(5));
     }
@@ -139,7 +142,8 @@ final class SimTestClient implements AutoCloseable {
             case "PUT" -> c.put().uri(path).send(ByteBufFlux.fromString(Mono.just(body == null ? "" : body)));
             default -> throw new IllegalArgumentException(method);
         };
-        return receiver.responseSingle((res, buf) -> buf.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+        return receiver.responseSingle((res, buf) -> buf.asString(StandardCharsets.UTF_8)
+                        .defaultIfEmpty("")
                         .map(s -> new Reply(res.status().code(), res.responseHeaders(), s, null)))
                 .onErrorResume(e -> Mono.just(new Reply(-1, null, null, e)));
     }
@@ -149,16 +153,18 @@ final class SimTestClient implements AutoCloseable {
     }
 
     /** The body chunks as they arrived and how the response ended, for streams that are cut. */
-    record Streamed(int status, List<String> chunks, Throwable error) {
-    }
+    record Streamed(int status, List<String> chunks, Throwable error) {}
 
     Streamed stream(String body, Duration timeout) {
         List<String> chunks = new ArrayList<>();
         int[] status = {-1};
         Throwable error = client.responseTimeout(timeout)
-                .headers(h -> h.set("Authorization", "Bearer " + KEY).set("Content-Type", "application/json")
+                .headers(h -> h.set("Authorization", "Bearer " + KEY)
+                        .set("Content-Type", "application/json")
                         .set("Accept", SSE_ACCEPT))
-                .post().uri("/chats/v2").send(ByteBufFlux.fromString(Mono.just(body)))
+                .post()
+                .uri("/chats/v2")
+                .send(ByteBufFlux.fromString(Mono.just(body)))
                 .response((res, content) -> {
                     status[0] = res.status().code();
                     return content.asString(StandardCharsets.UTF_8).doOnNext(chunks::add);

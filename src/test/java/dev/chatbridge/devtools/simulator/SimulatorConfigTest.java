@@ -13,8 +13,12 @@ class SimulatorConfigTest {
 
     @Test
     void shouldNeverShowTheKeysInToString() {
-        SimulatorConfig config = SimulatorConfig.builder().apiKeys("s3cr3t-key", "other-secret").build();
-        assertThat(config.toString()).doesNotContain("s3cr3t").doesNotContain("other-secret").contains("2 redacted");
+        SimulatorConfig config =
+                SimulatorConfig.builder().apiKeys("s3cr3t-key", "other-secret").build();
+        assertThat(config.toString())
+                .doesNotContain("s3cr3t")
+                .doesNotContain("other-secret")
+                .contains("2 redacted");
         assertThat(config.accepts("s3cr3t-key")).isTrue();
         assertThat(config.accepts("nope")).isFalse();
     }
@@ -47,7 +51,8 @@ class SimulatorConfigTest {
         assertThat(config.refuses("@corp.example")).as("the bare domain").isFalse();
         assertThat(config.refuses(null)).isFalse();
         assertThat(config.refuses(" ")).isFalse();
-        assertThat(SimulatorConfig.builder().build().refuses("alice@example.com")).isFalse();
+        assertThat(SimulatorConfig.builder().build().refuses("alice@example.com"))
+                .isFalse();
         assertThat(config.toString()).contains("refusedAccounts=[alice@example.com, @corp.example]");
     }
 
@@ -64,9 +69,12 @@ class SimulatorConfigTest {
                 .hasMessageContaining("refusedAccounts");
         assertThatThrownBy(() -> SimulatorConfig.builder().refusedAccounts("@").build())
                 .hasMessageContaining("refusedAccounts");
-        assertThatThrownBy(() -> SimulatorConfig.builder().refusedAccounts("a b@example.com").build())
+        assertThatThrownBy(() -> SimulatorConfig.builder()
+                        .refusedAccounts("a b@example.com")
+                        .build())
                 .hasMessageContaining("refusedAccounts");
-        assertThatThrownBy(() -> SimulatorConfig.builder().hugeAnswerBytes(1_023).build())
+        assertThatThrownBy(
+                        () -> SimulatorConfig.builder().hugeAnswerBytes(1_023).build())
                 .hasMessageContaining("hugeAnswerBytes");
     }
 
@@ -75,7 +83,9 @@ class SimulatorConfigTest {
         assertThatThrownBy(() -> SimulatorConfig.builder().chunks(0).build()).hasMessageContaining("chunks");
         assertThatThrownBy(() -> SimulatorConfig.builder().port(70_000).build()).hasMessageContaining("port");
         assertThatThrownBy(() -> SimulatorConfig.builder().apiKeys().build()).hasMessageContaining("apiKeys");
-        assertThatThrownBy(() -> SimulatorConfig.builder().maxStall(Duration.ofSeconds(1)).build())
+        assertThatThrownBy(() -> SimulatorConfig.builder()
+                        .maxStall(Duration.ofSeconds(1))
+                        .build())
                 .hasMessageContaining("maxStall");
         assertThatThrownBy(() -> new FaultRates(0.6, 1, 0.6, 0, 1, 0)).hasMessageContaining("at most 1");
         assertThatThrownBy(() -> new FaultRates(0, 1, 0, 0, 0, 0)).hasMessageContaining("burstLength");
