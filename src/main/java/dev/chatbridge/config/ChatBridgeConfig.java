@@ -302,7 +302,7 @@ public final class ChatBridgeConfig {
                     LOG_FORMAT,
                     STRING,
                     "human",
-                    ConfigDef.ValidString.in("human", "json"),
+                    ConfigDef.CaseInsensitiveValidString.in("human", "json"),
                     LOW,
                     "Log line format on stderr: human (one readable line) or json (one JSON object per line).");
 

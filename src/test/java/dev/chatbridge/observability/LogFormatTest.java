@@ -7,14 +7,19 @@ import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.joran.spi.JoranException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatbridge.config.ChatBridgeConfig;
+import dev.chatbridge.config.InvalidConfigurationException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
 
@@ -57,9 +62,37 @@ class LogFormatTest {
                 .isTrue();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"human", "json", "JSON", " Human ", "text", "fancy"})
+    void shouldAcceptExactlyTheValuesThatTheSettingAccepts(String value) {
+        // Given a value of CHAT_BRIDGE_LOG_FORMAT, as logging and as chat.log.format
+        boolean settingAccepts;
+        try {
+            ChatBridgeConfig.parse(Map.of(ChatBridgeConfig.LOG_FORMAT, value));
+            settingAccepts = true;
+        } catch (InvalidConfigurationException e) {
+            settingAccepts = false;
+        }
+        LogFormat definer = new LogFormat();
+        definer.setContext(new LoggerContext());
+        System.setProperty(LogFormat.PROPERTY, value);
+
+        // When logging reads it
+        String appender = definer.getPropertyValue();
+        boolean loggingAccepts =
+                definer.getStatusManager().getCopyOfStatusList().isEmpty();
+
+        // Then both accept it or both refuse it (logging then falls back to human)
+        assertThat(loggingAccepts).as("logging accepts '%s'", value).isEqualTo(settingAccepts);
+        assertThat(appender).isIn("human", "json");
+        if (!settingAccepts) {
+            assertThat(appender).isEqualTo("human");
+        }
+    }
+
     @Test
     void shouldWriteHumanReadableTextByDefault() throws Exception {
-        // Given no format chosen (unknown values fall back to text too)
+        // Given no format chosen (unknown values fall back to human too)
         System.setProperty(LogFormat.PROPERTY, "fancy");
 
         // When two lines are logged
