@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -136,6 +137,9 @@ public final class ChatBridgeApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final Optional<KafkaStreamsMetrics> streamsMetrics;
     private final AuditTrail audit;
+    /** The first exception that stopped the instance (a stream thread's, not replaced), for {@link #failure()}. */
+    private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+
     private boolean closed;
 
     private ChatBridgeApp(Settings settings, Clock clock, MeterRegistry meterRegistry) {
@@ -183,7 +187,13 @@ public final class ChatBridgeApp implements AutoCloseable {
                 topology,
                 withOversizeHandler(settings.streams(), topics, guard, metrics, clock),
                 resources.commitClock().clientSupplier());
-        streams.setUncaughtExceptionHandler(e -> onStreamThreadFailure(e, guard));
+        streams.setUncaughtExceptionHandler(e -> {
+            StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = onStreamThreadFailure(e, guard);
+            if (response != StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD) {
+                fatal.compareAndSet(null, e);
+            }
+            return response;
+        });
         if (metrics != null) {
             metrics.bindInstance(resources.limiter(), resources.pending(), resources.pause(), this::isReady);
             KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams);
@@ -321,6 +331,11 @@ public final class ChatBridgeApp implements AutoCloseable {
         return state != KafkaStreams.State.ERROR
                 && state != KafkaStreams.State.PENDING_ERROR
                 && state != KafkaStreams.State.NOT_RUNNING;
+    }
+
+    /** The exception that made a stream thread shut this instance down, if one did. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(fatal.get());
     }
 
     /** Ready only when Kafka Streams is RUNNING, the API is not refusing the deployment and the registry answers. */

@@ -65,12 +65,32 @@ public final class ServiceRunner {
         }
     }
 
-    /** Null while the instance is healthy; otherwise why it stopped on its own. */
+    /** Null while the instance is healthy; otherwise why it stopped on its own, with the exception that stopped it. */
     public static String failure(ChatBridgeApp app) {
         if (app.isLive()) {
             return null;
         }
         KafkaStreams.State state = app.streams().state();
-        return "Kafka Streams stopped unexpectedly (state " + state + "); see the log above for the cause";
+        return "Kafka Streams stopped unexpectedly (state " + state + ")"
+                + app.failure()
+                        .map(e -> ": " + describe(e) + " (the log above has the stack trace)")
+                        .orElse("; the log above says why");
+    }
+
+    /** An exception and its causes, one {@code Class: message} each, outermost first, bounded in length. */
+    static String describe(Throwable exception) {
+        StringBuilder text = new StringBuilder();
+        int depth = 0;
+        for (Throwable t = exception; t != null && depth < 4; t = t.getCause(), depth++) {
+            if (depth > 0) {
+                text.append("; caused by ");
+            }
+            text.append(t.getClass().getSimpleName());
+            if (t.getMessage() != null) {
+                String message = t.getMessage().strip();
+                text.append(": ").append(message.length() > 300 ? message.substring(0, 300) + "..." : message);
+            }
+        }
+        return text.toString();
     }
 }
