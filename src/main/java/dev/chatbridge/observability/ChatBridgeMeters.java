@@ -76,14 +76,14 @@ public enum ChatBridgeMeters {
             "chat.bridge.in.flight",
             Kind.GAUGE,
             "calls",
-            "Calls in flight now (permits of the in-flight limiter in use), at most chat.engine.max.in.flight."),
+            "Calls in flight now (permits of the in-flight limiter in use), at most chat.max.in.flight."),
     /** Accepted, unfinished requests now. */
     PENDING(
             "chat.bridge.pending",
             Kind.GAUGE,
             "requests",
             "Accepted requests not yet finished, across the instance's tasks; backpressure compares it with "
-                    + "chat.engine.max.pending."),
+                    + "chat.max.pending."),
     /** Operator-failure episodes. */
     OPERATOR_FAILURE_EPISODES(
             "chat.bridge.operator.failure.episodes",

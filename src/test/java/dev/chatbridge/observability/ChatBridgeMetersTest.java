@@ -6,6 +6,7 @@ import dev.chatbridge.api.CallOutcome;
 import dev.chatbridge.api.CallOutcome.RetryCause;
 import dev.chatbridge.api.ChatAnswer;
 import dev.chatbridge.api.KeyCheck;
+import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.events.DeadLetterReason;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,6 +60,25 @@ class ChatBridgeMetersTest {
             });
             if (meter.kind() != ChatBridgeMeters.Kind.GAUGE) {
                 assertThat(meter.baseUnit()).as("base unit of %s", meter).isNotBlank();
+            }
+        }
+    }
+
+    @Test
+    void shouldNameOnlyRealSettingsInDescriptions() {
+        Set<String> meters = Arrays.stream(ChatBridgeMeters.values())
+                .map(ChatBridgeMeters::meterName)
+                .collect(java.util.stream.Collectors.toSet());
+        Pattern dotted = Pattern.compile("\\bchat(\\.[a-z][a-z0-9]*)+");
+        for (ChatBridgeMeters meter : ChatBridgeMeters.values()) {
+            Matcher m = dotted.matcher(meter.description());
+            while (m.find()) {
+                String name = m.group().replaceAll("\\.$", "");
+                if (!meters.contains(name)) {
+                    assertThat(ChatBridgeConfig.DEFINITION.names())
+                            .as("setting %s named in the description of %s", name, meter)
+                            .contains(name);
+                }
             }
         }
     }
