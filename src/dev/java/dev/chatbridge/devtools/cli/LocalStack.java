@@ -6,7 +6,9 @@ import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.devtools.simulator.LatencyModel;
 import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import java.io.PrintWriter;
+import java.net.BindException;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * The local stand-ins of {@code demo} and {@code sandbox}, all on 127.0.0.1: an embedded Kafka broker, an embedded
@@ -29,15 +31,50 @@ final class LocalStack implements AutoCloseable {
     static LocalStack start(int kafkaPort, int registryPort, int apiPort) {
         LocalStack stack = new LocalStack();
         try {
-            stack.broker =
-                    EmbeddedKafkaBroker.builder().brokerPort(kafkaPort).build().start();
-            stack.registry = new EmbeddedSchemaRegistry(registryPort).start();
+            stack.broker = onPort(
+                    "Kafka",
+                    kafkaPort,
+                    "--kafka-port",
+                    () -> EmbeddedKafkaBroker.builder()
+                            .brokerPort(kafkaPort)
+                            .build()
+                            .start());
+            stack.registry = onPort(
+                    "schema registry",
+                    registryPort,
+                    "--registry-port",
+                    () -> new EmbeddedSchemaRegistry(registryPort).start());
             if (apiPort >= 0) {
-                stack.simulator = simulator(apiPort, Duration.ofMillis(150), Duration.ofMillis(900), SIMULATOR_KEY);
+                stack.simulator = onPort(
+                        "API simulator",
+                        apiPort,
+                        "--api-port",
+                        () -> simulator(apiPort, Duration.ofMillis(150), Duration.ofMillis(900), SIMULATOR_KEY));
             }
             return stack;
         } catch (RuntimeException e) {
             stack.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts one part; when its port is taken, the error names the command-line flag that moves it (the parts' own
+     * messages name their Java builders).
+     */
+    private static <T> T onPort(String part, int port, String flag, Supplier<T> start) {
+        try {
+            return start.get();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException || String.valueOf(t.getMessage()).contains("already in use")) {
+                    throw new IllegalStateException(
+                            "the " + part + " cannot listen on 127.0.0.1:" + port + ": the port is already in use;"
+                                    + " stop what uses it, or choose another port with " + flag + " (0 picks a free"
+                                    + " one)",
+                            e);
+                }
+            }
             throw e;
         }
     }
