@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * What one call of {@code POST /chats/v2} came to. Business failures are values of this type, never exceptions: the
- * engine routes each kind (../shared/design/engine.md, "Failure taxonomy").
+ * engine routes each kind (docs/architecture.md, "What each API answer becomes").
  *
  * <ul>
  *   <li>{@link Success}: a 200 whose body was parsed into a complete answer.

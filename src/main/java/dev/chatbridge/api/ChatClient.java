@@ -45,8 +45,9 @@ import reactor.netty.resources.ConnectionProvider;
 /**
  * The /chats/v2 client: one attempt per {@link #call(ChatRequest)}, non-blocking, on Reactor Netty with a bounded
  * connection pool ({@code maxInFlight} connections). Retries are the engine's. The returned {@code Mono} never errors;
- * every failure is a {@link CallOutcome} classified by engine.md's failure taxonomy. Cancelling it aborts the exchange
- * (the connection is closed). Time limits: connect, first body byte, idle gap, attempt deadline.
+ * every failure is a {@link CallOutcome} classified as docs/architecture.md ("What each API answer becomes") says.
+ * Cancelling it aborts the exchange (the connection is closed). Time limits: connect, first body byte, idle gap,
+ * attempt deadline.
  *
  * <p>The API key goes into the {@code Authorization} header and nowhere else: messages, excerpts and logs are scrubbed
  * of it, and logs carry neither prompts nor answers.

@@ -26,10 +26,10 @@ import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClientResponse;
 
 /**
- * Turns one HTTP answer (status, headers, body) into a {@link CallOutcome}, as the failure taxonomy of engine.md says.
- * Bodies are read with a size bound; a 2xx body is parsed as it arrives as one JSON answer ({@link JsonAnswer}) or as
- * an event stream of answer objects ({@link SseAnswer}), its heap reserved in the client's shared {@link AnswerBudget}
- * until the call ends, however it ends.
+ * Turns one HTTP answer (status, headers, body) into a {@link CallOutcome}, as docs/architecture.md ("What each API
+ * answer becomes") says. Bodies are read with a size bound; a 2xx body is parsed as it arrives as one JSON answer
+ * ({@link JsonAnswer}) or as an event stream of answer objects ({@link SseAnswer}), its heap reserved in the client's
+ * shared {@link AnswerBudget} until the call ends, however it ends.
  *
  * <p>Thread-safe; the per-answer state lives in {@link JsonAnswer} and {@link SseAnswer}.
  */

@@ -26,7 +26,7 @@ public enum MeterTag {
     DEAD_LETTER_REASON(
             "reason",
             Arrays.stream(DeadLetterReason.values()).map(MeterTag::lower).toList()),
-    /** What a call came to, by the failure taxonomy of engine.md. */
+    /** What a call came to, by the kinds of docs/architecture.md, "What each API answer becomes". */
     RESULT(
             "result",
             Arrays.stream(CallResult.values()).map(CallResult::tagValue).toList()),

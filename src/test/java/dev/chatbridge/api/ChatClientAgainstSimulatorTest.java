@@ -42,9 +42,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The acceptance tests of the /chats/v2 client: the production {@link ChatClient} against the {@link ApiSimulator} over
- * loopback HTTP. Every row of engine.md's failure taxonomy gives the exact {@link CallOutcome}; answers with every tool
- * resource lose no field on the way to a ChatResponse event; and the API key shows up in no log line and no outcome of
- * the whole class (checked by the last test, with every logger of the client, the simulator and Reactor Netty on).
+ * loopback HTTP. Every row of docs/architecture.md's "What each API answer becomes" gives the exact
+ * {@link CallOutcome}; answers with every tool resource lose no field on the way to a ChatResponse event; and the API
+ * key shows up in no log line and no outcome of the whole class (checked by the last test, with every logger of the
+ * client, the simulator and Reactor Netty on).
  *
  * <p>The client always accepts {@code text/event-stream}, which the simulator then always uses; JSON answers are
  * reached through {@link JsonOnlyProxy}, which narrows {@code Accept}.
