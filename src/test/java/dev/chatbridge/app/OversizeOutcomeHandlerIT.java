@@ -3,6 +3,7 @@ package dev.chatbridge.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.chatbridge.devtools.Directories;
 import dev.chatbridge.engine.Topic;
 import dev.chatbridge.engine.Topics;
 import dev.chatbridge.events.ChatDeadLetter;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -78,11 +78,7 @@ class OversizeOutcomeHandlerIT {
     @AfterEach
     void tearDown() throws IOException {
         registry.close();
-        try (var paths = Files.walk(stateDir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        Directories.deleteRecursively(stateDir);
     }
 
     @Test

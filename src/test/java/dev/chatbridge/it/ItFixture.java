@@ -5,6 +5,7 @@ import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.api.RetryPolicy;
 import dev.chatbridge.app.ChatBridgeApp;
 import dev.chatbridge.config.ChatBridgeConfig;
+import dev.chatbridge.devtools.Directories;
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.devtools.simulator.SimulatorConfig;
@@ -26,14 +27,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -305,15 +304,6 @@ final class ItFixture implements AutoCloseable {
     }
 
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
-        }
+        Directories.deleteRecursively(dir);
     }
 }

@@ -3,6 +3,7 @@ package dev.chatbridge.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.chatbridge.devtools.Directories;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.TestClients;
 import dev.chatbridge.testing.WithKafka;
@@ -10,14 +11,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -58,11 +57,7 @@ class ExactlyOnceStreamsIT {
 
     @AfterEach
     void deleteStateDir() throws IOException {
-        try (Stream<Path> paths = Files.walk(stateDir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        Directories.deleteRecursively(stateDir);
     }
 
     @Test

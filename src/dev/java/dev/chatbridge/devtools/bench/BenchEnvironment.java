@@ -1,5 +1,6 @@
 package dev.chatbridge.devtools.bench;
 
+import dev.chatbridge.devtools.Directories;
 import dev.chatbridge.devtools.broker.EmbeddedKafkaBroker;
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import dev.chatbridge.devtools.simulator.ApiSimulator;
@@ -13,11 +14,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 
 /**
  * What every workload shares, all on 127.0.0.1 in the benchmark's JVM: an embedded KRaft broker, an embedded schema
@@ -165,13 +164,10 @@ final class BenchEnvironment implements AutoCloseable {
     }
 
     private static void delete(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("warning: could not delete " + dir + ": " + e.getMessage());
+        try {
+            Directories.deleteRecursively(dir);
+        } catch (UncheckedIOException e) {
+            System.err.println("warning: " + e.getMessage());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.chatbridge.devtools.broker;
 
+import dev.chatbridge.devtools.Directories;
 import dev.chatbridge.kafka.KafkaTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +16,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import kafka.server.Server;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -182,7 +181,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppingAt));
         }
         if (ownsLogDirectory && logDirectory != null) {
-            deleteRecursively(logDirectory);
+            Directories.deleteRecursively(logDirectory);
         }
     }
 
@@ -342,19 +341,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private String portsText() {
         return "127.0.0.1 broker port " + brokerPort + ", controller port " + controllerPort;
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the Kafka log directory " + root, e);
-        }
     }
 
     private static void pause() {

@@ -13,6 +13,7 @@ import dev.chatbridge.cli.RunningService;
 import dev.chatbridge.cli.ServiceRunner;
 import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.devtools.Directories;
 import dev.chatbridge.events.ChatRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -133,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
             context.err().println("error: " + e.getMessage());
             return lifecycle.finished(1);
         } finally {
-            deleteQuietly(stateDir);
+            Directories.deleteRecursively(stateDir);
         }
     }
 
@@ -202,16 +203,5 @@ final class DemoCommand implements Callable<Integer> {
             return 0;
         }
         return tracker.duplicates() == 0 ? 0 : 1;
-    }
-
-    private static void deleteQuietly(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
