@@ -231,20 +231,21 @@ final class ResetCommand implements Callable<Integer> {
             context.err().println("error: " + e.getMessage());
             return null;
         }
-        Map<String, String> kafka = parsed.kafkaSettings();
-        String bootstrap = kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
-        if (bootstrap == null || bootstrap.isBlank()) {
-            context.err()
-                    .println("error: bootstrap.servers is not set: name the Kafka brokers with the environment "
-                            + "variable KAFKA_BOOTSTRAP_SERVERS=host:9092, or bootstrap.servers=host:9092 in the --config file, "
-                            + "or pass --bootstrap-servers");
+        List<String> problems = new ArrayList<>();
+        ServiceSettings.requireBootstrapServers(parsed, problems);
+        if (!problems.isEmpty()) {
+            problems.forEach(p -> context.err().println("error: " + p));
             return null;
         }
+        Map<String, String> kafka = parsed.kafkaSettings();
         String applicationId = kafka.getOrDefault(
                         StreamsConfig.APPLICATION_ID_CONFIG, ServiceSettings.DEFAULT_APPLICATION_ID)
                 .strip();
         return new Subject(
-                bootstrap.strip(), applicationId, engine.requestsTopic(), StreamsResetterArgs.clientSettings(kafka));
+                kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG).strip(),
+                applicationId,
+                engine.requestsTopic(),
+                StreamsResetterArgs.clientSettings(kafka));
     }
 
     /** The position options as the tool's target; checks the values the tool would fail on later. */

@@ -111,17 +111,22 @@ public final class ServiceSettings {
                 config.bool(ChatBridgeConfig.AUDIT_LOG), topic == null || topic.isBlank() ? null : topic.strip());
     }
 
+    /** Adds a problem, naming the three ways to set it, when {@code bootstrap.servers} is not set. */
+    public static void requireBootstrapServers(ChatBridgeConfig config, List<String> problems) {
+        if (blank(config.kafkaSettings().get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG))) {
+            problems.add("bootstrap.servers is not set: name the Kafka brokers with the environment variable "
+                    + "KAFKA_BOOTSTRAP_SERVERS=host:9092, or bootstrap.servers=host:9092 in the --config file, "
+                    + "or pass --bootstrap-servers");
+        }
+    }
+
     /**
      * Adds a problem for each missing Kafka or registry connection setting, and for registry settings the registry
      * client would refuse (such as cleartext http to a remote registry).
      */
     public static void requireKafkaFor(ChatBridgeConfig config, List<String> problems) {
         Map<String, String> kafka = config.kafkaSettings();
-        if (blank(kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG))) {
-            problems.add("bootstrap.servers is not set: name the Kafka brokers with the environment variable "
-                    + "KAFKA_BOOTSTRAP_SERVERS=host:9092, or bootstrap.servers=host:9092 in the --config file, "
-                    + "or pass --bootstrap-servers");
-        }
+        requireBootstrapServers(config, problems);
         if (blank(kafka.get(RegistryClientConfig.SCHEMA_REGISTRY_URL))) {
             problems.add("schema.registry.url is not set: name the schema registry with the environment variable "
                     + "KAFKA_SCHEMA_REGISTRY_URL=https://host:8081, or schema.registry.url=... in the --config file, "
