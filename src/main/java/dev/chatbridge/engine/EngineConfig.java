@@ -1,6 +1,7 @@
 package dev.chatbridge.engine;
 
 import dev.chatbridge.api.RetryPolicy;
+import dev.chatbridge.config.InvalidConfigurationException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,7 +122,7 @@ public record EngineConfig(
             errors.add("retry policy must be set");
         }
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("invalid engine configuration: " + String.join("; ", errors));
+            throw new InvalidConfigurationException(errors);
         }
     }
 
@@ -136,7 +137,7 @@ public record EngineConfig(
      * keys are ignored: the same map usually carries Kafka settings too.
      *
      * @throws org.apache.kafka.common.config.ConfigException naming the key of a value of the wrong type
-     * @throws IllegalArgumentException naming every setting out of its range
+     * @throws InvalidConfigurationException naming every setting out of its range, one line each
      */
     public static EngineConfig fromProperties(Map<?, ?> props) {
         Map<String, Object> v = EngineConfigDef.definition().parse(props);
@@ -213,7 +214,7 @@ public record EngineConfig(
      * never as a long poll gap or a long transaction.
      *
      * @param streamsProps the Kafka Streams properties the instance will run with
-     * @throws IllegalArgumentException naming the keys and the fix when the settings could clash
+     * @throws InvalidConfigurationException naming the keys and the fix when the settings could clash, one line each
      */
     public void validateAgainst(Map<?, ?> streamsProps) {
         long budget = backpressureMaxWait.toMillis();
@@ -248,7 +249,7 @@ public record EngineConfig(
             }
         }
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("engine and Kafka Streams settings clash: " + String.join("; ", errors));
+            throw new InvalidConfigurationException(errors);
         }
     }
 
@@ -267,7 +268,7 @@ public record EngineConfig(
         try {
             return Long.parseLong(value.toString().trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a number, was '" + value + "'", e);
+            throw new InvalidConfigurationException(List.of(key + " must be a number, was '" + value + "'"));
         }
     }
 
@@ -404,7 +405,7 @@ public record EngineConfig(
             return this;
         }
 
-        /** Validates and builds; throws {@link IllegalArgumentException} naming every bad setting. */
+        /** Validates and builds; throws {@link InvalidConfigurationException} naming every bad setting. */
         public EngineConfig build() {
             return new EngineConfig(
                     requestsTopic,

@@ -1,5 +1,6 @@
 package dev.chatbridge.policy;
 
+import dev.chatbridge.config.InvalidConfigurationException;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.MessageRole;
@@ -72,13 +73,13 @@ public final class RequestPolicy {
      * The policy of the given settings: parsed {@code chat.policy.*} values as {@code ChatBridgeConfig.values()} holds
      * them (or raw strings; absent keys take their defaults). Reads the keys file when the token mode is on.
      *
-     * @throws InvalidPolicyException listing one line per problem, each naming its setting
+     * @throws InvalidConfigurationException listing one line per problem, each naming its setting
      */
     public static RequestPolicy fromProperties(Map<String, ?> values) {
         List<String> problems = new ArrayList<>();
         Map<String, Object> parsed = parse(values, problems);
         if (!problems.isEmpty()) {
-            throw new InvalidPolicyException(problems);
+            throw new InvalidConfigurationException(problems);
         }
         AccountRules allowed = AccountRules.parse(
                 PolicyConfigDef.ACCOUNTS_ALLOWED, list(parsed, PolicyConfigDef.ACCOUNTS_ALLOWED), problems);
@@ -112,7 +113,7 @@ public final class RequestPolicy {
                 ? allowed.isEmpty() && denied.isEmpty() && !tokenRequired
                 : "ALLOW".equals(noAccount);
         if (!problems.isEmpty()) {
-            throw new InvalidPolicyException(problems);
+            throw new InvalidConfigurationException(problems);
         }
         return new RequestPolicy(
                 allowed, denied, noAccountAllowed, Set.copyOf(assistants), defaultAssistant, roles, tokens);
