@@ -3,6 +3,8 @@ package dev.chatbridge.api;
 import dev.chatbridge.Version;
 import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.config.SettingChecks;
+import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.transport.SafeUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -54,8 +56,11 @@ public final class ChatClientConfig {
                     + (keyPassword == null ? "none" : "redacted") + "]";
         }
     }
-    /** Default of {@link #maxAnswerBytes()}: the default largest response record (chat.response.max.bytes). */
-    public static final int DEFAULT_MAX_ANSWER_BYTES = 1_000_000;
+    /** Smallest {@link #maxAnswerBytes()} and {@link #maxEventBytes()}; also the range of chat.api.max.answer.bytes. */
+    public static final int MIN_ANSWER_BYTES = 64;
+
+    /** Default of {@link #maxAnswerBytes()}: that of chat.api.max.answer.bytes. */
+    public static final int DEFAULT_MAX_ANSWER_BYTES = defaultOf(ChatBridgeConfig.API_MAX_ANSWER_BYTES, Integer.class);
 
     private static final int DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
@@ -102,10 +107,10 @@ public final class ChatClientConfig {
                 problems);
         this.pendingAcquireTimeout = positive(b.pendingAcquireTimeout, "pendingAcquireTimeout", problems);
         this.maxIdleTime = positive(b.maxIdleTime, "maxIdleTime", problems);
-        this.maxAnswerBytes = atLeast(b.maxAnswerBytes, 64, "maxAnswerBytes", problems);
+        this.maxAnswerBytes = atLeast(b.maxAnswerBytes, MIN_ANSWER_BYTES, "maxAnswerBytes", problems);
         this.maxEventBytes = atLeast(
                 b.maxEventBytes == null ? Math.min(DEFAULT_MAX_EVENT_BYTES, maxAnswerBytes) : b.maxEventBytes,
-                64,
+                MIN_ANSWER_BYTES,
                 "maxEventBytes",
                 problems);
         this.excerptBytes = atLeast(b.excerptBytes, 16, "excerptBytes", problems);
@@ -189,27 +194,30 @@ public final class ChatClientConfig {
         return apiKey;
     }
 
-    /** Longest wait for a TCP (and TLS) connection. Default 5 s. */
+    /** Longest wait for a TCP (and TLS) connection. Default: chat.api.connect.timeout.ms's. */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    /** Longest wait from the start of an attempt to the first byte of the answer body. Default 30 s. */
+    /**
+     * Longest wait from the start of an attempt to the first byte of the answer body. Default:
+     * chat.api.first.byte.timeout.ms's.
+     */
     public Duration firstByteTimeout() {
         return firstByteTimeout;
     }
 
-    /** Longest gap between two chunks of the answer body. Default 60 s. */
+    /** Longest gap between two chunks of the answer body. Default: chat.api.idle.timeout.ms's. */
     public Duration idleTimeout() {
         return idleTimeout;
     }
 
-    /** Longest time one attempt may take, from start to complete answer. Default 300 s. */
+    /** Longest time one attempt may take, from start to complete answer. Default: chat.api.attempt.timeout.ms's. */
     public Duration attemptTimeout() {
         return attemptTimeout;
     }
 
-    /** Connections at most (the pool size); the engine's in-flight limit. Default 64. */
+    /** Connections at most (the pool size); the engine's in-flight limit. Default: chat.max.in.flight's. */
     public int maxInFlight() {
         return maxInFlight;
     }
@@ -235,8 +243,8 @@ public final class ChatClientConfig {
     }
 
     /**
-     * Largest answer body of a 2xx, in bytes; a larger one ends early as RESPONSE_TOO_LARGE. Default 1,000,000 (the
-     * default largest response record: a larger answer could not be published anyway).
+     * Largest answer body of a 2xx, in bytes; a larger one ends early as RESPONSE_TOO_LARGE. Default:
+     * chat.api.max.answer.bytes's (the default largest response record: a larger answer could not be published anyway).
      */
     public int maxAnswerBytes() {
         return maxAnswerBytes;
@@ -362,18 +370,12 @@ public final class ChatClientConfig {
     }
 
     private static Duration positive(Duration value, String name, List<String> problems) {
-        if (value == null) {
-            problems.add(name + " must be set");
-        } else if (value.isNegative() || value.isZero()) {
-            problems.add(name + " must be positive, was " + value);
-        }
+        SettingChecks.positive(value, name, problems);
         return value;
     }
 
     private static int atLeast(int value, int min, String name, List<String> problems) {
-        if (value < min) {
-            problems.add(name + " must be at least " + min + ", was " + value);
-        }
+        SettingChecks.atLeast(value, min, name, problems);
         return value;
     }
 
@@ -386,26 +388,38 @@ public final class ChatClientConfig {
         }
     }
 
-    /** Collects settings; not thread-safe. */
+    /** The default of a setting in chat-bridge's one definition, so that the builder cannot drift from it. */
+    private static <T> T defaultOf(String key, Class<T> type) {
+        return type.cast(ChatBridgeConfig.DEFINITION.configKeys().get(key).defaultValue);
+    }
+
+    private static Duration defaultMillis(String key) {
+        return Duration.ofMillis(defaultOf(key, Long.class));
+    }
+
+    /**
+     * Collects settings; not thread-safe. The defaults of the settings chat-bridge's definition has are taken from it
+     * ({@link ChatBridgeConfig#DEFINITION}); the others (pool, event and excerpt sizes) are the client's own.
+     */
     public static final class Builder {
         private String baseUrl;
         private ApiKey apiKey;
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        private Duration firstByteTimeout = Duration.ofSeconds(30);
-        private Duration idleTimeout = Duration.ofSeconds(60);
-        private Duration attemptTimeout = Duration.ofSeconds(300);
-        private int maxInFlight = 64;
+        private Duration connectTimeout = defaultMillis(ChatBridgeConfig.API_CONNECT_TIMEOUT);
+        private Duration firstByteTimeout = defaultMillis(ChatBridgeConfig.API_FIRST_BYTE_TIMEOUT);
+        private Duration idleTimeout = defaultMillis(ChatBridgeConfig.API_IDLE_TIMEOUT);
+        private Duration attemptTimeout = defaultMillis(ChatBridgeConfig.API_ATTEMPT_TIMEOUT);
+        private int maxInFlight = defaultOf(EngineConfig.KEY_MAX_IN_FLIGHT, Integer.class);
         private Integer maxPendingAcquires;
         private Duration pendingAcquireTimeout = Duration.ofSeconds(10);
         private Duration maxIdleTime = Duration.ofSeconds(30);
         private Integer maxEventBytes;
         private int maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES;
         private int excerptBytes = 2048;
-        private long answerMemoryBytes;
+        private long answerMemoryBytes = defaultOf(ChatBridgeConfig.API_ANSWER_MEMORY_BYTES, Long.class);
         private AnswerCaps answerCaps = AnswerCaps.DEFAULT;
-        private boolean retryBrokenStreams = true;
+        private boolean retryBrokenStreams = defaultOf(ChatBridgeConfig.API_RETRY_BROKEN_STREAMS, Boolean.class);
         private TrustStore trustStore;
-        private boolean allowCleartext;
+        private boolean allowCleartext = defaultOf(ChatBridgeConfig.API_ALLOW_CLEARTEXT, Boolean.class);
         private ClientCertificate clientCertificate;
 
         private Builder() {}

@@ -24,10 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -39,18 +37,6 @@ public final class ServiceSettings {
 
     /** Kafka Streams' application id when none is configured. */
     public static final String DEFAULT_APPLICATION_ID = "chat-bridge";
-
-    private static final Set<String> SERDE_KEYS = Set.of(
-            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS,
-            AvroSerdeConfig.USE_LATEST_VERSION,
-            AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY,
-            AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY,
-            RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT,
-            RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS,
-            RegistryClientConfig.HTTP_READ_TIMEOUT_MS,
-            RegistryClientConfig.MAX_RETRIES,
-            RegistryClientConfig.RETRIES_WAIT_MS,
-            RegistryClientConfig.RETRIES_MAX_WAIT_MS);
 
     private ServiceSettings() {}
 
@@ -135,8 +121,6 @@ public final class ServiceSettings {
         } else {
             try {
                 RegistryClientConfig.from(serdeConfigs(config));
-            } catch (ConfigException e) {
-                problems.add(e.getMessage());
             } catch (InvalidConfigurationException e) {
                 problems.addAll(e.problems());
             }
@@ -184,7 +168,8 @@ public final class ServiceSettings {
         return key.startsWith("schema.registry.")
                 || key.startsWith("basic.auth.")
                 || key.startsWith("bearer.auth.")
-                || SERDE_KEYS.contains(key);
+                || RegistryClientConfig.DEFINITION.names().contains(key)
+                || AvroSerdeConfig.DEFINITION.names().contains(key);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.chatbridge.engine;
 
 import dev.chatbridge.api.RetryPolicy;
 import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.config.SettingChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +86,11 @@ public record EngineConfig(
     public static final String KEY_PAUSE_INITIAL_BACKOFF = "chat.pause.initial.backoff.ms";
     public static final String KEY_PAUSE_MAX_BACKOFF = "chat.pause.max.backoff.ms";
 
+    /** Smallest {@link #maxRequestBytes()}, the range of {@value #KEY_MAX_REQUEST_BYTES} too. */
+    static final int MIN_REQUEST_BYTES = 1024;
+    /** Smallest {@link #maxIdChars()}, the range of {@value #KEY_MAX_ID_CHARS} too. */
+    static final int MIN_ID_CHARS = 16;
+
     /** Room for the smallest dead letter (ids and message cut to 1000 characters each), whatever else is left out. */
     static final int MIN_RESPONSE_BYTES = 16 * 1024;
 
@@ -98,25 +104,30 @@ public record EngineConfig(
         if (inputKeying == null) {
             errors.add(KEY_INPUT_KEYING + " must be TRUST_INPUT_KEY or REKEY, was null");
         }
-        atLeast(maxInFlight, 1, KEY_MAX_IN_FLIGHT, errors);
-        atLeast(maxPending, 1, KEY_MAX_PENDING, errors);
+        SettingChecks.atLeast(maxInFlight, 1, KEY_MAX_IN_FLIGHT, errors);
+        SettingChecks.atLeast(maxPending, 1, KEY_MAX_PENDING, errors);
         if (maxPending < maxInFlight && errors.isEmpty()) {
             errors.add(KEY_MAX_PENDING + " (" + maxPending + ") must be at least " + KEY_MAX_IN_FLIGHT + " ("
                     + maxInFlight + "), or in-flight slots could never be filled");
         }
-        positive(backpressureMaxWait, KEY_BACKPRESSURE_MAX_WAIT, errors);
-        positive(drainInterval, KEY_DRAIN_INTERVAL, errors);
-        positive(attemptTimeout, KEY_ATTEMPT_TIMEOUT, errors);
-        atLeast(maxMessages, 1, KEY_MAX_MESSAGES, errors);
-        atLeast(maxTextBytes, 1, KEY_MAX_TEXT_BYTES, errors);
-        atLeast(maxRequestBytes, 1024, KEY_MAX_REQUEST_BYTES, errors);
-        atLeast(maxIdChars, 16, KEY_MAX_ID_CHARS, errors);
-        atLeast(maxMetadataBytes, 0, KEY_MAX_METADATA_BYTES, errors);
-        atLeast(maxResponseBytes, MIN_RESPONSE_BYTES, KEY_MAX_RESPONSE_BYTES, errors);
-        positive(pauseInitialBackoff, KEY_PAUSE_INITIAL_BACKOFF, errors);
-        positive(pauseMaxBackoff, KEY_PAUSE_MAX_BACKOFF, errors);
-        if (errors.isEmpty() && pauseMaxBackoff.compareTo(pauseInitialBackoff) < 0) {
-            errors.add(KEY_PAUSE_MAX_BACKOFF + " must be at least " + KEY_PAUSE_INITIAL_BACKOFF);
+        SettingChecks.positive(backpressureMaxWait, KEY_BACKPRESSURE_MAX_WAIT, errors);
+        SettingChecks.positive(drainInterval, KEY_DRAIN_INTERVAL, errors);
+        SettingChecks.positive(attemptTimeout, KEY_ATTEMPT_TIMEOUT, errors);
+        SettingChecks.atLeast(maxMessages, 1, KEY_MAX_MESSAGES, errors);
+        SettingChecks.atLeast(maxTextBytes, 1, KEY_MAX_TEXT_BYTES, errors);
+        SettingChecks.atLeast(maxRequestBytes, MIN_REQUEST_BYTES, KEY_MAX_REQUEST_BYTES, errors);
+        SettingChecks.atLeast(maxIdChars, MIN_ID_CHARS, KEY_MAX_ID_CHARS, errors);
+        SettingChecks.atLeast(maxMetadataBytes, 0, KEY_MAX_METADATA_BYTES, errors);
+        SettingChecks.atLeast(maxResponseBytes, MIN_RESPONSE_BYTES, KEY_MAX_RESPONSE_BYTES, errors);
+        SettingChecks.positive(pauseInitialBackoff, KEY_PAUSE_INITIAL_BACKOFF, errors);
+        SettingChecks.positive(pauseMaxBackoff, KEY_PAUSE_MAX_BACKOFF, errors);
+        if (errors.isEmpty()) {
+            SettingChecks.notBelow(
+                    KEY_PAUSE_MAX_BACKOFF,
+                    pauseMaxBackoff.toMillis(),
+                    KEY_PAUSE_INITIAL_BACKOFF,
+                    pauseInitialBackoff.toMillis(),
+                    errors);
         }
         if (retryPolicy == null) {
             errors.add("retry policy must be set");
@@ -277,18 +288,6 @@ public record EngineConfig(
             errors.add(key + " must name a topic, was '" + topic + "'");
         } else if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
             errors.add(key + " must be a legal topic name (letters, digits, '.', '_', '-'), was '" + topic + "'");
-        }
-    }
-
-    private static void atLeast(int value, int min, String key, List<String> errors) {
-        if (value < min) {
-            errors.add(key + " must be at least " + min + ", was " + value);
-        }
-    }
-
-    private static void positive(Duration value, String key, List<String> errors) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            errors.add(key + " must be a positive duration, was " + (value == null ? "null" : value.toMillis()));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.chatbridge.policy;
 
 import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.config.SettingChecks;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.MessageRole;
@@ -15,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -120,21 +120,7 @@ public final class RequestPolicy {
     }
 
     private static Map<String, Object> parse(Map<String, ?> values, List<String> problems) {
-        ConfigDef def = PolicyConfigDef.addTo(new ConfigDef());
-        Map<String, Object> parsed = new java.util.HashMap<>();
-        for (ConfigDef.ConfigKey key : def.configKeys().values()) {
-            Object raw = values.get(key.name);
-            try {
-                Object value = raw == null ? key.defaultValue : ConfigDef.parseType(key.name, raw, key.type);
-                if (key.validator != null && raw != null) {
-                    key.validator.ensureValid(key.name, value);
-                }
-                parsed.put(key.name, value);
-            } catch (ConfigException e) {
-                problems.add(e.getMessage());
-            }
-        }
-        return parsed;
+        return SettingChecks.parse(PolicyConfigDef.addTo(new ConfigDef()), values, problems);
     }
 
     @SuppressWarnings("unchecked")
