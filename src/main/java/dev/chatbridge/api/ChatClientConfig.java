@@ -1,18 +1,25 @@
 package dev.chatbridge.api;
 
 import dev.chatbridge.Version;
+import dev.chatbridge.config.ChatBridgeConfig;
+import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.config.SettingChecks;
+import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.transport.SafeUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
  * Immutable settings of {@link ChatClient}; build one with {@link #builder()}. Every setting has a default except
- * {@code baseUrl} and {@code apiKey}; {@link Builder#build()} validates each setting and their relationships, naming
- * the setting in its message. {@link #toString()} never shows a secret.
+ * {@code baseUrl} and {@code apiKey}; {@link Builder#build()} validates each setting and their relationships and throws
+ * one {@link InvalidConfigurationException} with a line per problem, naming the setting. {@link #toString()} never
+ * shows a secret.
  */
 public final class ChatClientConfig {
 
@@ -49,8 +56,11 @@ public final class ChatClientConfig {
                     + (keyPassword == null ? "none" : "redacted") + "]";
         }
     }
-    /** Default of {@link #maxAnswerBytes()}: the default largest response record (chat.response.max.bytes). */
-    public static final int DEFAULT_MAX_ANSWER_BYTES = 1_000_000;
+    /** Smallest {@link #maxAnswerBytes()} and {@link #maxEventBytes()}; also the range of chat.api.max.answer.bytes. */
+    public static final int MIN_ANSWER_BYTES = 64;
+
+    /** Default of {@link #maxAnswerBytes()}: that of chat.api.max.answer.bytes. */
+    public static final int DEFAULT_MAX_ANSWER_BYTES = defaultOf(ChatBridgeConfig.API_MAX_ANSWER_BYTES, Integer.class);
 
     private static final int DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
@@ -78,75 +88,90 @@ public final class ChatClientConfig {
     private final String userAgent;
 
     private ChatClientConfig(Builder b) {
-        this.baseUrl = validBaseUrl(b.baseUrl);
-        this.endpoint = URI.create(baseUrl + "/chats/v2");
-        this.apiKey = Objects.requireNonNull(b.apiKey, "apiKey must be set");
-        this.connectTimeout = positive(b.connectTimeout, "connectTimeout");
-        this.firstByteTimeout = positive(b.firstByteTimeout, "firstByteTimeout");
-        this.idleTimeout = positive(b.idleTimeout, "idleTimeout");
-        this.attemptTimeout = positive(b.attemptTimeout, "attemptTimeout");
-        this.maxInFlight = atLeast(b.maxInFlight, 1, "maxInFlight");
-        this.maxPendingAcquires =
-                atLeast(b.maxPendingAcquires == null ? 2 * maxInFlight : b.maxPendingAcquires, 1, "maxPendingAcquires");
-        this.pendingAcquireTimeout = positive(b.pendingAcquireTimeout, "pendingAcquireTimeout");
-        this.maxIdleTime = positive(b.maxIdleTime, "maxIdleTime");
-        this.maxAnswerBytes = atLeast(b.maxAnswerBytes, 64, "maxAnswerBytes");
+        List<String> problems = new ArrayList<>();
+        this.baseUrl = validBaseUrl(b.baseUrl, problems);
+        this.endpoint = baseUrl == null ? null : URI.create(baseUrl + "/chats/v2");
+        this.apiKey = b.apiKey;
+        if (apiKey == null) {
+            problems.add("apiKey must be set");
+        }
+        this.connectTimeout = positive(b.connectTimeout, "connectTimeout", problems);
+        this.firstByteTimeout = positive(b.firstByteTimeout, "firstByteTimeout", problems);
+        this.idleTimeout = positive(b.idleTimeout, "idleTimeout", problems);
+        this.attemptTimeout = positive(b.attemptTimeout, "attemptTimeout", problems);
+        this.maxInFlight = atLeast(b.maxInFlight, 1, "maxInFlight", problems);
+        this.maxPendingAcquires = atLeast(
+                b.maxPendingAcquires == null ? 2 * maxInFlight : b.maxPendingAcquires,
+                1,
+                "maxPendingAcquires",
+                problems);
+        this.pendingAcquireTimeout = positive(b.pendingAcquireTimeout, "pendingAcquireTimeout", problems);
+        this.maxIdleTime = positive(b.maxIdleTime, "maxIdleTime", problems);
+        this.maxAnswerBytes = atLeast(b.maxAnswerBytes, MIN_ANSWER_BYTES, "maxAnswerBytes", problems);
         this.maxEventBytes = atLeast(
                 b.maxEventBytes == null ? Math.min(DEFAULT_MAX_EVENT_BYTES, maxAnswerBytes) : b.maxEventBytes,
-                64,
-                "maxEventBytes");
-        this.excerptBytes = atLeast(b.excerptBytes, 16, "excerptBytes");
-        if (b.answerMemoryBytes < 0) {
-            throw new IllegalArgumentException(
-                    "answerMemoryBytes must be at least 0 (0: a quarter of the heap), was " + b.answerMemoryBytes);
-        }
+                MIN_ANSWER_BYTES,
+                "maxEventBytes",
+                problems);
+        this.excerptBytes = atLeast(b.excerptBytes, 16, "excerptBytes", problems);
         this.answerMemoryBytes = b.answerMemoryBytes == 0 ? Runtime.getRuntime().maxMemory() / 4 : b.answerMemoryBytes;
-        this.answerCaps = Objects.requireNonNull(b.answerCaps, "answerCaps must be set");
-        long oneAnswer = AnswerBudget.heapFor(maxAnswerBytes);
-        if (answerMemoryBytes < oneAnswer) {
-            throw new IllegalArgumentException("answerMemoryBytes (" + answerMemoryBytes
+        if (b.answerMemoryBytes < 0) {
+            problems.add("answerMemoryBytes must be at least 0 (0: a quarter of the heap), was " + b.answerMemoryBytes);
+        } else if (answerMemoryBytes < AnswerBudget.heapFor(maxAnswerBytes)) {
+            problems.add("answerMemoryBytes (" + answerMemoryBytes
                     + (b.answerMemoryBytes == 0 ? ", a quarter of the heap" : "")
                     + ") cannot hold even one answer of maxAnswerBytes "
-                    + maxAnswerBytes + " (" + oneAnswer + " heap bytes: " + AnswerBudget.BASE_HEAP_BYTES + " plus "
-                    + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE + " per answer byte): raise the heap (-Xmx) or"
-                    + " answerMemoryBytes (chat.api.answer.memory.bytes), or lower maxAnswerBytes"
-                    + " (chat.api.max.answer.bytes)");
+                    + maxAnswerBytes + " (" + AnswerBudget.heapFor(maxAnswerBytes) + " heap bytes: "
+                    + AnswerBudget.BASE_HEAP_BYTES + " plus " + AnswerBudget.HEAP_BYTES_PER_ANSWER_BYTE
+                    + " per answer byte): raise the heap (-Xmx) or answerMemoryBytes (chat.api.answer.memory.bytes),"
+                    + " or lower maxAnswerBytes (chat.api.max.answer.bytes)");
+        }
+        this.answerCaps = b.answerCaps;
+        if (answerCaps == null) {
+            problems.add("answerCaps must be set");
         }
         this.retryBrokenStreams = b.retryBrokenStreams;
         this.trustStore = b.trustStore;
         this.userAgent = "chat-bridge/" + Version.get();
-        if (firstByteTimeout.compareTo(attemptTimeout) > 0) {
-            throw new IllegalArgumentException(
-                    "firstByteTimeout (" + firstByteTimeout + ") must not exceed attemptTimeout (" + attemptTimeout
-                            + "): lower firstByteTimeout or raise attemptTimeout");
-        }
-        if (connectTimeout.compareTo(attemptTimeout) > 0) {
-            throw new IllegalArgumentException(
-                    "connectTimeout (" + connectTimeout + ") must not exceed attemptTimeout (" + attemptTimeout
-                            + "): lower connectTimeout or raise attemptTimeout");
-        }
+        // The one check of these relations: run reports these lines too, as they name the settings.
+        notAbove(
+                firstByteTimeout,
+                "firstByteTimeout",
+                ChatBridgeConfig.API_FIRST_BYTE_TIMEOUT,
+                attemptTimeout,
+                problems);
+        notAbove(connectTimeout, "connectTimeout", ChatBridgeConfig.API_CONNECT_TIMEOUT, attemptTimeout, problems);
         if (maxEventBytes > maxAnswerBytes) {
-            throw new IllegalArgumentException("maxEventBytes (" + maxEventBytes + ") must not exceed maxAnswerBytes ("
-                    + maxAnswerBytes + "): one event cannot be larger than the whole answer");
+            problems.add("maxEventBytes (" + maxEventBytes + ") must not exceed maxAnswerBytes (" + maxAnswerBytes
+                    + "): one event cannot be larger than the whole answer");
         }
-        if (trustStore != null && !"https".equals(baseUrl.getScheme())) {
-            throw new IllegalArgumentException("trustStore is set but baseUrl " + baseUrl
+        boolean https = baseUrl != null && "https".equalsIgnoreCase(baseUrl.getScheme());
+        if (trustStore != null && baseUrl != null && !https) {
+            problems.add("trustStore is set but baseUrl " + baseUrl
                     + " is not https: use an https base URL or drop the truststore");
         }
         // Transport: cleartext only to loopback unless allowed; the client certificate read and checked now.
         this.allowCleartext = b.allowCleartext;
-        requireCleartextAllowed(baseUrl, allowCleartext);
+        if (baseUrl != null) {
+            requireCleartextAllowed(baseUrl, allowCleartext, problems);
+        }
         this.clientCertificate = b.clientCertificate;
-        if (clientCertificate != null && !"https".equalsIgnoreCase(baseUrl.getScheme())) {
-            throw new IllegalArgumentException("clientCertificate is set but baseUrl " + baseUrl
+        if (clientCertificate != null && baseUrl != null && !https) {
+            problems.add("clientCertificate is set but baseUrl " + baseUrl
                     + " is not https: use an https base URL or drop the client certificate");
         }
-        this.clientKeyMaterial = clientCertificate == null
-                ? null
-                : ClientKeyMaterial.load(
-                        clientCertificate.certificateFile(),
-                        clientCertificate.keyFile(),
-                        clientCertificate.keyPassword());
+        this.clientKeyMaterial = clientCertificate == null ? null : keyMaterial(clientCertificate, problems);
+        InvalidConfigurationException.throwIfAny(problems);
+    }
+
+    private static ClientKeyMaterial keyMaterial(ClientCertificate certificate, List<String> problems) {
+        try {
+            return ClientKeyMaterial.load(
+                    certificate.certificateFile(), certificate.keyFile(), certificate.keyPassword());
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
     }
 
     /** A builder with every default set; {@code baseUrl} and {@code apiKey} must still be given. */
@@ -169,27 +194,30 @@ public final class ChatClientConfig {
         return apiKey;
     }
 
-    /** Longest wait for a TCP (and TLS) connection. Default 5 s. */
+    /** Longest wait for a TCP (and TLS) connection. Default: chat.api.connect.timeout.ms's. */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    /** Longest wait from the start of an attempt to the first byte of the answer body. Default 30 s. */
+    /**
+     * Longest wait from the start of an attempt to the first byte of the answer body. Default:
+     * chat.api.first.byte.timeout.ms's.
+     */
     public Duration firstByteTimeout() {
         return firstByteTimeout;
     }
 
-    /** Longest gap between two chunks of the answer body. Default 60 s. */
+    /** Longest gap between two chunks of the answer body. Default: chat.api.idle.timeout.ms's. */
     public Duration idleTimeout() {
         return idleTimeout;
     }
 
-    /** Longest time one attempt may take, from start to complete answer. Default 300 s. */
+    /** Longest time one attempt may take, from start to complete answer. Default: chat.api.attempt.timeout.ms's. */
     public Duration attemptTimeout() {
         return attemptTimeout;
     }
 
-    /** Connections at most (the pool size); the engine's in-flight limit. Default 64. */
+    /** Connections at most (the pool size); the engine's in-flight limit. Default: chat.max.in.flight's. */
     public int maxInFlight() {
         return maxInFlight;
     }
@@ -215,8 +243,8 @@ public final class ChatClientConfig {
     }
 
     /**
-     * Largest answer body of a 2xx, in bytes; a larger one ends early as RESPONSE_TOO_LARGE. Default 1,000,000 (the
-     * default largest response record: a larger answer could not be published anyway).
+     * Largest answer body of a 2xx, in bytes; a larger one ends early as RESPONSE_TOO_LARGE. Default:
+     * chat.api.max.answer.bytes's (the default largest response record: a larger answer could not be published anyway).
      */
     public int maxAnswerBytes() {
         return maxAnswerBytes;
@@ -291,30 +319,34 @@ public final class ChatClientConfig {
                 + ", userAgent=" + userAgent + "]";
     }
 
-    private static URI validBaseUrl(String value) {
-        Objects.requireNonNull(value, "baseUrl must be set");
+    private static URI validBaseUrl(String value, List<String> problems) {
+        if (value == null) {
+            problems.add("baseUrl must be set");
+            return null;
+        }
         URI uri;
         try {
             uri = new URI(value.strip());
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(
-                    "baseUrl " + SafeUrls.shown(value.strip()) + " is not a valid URL (" + e.getReason() + " at index "
-                            + e.getIndex() + "): give https://host[:port][/path]",
-                    e);
+            problems.add("baseUrl " + SafeUrls.shown(value.strip()) + " is not a valid URL (" + e.getReason()
+                    + " at index " + e.getIndex() + "): give https://host[:port][/path]");
+            return null;
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        String problem = null;
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
-            throw new IllegalArgumentException("baseUrl must start with http:// or https://");
+            problem = "baseUrl must start with http:// or https://";
+        } else if (uri.getRawUserInfo() != null) {
+            problem = "baseUrl must not carry user information (credentials go in apiKey)";
+        } else if (uri.getHost() == null) {
+            problem = "baseUrl " + SafeUrls.shown(uri.toString()) + " has no host";
+        } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            problem = "baseUrl " + SafeUrls.shown(uri.toString())
+                    + " must not have a query or a fragment: give the base URL only (the key goes in apiKey)";
         }
-        if (uri.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("baseUrl must not carry user information (credentials go in apiKey)");
-        }
-        if (uri.getHost() == null) {
-            throw new IllegalArgumentException("baseUrl " + SafeUrls.shown(uri.toString()) + " has no host");
-        }
-        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new IllegalArgumentException("baseUrl " + SafeUrls.shown(uri.toString())
-                    + " must not have a query or a fragment: give the base URL only (the key goes in apiKey)");
+        if (problem != null) {
+            problems.add(problem);
+            return null;
         }
         String text = uri.toString();
         while (text.endsWith("/")) {
@@ -327,51 +359,67 @@ public final class ChatClientConfig {
      * Refuses {@code http://} to a non-loopback host unless allowed: the {@code Authorization} header and the prompts
      * would be readable on the network. Loopback is decided without DNS ({@link SafeUrls#isLoopbackHost(String)}).
      */
-    private static void requireCleartextAllowed(URI baseUrl, boolean allowed) {
+    private static void requireCleartextAllowed(URI baseUrl, boolean allowed, List<String> problems) {
         if (allowed || !"http".equalsIgnoreCase(baseUrl.getScheme()) || SafeUrls.isLoopbackHost(baseUrl.getHost())) {
             return;
         }
-        throw new IllegalArgumentException("baseUrl " + SafeUrls.shown(baseUrl.toString()) + " is cleartext http to "
+        problems.add("baseUrl " + SafeUrls.shown(baseUrl.toString()) + " is cleartext http to "
                 + baseUrl.getHost() + ", which is not loopback (localhost, 127.0.0.0/8, ::1): the API key and the "
                 + "prompts would cross the network unencrypted. Use https://, or, only on a network you trust, allow "
                 + "it with chat.api.allow.cleartext=true (CHAT_BRIDGE_API_ALLOW_CLEARTEXT; builder allowCleartext)");
     }
 
-    private static Duration positive(Duration value, String name) {
-        Objects.requireNonNull(value, name + " must be set");
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, was " + value);
-        }
+    private static Duration positive(Duration value, String name, List<String> problems) {
+        SettingChecks.positive(value, name, problems);
         return value;
     }
 
-    private static int atLeast(int value, int min, String name) {
-        if (value < min) {
-            throw new IllegalArgumentException(name + " must be at least " + min + ", was " + value);
-        }
+    private static int atLeast(int value, int min, String name, List<String> problems) {
+        SettingChecks.atLeast(value, min, name, problems);
         return value;
     }
 
-    /** Collects settings; not thread-safe. */
+    /** A timeout of one attempt's phase must not be longer than the whole attempt. */
+    private static void notAbove(Duration value, String name, String key, Duration attempt, List<String> problems) {
+        if (value != null && attempt != null && value.compareTo(attempt) > 0) {
+            String limit = ChatBridgeConfig.API_ATTEMPT_TIMEOUT;
+            problems.add(key + " (" + value.toMillis() + ") must not exceed " + limit + " (" + attempt.toMillis()
+                    + "): lower " + key + " or raise " + limit + " (builder: " + name + ", attemptTimeout)");
+        }
+    }
+
+    /** The default of a setting in chat-bridge's one definition, so that the builder cannot drift from it. */
+    private static <T> T defaultOf(String key, Class<T> type) {
+        return type.cast(ChatBridgeConfig.DEFINITION.configKeys().get(key).defaultValue);
+    }
+
+    private static Duration defaultMillis(String key) {
+        return Duration.ofMillis(defaultOf(key, Long.class));
+    }
+
+    /**
+     * Collects settings; not thread-safe. The defaults of the settings chat-bridge's definition has are taken from it
+     * ({@link ChatBridgeConfig#DEFINITION}); the others (pool, event and excerpt sizes) are the client's own.
+     */
     public static final class Builder {
         private String baseUrl;
         private ApiKey apiKey;
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        private Duration firstByteTimeout = Duration.ofSeconds(30);
-        private Duration idleTimeout = Duration.ofSeconds(60);
-        private Duration attemptTimeout = Duration.ofSeconds(300);
-        private int maxInFlight = 64;
+        private Duration connectTimeout = defaultMillis(ChatBridgeConfig.API_CONNECT_TIMEOUT);
+        private Duration firstByteTimeout = defaultMillis(ChatBridgeConfig.API_FIRST_BYTE_TIMEOUT);
+        private Duration idleTimeout = defaultMillis(ChatBridgeConfig.API_IDLE_TIMEOUT);
+        private Duration attemptTimeout = defaultMillis(ChatBridgeConfig.API_ATTEMPT_TIMEOUT);
+        private int maxInFlight = defaultOf(EngineConfig.KEY_MAX_IN_FLIGHT, Integer.class);
         private Integer maxPendingAcquires;
         private Duration pendingAcquireTimeout = Duration.ofSeconds(10);
         private Duration maxIdleTime = Duration.ofSeconds(30);
         private Integer maxEventBytes;
         private int maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES;
         private int excerptBytes = 2048;
-        private long answerMemoryBytes;
+        private long answerMemoryBytes = defaultOf(ChatBridgeConfig.API_ANSWER_MEMORY_BYTES, Long.class);
         private AnswerCaps answerCaps = AnswerCaps.DEFAULT;
-        private boolean retryBrokenStreams = true;
+        private boolean retryBrokenStreams = defaultOf(ChatBridgeConfig.API_RETRY_BROKEN_STREAMS, Boolean.class);
         private TrustStore trustStore;
-        private boolean allowCleartext;
+        private boolean allowCleartext = defaultOf(ChatBridgeConfig.API_ALLOW_CLEARTEXT, Boolean.class);
         private ClientCertificate clientCertificate;
 
         private Builder() {}

@@ -1,6 +1,10 @@
 package dev.chatbridge.api;
 
+import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.config.SettingChecks;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -33,13 +37,13 @@ public record RetryPolicy(
         RandomGenerator random) {
 
     public RetryPolicy {
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
-        }
-        requirePositive(initialBackoff, "initialBackoff");
-        requirePositive(maxBackoff, "maxBackoff");
-        requirePositive(maxRetryAfter, "maxRetryAfter");
-        requirePositive(maxTotalTime, "maxTotalTime");
+        List<String> problems = new ArrayList<>();
+        SettingChecks.atLeast(maxAttempts, 1, "maxAttempts", problems);
+        SettingChecks.positive(initialBackoff, "initialBackoff", problems);
+        SettingChecks.positive(maxBackoff, "maxBackoff", problems);
+        SettingChecks.positive(maxRetryAfter, "maxRetryAfter", problems);
+        SettingChecks.positive(maxTotalTime, "maxTotalTime", problems);
+        InvalidConfigurationException.throwIfAny(problems);
         Objects.requireNonNull(random, "random");
     }
 
@@ -81,12 +85,5 @@ public record RetryPolicy(
         int doublings = Math.min(attemptsMade - 1, 62);
         long ceiling = initial > (cap >> doublings) ? cap : Math.min(cap, initial << doublings);
         return Duration.ofMillis(random.nextLong(ceiling + 1));
-    }
-
-    private static void requirePositive(Duration value, String name) {
-        Objects.requireNonNull(value, name);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, was " + value);
-        }
     }
 }

@@ -10,10 +10,12 @@ import static org.apache.kafka.common.config.ConfigDef.Type.PASSWORD;
 import static org.apache.kafka.common.config.ConfigDef.Type.SHORT;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
+import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.EngineConfigDef;
 import dev.chatbridge.policy.PolicyConfigDef;
 import dev.chatbridge.registry.RegistryClientConfig;
+import dev.chatbridge.serde.AvroSerdeConfig;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,7 +25,6 @@ import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
@@ -194,14 +195,7 @@ public final class ChatBridgeConfig {
                     null,
                     LOW,
                     "Password of an encrypted client key (" + API_TLS_CLIENT_KEY_FILE + "). Never logged.")
-            .define(
-                    REGISTRY_ALLOW_CLEARTEXT,
-                    BOOLEAN,
-                    false,
-                    MEDIUM,
-                    "Whether an http:// schema.registry.url to a host other than loopback is accepted. Off: "
-                            + "refused at start, since registry credentials would cross the network unencrypted "
-                            + "and schemas could be altered on the way. Turn on only for a network you trust.")
+            .define(RegistryClientConfig.DEFINITION.configKeys().get(REGISTRY_ALLOW_CLEARTEXT))
             .define(
                     API_RETRY_BROKEN_STREAMS,
                     BOOLEAN,
@@ -213,7 +207,7 @@ public final class ChatBridgeConfig {
                     API_MAX_ANSWER_BYTES,
                     INT,
                     1_000_000,
-                    Range.atLeast(64),
+                    Range.atLeast(ChatClientConfig.MIN_ANSWER_BYTES),
                     MEDIUM,
                     "Largest answer body (JSON or event stream) of a 2xx, in bytes; reading stops as soon as an "
                             + "answer passes it, and the request becomes a RESPONSE_TOO_LARGE dead letter. The default "
@@ -316,35 +310,25 @@ public final class ChatBridgeConfig {
 
     /**
      * Parses merged settings: {@code chat.*} keys against {@link #DEFINITION} (defaults for those absent), the others
-     * kept as Kafka settings. Unknown {@code chat.*} keys are ignored here ({@link ConfigLoader} warns about them).
+     * kept as Kafka settings, of which those of the registry client and the serdes are checked against their
+     * definitions ({@link RegistryClientConfig#DEFINITION}, {@link AvroSerdeConfig#DEFINITION}). Unknown {@code chat.*}
+     * keys are ignored here ({@link ConfigLoader} warns about them).
      *
      * @throws InvalidConfigurationException listing one line per bad value
      */
     public static ChatBridgeConfig parse(Map<String, String> settings) {
-        Map<String, ConfigDef.ConfigKey> keys = DEFINITION.configKeys();
-        Map<String, Object> values = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
-        for (ConfigDef.ConfigKey key : keys.values()) {
-            String raw = settings.get(key.name);
-            try {
-                Object value = raw == null ? key.defaultValue : ConfigDef.parseType(key.name, raw.trim(), key.type);
-                if (key.validator != null && raw != null) {
-                    key.validator.ensureValid(key.name, value);
-                }
-                values.put(key.name, value);
-            } catch (ConfigException e) {
-                problems.add(e.getMessage() + " (" + ConfigLoader.envVarFor(key.name) + ")");
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new InvalidConfigurationException(problems);
-        }
+        Map<String, Object> values = SettingChecks.parse(DEFINITION, settings, problems);
         Map<String, String> kafka = new TreeMap<>();
         settings.forEach((k, v) -> {
             if (!k.startsWith(PREFIX)) {
                 kafka.put(k, v);
             }
         });
+        // The registry client's and the serdes' settings are checked now too, with the others.
+        SettingChecks.parse(RegistryClientConfig.DEFINITION, kafka, problems);
+        SettingChecks.parse(AvroSerdeConfig.DEFINITION, kafka, problems);
+        InvalidConfigurationException.throwIfAny(problems);
         return new ChatBridgeConfig(Collections.unmodifiableMap(values), Collections.unmodifiableMap(kafka));
     }
 

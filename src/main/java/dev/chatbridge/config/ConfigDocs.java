@@ -1,5 +1,7 @@
 package dev.chatbridge.config;
 
+import dev.chatbridge.registry.RegistryClientConfig;
+import dev.chatbridge.serde.AvroSerdeConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,8 +9,9 @@ import java.nio.file.Path;
 import org.apache.kafka.common.config.ConfigDef;
 
 /**
- * Renders {@code docs/configuration.md} from {@link ChatBridgeConfig#DEFINITION}, so the page cannot drift from the
- * code: {@code ConfigDocsTest} fails when the committed page differs from {@link #markdown()}. Stateless.
+ * Renders {@code docs/configuration.md} from {@link ChatBridgeConfig#DEFINITION} and the registry's and serdes'
+ * definitions, so the page cannot drift from the code: {@code ConfigDocsTest} fails when the committed page differs
+ * from {@link #markdown()}. Stateless.
  */
 public final class ConfigDocs {
 
@@ -50,7 +53,24 @@ public final class ConfigDocs {
                 .append("## Settings\n\n")
                 .append("| key | environment variable | type | default | valid values | description |\n")
                 .append("|---|---|---|---|---|---|\n");
-        for (ConfigDef.ConfigKey key : ChatBridgeConfig.DEFINITION.configKeys().values()) {
+        rows(md, ChatBridgeConfig.DEFINITION);
+        md.append("\n## Schema registry and serde settings\n\n")
+                .append("Confluent's key names, checked by `run` with the settings above. The registry's\n")
+                .append("`chat.registry.allow.cleartext` is listed above.\n\n")
+                .append("| key | environment variable | type | default | valid values | description |\n")
+                .append("|---|---|---|---|---|---|\n");
+        ConfigDef registry = new ConfigDef();
+        RegistryClientConfig.DEFINITION.configKeys().values().stream()
+                .filter(key -> !ChatBridgeConfig.isDefined(key.name))
+                .forEach(registry::define);
+        rows(md, registry);
+        rows(md, AvroSerdeConfig.DEFINITION);
+        md.append("\nDurations (`*.ms`) are in milliseconds.\n");
+        return md.toString();
+    }
+
+    private static void rows(StringBuilder md, ConfigDef definition) {
+        for (ConfigDef.ConfigKey key : definition.configKeys().values()) {
             md.append("| `")
                     .append(key.name)
                     .append("` | `")
@@ -65,8 +85,6 @@ public final class ConfigDocs {
                     .append(cell(key.documentation))
                     .append(" |\n");
         }
-        md.append("\nDurations (`*.ms`) are in milliseconds.\n");
-        return md.toString();
     }
 
     private static String defaultText(ConfigDef.ConfigKey key) {

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where settings come from and which wins: command-line flags, then environment variables, then the properties file
@@ -62,6 +64,8 @@ public final class ConfigLoader {
             return ChatBridgeConfig.parse(settings);
         }
     }
+
+    private static final Pattern SETTING_NAME = Pattern.compile("[a-z][a-z0-9]*(?:\\.[a-z0-9]+)+");
 
     private ConfigLoader() {}
 
@@ -119,6 +123,23 @@ public final class ConfigLoader {
         return key.startsWith(ChatBridgeConfig.PREFIX)
                 ? CHAT_ENV_PREFIX + upper.substring(ChatBridgeConfig.PREFIX.length())
                 : KAFKA_ENV_PREFIX + upper;
+    }
+
+    /**
+     * {@code problem} with the environment variable of the first setting it names appended, unless the line names that
+     * variable already; lines that name no setting of chat-bridge, the registry client or the serdes are left as they
+     * are.
+     */
+    public static String withEnvironmentVariable(String problem) {
+        Matcher words = SETTING_NAME.matcher(problem);
+        while (words.find()) {
+            String key = words.group();
+            if (ChatBridgeConfig.isDefined(key) || ServiceSettings.isSerdeKey(key)) {
+                String variable = envVarFor(key);
+                return problem.contains(variable) ? problem : problem + " (" + variable + ")";
+            }
+        }
+        return problem;
     }
 
     private static String dotted(String envSuffix) {

@@ -3,8 +3,10 @@ package dev.chatbridge.config;
 import java.util.List;
 
 /**
- * The configuration cannot start the service: one line per problem, each naming the setting, its environment variable
- * and the fix. A fatal startup state, so an exception; the message never carries a secret.
+ * The one type of configuration error: the settings cannot make what was asked (the service, its engine, API client,
+ * registry client or request policy). One line per problem, each naming the setting and, where it has one, its
+ * environment variable ({@link ConfigLoader#withEnvironmentVariable(String)} adds it to a line that names a setting but
+ * not its variable), and the fix. A fatal startup state, so an exception; the message never carries a secret.
  */
 public final class InvalidConfigurationException extends IllegalArgumentException {
 
@@ -14,11 +16,26 @@ public final class InvalidConfigurationException extends IllegalArgumentExceptio
 
     /** An exception for the given problems (at least one). */
     public InvalidConfigurationException(List<String> problems) {
+        this(annotated(problems), true);
+    }
+
+    private InvalidConfigurationException(List<String> problems, boolean annotated) {
         super("invalid configuration:\n  " + String.join("\n  ", problems));
+        this.problems = problems;
+    }
+
+    /** Throws an exception for {@code problems} unless there are none. */
+    public static void throwIfAny(List<String> problems) {
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException(problems);
+        }
+    }
+
+    private static List<String> annotated(List<String> problems) {
         if (problems.isEmpty()) {
             throw new IllegalArgumentException("an InvalidConfigurationException needs at least one problem");
         }
-        this.problems = List.copyOf(problems);
+        return problems.stream().map(ConfigLoader::withEnvironmentVariable).toList();
     }
 
     /** One line per problem. */

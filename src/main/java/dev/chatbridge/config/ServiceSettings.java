@@ -13,7 +13,6 @@ import dev.chatbridge.api.ChatClientConfig;
 import dev.chatbridge.app.ChatBridgeApp;
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.StreamsProperties;
-import dev.chatbridge.policy.InvalidPolicyException;
 import dev.chatbridge.policy.RequestPolicy;
 import dev.chatbridge.registry.RegistryClientConfig;
 import dev.chatbridge.serde.AvroSerdeConfig;
@@ -25,9 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -39,21 +37,6 @@ public final class ServiceSettings {
 
     /** Kafka Streams' application id when none is configured. */
     public static final String DEFAULT_APPLICATION_ID = "chat-bridge";
-
-    private static final Set<String> SERDE_KEYS = Set.of(
-            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS,
-            AvroSerdeConfig.USE_LATEST_VERSION,
-            AvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY,
-            AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY,
-            RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT,
-            RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS,
-            RegistryClientConfig.HTTP_READ_TIMEOUT_MS,
-            RegistryClientConfig.MAX_RETRIES,
-            RegistryClientConfig.RETRIES_WAIT_MS,
-            RegistryClientConfig.RETRIES_MAX_WAIT_MS);
-
-    private static final java.util.regex.Pattern POLICY_KEY =
-            java.util.regex.Pattern.compile("chat\\.policy\\.[a-z.]*[a-z]");
 
     private ServiceSettings() {}
 
@@ -72,28 +55,22 @@ public final class ServiceSettings {
                     + "=https://... in the --config file, or pass --api-url");
         }
         ApiKey key = apiKey(config, problems);
-        EngineConfig engine = engine(config, problems);
+        EngineConfig engine = collect(problems, config::engine);
         timeouts(config, engine, problems);
         RequestPolicy policy = policy(config, problems);
         Properties streams = streamsProperties(config);
         if (engine != null) {
-            try {
+            collect(problems, () -> {
                 engine.validateAgainst(streams);
-            } catch (IllegalArgumentException e) {
-                problems.add(e.getMessage());
-            }
+                return null;
+            });
         }
         ChatClientConfig client = null;
-        if (problems.isEmpty()) {
-            try {
-                client = clientConfig(config, url, key, engine.maxInFlight());
-            } catch (IllegalArgumentException e) {
-                problems.add("the API settings (" + ChatBridgeConfig.PREFIX + "api.*) are invalid: " + e.getMessage());
-            }
+        if (url != null && !url.isBlank() && key != null) {
+            int maxInFlight = engine != null ? engine.maxInFlight() : config.integer(EngineConfig.KEY_MAX_IN_FLIGHT);
+            client = collect(problems, () -> clientConfig(config, url, key, maxInFlight, problems));
         }
-        if (!problems.isEmpty()) {
-            throw new InvalidConfigurationException(problems);
-        }
+        InvalidConfigurationException.throwIfAny(problems);
         return new ChatBridgeApp.Settings(
                 streams,
                 engine,
@@ -102,6 +79,16 @@ public final class ServiceSettings {
                 Duration.ofMillis(config.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)),
                 audit(config),
                 policy);
+    }
+
+    /** What {@code part} makes, or null after adding its configuration problems to {@code problems}. */
+    private static <T> T collect(List<String> problems, Supplier<T> part) {
+        try {
+            return part.get();
+        } catch (InvalidConfigurationException e) {
+            problems.addAll(e.problems());
+            return null;
+        }
     }
 
     /** Where calls are audited: {@code chat.audit.log} and {@code chat.audit.topic}. */
@@ -134,8 +121,8 @@ public final class ServiceSettings {
         } else {
             try {
                 RegistryClientConfig.from(serdeConfigs(config));
-            } catch (ConfigException e) {
-                problems.add(e.getMessage());
+            } catch (InvalidConfigurationException e) {
+                problems.addAll(e.problems());
             }
         }
     }
@@ -181,7 +168,8 @@ public final class ServiceSettings {
         return key.startsWith("schema.registry.")
                 || key.startsWith("basic.auth.")
                 || key.startsWith("bearer.auth.")
-                || SERDE_KEYS.contains(key);
+                || RegistryClientConfig.DEFINITION.names().contains(key)
+                || AvroSerdeConfig.DEFINITION.names().contains(key);
     }
 
     /**
@@ -200,15 +188,7 @@ public final class ServiceSettings {
     }
 
     private static RequestPolicy policy(ChatBridgeConfig config, List<String> problems) {
-        try {
-            return RequestPolicy.fromProperties(config.values());
-        } catch (InvalidPolicyException e) {
-            for (String problem : e.problems()) {
-                java.util.regex.Matcher key = POLICY_KEY.matcher(problem);
-                problems.add(key.lookingAt() ? problem + " (" + ConfigLoader.envVarFor(key.group()) + ")" : problem);
-            }
-            return null;
-        }
+        return collect(problems, () -> RequestPolicy.fromProperties(config.values()));
     }
 
     private static ApiKey apiKey(ChatBridgeConfig config, List<String> problems) {
@@ -234,23 +214,9 @@ public final class ServiceSettings {
         }
     }
 
-    private static EngineConfig engine(ChatBridgeConfig config, List<String> problems) {
-        try {
-            return config.engine();
-        } catch (IllegalArgumentException e) {
-            problems.add(e.getMessage());
-            return null;
-        }
-    }
-
     private static void timeouts(ChatBridgeConfig config, EngineConfig engine, List<String> problems) {
+        // chat.api.connect/first.byte.timeout.ms <= chat.api.attempt.timeout.ms: ChatClientConfig checks those.
         long attempt = config.longValue(API_ATTEMPT_TIMEOUT);
-        for (String shorter : List.of(API_CONNECT_TIMEOUT, API_FIRST_BYTE_TIMEOUT)) {
-            if (config.longValue(shorter) > attempt) {
-                problems.add(shorter + " (" + config.longValue(shorter) + ") must not exceed " + API_ATTEMPT_TIMEOUT
-                        + " (" + attempt + "): lower " + shorter + " or raise " + API_ATTEMPT_TIMEOUT);
-            }
-        }
         if (engine != null && engine.attemptTimeout().toMillis() < attempt) {
             problems.add(EngineConfig.KEY_ATTEMPT_TIMEOUT + " ("
                     + engine.attemptTimeout().toMillis()
@@ -265,7 +231,8 @@ public final class ServiceSettings {
         }
     }
 
-    private static ChatClientConfig clientConfig(ChatBridgeConfig config, String url, ApiKey key, int maxInFlight) {
+    private static ChatClientConfig clientConfig(
+            ChatBridgeConfig config, String url, ApiKey key, int maxInFlight, List<String> problems) {
         ChatClientConfig.Builder b = ChatClientConfig.builder()
                 .baseUrl(url)
                 .apiKey(key)
@@ -288,16 +255,15 @@ public final class ServiceSettings {
         String certificate = config.string(ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE);
         String clientKey = config.string(ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE);
         if (blank(certificate) != blank(clientKey)) {
-            throw new IllegalArgumentException("mutual TLS needs both "
-                    + ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE + " and "
-                    + ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE + ", but only "
-                    + (blank(certificate)
-                            ? ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE
-                            : ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE)
-                    + " is set: set the other one too, "
-                    + "or neither");
-        }
-        if (!blank(certificate)) {
+            String missing = blank(certificate)
+                    ? ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE
+                    : ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE;
+            String given = blank(certificate)
+                    ? ChatBridgeConfig.API_TLS_CLIENT_KEY_FILE
+                    : ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE;
+            problems.add(missing + " is not set but " + given + " is: mutual TLS needs both; set the other one too ("
+                    + missing + "), or neither");
+        } else if (!blank(certificate)) {
             b.clientCertificate(new ChatClientConfig.ClientCertificate(
                     Path.of(certificate.trim()),
                     Path.of(clientKey.trim()),

@@ -1,6 +1,8 @@
 package dev.chatbridge.engine;
 
 import dev.chatbridge.api.RetryPolicy;
+import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.config.SettingChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +86,11 @@ public record EngineConfig(
     public static final String KEY_PAUSE_INITIAL_BACKOFF = "chat.pause.initial.backoff.ms";
     public static final String KEY_PAUSE_MAX_BACKOFF = "chat.pause.max.backoff.ms";
 
+    /** Smallest {@link #maxRequestBytes()}, the range of {@value #KEY_MAX_REQUEST_BYTES} too. */
+    static final int MIN_REQUEST_BYTES = 1024;
+    /** Smallest {@link #maxIdChars()}, the range of {@value #KEY_MAX_ID_CHARS} too. */
+    static final int MIN_ID_CHARS = 16;
+
     /** Room for the smallest dead letter (ids and message cut to 1000 characters each), whatever else is left out. */
     static final int MIN_RESPONSE_BYTES = 16 * 1024;
 
@@ -97,31 +104,36 @@ public record EngineConfig(
         if (inputKeying == null) {
             errors.add(KEY_INPUT_KEYING + " must be TRUST_INPUT_KEY or REKEY, was null");
         }
-        atLeast(maxInFlight, 1, KEY_MAX_IN_FLIGHT, errors);
-        atLeast(maxPending, 1, KEY_MAX_PENDING, errors);
+        SettingChecks.atLeast(maxInFlight, 1, KEY_MAX_IN_FLIGHT, errors);
+        SettingChecks.atLeast(maxPending, 1, KEY_MAX_PENDING, errors);
         if (maxPending < maxInFlight && errors.isEmpty()) {
             errors.add(KEY_MAX_PENDING + " (" + maxPending + ") must be at least " + KEY_MAX_IN_FLIGHT + " ("
                     + maxInFlight + "), or in-flight slots could never be filled");
         }
-        positive(backpressureMaxWait, KEY_BACKPRESSURE_MAX_WAIT, errors);
-        positive(drainInterval, KEY_DRAIN_INTERVAL, errors);
-        positive(attemptTimeout, KEY_ATTEMPT_TIMEOUT, errors);
-        atLeast(maxMessages, 1, KEY_MAX_MESSAGES, errors);
-        atLeast(maxTextBytes, 1, KEY_MAX_TEXT_BYTES, errors);
-        atLeast(maxRequestBytes, 1024, KEY_MAX_REQUEST_BYTES, errors);
-        atLeast(maxIdChars, 16, KEY_MAX_ID_CHARS, errors);
-        atLeast(maxMetadataBytes, 0, KEY_MAX_METADATA_BYTES, errors);
-        atLeast(maxResponseBytes, MIN_RESPONSE_BYTES, KEY_MAX_RESPONSE_BYTES, errors);
-        positive(pauseInitialBackoff, KEY_PAUSE_INITIAL_BACKOFF, errors);
-        positive(pauseMaxBackoff, KEY_PAUSE_MAX_BACKOFF, errors);
-        if (errors.isEmpty() && pauseMaxBackoff.compareTo(pauseInitialBackoff) < 0) {
-            errors.add(KEY_PAUSE_MAX_BACKOFF + " must be at least " + KEY_PAUSE_INITIAL_BACKOFF);
+        SettingChecks.positive(backpressureMaxWait, KEY_BACKPRESSURE_MAX_WAIT, errors);
+        SettingChecks.positive(drainInterval, KEY_DRAIN_INTERVAL, errors);
+        SettingChecks.positive(attemptTimeout, KEY_ATTEMPT_TIMEOUT, errors);
+        SettingChecks.atLeast(maxMessages, 1, KEY_MAX_MESSAGES, errors);
+        SettingChecks.atLeast(maxTextBytes, 1, KEY_MAX_TEXT_BYTES, errors);
+        SettingChecks.atLeast(maxRequestBytes, MIN_REQUEST_BYTES, KEY_MAX_REQUEST_BYTES, errors);
+        SettingChecks.atLeast(maxIdChars, MIN_ID_CHARS, KEY_MAX_ID_CHARS, errors);
+        SettingChecks.atLeast(maxMetadataBytes, 0, KEY_MAX_METADATA_BYTES, errors);
+        SettingChecks.atLeast(maxResponseBytes, MIN_RESPONSE_BYTES, KEY_MAX_RESPONSE_BYTES, errors);
+        SettingChecks.positive(pauseInitialBackoff, KEY_PAUSE_INITIAL_BACKOFF, errors);
+        SettingChecks.positive(pauseMaxBackoff, KEY_PAUSE_MAX_BACKOFF, errors);
+        if (errors.isEmpty()) {
+            SettingChecks.notBelow(
+                    KEY_PAUSE_MAX_BACKOFF,
+                    pauseMaxBackoff.toMillis(),
+                    KEY_PAUSE_INITIAL_BACKOFF,
+                    pauseInitialBackoff.toMillis(),
+                    errors);
         }
         if (retryPolicy == null) {
             errors.add("retry policy must be set");
         }
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("invalid engine configuration: " + String.join("; ", errors));
+            throw new InvalidConfigurationException(errors);
         }
     }
 
@@ -136,7 +148,7 @@ public record EngineConfig(
      * keys are ignored: the same map usually carries Kafka settings too.
      *
      * @throws org.apache.kafka.common.config.ConfigException naming the key of a value of the wrong type
-     * @throws IllegalArgumentException naming every setting out of its range
+     * @throws InvalidConfigurationException naming every setting out of its range, one line each
      */
     public static EngineConfig fromProperties(Map<?, ?> props) {
         Map<String, Object> v = EngineConfigDef.definition().parse(props);
@@ -213,7 +225,7 @@ public record EngineConfig(
      * never as a long poll gap or a long transaction.
      *
      * @param streamsProps the Kafka Streams properties the instance will run with
-     * @throws IllegalArgumentException naming the keys and the fix when the settings could clash
+     * @throws InvalidConfigurationException naming the keys and the fix when the settings could clash, one line each
      */
     public void validateAgainst(Map<?, ?> streamsProps) {
         long budget = backpressureMaxWait.toMillis();
@@ -248,7 +260,7 @@ public record EngineConfig(
             }
         }
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("engine and Kafka Streams settings clash: " + String.join("; ", errors));
+            throw new InvalidConfigurationException(errors);
         }
     }
 
@@ -267,7 +279,7 @@ public record EngineConfig(
         try {
             return Long.parseLong(value.toString().trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a number, was '" + value + "'", e);
+            throw new InvalidConfigurationException(List.of(key + " must be a number, was '" + value + "'"));
         }
     }
 
@@ -276,18 +288,6 @@ public record EngineConfig(
             errors.add(key + " must name a topic, was '" + topic + "'");
         } else if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
             errors.add(key + " must be a legal topic name (letters, digits, '.', '_', '-'), was '" + topic + "'");
-        }
-    }
-
-    private static void atLeast(int value, int min, String key, List<String> errors) {
-        if (value < min) {
-            errors.add(key + " must be at least " + min + ", was " + value);
-        }
-    }
-
-    private static void positive(Duration value, String key, List<String> errors) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            errors.add(key + " must be a positive duration, was " + (value == null ? "null" : value.toMillis()));
         }
     }
 
@@ -404,7 +404,7 @@ public record EngineConfig(
             return this;
         }
 
-        /** Validates and builds; throws {@link IllegalArgumentException} naming every bad setting. */
+        /** Validates and builds; throws {@link InvalidConfigurationException} naming every bad setting. */
         public EngineConfig build() {
             return new EngineConfig(
                     requestsTopic,

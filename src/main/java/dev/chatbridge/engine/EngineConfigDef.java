@@ -122,7 +122,7 @@ public final class EngineConfigDef {
                         EngineConfig.KEY_MAX_REQUEST_BYTES,
                         INT,
                         256 * 1024,
-                        Range.atLeast(1024),
+                        Range.atLeast(EngineConfig.MIN_REQUEST_BYTES),
                         MEDIUM,
                         "Bytes of one request record's value at most; a larger request becomes an INVALID_REQUEST "
                                 + "dead letter that leaves the request out (its size and SHA-256 stay).")
@@ -130,7 +130,7 @@ public final class EngineConfigDef {
                         EngineConfig.KEY_MAX_ID_CHARS,
                         INT,
                         256,
-                        Range.atLeast(16),
+                        Range.atLeast(EngineConfig.MIN_ID_CHARS),
                         MEDIUM,
                         "Characters of requestId, threadId and assistantId at most; longer ids, blank ids and ids "
                                 + "with control characters make a request INVALID_REQUEST.")

@@ -1,5 +1,7 @@
 package dev.chatbridge.policy;
 
+import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.config.SettingChecks;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.MessageRole;
@@ -14,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -72,13 +73,13 @@ public final class RequestPolicy {
      * The policy of the given settings: parsed {@code chat.policy.*} values as {@code ChatBridgeConfig.values()} holds
      * them (or raw strings; absent keys take their defaults). Reads the keys file when the token mode is on.
      *
-     * @throws InvalidPolicyException listing one line per problem, each naming its setting
+     * @throws InvalidConfigurationException listing one line per problem, each naming its setting
      */
     public static RequestPolicy fromProperties(Map<String, ?> values) {
         List<String> problems = new ArrayList<>();
         Map<String, Object> parsed = parse(values, problems);
         if (!problems.isEmpty()) {
-            throw new InvalidPolicyException(problems);
+            throw new InvalidConfigurationException(problems);
         }
         AccountRules allowed = AccountRules.parse(
                 PolicyConfigDef.ACCOUNTS_ALLOWED, list(parsed, PolicyConfigDef.ACCOUNTS_ALLOWED), problems);
@@ -112,28 +113,14 @@ public final class RequestPolicy {
                 ? allowed.isEmpty() && denied.isEmpty() && !tokenRequired
                 : "ALLOW".equals(noAccount);
         if (!problems.isEmpty()) {
-            throw new InvalidPolicyException(problems);
+            throw new InvalidConfigurationException(problems);
         }
         return new RequestPolicy(
                 allowed, denied, noAccountAllowed, Set.copyOf(assistants), defaultAssistant, roles, tokens);
     }
 
     private static Map<String, Object> parse(Map<String, ?> values, List<String> problems) {
-        ConfigDef def = PolicyConfigDef.addTo(new ConfigDef());
-        Map<String, Object> parsed = new java.util.HashMap<>();
-        for (ConfigDef.ConfigKey key : def.configKeys().values()) {
-            Object raw = values.get(key.name);
-            try {
-                Object value = raw == null ? key.defaultValue : ConfigDef.parseType(key.name, raw, key.type);
-                if (key.validator != null && raw != null) {
-                    key.validator.ensureValid(key.name, value);
-                }
-                parsed.put(key.name, value);
-            } catch (ConfigException e) {
-                problems.add(e.getMessage());
-            }
-        }
-        return parsed;
+        return SettingChecks.parse(PolicyConfigDef.addTo(new ConfigDef()), values, problems);
     }
 
     @SuppressWarnings("unchecked")

@@ -1,5 +1,16 @@
 package dev.chatbridge.registry;
 
+import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
+import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+import static org.apache.kafka.common.config.ConfigDef.Type.PASSWORD;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
+
+import dev.chatbridge.config.InvalidConfigurationException;
+import dev.chatbridge.config.SettingChecks;
 import dev.chatbridge.transport.SafeUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -9,21 +20,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.types.Password;
 
 /**
  * The registry client's settings, read from Kafka-style configs with Confluent's key names.
  *
- * <p>Immutable and thread-safe. Keys it does not know are ignored (they belong to Kafka). A bad value fails
- * {@link #from(Map)} with a {@link ConfigException} that names the key and the fix; neither that message nor
- * {@link #toString()} ever shows a password or token. Credentials given in a URL's userinfo
- * ({@code basic.auth.credentials.source=URL}) are taken out of the URL: the URLs this config exposes carry none.
+ * <p>Immutable and thread-safe. Every key, default and range is in {@link #DEFINITION}; keys it does not know are
+ * ignored (they belong to Kafka). Bad values fail {@link #from(Map)} with an {@link InvalidConfigurationException} that
+ * names each key and the fix; neither that message nor {@link #toString()} ever shows a password or token. Credentials
+ * given in a URL's userinfo ({@code basic.auth.credentials.source=URL}) are taken out of the URL: the URLs this config
+ * exposes carry none.
  */
 public final class RegistryClientConfig {
 
@@ -84,6 +97,156 @@ public final class RegistryClientConfig {
 
     static final String MOCK_SCHEME = "mock";
 
+    /**
+     * The one definition of the registry client's settings (Confluent's key names and, but for the timeouts, its
+     * defaults): type, default, range and documentation. {@link #ALLOW_CLEARTEXT} is chat-bridge's own key, which
+     * {@code ChatBridgeConfig.DEFINITION} takes from here.
+     */
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(
+                    SCHEMA_REGISTRY_URL,
+                    LIST,
+                    "",
+                    HIGH,
+                    "Base URLs of the schema registry, comma-separated, tried in order (http(s)://host:port[/path]); or "
+                            + "mock://<scope> for tests. Required by run. Credentials in a URL's userinfo are used "
+                            + "when " + BASIC_AUTH_CREDENTIALS_SOURCE + "=URL and never shown.")
+            .define(
+                    BASIC_AUTH_CREDENTIALS_SOURCE,
+                    STRING,
+                    "URL",
+                    ConfigDef.CaseInsensitiveValidString.in("URL", "USER_INFO"),
+                    MEDIUM,
+                    "Where basic-auth credentials come from: URL (the userinfo of " + SCHEMA_REGISTRY_URL
+                            + ") or USER_INFO (" + BASIC_AUTH_USER_INFO + ").")
+            .define(
+                    BASIC_AUTH_USER_INFO,
+                    PASSWORD,
+                    null,
+                    MEDIUM,
+                    "user:password for basic auth when " + BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO. Never logged.")
+            .define(
+                    BEARER_AUTH_CREDENTIALS_SOURCE,
+                    STRING,
+                    null,
+                    nullOr(ConfigDef.CaseInsensitiveValidString.in("STATIC_TOKEN")),
+                    MEDIUM,
+                    "STATIC_TOKEN (with " + BEARER_AUTH_TOKEN + "), the only bearer source supported.")
+            .define(
+                    BEARER_AUTH_TOKEN,
+                    PASSWORD,
+                    null,
+                    MEDIUM,
+                    "Static bearer token for the registry; not together with basic auth. Never logged.")
+            .define(
+                    SSL_TRUSTSTORE_LOCATION,
+                    STRING,
+                    null,
+                    LOW,
+                    "Truststore that verifies the registry's TLS certificate; default: the JDK's.")
+            .define(SSL_TRUSTSTORE_PASSWORD, PASSWORD, null, LOW, "Password of the registry truststore.")
+            .define(
+                    SSL_TRUSTSTORE_TYPE,
+                    STRING,
+                    "JKS",
+                    ConfigDef.CaseInsensitiveValidString.in("JKS", "PKCS12"),
+                    LOW,
+                    "Type of the registry truststore.")
+            .define(
+                    MAX_SCHEMAS_PER_SUBJECT,
+                    LONG,
+                    1_000L,
+                    Range.between(1, Integer.MAX_VALUE),
+                    LOW,
+                    "Bound of each registry client cache, in entries.")
+            .define(
+                    HTTP_CONNECT_TIMEOUT_MS,
+                    LONG,
+                    2_000L,
+                    Range.between(1, Integer.MAX_VALUE),
+                    LOW,
+                    "Connect timeout of one registry HTTP attempt (Confluent's default, 60000, is far too long for a "
+                            + "stream thread).")
+            .define(
+                    HTTP_READ_TIMEOUT_MS,
+                    LONG,
+                    3_000L,
+                    Range.between(1, Integer.MAX_VALUE),
+                    LOW,
+                    "Longest wait for one registry HTTP answer.")
+            .define(
+                    CALL_TIMEOUT_MS,
+                    LONG,
+                    5_000L,
+                    Range.between(1, Integer.MAX_VALUE),
+                    LOW,
+                    "Longest time one registry call may take, retries and backoffs included: the longest a stream "
+                            + "thread waits for the registry (plus at most one second for the lookup rate bound).")
+            .define(
+                    UNKNOWN_ID_TTL_MS,
+                    LONG,
+                    60_000L,
+                    Range.between(0, Integer.MAX_VALUE),
+                    LOW,
+                    "How long a schema id the registry does not know is remembered as unknown; 0 forgets at once.")
+            .define(
+                    UNKNOWN_ID_CACHE_SIZE,
+                    LONG,
+                    10_000L,
+                    Range.between(1, 10_000_000),
+                    LOW,
+                    "Unknown schema ids remembered at most, least recently asked out first.")
+            .define(
+                    ID_LOOKUPS_PER_SECOND,
+                    LONG,
+                    200L,
+                    Range.between(1, 1_000_000),
+                    LOW,
+                    "Registry lookups per second for ids not cached, with bursts of as many.")
+            .define(
+                    OUTAGE_BACKOFF_MS,
+                    LONG,
+                    1_000L,
+                    Range.between(0, Integer.MAX_VALUE),
+                    LOW,
+                    "First pause after the registry was found unavailable, in which registry calls fail at once.")
+            .define(
+                    OUTAGE_BACKOFF_MAX_MS,
+                    LONG,
+                    30_000L,
+                    Range.between(0, Integer.MAX_VALUE),
+                    LOW,
+                    "Cap of that pause, which doubles with each failed probe; at least " + OUTAGE_BACKOFF_MS + ".")
+            .define(
+                    MAX_RETRIES,
+                    LONG,
+                    3L,
+                    Range.between(0, 100),
+                    LOW,
+                    "Retries after the first attempt for an unreachable registry and 5xx answers.")
+            .define(
+                    RETRIES_WAIT_MS,
+                    LONG,
+                    1_000L,
+                    Range.between(0, Integer.MAX_VALUE),
+                    LOW,
+                    "First backoff between registry attempts, doubled on each retry.")
+            .define(
+                    RETRIES_MAX_WAIT_MS,
+                    LONG,
+                    20_000L,
+                    Range.between(0, Integer.MAX_VALUE),
+                    LOW,
+                    "Cap of the backoff between registry attempts; at least " + RETRIES_WAIT_MS + ".")
+            .define(
+                    ALLOW_CLEARTEXT,
+                    BOOLEAN,
+                    false,
+                    MEDIUM,
+                    "Whether an http:// " + SCHEMA_REGISTRY_URL + " to a host other than loopback is accepted. Off: "
+                            + "refused at start, since registry credentials would cross the network unencrypted "
+                            + "and schemas could be altered on the way. Turn on only for a network you trust.");
+
     private final List<URI> urls;
     private final boolean allowCleartext;
     private final String mockScope;
@@ -106,69 +269,70 @@ public final class RegistryClientConfig {
     private final Duration outageBackoff;
     private final Duration outageBackoffMax;
 
-    private RegistryClientConfig(Map<String, ?> configs) {
-        List<String> rawUrls = urlList(configs);
-        this.mockScope = mockScope(rawUrls);
-        this.basicSource = string(configs, BASIC_AUTH_CREDENTIALS_SOURCE)
-                .orElse("URL")
-                .trim()
-                .toUpperCase(Locale.ROOT);
+    private RegistryClientConfig(Map<String, Object> v, List<String> problems) {
+        List<String> rawUrls = urlList(v, problems);
+        this.mockScope = mockScope(rawUrls, problems);
+        this.basicSource = ((String) v.get(BASIC_AUTH_CREDENTIALS_SOURCE)).toUpperCase(Locale.ROOT);
+        this.allowCleartext = (Boolean) v.get(ALLOW_CLEARTEXT);
         List<URI> parsed = new ArrayList<>();
         String userInfoFromUrl = null;
         if (mockScope == null) {
             for (String raw : rawUrls) {
-                URI uri = parseHttpUrl(raw);
-                if (uri.getRawUserInfo() != null) {
+                URI uri = parseHttpUrl(raw, problems);
+                if (uri != null && uri.getRawUserInfo() != null) {
                     userInfoFromUrl = decodeUserInfo(uri.getRawUserInfo());
-                    uri = withoutUserInfo(uri);
+                    uri = withoutUserInfo(uri, problems);
                 }
-                parsed.add(uri);
+                if (uri != null && cleartextAllowed(uri, allowCleartext, problems)) {
+                    parsed.add(uri);
+                }
             }
         }
         this.urls = List.copyOf(parsed);
-        this.allowCleartext = booleanValue(configs, ALLOW_CLEARTEXT, false);
-        urls.forEach(this::requireCleartextAllowed);
-        this.basicUserInfo = basicUserInfo(configs, userInfoFromUrl);
-        this.bearerToken = bearerToken(configs);
+        this.basicUserInfo = basicUserInfo(v, basicSource, userInfoFromUrl, problems);
+        this.bearerToken = bearerToken(v, problems);
         if (basicUserInfo != null && bearerToken != null) {
-            throw new ConfigException("Both basic auth (" + BASIC_AUTH_CREDENTIALS_SOURCE + "=" + basicSource
-                    + ") and bearer auth (" + BEARER_AUTH_TOKEN + ") are configured: keep only one of them");
+            problems.add("Both basic auth (" + BASIC_AUTH_CREDENTIALS_SOURCE + "=" + basicSource + ") and bearer auth ("
+                    + BEARER_AUTH_TOKEN + ") are configured: keep only one of them");
         }
-        this.truststoreLocation = string(configs, SSL_TRUSTSTORE_LOCATION)
-                .filter(s -> !s.isBlank())
-                .map(RegistryClientConfig::readableFile)
-                .orElse(null);
-        this.truststorePassword = string(configs, SSL_TRUSTSTORE_PASSWORD).orElse(null);
-        this.truststoreType = truststoreType(configs);
-        this.maxSchemasPerSubject = (int) longValue(configs, MAX_SCHEMAS_PER_SUBJECT, 1000, 1, Integer.MAX_VALUE);
-        this.connectTimeout =
-                Duration.ofMillis(longValue(configs, HTTP_CONNECT_TIMEOUT_MS, 2_000, 1, Integer.MAX_VALUE));
-        this.readTimeout = Duration.ofMillis(longValue(configs, HTTP_READ_TIMEOUT_MS, 3_000, 1, Integer.MAX_VALUE));
-        this.callTimeout = Duration.ofMillis(longValue(configs, CALL_TIMEOUT_MS, 5_000, 1, Integer.MAX_VALUE));
-        this.unknownIdTtl = Duration.ofMillis(longValue(configs, UNKNOWN_ID_TTL_MS, 60_000, 0, Integer.MAX_VALUE));
-        this.unknownIdCacheSize = (int) longValue(configs, UNKNOWN_ID_CACHE_SIZE, 10_000, 1, 10_000_000);
-        this.idLookupsPerSecond = (int) longValue(configs, ID_LOOKUPS_PER_SECOND, 200, 1, 1_000_000);
-        this.outageBackoff = Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MS, 1_000, 0, Integer.MAX_VALUE));
-        this.outageBackoffMax =
-                Duration.ofMillis(longValue(configs, OUTAGE_BACKOFF_MAX_MS, 30_000, 0, Integer.MAX_VALUE));
-        requireNotBelow(OUTAGE_BACKOFF_MAX_MS, outageBackoffMax, OUTAGE_BACKOFF_MS, outageBackoff);
-        this.maxRetries = (int) longValue(configs, MAX_RETRIES, 3, 0, 100);
-        this.retryWait = Duration.ofMillis(longValue(configs, RETRIES_WAIT_MS, 1000, 0, Integer.MAX_VALUE));
-        this.retryMaxWait = Duration.ofMillis(longValue(configs, RETRIES_MAX_WAIT_MS, 20_000, 0, Integer.MAX_VALUE));
-        requireNotBelow(RETRIES_MAX_WAIT_MS, retryMaxWait, RETRIES_WAIT_MS, retryWait);
+        this.truststoreLocation = readableFile((String) v.get(SSL_TRUSTSTORE_LOCATION), problems);
+        this.truststorePassword = secret(v, SSL_TRUSTSTORE_PASSWORD);
+        this.truststoreType = ((String) v.get(SSL_TRUSTSTORE_TYPE)).toUpperCase(Locale.ROOT);
+        this.maxSchemasPerSubject = integer(v, MAX_SCHEMAS_PER_SUBJECT);
+        this.connectTimeout = millis(v, HTTP_CONNECT_TIMEOUT_MS);
+        this.readTimeout = millis(v, HTTP_READ_TIMEOUT_MS);
+        this.callTimeout = millis(v, CALL_TIMEOUT_MS);
+        this.unknownIdTtl = millis(v, UNKNOWN_ID_TTL_MS);
+        this.unknownIdCacheSize = integer(v, UNKNOWN_ID_CACHE_SIZE);
+        this.idLookupsPerSecond = integer(v, ID_LOOKUPS_PER_SECOND);
+        this.outageBackoff = millis(v, OUTAGE_BACKOFF_MS);
+        this.outageBackoffMax = millis(v, OUTAGE_BACKOFF_MAX_MS);
+        SettingChecks.notBelow(
+                OUTAGE_BACKOFF_MAX_MS,
+                outageBackoffMax.toMillis(),
+                OUTAGE_BACKOFF_MS,
+                outageBackoff.toMillis(),
+                problems);
+        this.maxRetries = integer(v, MAX_RETRIES);
+        this.retryWait = millis(v, RETRIES_WAIT_MS);
+        this.retryMaxWait = millis(v, RETRIES_MAX_WAIT_MS);
+        SettingChecks.notBelow(
+                RETRIES_MAX_WAIT_MS, retryMaxWait.toMillis(), RETRIES_WAIT_MS, retryWait.toMillis(), problems);
     }
 
-    /** A cap must not be below the value it caps. */
-    private static void requireNotBelow(String capKey, Duration cap, String key, Duration value) {
-        if (cap.compareTo(value) < 0) {
-            throw new ConfigException(capKey + " (" + cap.toMillis() + ") is below " + key + " (" + value.toMillis()
-                    + "): raise " + capKey + " or lower " + key);
-        }
-    }
-
-    /** Reads the settings; throws {@link ConfigException} naming the key and the fix when one is bad. */
+    /**
+     * Reads the settings ({@link #DEFINITION}; values as strings or typed, unknown keys ignored).
+     *
+     * @throws InvalidConfigurationException naming the key and the fix of every bad value, one line each, none showing
+     *     a secret
+     */
     public static RegistryClientConfig from(Map<String, ?> configs) {
-        return new RegistryClientConfig(Map.copyOf(withoutNullValues(configs)));
+        List<String> problems = new ArrayList<>();
+        Map<String, Object> values = SettingChecks.parse(DEFINITION, withoutNullValues(configs), problems);
+        InvalidConfigurationException.throwIfAny(problems);
+        RegistryClientConfig config = new RegistryClientConfig(values, problems);
+        InvalidConfigurationException.throwIfAny(problems);
+        return config;
     }
 
     /** The registry base URLs in failover order, without credentials; empty for a mock registry. */
@@ -309,7 +473,7 @@ public final class RegistryClientConfig {
     }
 
     private static Map<String, ?> withoutNullValues(Map<String, ?> configs) {
-        Map<String, Object> copy = new java.util.HashMap<>();
+        Map<String, Object> copy = new HashMap<>();
         configs.forEach((key, value) -> {
             if (key != null && value != null) {
                 copy.put(key, value);
@@ -318,25 +482,40 @@ public final class RegistryClientConfig {
         return copy;
     }
 
-    private static List<String> urlList(Map<String, ?> configs) {
-        Object value = configs.get(SCHEMA_REGISTRY_URL);
-        String joined = value instanceof Collection<?> list
-                ? String.join(",", list.stream().map(String::valueOf).toList())
-                : value == null ? "" : String.valueOf(value);
+    /** A validator that also accepts null (an unset setting without default). */
+    private static ConfigDef.Validator nullOr(ConfigDef.Validator validator) {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value != null) {
+                    validator.ensureValid(name, value);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return validator.toString();
+            }
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> urlList(Map<String, Object> values, List<String> problems) {
         List<String> urls = new ArrayList<>();
-        for (String part : joined.split(",")) {
-            if (!part.isBlank()) {
-                urls.add(part.trim());
+        for (Object part : (List<Object>) values.get(SCHEMA_REGISTRY_URL)) {
+            String text = String.valueOf(part);
+            if (!text.isBlank()) {
+                urls.add(text.trim());
             }
         }
         if (urls.isEmpty()) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL + " is missing: set it to the registry's base URL, "
+            problems.add(SCHEMA_REGISTRY_URL + " is missing: set it to the registry's base URL, "
                     + "for example http://localhost:8081 (several separated by commas), or mock://<scope> for tests");
         }
         return urls;
     }
 
-    private static String mockScope(List<String> urls) {
+    private static String mockScope(List<String> urls, List<String> problems) {
         long mocks = urls.stream()
                 .filter(u -> u.toLowerCase(Locale.ROOT).startsWith(MOCK_SCHEME + "://"))
                 .count();
@@ -344,63 +523,63 @@ public final class RegistryClientConfig {
             return null;
         }
         if (urls.size() > 1) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL + " mixes a mock:// URL with other URLs: "
+            problems.add(SCHEMA_REGISTRY_URL + " mixes a mock:// URL with other URLs: "
                     + "give exactly one mock://<scope>, or only http(s) URLs");
+            return "";
         }
         String scope = urls.get(0).substring((MOCK_SCHEME + "://").length());
         if (scope.isBlank()) {
-            throw new ConfigException(
-                    SCHEMA_REGISTRY_URL + "=mock:// has no scope: use mock://<scope>, for example mock://tests");
+            problems.add(SCHEMA_REGISTRY_URL + "=mock:// has no scope: use mock://<scope>, for example mock://tests");
         }
         return scope;
     }
 
-    private static URI parseHttpUrl(String raw) {
+    private static URI parseHttpUrl(String raw, List<String> problems) {
         URI uri;
         try {
             uri = new URI(raw);
         } catch (URISyntaxException e) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL + " has an entry that is not a URL: " + describeUrl(raw)
-                    + " (" + e.getReason() + "): use http(s)://host:port");
+            problems.add(SCHEMA_REGISTRY_URL + " has an entry that is not a URL: " + SafeUrls.shown(raw) + " ("
+                    + e.getReason() + "): use http(s)://host:port");
+            return null;
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL + " entry " + describeUrl(raw)
+            problems.add(SCHEMA_REGISTRY_URL + " entry " + SafeUrls.shown(raw)
                     + " is not an http(s) URL with a host: use http(s)://host:port or mock://<scope>");
+            return null;
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL + " entry " + describeUrl(raw) + " has a query or a fragment,"
+            problems.add(SCHEMA_REGISTRY_URL + " entry " + SafeUrls.shown(raw) + " has a query or a fragment,"
                     + " but request paths are appended to the base URL: give http(s)://host:port[/path] only, and "
                     + "credentials in " + BASIC_AUTH_USER_INFO + " or " + BEARER_AUTH_TOKEN);
+            return null;
         }
         return uri;
     }
 
-    /** A URL as it may appear in a message: without its userinfo, query values or fragment. */
-    private static String describeUrl(String raw) {
-        return SafeUrls.shown(raw);
-    }
-
     /** Refuses cleartext to a registry that is not on loopback unless {@link #ALLOW_CLEARTEXT} is set. */
-    private void requireCleartextAllowed(URI uri) {
-        if (allowCleartext || !"http".equalsIgnoreCase(uri.getScheme()) || SafeUrls.isLoopbackHost(uri.getHost())) {
-            return;
+    private static boolean cleartextAllowed(URI uri, boolean allowed, List<String> problems) {
+        if (allowed || !"http".equalsIgnoreCase(uri.getScheme()) || SafeUrls.isLoopbackHost(uri.getHost())) {
+            return true;
         }
-        throw new ConfigException(SCHEMA_REGISTRY_URL + " entry " + describeUrl(uri.toString())
+        problems.add(SCHEMA_REGISTRY_URL + " entry " + SafeUrls.shown(uri.toString())
                 + " is cleartext http to " + uri.getHost()
                 + ", which is not loopback (localhost, 127.0.0.0/8, ::1): registry credentials would "
                 + "cross the network unencrypted and schemas could be altered on the way. Use https://, or, only on a "
                 + "network you trust, allow it with " + ALLOW_CLEARTEXT
                 + "=true (CHAT_BRIDGE_REGISTRY_ALLOW_CLEARTEXT)");
+        return false;
     }
 
-    private static URI withoutUserInfo(URI uri) {
+    private static URI withoutUserInfo(URI uri, List<String> problems) {
         try {
             return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
         } catch (URISyntaxException e) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL
+            problems.add(SCHEMA_REGISTRY_URL
                     + " has an entry that cannot be rebuilt without its userinfo: " + uri.getScheme() + "://"
                     + SafeUrls.REDACTED + "@" + uri.getHost() + ": check the URL's syntax");
+            return null;
         }
     }
 
@@ -408,98 +587,59 @@ public final class RegistryClientConfig {
         return java.net.URLDecoder.decode(rawUserInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
-    private String basicUserInfo(Map<String, ?> configs, String userInfoFromUrl) {
-        switch (basicSource) {
-            case "URL":
-                return userInfoFromUrl;
-            case "USER_INFO":
-                String info = string(configs, BASIC_AUTH_USER_INFO).orElse("");
-                if (info.isBlank() || !info.contains(":")) {
-                    throw new ConfigException(BASIC_AUTH_USER_INFO + " must be user:password when "
-                            + BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO: set it, or set the source to URL");
-                }
-                return info;
-            default:
-                throw new ConfigException(
-                        BASIC_AUTH_CREDENTIALS_SOURCE + "=" + basicSource + " is not supported: use USER_INFO or URL");
+    private static String basicUserInfo(
+            Map<String, Object> values, String source, String userInfoFromUrl, List<String> problems) {
+        if (!"USER_INFO".equals(source)) {
+            return userInfoFromUrl;
         }
-    }
-
-    private static String bearerToken(Map<String, ?> configs) {
-        Optional<String> source = string(configs, BEARER_AUTH_CREDENTIALS_SOURCE)
-                .map(s -> s.trim().toUpperCase(Locale.ROOT));
-        Optional<String> token = string(configs, BEARER_AUTH_TOKEN).filter(t -> !t.isBlank());
-        if (source.isEmpty() && token.isEmpty()) {
+        String info = secret(values, BASIC_AUTH_USER_INFO);
+        if (info == null || info.isBlank() || !info.contains(":")) {
+            problems.add(BASIC_AUTH_USER_INFO + " must be user:password when " + BASIC_AUTH_CREDENTIALS_SOURCE
+                    + "=USER_INFO: set it, or set the source to URL");
             return null;
         }
-        if (source.isPresent() && !source.get().equals("STATIC_TOKEN")) {
-            throw new ConfigException(BEARER_AUTH_CREDENTIALS_SOURCE + "=" + source.get()
-                    + " is not supported: use STATIC_TOKEN with " + BEARER_AUTH_TOKEN);
-        }
-        return token.orElseThrow(() -> new ConfigException(BEARER_AUTH_TOKEN + " is missing while "
-                + BEARER_AUTH_CREDENTIALS_SOURCE + "=STATIC_TOKEN: set the token, or remove the source"));
+        return info;
     }
 
-    private static Path readableFile(String location) {
+    private static String bearerToken(Map<String, Object> values, List<String> problems) {
+        String source = (String) values.get(BEARER_AUTH_CREDENTIALS_SOURCE);
+        String token = secret(values, BEARER_AUTH_TOKEN);
+        if (token != null && token.isBlank()) {
+            token = null;
+        }
+        if (source == null && token == null) {
+            return null;
+        }
+        if (token == null) {
+            problems.add(BEARER_AUTH_TOKEN + " is missing while " + BEARER_AUTH_CREDENTIALS_SOURCE
+                    + "=STATIC_TOKEN: set the token, or remove the source");
+        }
+        return token;
+    }
+
+    private static Path readableFile(String location, List<String> problems) {
+        if (location == null || location.isBlank()) {
+            return null;
+        }
         Path path = Path.of(location.trim());
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-            throw new ConfigException(SSL_TRUSTSTORE_LOCATION + "=" + location
+            problems.add(SSL_TRUSTSTORE_LOCATION + "=" + location
                     + " is not a readable file: give the path of a JKS or PKCS12 truststore");
+            return null;
         }
         return path;
     }
 
-    private static String truststoreType(Map<String, ?> configs) {
-        String type = string(configs, SSL_TRUSTSTORE_TYPE).orElse("JKS").trim().toUpperCase(Locale.ROOT);
-        if (!type.equals("JKS") && !type.equals("PKCS12")) {
-            throw new ConfigException(SSL_TRUSTSTORE_TYPE + "=" + type + " is not supported: use JKS or PKCS12");
-        }
-        return type;
+    private static String secret(Map<String, Object> values, String key) {
+        Password password = (Password) values.get(key);
+        return password == null ? null : password.value();
     }
 
-    private static Optional<String> string(Map<String, ?> configs, String key) {
-        Object value = configs.get(key);
-        if (value == null) {
-            return Optional.empty();
-        }
-        return Optional.of(value instanceof Password password ? password.value() : String.valueOf(value));
+    private static int integer(Map<String, Object> values, String key) {
+        return Math.toIntExact((Long) values.get(key));
     }
 
-    private static boolean booleanValue(Map<String, ?> configs, String key, boolean defaultValue) {
-        Object value = configs.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        if (value instanceof Boolean bool) {
-            return bool;
-        }
-        String text = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
-        if (!text.equals("true") && !text.equals("false")) {
-            throw new ConfigException(
-                    key + "=" + value + " is not a boolean: give true or false (default " + defaultValue + ")");
-        }
-        return Boolean.parseBoolean(text);
-    }
-
-    private static long longValue(Map<String, ?> configs, String key, long defaultValue, long min, long max) {
-        Object value = configs.get(key);
-        long parsed;
-        if (value == null) {
-            return defaultValue;
-        } else if (value instanceof Number number) {
-            parsed = number.longValue();
-        } else {
-            try {
-                parsed = Long.parseLong(String.valueOf(value).trim());
-            } catch (NumberFormatException e) {
-                throw new ConfigException(key + "=" + value + " is not a whole number: give an integer between " + min
-                        + " and " + max + " (default " + defaultValue + ")");
-            }
-        }
-        if (parsed < min || parsed > max) {
-            throw new ConfigException(key + "=" + parsed + " is out of range: give an integer between " + min + " and "
-                    + max + " (default " + defaultValue + ")");
-        }
-        return parsed;
+    private static Duration millis(Map<String, Object> values, String key) {
+        return Duration.ofMillis((Long) values.get(key));
     }
 }

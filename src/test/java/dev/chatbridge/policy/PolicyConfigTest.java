@@ -45,7 +45,7 @@ class PolicyConfigTest {
         }
         try {
             RequestPolicy.fromProperties(settings);
-        } catch (InvalidPolicyException e) {
+        } catch (InvalidConfigurationException e) {
             assertThat(e.getMessage()).contains(e.problems().get(0));
             return e.problems();
         }

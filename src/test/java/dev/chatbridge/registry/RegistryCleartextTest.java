@@ -3,10 +3,10 @@ package dev.chatbridge.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chatbridge.config.InvalidConfigurationException;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,7 +47,7 @@ class RegistryCleartextTest {
             })
     void shouldRefuseCleartextToAnyOtherHost(String url) {
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl(url)))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining(RegistryClientConfig.SCHEMA_REGISTRY_URL)
                 .hasMessageContaining("not loopback")
                 .hasMessageContaining("https://")
@@ -73,7 +73,7 @@ class RegistryCleartextTest {
         configs.put(RegistryClientConfig.ALLOW_CLEARTEXT, "yes");
 
         assertThatThrownBy(() -> RegistryClientConfig.from(configs))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining(RegistryClientConfig.ALLOW_CLEARTEXT)
                 .hasMessageContaining("true or false");
     }
@@ -81,7 +81,7 @@ class RegistryCleartextTest {
     @Test
     void shouldNotShowCredentialsOrQueryValuesWhenRefusingCleartext() {
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl("http://svc:basic-secret@registry:8081/x")))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("http://registry:8081/x")
                 .hasMessageNotContaining("basic-secret")
                 .hasMessageNotContaining("svc");
@@ -91,15 +91,15 @@ class RegistryCleartextTest {
     void shouldRefuseAQueryOrFragmentWithoutShowingItsValues() {
         // Request paths are appended to the base URL, so a query could never have worked
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl("https://registry:8081/?api_key=k3y-secret")))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("api_key=[redacted]")
                 .hasMessageContaining(RegistryClientConfig.BEARER_AUTH_TOKEN)
                 .hasMessageNotContaining("k3y-secret");
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl("https://registry:8081/#frag-secret")))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageNotContaining("frag-secret");
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl("https://u:p@registry:8081 /x?token=bad url")))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageNotContaining("u:p")
                 .hasMessageNotContaining("bad url");
     }

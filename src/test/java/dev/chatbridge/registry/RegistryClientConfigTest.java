@@ -3,6 +3,7 @@ package dev.chatbridge.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chatbridge.config.InvalidConfigurationException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -153,20 +154,20 @@ class RegistryClientConfigTest {
         assertBad(withUrl("ftp://a"), RegistryClientConfig.SCHEMA_REGISTRY_URL, "http(s)://host:port");
         assertBad(withUrl("mock://"), RegistryClientConfig.SCHEMA_REGISTRY_URL, "mock://<scope>");
         assertBad(withUrl("mock://a,http://b:1"), RegistryClientConfig.SCHEMA_REGISTRY_URL, "exactly one");
-        assertBad(with(RegistryClientConfig.MAX_RETRIES, "many"), RegistryClientConfig.MAX_RETRIES, "integer");
-        assertBad(with(RegistryClientConfig.MAX_RETRIES, -1), RegistryClientConfig.MAX_RETRIES, "between 0");
+        assertBad(with(RegistryClientConfig.MAX_RETRIES, "many"), RegistryClientConfig.MAX_RETRIES, "many");
+        assertBad(with(RegistryClientConfig.MAX_RETRIES, -1), RegistryClientConfig.MAX_RETRIES, "at least 0");
         assertBad(
                 with(RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS, 0),
                 RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS,
-                "between 1");
+                "at least 1");
         assertBad(
                 with(RegistryClientConfig.HTTP_READ_TIMEOUT_MS, "1.5"),
                 RegistryClientConfig.HTTP_READ_TIMEOUT_MS,
-                "integer");
+                "1.5");
         assertBad(
                 with(RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT, 0),
                 RegistryClientConfig.MAX_SCHEMAS_PER_SUBJECT,
-                "between 1");
+                "at least 1");
         assertBad(
                 with(RegistryClientConfig.RETRIES_MAX_WAIT_MS, 10),
                 RegistryClientConfig.RETRIES_MAX_WAIT_MS,
@@ -174,7 +175,7 @@ class RegistryClientConfigTest {
         assertBad(
                 with(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "SASL_INHERIT"),
                 RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
-                "USER_INFO or URL");
+                "USER_INFO");
         assertBad(
                 with(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO"),
                 RegistryClientConfig.BASIC_AUTH_USER_INFO,
@@ -196,7 +197,7 @@ class RegistryClientConfigTest {
         assertBad(
                 with(RegistryClientConfig.SSL_TRUSTSTORE_TYPE, "PEM"),
                 RegistryClientConfig.SSL_TRUSTSTORE_TYPE,
-                "JKS or PKCS12");
+                "JKS, PKCS12");
     }
 
     @Test
@@ -205,7 +206,7 @@ class RegistryClientConfigTest {
         configs.put(RegistryClientConfig.BEARER_AUTH_TOKEN, "bearer-secret");
 
         assertThatThrownBy(() -> RegistryClientConfig.from(configs))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining(RegistryClientConfig.BEARER_AUTH_TOKEN)
                 .hasMessageNotContaining("basic-secret")
                 .hasMessageNotContaining("bearer-secret");
@@ -214,7 +215,7 @@ class RegistryClientConfigTest {
     @Test
     void shouldHideUrlCredentialsInUrlErrors() {
         assertThatThrownBy(() -> RegistryClientConfig.from(withUrl("ftp://svc:url-secret@a:21")))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageNotContaining("url-secret");
     }
 
@@ -227,7 +228,7 @@ class RegistryClientConfigTest {
     private static void assertBad(Map<String, ?> configs, String key, String fix) {
         assertThatThrownBy(() -> RegistryClientConfig.from(configs))
                 .as("configs %s", configs)
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining(key)
                 .hasMessageContaining(fix);
     }
