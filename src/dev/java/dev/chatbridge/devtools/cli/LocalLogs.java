@@ -28,10 +28,14 @@ final class LocalLogs {
             return file == null ? null : "  Log (configuration, warnings): " + file + "  (--verbose prints it here)";
         }
 
+        /** Restores the terminal; deletes the file when nothing was logged into it (a start that failed at once). */
         @Override
         public void close() {
             try {
                 restore.close();
+                if (file != null && Files.size(file) == 0) {
+                    Files.delete(file);
+                }
             } catch (Exception e) {
                 throw new IllegalStateException("could not restore logging to the terminal", e);
             }

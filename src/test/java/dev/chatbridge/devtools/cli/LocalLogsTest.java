@@ -3,7 +3,6 @@ package dev.chatbridge.devtools.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatbridge.config.ChatBridgeConfig;
-import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 
 /** demo and sandbox name their log file, unless --verbose keeps the log lines on the terminal. */
@@ -19,8 +18,8 @@ class LocalLogsTest {
             assertThat(redirect.notice()).contains(redirect.file().toString(), "--verbose");
         } finally {
             redirect.close();
-            Files.deleteIfExists(redirect.file());
         }
+        assertThat(redirect.file()).as("an empty log file is not left behind").doesNotExist();
     }
 
     @Test
