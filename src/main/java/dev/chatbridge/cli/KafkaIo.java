@@ -29,10 +29,20 @@ public final class KafkaIo {
 
     private KafkaIo() {}
 
-    /** A producer of requests (Avro values, thread-key string keys); the caller closes it. */
+    /**
+     * A producer of requests (Avro values, thread-key string keys); the caller closes it.
+     *
+     * <p>Idempotent, with one produce request in flight per broker unless the configuration says otherwise: right after
+     * a topic is created (by {@code run} or the demo) the broker can still answer NOT_LEADER_OR_FOLLOWER for a
+     * partition it describes as led. The producer retries that batch, but with several requests in flight a later batch
+     * of the same partition lands first, and the broker then refuses the retried first one as out of order until the
+     * delivery timeout. With one in flight, the retry goes before anything that follows it.
+     */
     public static KafkaProducer<String, ChatRequest> requestProducer(ChatBridgeConfig config) {
         Map<String, Object> props = ServiceSettings.clientProperties(config);
         props.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
+        props.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
         props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);

@@ -201,11 +201,12 @@ public final class BenchCommand implements Callable<Integer> {
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36, 36 * 36 * 36), 36);
         log.printf("bench: run %d, workload %s (%s)%n", run, w.name(), w.description());
         log.flush();
+        ChildRun.Setup setup = new ChildRun.Setup(env, plan, w, prefix, children, log, context::stopRequested);
         return switch (w.kind()) {
-            case BRIDGE, BLOCKING -> new BridgeRun(env, plan, w, prefix, children, log, context::stopRequested).run();
+            case BRIDGE, BLOCKING -> new BridgeRun(setup).run();
             case NETTY -> new NettyRun(env, plan, w, context::stopRequested).run();
-            case IDLE -> new IdleRun(env, plan, w, prefix, children, log, context::stopRequested).run();
-            case HEAP -> new HeapRun(env, plan, w, prefix, children, log, context::stopRequested).run();
+            case IDLE -> new IdleRun(setup).run();
+            case HEAP -> new HeapRun(setup).run();
         };
     }
 

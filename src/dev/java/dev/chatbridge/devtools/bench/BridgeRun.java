@@ -4,14 +4,12 @@ import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.devtools.simulator.CallTiming;
 import dev.chatbridge.devtools.simulator.SimulatorCounters;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /**
  * One throughput workload: chat-bridge (or the blocking baseline) in a child JVM, fed with conversations, measured over
@@ -28,58 +26,26 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Threading: runs on the benchmark's thread; the outcome clock and the producer have their own.
  */
-final class BridgeRun {
+final class BridgeRun extends ChildRun {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration FIRST_CALL_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration PRODUCE_TIMEOUT = Duration.ofSeconds(120);
 
-    private final BenchEnvironment env;
-    private final BenchPlan plan;
-    private final Workload workload;
-    private final String prefix;
-    private final ChildOptions childOptions;
-    private final PrintWriter log;
-    private final BooleanSupplier stop;
-
-    BridgeRun(
-            BenchEnvironment env,
-            BenchPlan plan,
-            Workload workload,
-            String prefix,
-            ChildOptions childOptions,
-            PrintWriter log,
-            BooleanSupplier stop) {
-        this.env = env;
-        this.plan = plan;
-        this.workload = workload;
-        this.prefix = prefix;
-        this.childOptions = childOptions;
-        this.log = log;
-        this.stop = stop;
+    BridgeRun(Setup setup) {
+        super(setup);
     }
 
+    @Override
     BenchResult run() throws IOException {
         int threads = plan.threads(workload);
         RequestLoad load = new RequestLoad(prefix, threads, plan.turns(workload));
-        String requests = prefix + "-requests";
-        String responses = prefix + "-responses";
-        String deadLetters = prefix + "-dead-letters";
         boolean blocking = workload.kind() == Workload.Kind.BLOCKING;
-        env.createTopics(plan.partitions(), requests, responses, deadLetters);
+        createTopics();
         try (ApiSimulator sim = env.simulator(workload, Math.min(2_000_000, load.size() * 2 + 10_000))) {
             ChildJvm child = blocking
                     ? childOptions.startBlocking(env, prefix, sim.baseUrl(), requests, responses, workload.limit())
-                    : childOptions.startBridge(
-                            env,
-                            prefix,
-                            sim.baseUrl(),
-                            requests,
-                            responses,
-                            deadLetters,
-                            workload.limit(),
-                            load.size() + 1_000,
-                            BenchEnvironment.freePort());
+                    : startBridge(sim.baseUrl(), load.size() + 1_000);
             try (load;
                     OutcomeClock clock = new OutcomeClock(
                             env.bootstrapServers(),

@@ -2,11 +2,9 @@ package dev.chatbridge.devtools.bench;
 
 import dev.chatbridge.devtools.simulator.ApiSimulator;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalDouble;
-import java.util.function.BooleanSupplier;
 
 /**
  * Heap per pending request, measured: a bridge with a small in-flight limit against an API that answers only after
@@ -14,54 +12,22 @@ import java.util.function.BooleanSupplier;
  * GC.class_histogram}) is read before they are produced and once the bridge reports N pending; the difference over N is
  * the heap each pending request costs, of which the request's own serialized bytes are reported apart.
  */
-final class HeapRun {
+final class HeapRun extends ChildRun {
 
     /** The bridge's pending gauge, under the names Micrometer's Prometheus registry may give it. */
     static final List<String> PENDING = List.of("chat_bridge_pending_requests", "chat_bridge_pending");
 
-    private final BenchEnvironment env;
-    private final BenchPlan plan;
-    private final Workload workload;
-    private final String prefix;
-    private final ChildOptions childOptions;
-    private final PrintWriter log;
-    private final BooleanSupplier stop;
-
-    HeapRun(
-            BenchEnvironment env,
-            BenchPlan plan,
-            Workload workload,
-            String prefix,
-            ChildOptions childOptions,
-            PrintWriter log,
-            BooleanSupplier stop) {
-        this.env = env;
-        this.plan = plan;
-        this.workload = workload;
-        this.prefix = prefix;
-        this.childOptions = childOptions;
-        this.log = log;
-        this.stop = stop;
+    HeapRun(Setup setup) {
+        super(setup);
     }
 
+    @Override
     BenchResult run() throws IOException {
         int n = plan.heapRequests();
         RequestLoad load = new RequestLoad(prefix, n, 1);
-        String requests = prefix + "-requests";
-        String responses = prefix + "-responses";
-        String deadLetters = prefix + "-dead-letters";
-        env.createTopics(plan.partitions(), requests, responses, deadLetters);
+        createTopics();
         try (ApiSimulator sim = env.simulator(workload, 0)) {
-            ChildJvm child = childOptions.startBridge(
-                    env,
-                    prefix,
-                    sim.baseUrl(),
-                    requests,
-                    responses,
-                    deadLetters,
-                    workload.limit(),
-                    n + 1_000,
-                    BenchEnvironment.freePort());
+            ChildJvm child = startBridge(sim.baseUrl(), n + 1_000);
             try {
                 childOptions.awaitReady(child, Duration.ofSeconds(120), stop);
                 Waits.sleep(Duration.ofSeconds(3), child, stop);

@@ -2,11 +2,9 @@ package dev.chatbridge.devtools.bench;
 
 import dev.chatbridge.devtools.simulator.ApiSimulator;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalDouble;
-import java.util.function.BooleanSupplier;
 
 /**
  * The idle minute: a bridge answers a few requests, settles, then has nothing to do for the idle window. Reported: its
@@ -14,55 +12,23 @@ import java.util.function.BooleanSupplier;
  * {@code commit-total} per stream thread, and the producer's cumulative transaction-commit time, which only grows when
  * a transaction commits).
  */
-final class IdleRun {
+final class IdleRun extends ChildRun {
 
     /** Kafka Streams' commits of a stream thread (Micrometer's Kafka client binder name). */
     static final List<String> COMMITS = List.of("kafka_stream_thread_commit_total");
     /** The producer's total time in {@code commitTransaction}, in ns. */
     static final List<String> TXN_COMMIT_NS = List.of("kafka_producer_txn_commit_time_ns_total");
 
-    private final BenchEnvironment env;
-    private final BenchPlan plan;
-    private final Workload workload;
-    private final String prefix;
-    private final ChildOptions childOptions;
-    private final PrintWriter log;
-    private final BooleanSupplier stop;
-
-    IdleRun(
-            BenchEnvironment env,
-            BenchPlan plan,
-            Workload workload,
-            String prefix,
-            ChildOptions childOptions,
-            PrintWriter log,
-            BooleanSupplier stop) {
-        this.env = env;
-        this.plan = plan;
-        this.workload = workload;
-        this.prefix = prefix;
-        this.childOptions = childOptions;
-        this.log = log;
-        this.stop = stop;
+    IdleRun(Setup setup) {
+        super(setup);
     }
 
+    @Override
     BenchResult run() throws IOException {
         RequestLoad load = new RequestLoad(prefix, 10, 2);
-        String requests = prefix + "-requests";
-        String responses = prefix + "-responses";
-        String deadLetters = prefix + "-dead-letters";
-        env.createTopics(plan.partitions(), requests, responses, deadLetters);
+        createTopics();
         try (ApiSimulator sim = env.simulator(workload, 0)) {
-            ChildJvm child = childOptions.startBridge(
-                    env,
-                    prefix,
-                    sim.baseUrl(),
-                    requests,
-                    responses,
-                    deadLetters,
-                    workload.limit(),
-                    1_000,
-                    BenchEnvironment.freePort());
+            ChildJvm child = startBridge(sim.baseUrl(), 1_000);
             try (OutcomeClock clock = new OutcomeClock(
                     env.bootstrapServers(), List.of(responses, deadLetters), deadLetters, plan.partitions(), load)) {
                 childOptions.awaitReady(child, Duration.ofSeconds(120), stop);

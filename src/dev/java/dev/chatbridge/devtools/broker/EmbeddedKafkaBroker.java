@@ -1,10 +1,10 @@
 package dev.chatbridge.devtools.broker;
 
 import dev.chatbridge.devtools.Directories;
+import dev.chatbridge.devtools.PortsInUse;
 import dev.chatbridge.kafka.KafkaTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -219,7 +219,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 shutdownQuietlyInto(candidate, e);
-                if (!causedByBindFailure(e)) {
+                if (!PortsInUse.causedBy(e)) {
                     throw new IllegalStateException("the Kafka broker failed to start on ports " + portsText(), e);
                 }
                 if (!autoPorts || attempt >= MAX_AUTO_PORT_ATTEMPTS) {
@@ -320,15 +320,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (RuntimeException e) {
             failure.addSuppressed(e);
         }
-    }
-
-    private static boolean causedByBindFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BindException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private IllegalStateException portTaken(Exception cause) {

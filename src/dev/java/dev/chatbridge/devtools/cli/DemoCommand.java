@@ -43,7 +43,9 @@ import picocli.CommandLine.Option;
             "(or the real API when chat.api.url and a key are configured), the service, and a sample of",
             "conversations (an answer with tools, a 400 dead letter, a 429 that is retried). Prints each outcome.",
             "With --exit it stops once every request has exactly one outcome (exit 0) or at --timeout (exit 1);",
-            "otherwise it keeps running until Ctrl-C so you can use send and tail."
+            "otherwise it keeps running until Ctrl-C so you can use send and tail.",
+            "Log lines (the effective configuration, Kafka's warnings) go to a file named at start; errors are",
+            "also printed. --verbose prints every log line instead."
         })
 final class DemoCommand implements Callable<Integer> {
 
@@ -59,6 +61,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Mixin
     LocalStackPorts ports;
+
+    @Mixin
+    LocalLogs logs;
 
     @Option(
             names = "--metrics-port",
@@ -110,8 +115,19 @@ final class DemoCommand implements Callable<Integer> {
         long started = System.nanoTime();
         Path stateDir = Files.createTempDirectory("chatbridge-demo-state-");
         Lifecycle lifecycle = new Lifecycle(context, Duration.ofSeconds(90));
-        context.out().println("Starting the chat-bridge demo on 127.0.0.1 ...");
-        context.out().flush();
+        try (LocalLogs.Redirect logFile = logs.start("chatbridge-demo-", given.logFormat())) {
+            context.out().println("Starting the chat-bridge demo on 127.0.0.1 ...");
+            if (logFile.notice() != null) {
+                context.out().println(logFile.notice());
+            }
+            context.out().flush();
+            return demo(realApi, stateDir, lifecycle, started);
+        } finally {
+            Directories.deleteRecursively(stateDir);
+        }
+    }
+
+    private int demo(boolean realApi, Path stateDir, Lifecycle lifecycle, long started) {
         try (LocalStack stack = ports.start(!realApi)) {
             ChatBridgeConfig demo = config.loadQuietly(context, demoSettings(stack, stateDir, realApi))
                     .parse();
@@ -133,8 +149,6 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             context.err().println("error: " + e.getMessage());
             return lifecycle.finished(1);
-        } finally {
-            Directories.deleteRecursively(stateDir);
         }
     }
 

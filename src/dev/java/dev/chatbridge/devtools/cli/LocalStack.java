@@ -1,12 +1,12 @@
 package dev.chatbridge.devtools.cli;
 
+import dev.chatbridge.devtools.PortsInUse;
 import dev.chatbridge.devtools.broker.EmbeddedKafkaBroker;
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.devtools.simulator.LatencyModel;
 import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import java.io.PrintWriter;
-import java.net.BindException;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -66,14 +66,12 @@ final class LocalStack implements AutoCloseable {
         try {
             return start.get();
         } catch (RuntimeException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof BindException || String.valueOf(t.getMessage()).contains("already in use")) {
-                    throw new IllegalStateException(
-                            "the " + part + " cannot listen on 127.0.0.1:" + port + ": the port is already in use;"
-                                    + " stop what uses it, or choose another port with " + flag + " (0 picks a free"
-                                    + " one)",
-                            e);
-                }
+            if (PortsInUse.causedBy(e)) {
+                throw new IllegalStateException(
+                        "the " + part + " cannot listen on 127.0.0.1:" + port + ": the port is already in use;"
+                                + " stop what uses it, or choose another port with " + flag + " (0 picks a free"
+                                + " one)",
+                        e);
             }
             throw e;
         }

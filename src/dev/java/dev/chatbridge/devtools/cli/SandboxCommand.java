@@ -2,6 +2,8 @@ package dev.chatbridge.devtools.cli;
 
 import dev.chatbridge.cli.CliContext;
 import dev.chatbridge.cli.Lifecycle;
+import dev.chatbridge.config.ChatBridgeConfig;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,7 +15,8 @@ import picocli.CommandLine.Mixin;
         mixinStandardHelpOptions = true,
         description = {
             "Starts an embedded Kafka broker, schema registry and API simulator on 127.0.0.1 (no service,",
-            "no traffic) and prints how to point run, send and tail at them. Runs until Ctrl-C."
+            "no traffic) and prints how to point run, send and tail at them. Runs until Ctrl-C.",
+            "Log lines go to a file named at start (errors are also printed); --verbose prints them instead."
         })
 final class SandboxCommand implements Callable<Integer> {
 
@@ -22,16 +25,23 @@ final class SandboxCommand implements Callable<Integer> {
     @Mixin
     LocalStackPorts ports;
 
+    @Mixin
+    LocalLogs logs;
+
     SandboxCommand(CliContext context) {
         this.context = context;
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         Lifecycle lifecycle = new Lifecycle(context, Duration.ofSeconds(60));
-        try (LocalStack stack = ports.start(true)) {
+        try (LocalLogs.Redirect logFile = logs.start("chatbridge-sandbox-", ChatBridgeConfig.LogFormat.HUMAN);
+                LocalStack stack = ports.start(true)) {
             context.out().println("chat-bridge sandbox is up:");
             stack.printAddresses(context.out());
+            if (logFile.notice() != null) {
+                context.out().println(logFile.notice());
+            }
             context.out().println();
             context.out().println("Run the service against it:");
             context.out()
