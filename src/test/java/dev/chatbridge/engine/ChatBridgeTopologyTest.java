@@ -60,16 +60,25 @@ class ChatBridgeTopologyTest {
 
     @Test
     void shouldEmitOutcomesOfAThreadInInputOrderWhenLaterCallsOfOtherThreadsFinishFirst() {
-        // Given a slow API for thread "slow" and a fast one for every other thread
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
-                FakeChatApi.success(r.getRequestId()),
-                "slow".equals(r.getThreadId()) ? Duration.ofMillis(60) : Duration.ofMillis(1)));
+        // Given an API that holds the calls of thread "slow" until released, and answers every other thread at once
+        FakeChatApi api = new FakeChatApi((r, attempt) -> "slow".equals(r.getThreadId())
+                ? Behaviour.hold(FakeChatApi.success(r.getRequestId()))
+                : Behaviour.answer(FakeChatApi.success(r.getRequestId()), Duration.ZERO));
         EngineDriver d = driver(config().build(), api);
 
         // When three requests of "slow" are interleaved with requests of other threads
         for (int i = 1; i <= 3; i++) {
             d.send(request("slow-" + i, "slow", "hi " + i));
             d.send(request("fast-" + i, "fast-" + i, "hi"));
+        }
+        // the fast threads are answered while slow-1 is held, and slow-2 and slow-3 wait behind it
+        d.awaitOutcomes(3);
+        assertThat(d.responseIds()).containsExactlyInAnyOrder("fast-1", "fast-2", "fast-3");
+        assertThat(api.held()).containsExactly("slow-1");
+        // and each call of "slow" is made only once the previous one was released
+        for (String id : List.of("slow-1", "slow-2", "slow-3")) {
+            d.awaitUntil(() -> api.held().equals(List.of(id)));
+            api.release(id);
         }
         d.awaitOutcomes(6);
 
@@ -119,11 +128,20 @@ class ChatBridgeTopologyTest {
 
     @Test
     void shouldNeverExceedTheInFlightCapAndReachItWhenEnoughThreadsWait() {
-        // Given at most 4 calls in flight and 30 threads waiting with slow answers
-        FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(30));
+        // Given at most 4 calls in flight and 30 threads waiting, with calls held until released
+        FakeChatApi api = FakeChatApi.holding();
         EngineDriver d = driver(config().maxInFlight(4).maxPending(100).build(), api);
 
         IntStream.range(0, 30).forEach(i -> d.send(request("r-" + i, "t-" + i, "hi")));
+        // each time a call finishes, the next waiting thread's call takes its place, never a fifth
+        for (int released = 0; released < 30; released++) {
+            int inFlight = Math.min(4, 30 - released);
+            d.awaitUntil(() -> api.held().size() == inFlight);
+            assertThat(api.inFlight())
+                    .as("calls in flight after %d answers", released)
+                    .isEqualTo(inFlight);
+            api.releaseOldest();
+        }
         d.awaitOutcomes(30);
 
         assertThat(api.peak()).as("peak of concurrent calls").isEqualTo(4);
@@ -440,16 +458,14 @@ class ChatBridgeTopologyTest {
 
     @Test
     void shouldKeepOrderAndBoundsUnderRandomLatenciesAcrossManyThreads() {
-        // Given 12 threads of 8 requests each, random latencies and random transient failures
+        // Given 12 threads of 8 requests each, calls that finish in a random order and random transient failures
         SplittableRandom random = new SplittableRandom(2026);
         FakeChatApi api = new FakeChatApi((r, attempt) -> {
-            Duration latency = Duration.ofMillis(1 + Math.abs(r.getRequestId().hashCode() + attempt) % 15);
             boolean fail = attempt == 1 && Math.abs(r.getRequestId().hashCode()) % 5 == 0;
-            return Behaviour.answer(
+            return Behaviour.hold(
                     fail
                             ? new CallOutcome.RetriableFailure(500, null, null, "500")
-                            : FakeChatApi.success(r.getRequestId()),
-                    latency);
+                            : FakeChatApi.success(r.getRequestId()));
         });
         EngineDriver d = driver(config().maxInFlight(5).maxPending(200).build(), api);
         List<String> sent = new ArrayList<>();
@@ -462,7 +478,15 @@ class ChatBridgeTopologyTest {
                 }
             }
         }
-        d.awaitOutcomes(sent.size());
+        // each round, the calls in flight finish in a random order
+        SplittableRandom finishing = new SplittableRandom(13);
+        d.awaitUntil(() -> {
+            List<String> held = new ArrayList<>(api.held());
+            while (!held.isEmpty()) {
+                api.release(held.remove(finishing.nextInt(held.size())));
+            }
+            return d.outcomes() >= sent.size();
+        });
 
         // Then each request has one outcome, each thread in input order, within every bound
         assertThat(d.responseIds()).containsExactlyInAnyOrderElementsOf(sent);
