@@ -149,7 +149,7 @@ class PendingTableTest {
         assertThat(waitedMs).as("ms the stream thread waited for room").isBetween(250L, 5_000L);
         assertThat(d.resources.pending().get()).isEqualTo(3);
 
-        // And until the next punctuation the thread's budget is spent: no second wait
+        // And until the next punctuation the stream thread's budget is spent: no second wait
         start = System.nanoTime();
         d.send(request("r4", "t4", "d"));
         assertThat((System.nanoTime() - start) / 1_000_000)

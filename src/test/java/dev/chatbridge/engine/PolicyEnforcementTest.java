@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The request policy inside the engine: denied requests become dead letters without a call, in thread order. */
+/** The request policy inside the engine: denied requests become dead letters without a call, in conversation order. */
 @Timeout(60)
 class PolicyEnforcementTest {
 
@@ -81,7 +81,7 @@ class PolicyEnforcementTest {
     }
 
     @Test
-    void shouldDeadLetterADeniedAccountWithoutACallAndKeepItsThreadInOrder() {
+    void shouldDeadLetterADeniedAccountWithoutACallAndKeepItsConversationInOrder() {
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
         EngineDriver d = driver(
                 api, RequestPolicy.fromProperties(Map.of(PolicyConfigDef.ACCOUNTS_DENIED, "@admin.example.com")));
