@@ -42,17 +42,17 @@ import reactor.core.publisher.Mono;
 
 /**
  * The engine: accepts requests into the durable pending table and calls the API for them asynchronously, at most one
- * call per conversation thread and at most {@code maxInFlight} per instance, forwarding each final outcome and deleting
- * its entry in the same step.
+ * call per conversation and at most {@code maxInFlight} per instance, forwarding each final outcome and deleting its
+ * entry in the same step.
  *
  * <p><b>Guarantees.</b> An accepted request is in the changelogged pending table; under exactly-once its put commits
  * with the consumed offset, and its outcome's forward commits with its delete, so a commit never waits for a call and
- * every committed request yields exactly one committed outcome. Per thread, only the head entry is ever handled, so
- * calls and outcomes follow input order; a request refused before any call also waits for its thread's earlier entries,
- * so its dead letter never overtakes them. On {@code init()} every entry in the table is re-dispatched in thread order
- * with its stored attempt count; calls in flight at a crash are therefore sent again (the API sees a call at least
- * once). On {@code close()} in-flight calls are cancelled and their late completions dropped; the next owner of the
- * task re-dispatches them.
+ * every committed request yields exactly one committed outcome. Per conversation, only the head entry is ever handled,
+ * so calls and outcomes follow input order; a request refused before any call also waits for its conversation's earlier
+ * entries, so its dead letter never overtakes them. On {@code init()} every entry in the table is re-dispatched in
+ * conversation order with its stored attempt count; calls in flight at a crash are therefore sent again (the API sees a
+ * call at least once). On {@code close()} in-flight calls are cancelled and their late completions dropped; the next
+ * owner of the task re-dispatches them.
  *
  * <p><b>Replays.</b> The table also holds the task's high-water mark: the highest input offset accepted. A record at or
  * below it was accepted before (its outcome may be published already: at-least-once replays input after a crash), so it
@@ -83,11 +83,11 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private static final Logger LOG = LoggerFactory.getLogger(AsyncChatProcessor.class);
 
     /**
-     * Pseudo-thread of input parked while the registry could not be asked (real thread keys have no control
+     * Pseudo-conversation of input parked while the registry could not be asked (real conversation keys have no control
      * characters).
      */
     static final String PARKED = "\u0000parked";
-    /** Pseudo-thread of dead letters that belong to no conversation and wait to be written. */
+    /** Pseudo-conversation of dead letters that belong to no conversation and wait to be written. */
     static final String LOOSE = "\u0000loose";
 
     static final long REGISTRY_RETRY_MIN_MS = 100;
@@ -127,12 +127,12 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private static final int DONE = 2;
 
     /**
-     * One call of a thread's head: prepared by the stream thread (the request read and decoded), started by it or, when
-     * armed, by whichever thread frees a permit for it; then ended exactly once, by its completion or by cancellation
-     * ({@link #state} decides).
+     * One call of a conversation's head: prepared by the stream thread (the request read and decoded), started by it
+     * or, when armed, by whichever thread frees a permit for it; then ended exactly once, by its completion or by
+     * cancellation ({@link #state} decides).
      */
     private final class InFlightCall implements InFlightLimiter.Armed {
-        final String thread;
+        final String conversation;
         final Bytes key;
         /** The stored entry; its first attempt's start is set when the call starts (not when it is armed). */
         volatile PendingEntry entry;
@@ -146,14 +146,14 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         volatile Disposable subscription;
 
         InFlightCall(
-                String thread,
+                String conversation,
                 Bytes key,
                 PendingEntry entry,
                 ChatRequest request,
                 Incarnation incarnation,
                 PendingCount.Share share,
                 Long acceptedAtNanos) {
-            this.thread = thread;
+            this.conversation = conversation;
             this.key = key;
             this.entry = entry;
             this.request = request;
@@ -212,12 +212,15 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private Incarnation incarnation;
     private CommitClock.ThreadCommits commits;
     private final Runnable onCommit = this::committed;
-    /** Threads whose last call's outcome waits for a commit before their next entry may go: (thread, commit needed). */
+    /**
+     * Conversations whose last call's outcome waits for a commit before their next entry may go: (conversation, commit
+     * needed).
+     */
     private ArrayDeque<Awaiting> awaiting;
-    /** The same threads, for lookup: an entry accepted for one of them waits too, even if it arrives later. */
+    /** The same conversations, for lookup: an entry accepted for one of them waits too, even if it arrives later. */
     private Map<String, Long> awaitingCommit;
 
-    private ThreadQueues queues;
+    private ConversationQueues queues;
     private Map<String, InFlightCall> inFlight;
     private Map<Bytes, Long> acceptedAtNanos;
     private ArrayDeque<Completed> unwritten;
@@ -231,7 +234,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private volatile String taskName = "?";
     private long commitIntervalMs;
 
-    private record Awaiting(String thread, long commit) {}
+    private record Awaiting(String conversation, long commit) {}
 
     /**
      * The request this {@code process()} call just accepted, checked and decoded: when it is dispatched in the same
@@ -262,7 +265,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         this.store = context.getStateStore(storeName);
         this.incarnation = new Incarnation();
         this.commitIntervalMs = commitInterval(context.appConfigs());
-        this.queues = new ThreadQueues();
+        this.queues = new ConversationQueues();
         this.inFlight = new HashMap<>();
         this.acceptedAtNanos = new HashMap<>();
         this.unwritten = new ArrayDeque<>();
@@ -304,8 +307,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
 
     /**
      * The drain punctuator runs only while the task has work (entries pending, calls in flight, outcomes to write,
-     * threads waiting for a commit), so an idle task costs no punctuation and, as a punctuation marks its task for
-     * commit, no transaction.
+     * conversations waiting for a commit), so an idle task costs no punctuation and, as a punctuation marks its task
+     * for commit, no transaction.
      */
     private void schedulePunctuator() {
         if (punctuator == null) {
@@ -361,7 +364,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 }
                 PendingEntry.Header header = PendingEntry.header(kv.value);
                 queues.append(
-                        PendingKey.threadKey(kv.key),
+                        PendingKey.conversationKey(kv.key),
                         PendingKey.sequence(kv.key),
                         header.notBefore(),
                         now,
@@ -385,10 +388,10 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                         queues.size()));
         if (queues.size() > 0) {
             LOG.info(
-                    "Task {}: re-dispatching {} pending entries of {} threads from the pending table",
+                    "Task {}: re-dispatching {} pending entries of {} conversations from the pending table",
                     taskName,
                     queues.size(),
-                    queues.threads());
+                    queues.conversations());
         }
     }
 
@@ -458,7 +461,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         } else {
             Decoded.Valid v = (Decoded.Valid) decoded;
             ChatRequest request = v.request();
-            String thread = RequestValidator.threadKey(request);
+            String conversation = RequestValidator.conversationKey(request);
             Optional<String> problem = validator.problem(request, v.value().length);
             String denial = problem.isPresent() ? null : denial(request, input);
             if (problem.isPresent() || denial != null) {
@@ -470,15 +473,15 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                         request.getThreadId(),
                         null,
                         v.value());
-                if (queues.has(thread)) {
-                    keep(thread, entry, now); // waits for the thread's earlier entries
+                if (queues.has(conversation)) {
+                    keep(conversation, entry, now); // waits for the conversation's earlier entries
                 } else {
-                    emitOrKeep(thread, entry, now);
+                    emitOrKeep(conversation, entry, now);
                 }
                 return;
             }
             PendingEntry entry = PendingEntry.request(input, v.value());
-            Bytes key = keep(thread, entry, now);
+            Bytes key = keep(conversation, entry, now);
             acceptedAtNanos.put(key, System.nanoTime());
             justAdmitted = new Admitted(key, entry, request);
         }
@@ -493,7 +496,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         return policy.denial(request, ProducerIdentity.fromStored(input.producer()));
     }
 
-    /** While input is parked, every later record waits behind it, so no thread's order can change. */
+    /** While input is parked, every later record waits behind it, so no conversation's order can change. */
     private void behindParked(Decoded decoded, InputFacts input) {
         if (decoded instanceof Decoded.Parked parked) {
             park(parked.rawKey(), parked.value(), input, null, null);
@@ -579,29 +582,29 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         return rawKey == null || rawKey.length > MAX_KEPT_KEY_BYTES ? null : rawKey;
     }
 
-    private Bytes keep(String thread, PendingEntry entry, long now) {
-        Bytes key = PendingKey.of(thread, entry.input().offset());
+    private Bytes keep(String conversation, PendingEntry entry, long now) {
+        Bytes key = PendingKey.of(conversation, entry.input().offset());
         store.put(key, entry.toBytes());
         share.add();
         queues.append(
-                thread,
+                conversation,
                 entry.input().offset(),
                 entry.notBefore(),
                 now,
                 entry.kind().isLocal(),
-                awaitingCommit.containsKey(thread));
+                awaitingCommit.containsKey(conversation));
         return key;
     }
 
     /** Publishes a local entry's dead letter now if it can be written, else keeps the entry to try later. */
-    private void emitOrKeep(String thread, PendingEntry entry, long now) {
+    private void emitOrKeep(String conversation, PendingEntry entry, long now) {
         try {
             OutcomeWriter.Written written = writer.deadLetter(letter(entry, null));
             registryAnswered();
-            forward(keyOf(thread, entry), written);
+            forward(keyOf(conversation, entry), written);
         } catch (OutcomeWriter.NotWritable e) {
             registryUnavailable("output", e.getMessage());
-            keep(thread, entry.withNotBefore(registryRetryAt), now);
+            keep(conversation, entry.withNotBefore(registryRetryAt), now);
         }
     }
 
@@ -655,7 +658,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /**
-     * Waits until the instance has room for one more pending request, at most as long as the thread's
+     * Waits until the instance has room for one more pending request, at most as long as the stream thread's
      * {@link WaitBudget} allows, meanwhile handling this task's completions and dispatching its ready requests. Depends
      * on nothing that only another task could do.
      */
@@ -698,7 +701,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         dispatch();
     }
 
-    /** Handles ready thread heads: local ones here, calls while the pause and the limiter allow. */
+    /** Handles ready conversation heads: local ones here, calls while the pause and the limiter allow. */
     private void dispatch() {
         long now = clock.millis();
         if (!unwritten.isEmpty() && now >= registryRetryAt) {
@@ -713,19 +716,19 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         }
         InFlightLimiter limiter = resources.limiter();
         while (queues.hasReady()) {
-            String thread = queues.pollReady();
-            if (queues.headIsLocal(thread)) {
-                handleLocal(thread);
+            String conversation = queues.pollReady();
+            if (queues.headIsLocal(conversation)) {
+                handleLocal(conversation);
                 continue;
             }
             if (gateClosed) {
-                queues.unpoll(thread);
+                queues.unpoll(conversation);
                 break;
             }
             if (limiter.tryAcquire(waiter)) {
                 InFlightCall call;
                 try {
-                    call = prepare(thread);
+                    call = prepare(conversation);
                 } catch (RuntimeException | Error e) {
                     limiter.release();
                     throw e;
@@ -738,12 +741,12 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             } else if (limiter.canArm(waiter)) {
                 // No permit now: the call is prepared and armed, and the next permit freed starts it
                 // on the freeing thread, without waiting for this stream thread to come back from poll().
-                InFlightCall call = prepare(thread);
+                InFlightCall call = prepare(conversation);
                 if (call != null && limiter.arm(waiter, call)) {
                     call.start();
                 }
             } else {
-                queues.unpoll(thread);
+                queues.unpoll(conversation);
                 break;
             }
         }
@@ -757,17 +760,17 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         for (InFlightLimiter.Armed armed : resources.limiter().disarm(waiter)) {
             InFlightCall call = (InFlightCall) armed;
             if (call.cancelUnstarted()) {
-                inFlight.remove(call.thread);
-                queues.requeueHead(call.thread);
+                inFlight.remove(call.conversation);
+                queues.requeueHead(call.conversation);
             }
         }
     }
 
     /**
      * Runs on this task's stream thread right after its producer committed (inside Kafka Streams' commit: no
-     * forwarding, no store writes). Threads whose previous outcome is now committed may call again: each one's next
-     * call is prepared and started at once when a permit is free, or armed; a thread whose head needs the stream thread
-     * (a local entry, decoding trouble, a denial) is left ready for the next drain.
+     * forwarding, no store writes). Conversations whose previous outcome is now committed may call again: each one's
+     * next call is prepared and started at once when a permit is free, or armed; a conversation whose head needs the
+     * stream thread (a local entry, decoding trouble, a denial) is left ready for the next drain.
      */
     private void committed() {
         if (incarnation.closed.get() || awaiting.isEmpty()) {
@@ -777,18 +780,18 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         InFlightLimiter limiter = resources.limiter();
         boolean open = resources.pause().gate() == OperatorPause.Gate.OPEN;
         while (!awaiting.isEmpty() && awaiting.peekFirst().commit() <= count) {
-            String thread = awaiting.pollFirst().thread();
-            awaitingCommit.remove(thread);
-            if (!queues.has(thread)) {
+            String conversation = awaiting.pollFirst().conversation();
+            awaitingCommit.remove(conversation);
+            if (!queues.has(conversation)) {
                 continue;
             }
-            if (!open || queues.headIsLocal(thread)) {
-                queues.release(thread, clock.millis());
+            if (!open || queues.headIsLocal(conversation)) {
+                queues.release(conversation, clock.millis());
                 continue;
             }
-            InFlightCall call = prepareQuietly(thread);
+            InFlightCall call = prepareQuietly(conversation);
             if (call == null) {
-                queues.release(thread, clock.millis());
+                queues.release(conversation, clock.millis());
             } else if (limiter.tryAcquire(waiter)) {
                 call.start();
             } else if (limiter.canArm(waiter)) {
@@ -797,22 +800,23 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                 }
             } else {
                 call.cancelUnstarted();
-                inFlight.remove(thread);
-                queues.release(thread, clock.millis());
+                inFlight.remove(conversation);
+                queues.release(conversation, clock.millis());
             }
         }
     }
 
     /**
-     * Threads whose previous outcome is committed become ready (when the commit listener did not already handle them).
+     * Conversations whose previous outcome is committed become ready (when the commit listener did not already handle
+     * them).
      */
     private void releaseCommitted() {
         long count = commits.count();
         while (!awaiting.isEmpty() && awaiting.peekFirst().commit() <= count) {
-            String thread = awaiting.pollFirst().thread();
-            awaitingCommit.remove(thread);
-            if (queues.has(thread)) {
-                queues.release(thread, clock.millis());
+            String conversation = awaiting.pollFirst().conversation();
+            awaitingCommit.remove(conversation);
+            if (queues.has(conversation)) {
+                queues.release(conversation, clock.millis());
             }
         }
     }
@@ -825,28 +829,28 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         }
     }
 
-    /** The thread's head is a local entry: publish its dead letter, or un-park it. */
-    private void handleLocal(String thread) {
-        Bytes key = PendingKey.of(thread, queues.head(thread));
+    /** The conversation's head is a local entry: publish its dead letter, or un-park it. */
+    private void handleLocal(String conversation) {
+        Bytes key = PendingKey.of(conversation, queues.head(conversation));
         PendingEntry entry = read(key);
         long now = clock.millis();
-        if (thread.equals(PARKED)) {
+        if (conversation.equals(PARKED)) {
             if (entry.kind() == PendingEntry.Kind.PARKED) {
                 Decoded decoded = DecodeProcessor.decode(
                         requests, validator, config.requestsTopic(), entry.rawKey(), entry.value());
                 if (decoded instanceof Decoded.Parked parked) {
                     registryUnavailable("decode", parked.cause().getMessage());
-                    queues.retryHead(thread, registryRetryAt, now);
+                    queues.retryHead(conversation, registryRetryAt, now);
                     return;
                 }
                 registryAnswered();
-                removeHead(thread, key);
+                removeHead(conversation, key);
                 admit(decoded, entry.input());
                 return;
             }
             if (entry.threadId() != null || entry.requestId() != null) {
-                // A refusal that waited behind parked input: now it waits behind its own thread only.
-                removeHead(thread, key);
+                // A refusal that waited behind parked input: now it waits behind its own conversation only.
+                removeHead(conversation, key);
                 String own = entry.threadId() != null ? entry.threadId() : entry.requestId();
                 if (queues.has(own)) {
                     keep(own, entry, now);
@@ -861,23 +865,23 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             letter = letter(entry, null);
         } catch (SerdeException e) {
             registryUnavailable("dispatch", e.getMessage());
-            queues.retryHead(thread, registryRetryAt, now);
+            queues.retryHead(conversation, registryRetryAt, now);
             return;
         }
         try {
             OutcomeWriter.Written written = writer.deadLetter(letter);
             registryAnswered();
-            forward(keyOf(thread, entry), written);
-            removeHead(thread, key);
+            forward(keyOf(conversation, entry), written);
+            removeHead(conversation, key);
         } catch (OutcomeWriter.NotWritable e) {
             registryUnavailable("output", e.getMessage());
-            queues.retryHead(thread, registryRetryAt, now);
+            queues.retryHead(conversation, registryRetryAt, now);
         }
     }
 
-    private void removeHead(String thread, Bytes key) {
+    private void removeHead(String conversation, Bytes key) {
         store.delete(key);
-        queues.removeHead(thread, clock.millis());
+        queues.removeHead(conversation, clock.millis());
         share.withdrawOne();
     }
 
@@ -923,13 +927,13 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /**
-     * Prepares the call of a ready thread's head: reads and decodes the request and checks the policy. Returns the call
-     * (registered as the thread's call in flight, not started), or null when the head was handled otherwise (its dead
-     * letter, or a wait for the registry).
+     * Prepares the call of a ready conversation's head: reads and decodes the request and checks the policy. Returns
+     * the call (registered as the conversation's call in flight, not started), or null when the head was handled
+     * otherwise (its dead letter, or a wait for the registry).
      */
-    private InFlightCall prepare(String thread) {
-        Bytes key = PendingKey.of(thread, queues.head(thread));
-        InFlightCall fresh = prepareJustAdmitted(thread, key);
+    private InFlightCall prepare(String conversation) {
+        Bytes key = PendingKey.of(conversation, queues.head(conversation));
+        InFlightCall fresh = prepareJustAdmitted(conversation, key);
         if (fresh != null) {
             return fresh;
         }
@@ -942,12 +946,12 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         if (request == null) {
             if (decoded instanceof Decoded.Parked parked) {
                 registryUnavailable("dispatch", parked.cause().getMessage());
-                queues.retryHead(thread, registryRetryAt, now);
+                queues.retryHead(conversation, registryRetryAt, now);
                 return null;
             }
             String problem =
                     "the pending request can no longer be decoded: " + ((Decoded.Undecodable) decoded).problem();
-            deadLetterHead(thread, key, stored, problem, now);
+            deadLetterHead(conversation, key, stored, problem, now);
             return null;
         }
         registryAnswered();
@@ -956,7 +960,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             // Admitted under an earlier policy (before a restart with stricter settings): denied now, without a call.
             acceptedAtNanos.remove(key);
             deadLetterHead(
-                    thread,
+                    conversation,
                     key,
                     new PendingEntry(
                             PendingEntry.Kind.DENIED,
@@ -973,15 +977,15 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                     now);
             return null;
         }
-        return register(thread, key, stored, request);
+        return register(conversation, key, stored, request);
     }
 
     /**
      * Like {@link #prepare}, but without side effects when the head is not simply callable (then null, and the next
      * drain handles it): used inside a commit, where nothing may be forwarded.
      */
-    private InFlightCall prepareQuietly(String thread) {
-        Bytes key = PendingKey.of(thread, queues.head(thread));
+    private InFlightCall prepareQuietly(String conversation) {
+        Bytes key = PendingKey.of(conversation, queues.head(conversation));
         PendingEntry stored = read(key);
         Decoded decoded = DecodeProcessor.decode(requests, validator, config.requestsTopic(), null, stored.value());
         ChatRequest request = decoded instanceof Decoded.Valid v
@@ -990,26 +994,26 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         if (request == null || denial(request, stored.input()) != null) {
             return null;
         }
-        return register(thread, key, stored, request);
+        return register(conversation, key, stored, request);
     }
 
     /**
      * The call of the request accepted by this {@code process()} call, when {@code key} is its entry (validated and
      * policy-checked at acceptance).
      */
-    private InFlightCall prepareJustAdmitted(String thread, Bytes key) {
+    private InFlightCall prepareJustAdmitted(String conversation, Bytes key) {
         Admitted admitted = justAdmitted;
         if (admitted == null || !admitted.key().equals(key)) {
             return null;
         }
         justAdmitted = null;
-        return register(thread, key, admitted.entry(), admitted.request());
+        return register(conversation, key, admitted.entry(), admitted.request());
     }
 
-    private InFlightCall register(String thread, Bytes key, PendingEntry stored, ChatRequest request) {
+    private InFlightCall register(String conversation, Bytes key, PendingEntry stored, ChatRequest request) {
         InFlightCall call =
-                new InFlightCall(thread, key, stored, request, incarnation, share, acceptedAtNanos.remove(key));
-        inFlight.put(thread, call);
+                new InFlightCall(conversation, key, stored, request, incarnation, share, acceptedAtNanos.remove(key));
+        inFlight.put(conversation, call);
         return call;
     }
 
@@ -1062,20 +1066,20 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         }
     }
 
-    /** Publishes the dead letter of a thread's head (no call made) and removes it, or waits for the registry. */
-    private void deadLetterHead(String thread, Bytes key, PendingEntry entry, String problem, long now) {
+    /** Publishes the dead letter of a conversation's head (no call made) and removes it, or waits for the registry. */
+    private void deadLetterHead(String conversation, Bytes key, PendingEntry entry, String problem, long now) {
         try {
-            forward(thread, writer.deadLetter(letter(entry, problem)));
-            removeHead(thread, key);
+            forward(conversation, writer.deadLetter(letter(entry, problem)));
+            removeHead(conversation, key);
         } catch (OutcomeWriter.NotWritable e) {
             registryUnavailable("output", e.getMessage());
-            queues.retryHead(thread, registryRetryAt, now);
+            queues.retryHead(conversation, registryRetryAt, now);
         }
     }
 
     /**
      * Runs on the thread that completes the call. Frees the permit now, not when the outcome is forwarded. Whatever a
-     * hook throws, the completion still reaches the stream thread, so the thread's head is never left busy.
+     * hook throws, the completion still reaches the stream thread, so the conversation's head is never left busy.
      */
     private void onOutcome(InFlightCall call, CallOutcome outcome) {
         if (!call.finish()) {
@@ -1106,8 +1110,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             }
         }
         if (refused != null) {
-            // Whose refusal is it? Only a key check made after it can tell; the thread's head waits
-            // (no permit held) and other threads go on.
+            // Whose refusal is it? Only a key check made after it can tell; the conversation's head waits
+            // (no permit held) and other conversations go on.
             resources.pause().verify(api::checkKey, check -> {
                 resources.completionQueued();
                 if (check.verdict() == KeyCheck.Verdict.ACCEPTED) {
@@ -1170,7 +1174,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             return;
         }
         InFlightCall call = completed.call();
-        if (incarnation.closed.get() || inFlight.get(call.thread) != call) {
+        if (incarnation.closed.get() || inFlight.get(call.conversation) != call) {
             resources.completionsHandled(1);
             return;
         }
@@ -1203,9 +1207,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             } else {
                 // OperatorFailure: the deployment, not the request, is at fault; the entry stays and waits for the
                 // pause.
-                inFlight.remove(call.thread);
+                inFlight.remove(call.conversation);
                 resources.completionsHandled(1);
-                queues.requeueHead(call.thread);
+                queues.requeueHead(call.conversation);
             }
         } catch (OutcomeWriter.NotWritable e) {
             // Kept (still counted as not forwarded) and written once the registry answers.
@@ -1238,9 +1242,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
                             attempts,
                             delay.get().toMillis(),
                             failure.message()));
-            inFlight.remove(call.thread);
+            inFlight.remove(call.conversation);
             resources.completionsHandled(1);
-            queues.retryHead(call.thread, notBefore, clock.millis());
+            queues.retryHead(call.conversation, notBefore, clock.millis());
             return;
         }
         ChatDeadLetter letter = withInput(
@@ -1262,20 +1266,20 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
 
     /**
      * Forwards the final outcome and deletes the entry in the same step (one transaction under exactly-once). The
-     * thread's next entry waits until this is committed, so that a crash can never make the API see this turn again
-     * after the next one.
+     * conversation's next entry waits until this is committed, so that a crash can never make the API see this turn
+     * again after the next one.
      */
     private void finish(InFlightCall call, OutcomeWriter.Written outcome) {
         registryAnswered();
-        inFlight.remove(call.thread);
+        inFlight.remove(call.conversation);
         resources.completionsHandled(1);
-        forward(call.thread, outcome);
+        forward(call.conversation, outcome);
         store.delete(call.key);
-        queues.advance(call.thread);
+        queues.advance(call.conversation);
         // Even with nothing pending behind it now: a turn accepted before the commit waits for it too.
         long needed = commits.count() + 1;
-        awaiting.addLast(new Awaiting(call.thread, needed));
-        awaitingCommit.put(call.thread, needed);
+        awaiting.addLast(new Awaiting(call.conversation, needed));
+        awaitingCommit.put(call.conversation, needed);
         requestCommit();
         if (outcome.deadLetter() != null) {
             ChatDeadLetter dl = outcome.deadLetter();
@@ -1297,12 +1301,12 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     }
 
     /**
-     * Output key of a local entry's dead letter: its thread; for input that belongs to no thread, the input key when it
-     * is a short, printable UTF-8 text (else none: the key's size is in the letter).
+     * Output key of a local entry's dead letter: its conversation; for input that belongs to no conversation, the input
+     * key when it is a short, printable UTF-8 text (else none: the key's size is in the letter).
      */
-    private String keyOf(String thread, PendingEntry entry) {
-        if (!thread.equals(PARKED) && !thread.equals(LOOSE)) {
-            return thread;
+    private String keyOf(String conversation, PendingEntry entry) {
+        if (!conversation.equals(PARKED) && !conversation.equals(LOOSE)) {
+            return conversation;
         }
         String key = DecodeProcessor.utf8OrNull(entry.rawKey());
         return key != null && key.length() <= config.maxIdChars() && key.equals(LogSafe.text(key)) ? key : null;

@@ -30,20 +30,23 @@ import org.apache.kafka.streams.state.Stores;
  * requests (bytes) → decode → async processor (+ pending table) ─┬─ response bytes → responses
  *                                                                 └─ dead letter bytes → dead letters
  *
- * REKEY: requests (bytes) → decode ─┬─ valid: the original bytes → repartition by thread key → decode → async processor …
+ * REKEY: requests (bytes) → decode ─┬─ valid: the original bytes → repartition by conversation key → decode → async processor …
  *                                   └─ undecodable or refused → dead letters
  * </pre>
  *
  * <p>Every outcome, including undecodable input, goes through the async processor, which serializes it within the size
  * budget and keeps it in the pending table while the schema registry cannot be asked (see {@link AsyncChatProcessor}).
  *
- * <p>Both outputs are keyed by the thread key: the request's {@code threadId}, or its {@code requestId} when it has
- * none. Nothing here starts or stops anything; a runner owns the {@code KafkaStreams} instance and creates one
+ * <p>Both outputs are keyed by the conversation key: the request's {@code threadId}, or its {@code requestId} when it
+ * has none. Nothing here starts or stops anything; a runner owns the {@code KafkaStreams} instance and creates one
  * {@link EngineResources} for it.
  */
 public final class ChatBridgeTopology {
 
-    /** Name of the REKEY repartition step (its topic is {@code <application.id>-by-thread-repartition}). */
+    /**
+     * Name of the REKEY repartition step (its topic is {@code <application.id>-by-thread-repartition}; the name is part
+     * of the deployment, so it keeps the API's word for a conversation).
+     */
     static final String REPARTITION_NAME = "by-thread";
 
     /** Name of the pending table (its changelog is {@code <application.id>-pending-requests-changelog}). */
@@ -92,7 +95,7 @@ public final class ChatBridgeTopology {
                     () -> new DecodeProcessor(requests.valueSerde().deserializer(), validator, true, true),
                     Named.as("decode"));
         } else {
-            // The thread key is needed to route a record, so this first decode cannot park input: while the
+            // The conversation key is needed to route a record, so this first decode cannot park input: while the
             // registry cannot be asked, its stream thread fails and is replaced (see DecodeProcessor).
             var routed = input.process(
                             () -> new DecodeProcessor(requests.valueSerde().deserializer(), validator, false, false),
@@ -108,7 +111,8 @@ public final class ChatBridgeTopology {
                             () -> new EarlyDeadLetterProcessor(config, topics, resources, clock),
                             Named.as("refused-dead-letter"))
                     .to(topics.deadLetters().name(), bytesSink("early-dead-letters-sink"));
-            // The producer's own bytes travel through the repartition topic, keyed by thread, and are decoded again.
+            // The producer's own bytes travel through the repartition topic, keyed by conversation, and are decoded
+            // again.
             decoded = routed.get("routed-valid")
                     .mapValues(Decoded::value, Named.as("original-bytes"))
                     .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray())

@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells each stream thread when what it has forwarded so far is committed, so that a thread's next call can wait for
- * its previous outcome to be durable (the API then never sees turn N again after turn N+1, even across crashes).
+ * Tells each stream thread when what it has forwarded so far is committed, so that a conversation's next call can wait
+ * for its previous outcome to be durable (the API then never sees turn N again after turn N+1, even across crashes).
  *
  * <p>Kafka Streams has no commit callback, so the instance's producers are wrapped ({@link #clientSupplier()}): a
  * stream thread's output is committed when its producer's {@code commitTransaction()} returns (exactly-once) or its

@@ -17,20 +17,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes raw input bytes with the requests value deserializer into a {@link Decoded}, keyed by the request's thread
- * key when it has a usable one (and by nothing otherwise). Nothing here throws for bad bytes: a null value or bytes
- * that are not a ChatRequest become {@link Decoded.Undecodable}, a request whose thread key is missing, blank, too long
- * or holds control characters becomes {@link Decoded.Refused}.
+ * Decodes raw input bytes with the requests value deserializer into a {@link Decoded}, keyed by the request's
+ * conversation key when it has a usable one (and by nothing otherwise). Nothing here throws for bad bytes: a null value
+ * or bytes that are not a ChatRequest become {@link Decoded.Undecodable}, a request whose conversation key is missing,
+ * blank, too long or holds control characters becomes {@link Decoded.Refused}.
  *
  * <p>An unreachable or refusing schema registry is not the record's fault. With {@code parkWhenRegistryUnavailable} the
  * record becomes {@link Decoded.Parked} and the dispatch step keeps it in the pending table until the registry answers
  * (input keeps flowing into the table, bounded by {@code chat.max.pending}). Without it (the step before the REKEY
- * repartition, which needs the thread key to route the record) {@link RegistryUnavailableException} fails the stream
- * thread, whose replacement reads the record again.
+ * repartition, which needs the conversation key to route the record) {@link RegistryUnavailableException} fails the
+ * stream thread, whose replacement reads the record again.
  *
- * <p>Under {@code TRUST_INPUT_KEY} the partitioning of the input decides which task serves a thread, so input that is
- * not keyed by its thread key is logged once per task with the fix ({@code REKEY}). Undecodable input is logged at most
- * once per ten seconds per task, with the count of records held back.
+ * <p>Under {@code TRUST_INPUT_KEY} the partitioning of the input decides which task serves a conversation, so input
+ * that is not keyed by its conversation key is logged once per task with the fix ({@code REKEY}). Undecodable input is
+ * logged at most once per ten seconds per task, with the count of records held back.
  *
  * <p><b>Threading.</b> Stream thread only.
  */
@@ -86,19 +86,19 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
             context.forward(record.withKey((String) null).withValue(decoded));
             return;
         }
-        String threadKey = RequestValidator.threadKey(valid.request());
-        if (warnAboutInputKeys && !warnedAboutKey && !threadKey.equals(utf8OrNull(record.key()))) {
+        String conversationKey = RequestValidator.conversationKey(valid.request());
+        if (warnAboutInputKeys && !warnedAboutKey && !conversationKey.equals(utf8OrNull(record.key()))) {
             warnedAboutKey = true;
             LOG.warn(
-                    "Input at {}-{}@{} is not keyed by its thread key (the threadId, or the requestId without"
-                            + " one). Per-thread order holds only if producers give every request of a thread the same"
+                    "Input at {}-{}@{} is not keyed by its conversation key (the threadId, or the requestId without"
+                            + " one). Per-conversation order holds only if producers give every request of a conversation the same"
                             + " key; if they do not, set {}=REKEY. Warned once per task.",
                     topic,
                     source == null ? null : source.partition(),
                     source == null ? null : source.offset(),
                     EngineConfig.KEY_INPUT_KEYING);
         }
-        context.forward(record.withKey(threadKey).withValue(decoded));
+        context.forward(record.withKey(conversationKey).withValue(decoded));
     }
 
     /**
@@ -129,7 +129,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
         if (request == null) {
             return new Decoded.Undecodable("the deserializer returned no ChatRequest", key, value);
         }
-        Optional<String> problem = validator.threadKeyProblem(request);
+        Optional<String> problem = validator.conversationKeyProblem(request);
         if (problem.isPresent()) {
             return new Decoded.Refused(request, problem.get(), key, value);
         }

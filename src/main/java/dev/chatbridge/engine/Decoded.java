@@ -15,10 +15,10 @@ sealed interface Decoded {
     /** The input value's bytes (null for a tombstone). */
     byte[] value();
 
-    /** A decoded request whose thread key is usable; the record is keyed by it. */
+    /** A decoded request whose conversation key is usable; the record is keyed by it. */
     record Valid(ChatRequest request, byte[] rawKey, byte[] value) implements Decoded {}
 
-    /** A decoded request that cannot be placed in any conversation (its thread key is unusable). */
+    /** A decoded request that cannot be placed in any conversation (its conversation key is unusable). */
     record Refused(ChatRequest request, String problem, byte[] rawKey, byte[] value) implements Decoded {}
 
     /** Input that is not a ChatRequest. */

@@ -9,11 +9,11 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * REKEY only: the dead letter of input refused before the repartition topic (undecodable, without a usable thread key,
- * or larger than {@code chat.request.max.bytes}, which the repartition topic must not carry). Such input belongs to no
- * conversation that could be kept in order, so its dead letter is published at once. While the schema registry cannot
- * be asked to serialize it, the stream thread fails with {@link RegistryUnavailableException} and its replacement reads
- * the record again.
+ * REKEY only: the dead letter of input refused before the repartition topic (undecodable, without a usable conversation
+ * key, or larger than {@code chat.request.max.bytes}, which the repartition topic must not carry). Such input belongs
+ * to no conversation that could be kept in order, so its dead letter is published at once. While the schema registry
+ * cannot be asked to serialize it, the stream thread fails with {@link RegistryUnavailableException} and its
+ * replacement reads the record again.
  *
  * <p><b>Threading.</b> Stream thread only.
  */

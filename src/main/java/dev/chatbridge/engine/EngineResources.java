@@ -10,9 +10,9 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * What the tasks of one Kafka Streams instance share: the in-flight limiter, the pending count, the operator pause, the
- * per-thread backpressure budgets and the metrics sink. A runner creates exactly one per {@code KafkaStreams} instance
- * and passes it to {@link ChatBridgeTopology#build}; it is never a static, so two instances in one JVM (tests) each get
- * their own.
+ * per-stream-thread backpressure budgets and the metrics sink. A runner creates exactly one per {@code KafkaStreams}
+ * instance and passes it to {@link ChatBridgeTopology#build}; it is never a static, so two instances in one JVM (tests)
+ * each get their own.
  *
  * <p><b>Threading.</b> Immutable holder; each member documents its own threading.
  */

@@ -18,7 +18,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class HighWaterMark {
 
-    /** Key of the mark in the pending table (no thread key starts with a NUL character). */
+    /** Key of the mark in the pending table (no conversation key starts with a NUL character). */
     static final Bytes KEY = PendingKey.of("\u0000high-water-mark", 0);
 
     private long offset = -1;

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A request counts from the moment its task puts it into the pending table (or finds it there on {@code init()})
  * until its call reaches a final outcome (success or permanent failure, counted off on the Netty thread as soon as the
  * call completes, not when the outcome is forwarded) or its retries are exhausted, or until its task closes. Counting
- * off at completion means a thread blocked in one task never waits for another task of the same thread to forward.
+ * off at completion means a stream thread blocked in one task never waits for another task of the same stream thread to
+ * forward.
  *
  * <p><b>Threading.</b> Lock-free: stream threads and Netty threads update it through the {@link Share} of a task; each
  * share can only withdraw what it added, so a race between a completion and a task's close never counts a request off

@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param input what is known of the input record it came from
  * @param note why a {@link Kind#REFUSED} or {@link Kind#UNDECODABLE} entry is refused; null otherwise
  * @param requestId the request's id when known and valid, for dead letters of entries without a value
- * @param threadId the request's thread id when known and valid, likewise
+ * @param threadId the request's {@code threadId} when known and valid, likewise
  * @param rawKey the input key when kept (undecodable and parked entries), else null
  * @param value the input value bytes when kept, else null (left out because over the size budget)
  */
@@ -42,7 +42,8 @@ record PendingEntry(
         /** A valid request: to be called. */
         REQUEST,
         /**
-         * A request refused before any call: its INVALID_REQUEST dead letter waits for its thread's earlier entries.
+         * A request refused before any call: its INVALID_REQUEST dead letter waits for its conversation's earlier
+         * entries.
          */
         REFUSED,
         /** Input that cannot be decoded: its dead letter waits until it can be published. */
@@ -51,7 +52,7 @@ record PendingEntry(
         PARKED,
         /**
          * A request the impersonation policy denied before any call: its IMPERSONATION_DENIED dead letter waits for its
-         * thread's earlier entries. Written only when a policy is configured.
+         * conversation's earlier entries. Written only when a policy is configured.
          */
         DENIED;
 

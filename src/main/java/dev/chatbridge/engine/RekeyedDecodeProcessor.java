@@ -8,9 +8,9 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * REKEY only: decodes the producer's bytes again after the repartition topic, where records are keyed by thread. Input
- * that cannot be decoded now because the schema registry cannot be asked is parked by the async processor, as without
- * REKEY.
+ * REKEY only: decodes the producer's bytes again after the repartition topic, where records are keyed by conversation.
+ * Input that cannot be decoded now because the schema registry cannot be asked is parked by the async processor, as
+ * without REKEY.
  *
  * <p><b>Threading.</b> Stream thread only.
  */

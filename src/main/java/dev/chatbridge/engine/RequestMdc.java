@@ -4,9 +4,9 @@ import dev.chatbridge.events.ChatRequest;
 import org.slf4j.MDC;
 
 /**
- * Runs request-scoped log lines with the request's id and conversation thread id in the logging MDC, and restores what
- * was there before, on the calling thread. The MDC is per JVM thread, so a scope never outlives the block and never
- * crosses a hand-off to another thread.
+ * Runs request-scoped log lines with the request's id and its conversation's {@code threadId} in the logging MDC, and
+ * restores what was there before, on the calling thread. The MDC is per JVM thread, so a scope never outlives the block
+ * and never crosses a hand-off to another thread.
  *
  * <p>Only identifiers go into the MDC, never prompt or answer text, account or API key. They come from producers, so
  * they are escaped and cut first ({@link LogSafe}).
@@ -15,7 +15,7 @@ final class RequestMdc {
 
     /** MDC key of the request id. */
     static final String REQUEST_ID = "requestId";
-    /** MDC key of the conversation thread id (absent for single-turn requests). */
+    /** MDC key of the conversation's {@code threadId} (absent for single-turn requests). */
     static final String THREAD_ID = "threadId";
 
     private RequestMdc() {}

@@ -12,9 +12,10 @@ import java.util.Optional;
  * with the message returned here. The limits keep every record chat-bridge writes for a request (pending table
  * changelog, repartition topic, outcome) within a size the producer and the topics accept. Stateless and thread-safe.
  *
- * <p>Two levels: {@link #threadKeyProblem} is what makes a request impossible to place in a conversation at all (its
- * thread key is missing, blank, too long or not printable); such a request is refused at once, keyed by nothing.
- * {@link #problem} is everything else, checked where the request can wait behind its conversation's earlier turns.
+ * <p>Two levels: {@link #conversationKeyProblem} is what makes a request impossible to place in a conversation at all
+ * (its conversation key is missing, blank, too long or not printable); such a request is refused at once, keyed by
+ * nothing. {@link #problem} is everything else, checked where the request can wait behind its conversation's earlier
+ * turns.
  */
 final class RequestValidator {
 
@@ -27,13 +28,13 @@ final class RequestValidator {
         this.config = config;
     }
 
-    /** The request's thread key: its {@code threadId}, or its {@code requestId} when it has none. */
-    static String threadKey(ChatRequest request) {
+    /** The request's conversation key: its {@code threadId}, or its {@code requestId} when it has none. */
+    static String conversationKey(ChatRequest request) {
         return request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
     }
 
-    /** Why the request has no usable thread key, or empty when it has one. */
-    Optional<String> threadKeyProblem(ChatRequest request) {
+    /** Why the request has no usable conversation key, or empty when it has one. */
+    Optional<String> conversationKeyProblem(ChatRequest request) {
         if (request.getThreadId() != null) {
             return idProblem("threadId", request.getThreadId(), "leave it null to start a new conversation");
         }
@@ -46,7 +47,7 @@ final class RequestValidator {
             return Optional.of("the request record is " + valueBytes + " bytes, more than "
                     + EngineConfig.KEY_MAX_REQUEST_BYTES + "=" + config.maxRequestBytes());
         }
-        Optional<String> ids = threadKeyProblem(request)
+        Optional<String> ids = conversationKeyProblem(request)
                 .or(() -> idProblem("requestId", request.getRequestId(), "every request needs an id"))
                 .or(() -> request.getAssistantId() == null
                         ? Optional.empty()

@@ -8,8 +8,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The immutable catalogue of the engine's topics. Input keys are read as raw bytes (the engine derives the thread key
- * from the value); both outputs are keyed by the thread key as a string.
+ * The immutable catalogue of the engine's topics. Input keys are read as raw bytes (the engine derives the conversation
+ * key from the value); both outputs are keyed by the conversation key as a string.
  *
  * @param requests ChatRequest input; its value serde also encodes the repartition topic (REKEY) and the requests kept
  *     in the pending table

@@ -59,28 +59,40 @@ class ChatBridgeTopologyTest {
     }
 
     @Test
-    void shouldEmitOutcomesOfAThreadInInputOrderWhenLaterCallsOfOtherThreadsFinishFirst() {
-        // Given a slow API for thread "slow" and a fast one for every other thread
-        FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.answer(
-                FakeChatApi.success(r.getRequestId()),
-                "slow".equals(r.getThreadId()) ? Duration.ofMillis(60) : Duration.ofMillis(1)));
+    void shouldEmitOutcomesOfAConversationInInputOrderWhenLaterCallsOfOtherConversationsFinishFirst() {
+        // Given an API that holds the calls of conversation "slow" until released, and answers every other conversation
+        // at once
+        FakeChatApi api = new FakeChatApi((r, attempt) -> "slow".equals(r.getThreadId())
+                ? Behaviour.hold(FakeChatApi.success(r.getRequestId()))
+                : Behaviour.answer(FakeChatApi.success(r.getRequestId()), Duration.ZERO));
         EngineDriver d = driver(config().build(), api);
 
-        // When three requests of "slow" are interleaved with requests of other threads
+        // When three requests of "slow" are interleaved with requests of other conversations
         for (int i = 1; i <= 3; i++) {
             d.send(request("slow-" + i, "slow", "hi " + i));
             d.send(request("fast-" + i, "fast-" + i, "hi"));
         }
+        // the fast conversations are answered while slow-1 is held, and slow-2 and slow-3 wait behind it
+        d.awaitOutcomes(3);
+        assertThat(d.responseIds()).containsExactlyInAnyOrder("fast-1", "fast-2", "fast-3");
+        assertThat(api.held()).containsExactly("slow-1");
+        // and each call of "slow" is made only once the previous one was released
+        for (String id : List.of("slow-1", "slow-2", "slow-3")) {
+            d.awaitUntil(() -> api.held().equals(List.of(id)));
+            api.release(id);
+        }
         d.awaitOutcomes(6);
 
-        // Then "slow" is answered in input order, after the fast threads had their answers
+        // Then "slow" is answered in input order, after the fast conversations had their answers
         assertThat(d.responses)
                 .extracting(e -> e.getValue().getRequestId())
                 .filteredOn(id -> id.startsWith("slow"))
                 .containsExactly("slow-1", "slow-2", "slow-3");
         assertThat(d.responseIds().indexOf("fast-3")).isLessThan(d.responseIds().indexOf("slow-3"));
         assertThat(api.calls()).filteredOn(id -> id.startsWith("slow")).containsExactly("slow-1", "slow-2", "slow-3");
-        assertThat(api.overlaps()).as("calls of one thread that overlapped").isZero();
+        assertThat(api.overlaps())
+                .as("calls of one conversation that overlapped")
+                .isZero();
         assertThat(d.responses)
                 .allSatisfy(e -> assertThat(e.getKey())
                         .isEqualTo(
@@ -103,7 +115,7 @@ class ChatBridgeTopologyTest {
 
         ChatResponse response = d.responses.get(0).getValue();
         assertThat(d.responses.get(0).getKey())
-                .as("key of a request without thread")
+                .as("key of a request without conversation")
                 .isEqualTo("r-1");
         assertThat(response.getRequestId()).isEqualTo("r-1");
         assertThat(response.getThreadId()).isNull();
@@ -118,12 +130,21 @@ class ChatBridgeTopologyTest {
     }
 
     @Test
-    void shouldNeverExceedTheInFlightCapAndReachItWhenEnoughThreadsWait() {
-        // Given at most 4 calls in flight and 30 threads waiting with slow answers
-        FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(30));
+    void shouldNeverExceedTheInFlightCapAndReachItWhenEnoughConversationsWait() {
+        // Given at most 4 calls in flight and 30 conversations waiting, with calls held until released
+        FakeChatApi api = FakeChatApi.holding();
         EngineDriver d = driver(config().maxInFlight(4).maxPending(100).build(), api);
 
         IntStream.range(0, 30).forEach(i -> d.send(request("r-" + i, "t-" + i, "hi")));
+        // each time a call finishes, the next waiting conversation's call takes its place, never a fifth
+        for (int released = 0; released < 30; released++) {
+            int inFlight = Math.min(4, 30 - released);
+            d.awaitUntil(() -> api.held().size() == inFlight);
+            assertThat(api.inFlight())
+                    .as("calls in flight after %d answers", released)
+                    .isEqualTo(inFlight);
+            api.releaseOldest();
+        }
         d.awaitOutcomes(30);
 
         assertThat(api.peak()).as("peak of concurrent calls").isEqualTo(4);
@@ -253,7 +274,7 @@ class ChatBridgeTopologyTest {
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("r", 2), org.assertj.core.groups.Tuple.tuple("r2", 1));
         assertThat(api.calls())
-                .as("the thread's next request waits for the retry")
+                .as("the conversation's next request waits for the retry")
                 .containsExactly("r", "r", "r2");
         assertThat(d.deadLetters).isEmpty();
     }
@@ -399,13 +420,13 @@ class ChatBridgeTopologyTest {
                 Duration.ofMillis(1)));
         EngineDriver d = driver(config().build(), api);
 
-        // When refused and normal requests arrive, two of the refused one's thread after it
+        // When refused and normal requests arrive, two of the refused one's conversation after it
         d.send(withAccount(request("bad-1", "t-bad", "hi"), "mallory@example.com"));
         d.send(request("after-bad", "t-bad", "next turn"));
         IntStream.range(0, 4).forEach(i -> d.send(request("ok-" + i, "t-" + i, "hi")));
         d.awaitOutcomes(6);
 
-        // Then the refused request has one IMPERSONATION_DENIED dead letter, in its thread's order
+        // Then the refused request has one IMPERSONATION_DENIED dead letter, in its conversation's order
         assertThat(d.deadLetters).singleElement().satisfies(e -> {
             assertThat(e.getValue().getRequestId()).isEqualTo("bad-1");
             assertThat(e.getValue().getReason()).isEqualTo(DeadLetterReason.IMPERSONATION_DENIED);
@@ -422,7 +443,7 @@ class ChatBridgeTopologyTest {
     }
 
     @Test
-    void shouldRekeyByThreadKeyThroughARepartitionTopic() {
+    void shouldRekeyByConversationKeyThroughARepartitionTopic() {
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
         EngineDriver d =
                 driver(config().inputKeying(EngineConfig.InputKeying.REKEY).build(), api);
@@ -439,17 +460,15 @@ class ChatBridgeTopologyTest {
     }
 
     @Test
-    void shouldKeepOrderAndBoundsUnderRandomLatenciesAcrossManyThreads() {
-        // Given 12 threads of 8 requests each, random latencies and random transient failures
+    void shouldKeepOrderAndBoundsUnderRandomCompletionOrderAcrossManyConversations() {
+        // Given 12 conversations of 8 requests each, calls that finish in a random order and random transient failures
         SplittableRandom random = new SplittableRandom(2026);
         FakeChatApi api = new FakeChatApi((r, attempt) -> {
-            Duration latency = Duration.ofMillis(1 + Math.abs(r.getRequestId().hashCode() + attempt) % 15);
             boolean fail = attempt == 1 && Math.abs(r.getRequestId().hashCode()) % 5 == 0;
-            return Behaviour.answer(
+            return Behaviour.hold(
                     fail
                             ? new CallOutcome.RetriableFailure(500, null, null, "500")
-                            : FakeChatApi.success(r.getRequestId()),
-                    latency);
+                            : FakeChatApi.success(r.getRequestId()));
         });
         EngineDriver d = driver(config().maxInFlight(5).maxPending(200).build(), api);
         List<String> sent = new ArrayList<>();
@@ -462,19 +481,27 @@ class ChatBridgeTopologyTest {
                 }
             }
         }
-        d.awaitOutcomes(sent.size());
+        // each round, the calls in flight finish in a random order
+        SplittableRandom finishing = new SplittableRandom(13);
+        d.awaitUntil(() -> {
+            List<String> held = new ArrayList<>(api.held());
+            while (!held.isEmpty()) {
+                api.release(held.remove(finishing.nextInt(held.size())));
+            }
+            return d.outcomes() >= sent.size();
+        });
 
-        // Then each request has one outcome, each thread in input order, within every bound
+        // Then each request has one outcome, each conversation in input order, within every bound
         assertThat(d.responseIds()).containsExactlyInAnyOrderElementsOf(sent);
         for (int t = 0; t < 12; t++) {
             String prefix = "t" + t + "-";
             assertThat(d.responseIds())
                     .filteredOn(id -> id.startsWith(prefix))
-                    .as("outcomes of thread t" + t)
+                    .as("outcomes of conversation t" + t)
                     .containsExactlyElementsOf(
                             sent.stream().filter(id -> id.startsWith(prefix)).toList());
         }
-        assertThat(api.overlaps()).as("overlapping calls of one thread").isZero();
+        assertThat(api.overlaps()).as("overlapping calls of one conversation").isZero();
         assertThat(api.peak()).as("peak of concurrent calls").isLessThanOrEqualTo(5);
         assertThat(d.resources.limiter().inUse()).isZero();
         assertThat(d.resources.pending().get()).isZero();

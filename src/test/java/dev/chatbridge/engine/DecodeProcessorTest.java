@@ -50,7 +50,7 @@ class DecodeProcessorTest {
     }
 
     @Test
-    void shouldWarnOnceWhenTrustedInputIsNotKeyedByThread() {
+    void shouldWarnOnceWhenTrustedInputIsNotKeyedByConversation() {
         Serde<ChatRequest> serde = TestAvroSerde.of(ChatRequest.class);
         DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), VALIDATOR, true, true);
         MockProcessorContext<String, Decoded> context = context(processor);
@@ -62,13 +62,13 @@ class DecodeProcessorTest {
             processor.process(new Record<>("thread-9".getBytes(StandardCharsets.UTF_8), value, 0L));
 
             assertThat(logs.events())
-                    .filteredOn(e -> e.getFormattedMessage().contains("not keyed by its thread key"))
+                    .filteredOn(e -> e.getFormattedMessage().contains("not keyed by its conversation key"))
                     .as("warnings about the input key")
                     .hasSize(1)
                     .allSatisfy(e -> assertThat(e.getFormattedMessage()).contains("chat.input.keying=REKEY"));
         }
         assertThat(context.forwarded())
-                .as("every request still goes on, keyed by its thread")
+                .as("every request still goes on, keyed by its conversation")
                 .hasSize(3)
                 .allSatisfy(f -> assertThat(f.record().key()).isEqualTo("thread-9"));
     }
@@ -83,7 +83,8 @@ class DecodeProcessorTest {
         try (LogCapture logs = LogCapture.start(Map.of())) {
             processor.process(new Record<>(null, value, 0L));
 
-            assertThat(logs.events()).noneMatch(e -> e.getFormattedMessage().contains("not keyed by its thread key"));
+            assertThat(logs.events())
+                    .noneMatch(e -> e.getFormattedMessage().contains("not keyed by its conversation key"));
         }
     }
 
@@ -118,7 +119,7 @@ class DecodeProcessorTest {
     }
 
     @Test
-    void shouldRefuseARequestWhoseThreadKeyCannotKeyAnything() {
+    void shouldRefuseARequestWhoseConversationKeyCannotKeyAnything() {
         Serde<ChatRequest> serde = TestAvroSerde.of(ChatRequest.class);
         DecodeProcessor processor = new DecodeProcessor(serde.deserializer(), VALIDATOR, true, true);
         MockProcessorContext<String, Decoded> context = context(processor);
@@ -130,7 +131,7 @@ class DecodeProcessorTest {
         }
         assertThat(context.forwarded()).hasSize(3).allSatisfy(f -> {
             assertThat(f.record().key())
-                    .as("a refused request has no thread to key it by")
+                    .as("a refused request has no conversation to key it by")
                     .isNull();
             assertThat(f.record().value()).isInstanceOf(Decoded.Refused.class);
         });

@@ -29,8 +29,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The dispatch paths that do not wait for the stream thread to come back from {@code poll()}: armed calls started by
- * the thread that frees a permit, a thread's next turn started by the commit of its previous outcome, and none of it
- * while idle. The stream thread here is the test's thread; commits are reported the way the app's producer wrapper
+ * the thread that frees a permit, a conversation's next turn started by the commit of its previous outcome, and none of
+ * it while idle. The stream thread here is the test's thread; commits are reported the way the app's producer wrapper
  * reports them.
  */
 @Timeout(30)

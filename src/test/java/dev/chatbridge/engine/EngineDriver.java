@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -155,12 +156,21 @@ final class EngineDriver implements AutoCloseable {
 
     /** Waits (bounded) until at least {@code n} outcomes were emitted, advancing wall-clock time meanwhile. */
     void awaitOutcomes(int n) {
+        awaitUntil(() -> outcomes() >= n);
+    }
+
+    /** Waits (bounded) until {@code condition} holds, advancing wall-clock time (and so the engine) meanwhile. */
+    void awaitUntil(BooleanSupplier condition) {
+        tick();
+        if (condition.getAsBoolean()) {
+            return;
+        }
         await().atMost(Duration.ofSeconds(15))
                 .pollInSameThread()
                 .pollInterval(Duration.ofMillis(5))
                 .until(() -> {
                     tick();
-                    return outcomes() >= n;
+                    return condition.getAsBoolean();
                 });
     }
 

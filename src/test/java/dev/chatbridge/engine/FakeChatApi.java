@@ -1,5 +1,7 @@
 package dev.chatbridge.engine;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.chatbridge.api.CallOutcome;
 import dev.chatbridge.api.ChatAnswer;
 import dev.chatbridge.api.ChatApi;
@@ -21,12 +23,14 @@ import reactor.core.publisher.Mono;
 
 /**
  * In-process fake of the API for unit tests. Each call's behaviour comes from a script (request and attempt number of
- * that request), and completes on the fake's own timer threads, like Netty would, after the scripted latency, or only
- * when {@link #releaseHeld} is called. It records every call, the peak of concurrent calls, and any moment two calls of
- * one thread overlapped.
+ * that request): it completes on the fake's own timer threads, like Netty would, after the scripted latency; or it is
+ * held until the test releases it ({@link #release}, {@link #releaseOldest}, {@link #releaseHeld}), so a test that
+ * cares about the order in which calls finish decides that order itself instead of relying on latencies. It records
+ * every call, the calls held now, the peak of concurrent calls, and any moment two calls of one conversation
+ * overlapped.
  *
- * <p>Threading: calls arrive on the stream thread; completions and cancellations happen on timer threads or the caller
- * of {@link #releaseHeld}; all state is concurrent.
+ * <p>Threading: calls arrive on the stream thread or a Reactor worker; completions and cancellations happen on timer
+ * threads or the caller of a release method; all state is concurrent.
  */
 final class FakeChatApi implements ChatApi, AutoCloseable {
 
@@ -53,11 +57,14 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
     private final AtomicInteger peak = new AtomicInteger();
     private final AtomicInteger overlaps = new AtomicInteger();
     private final AtomicInteger cancellations = new AtomicInteger();
-    private final Set<String> threadsInFlight = ConcurrentHashMap.newKeySet();
+    private final Set<String> conversationsInFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> attemptsByRequest = new ConcurrentHashMap<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private final List<String> callThreads = new CopyOnWriteArrayList<>();
-    private final List<Runnable> held = new CopyOnWriteArrayList<>();
+    private final List<Held> held = new CopyOnWriteArrayList<>();
+
+    /** A call waiting for the test to release it. */
+    private record Held(String requestId, Runnable complete) {}
 
     FakeChatApi(BiFunction<ChatRequest, Integer, Behaviour> script) {
         this.script = script;
@@ -66,6 +73,11 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
     /** Answers every call with a success echoing the request id, after the latency. */
     static FakeChatApi echo(Duration latency) {
         return new FakeChatApi((r, attempt) -> Behaviour.answer(success("answer to " + r.getRequestId()), latency));
+    }
+
+    /** Holds every call until the test releases it, then answers with a success echoing the request id. */
+    static FakeChatApi holding() {
+        return new FakeChatApi((r, attempt) -> Behaviour.hold(success("answer to " + r.getRequestId())));
     }
 
     static CallOutcome success(String text) {
@@ -99,20 +111,24 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
     @Override
     public Mono<CallOutcome> call(ChatRequest request) {
         return Mono.create(sink -> {
-            String thread = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
+            String conversation = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
             int attempt = attemptsByRequest
                     .computeIfAbsent(request.getRequestId(), k -> new AtomicInteger())
                     .incrementAndGet();
             calls.add(request.getRequestId());
             callThreads.add(Thread.currentThread().getName());
             peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-            if (!threadsInFlight.add(thread)) {
+            if (!conversationsInFlight.add(conversation)) {
                 overlaps.incrementAndGet();
             }
             Behaviour behaviour = script.apply(request, attempt);
             AtomicBoolean done = new AtomicBoolean();
+            Held[] holding = new Held[1];
             Runnable end = () -> {
-                threadsInFlight.remove(thread);
+                if (holding[0] != null) {
+                    held.remove(holding[0]);
+                }
+                conversationsInFlight.remove(conversation);
                 inFlight.decrementAndGet();
             };
             Runnable complete = () -> {
@@ -128,18 +144,50 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
                 }
             });
             if (behaviour.held()) {
-                held.add(complete);
+                holding[0] = new Held(request.getRequestId(), complete);
+                held.add(holding[0]);
             } else {
                 timer.schedule(complete, behaviour.latency().toNanos(), TimeUnit.NANOSECONDS);
             }
         });
     }
 
-    /** Completes every held call now, from the calling thread. */
+    /** Completes every call held now, oldest first, from the calling thread. */
     void releaseHeld() {
-        List<Runnable> now = List.copyOf(held);
-        held.removeAll(now);
-        now.forEach(Runnable::run);
+        List.copyOf(held).forEach(h -> h.complete().run());
+    }
+
+    /**
+     * Completes the held call of {@code requestId} now, from the calling thread (which runs the engine's completion,
+     * and any call that completion starts, before this returns).
+     *
+     * @throws IllegalStateException if no call of that request is held
+     */
+    void release(String requestId) {
+        Held h = held.stream()
+                .filter(c -> c.requestId().equals(requestId))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no held call of " + requestId + "; held: " + held()));
+        h.complete().run();
+    }
+
+    /** Completes the oldest held call now, from the calling thread, and returns its request id. */
+    String releaseOldest() {
+        String oldest = held().stream().findFirst().orElseThrow(() -> new IllegalStateException("no call is held"));
+        release(oldest);
+        return oldest;
+    }
+
+    /** Request ids of the calls held now (made, neither released nor cancelled), oldest first. */
+    List<String> held() {
+        return held.stream().map(Held::requestId).toList();
+    }
+
+    /** Waits (bounded) until at least {@code n} calls are held; for calls made on other threads. */
+    void awaitHeld(int n) {
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(1))
+                .until(() -> held.size() >= n);
     }
 
     int inFlight() {
@@ -163,7 +211,7 @@ final class FakeChatApi implements ChatApi, AutoCloseable {
         return List.copyOf(calls);
     }
 
-    /** The names of the threads that made each call, in the order of {@link #calls()}. */
+    /** The names of the JVM threads that made each call, in the order of {@link #calls()}. */
     List<String> callThreads() {
         return List.copyOf(callThreads);
     }

@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 
 class PendingChangelogTest {
 
-    private static byte[] key(String thread, long sequence) {
-        return PendingKey.of(thread, sequence).get();
+    private static byte[] key(String conversation, long sequence) {
+        return PendingKey.of(conversation, sequence).get();
     }
 
     @Test

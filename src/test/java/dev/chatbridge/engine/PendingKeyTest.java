@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class PendingKeyTest {
 
     @Test
-    void shouldOrderEntriesByThreadThenInputOrderInByteOrder() {
+    void shouldOrderEntriesByConversationThenInputOrderInByteOrder() {
         TreeMap<Bytes, String> table = new TreeMap<>();
         for (long offset : new long[] {300, 2, 1L << 40, 17}) {
             table.put(PendingKey.of("thread", offset), "thread@" + offset);
@@ -19,21 +19,23 @@ class PendingKeyTest {
         table.put(PendingKey.of("t", 5), "t@5");
         table.put(PendingKey.of("ü", 0), "ü@0");
 
-        List<String> threadEntries =
+        List<String> conversationEntries =
                 table.values().stream().filter(v -> v.startsWith("thread@")).toList();
-        assertThat(threadEntries).containsExactly("thread@2", "thread@17", "thread@300", "thread@" + (1L << 40));
-        // every thread's entries are contiguous
-        List<String> threads =
-                table.keySet().stream().map(PendingKey::threadKey).distinct().toList();
-        assertThat(threads).hasSize(4);
-        assertThat(table.keySet().stream().map(PendingKey::threadKey).toList())
+        assertThat(conversationEntries).containsExactly("thread@2", "thread@17", "thread@300", "thread@" + (1L << 40));
+        // every conversation's entries are contiguous
+        List<String> conversations = table.keySet().stream()
+                .map(PendingKey::conversationKey)
+                .distinct()
+                .toList();
+        assertThat(conversations).hasSize(4);
+        assertThat(table.keySet().stream().map(PendingKey::conversationKey).toList())
                 .containsSubsequence("thread", "thread", "thread", "thread");
     }
 
     @Test
-    void shouldReadBackTheThreadKeyAndSequence() {
+    void shouldReadBackTheConversationKeyAndSequence() {
         Bytes key = PendingKey.of("conversation-ü-42", 123_456_789L);
-        assertThat(PendingKey.threadKey(key)).isEqualTo("conversation-ü-42");
+        assertThat(PendingKey.conversationKey(key)).isEqualTo("conversation-ü-42");
         assertThat(PendingKey.sequence(key)).isEqualTo(123_456_789L);
         assertThat(PendingKey.of("conversation-ü-42", 123_456_789L))
                 .as("same record, same key")

@@ -149,7 +149,7 @@ class PendingTableTest {
         assertThat(waitedMs).as("ms the stream thread waited for room").isBetween(250L, 5_000L);
         assertThat(d.resources.pending().get()).isEqualTo(3);
 
-        // And until the next punctuation the thread's budget is spent: no second wait
+        // And until the next punctuation the stream thread's budget is spent: no second wait
         start = System.nanoTime();
         d.send(request("r4", "t4", "d"));
         assertThat((System.nanoTime() - start) / 1_000_000)
@@ -164,15 +164,43 @@ class PendingTableTest {
     }
 
     @Test
-    void shouldAcceptAsSoonAsACompletionMakesRoomKeepingPendingWithinTheBound() {
-        FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(20));
-        EngineDriver d = open(config().maxInFlight(2).maxPending(2).build(), api);
+    void shouldAcceptAsSoonAsACompletionMakesRoomKeepingPendingWithinTheBound() throws InterruptedException {
+        // Given room for two pending requests, calls held until released, and a wait budget far beyond the test's
+        FakeChatApi api = FakeChatApi.holding();
+        EngineDriver d = open(
+                config().maxInFlight(2)
+                        .maxPending(2)
+                        .backpressureMaxWait(Duration.ofSeconds(30))
+                        .build(),
+                api);
+        Thread streamThread = Thread.currentThread();
         int highest = 0;
 
         for (int i = 0; i < 12; i++) {
+            // When the table is full, the oldest call completes on another thread while the stream thread waits
+            Thread netty = null;
+            if (i >= 2) {
+                netty = new Thread(
+                        () -> {
+                            await().atMost(Duration.ofSeconds(10))
+                                    .pollInterval(Duration.ofMillis(1))
+                                    .until(() -> streamThread.getState() == Thread.State.TIMED_WAITING);
+                            api.releaseOldest();
+                        },
+                        "netty-like");
+                netty.start();
+            }
+            long start = System.nanoTime();
             d.send(request("r" + i, "t" + i, "x"));
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
             highest = Math.max(highest, d.resources.pending().get());
+            if (netty != null) {
+                netty.join(10_000);
+                // Then the request was accepted when that completion made room, not when the budget ran out
+                assertThat(waitedMs).as("ms r%d waited for room", i).isLessThan(10_000L);
+            }
         }
+        api.releaseHeld();
         d.awaitOutcomes(12);
 
         assertThat(highest)

@@ -42,8 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue "no record can stop an instance", engine side: each input or registry condition that used to stop the instance
- * (or reorder a thread) now ends as exactly one outcome of the right kind, within the output size budget, with the task
- * still running.
+ * (or reorder a conversation) now ends as exactly one outcome of the right kind, within the output size budget, with
+ * the task still running.
  */
 @Timeout(60)
 class PoisonInputTest {
@@ -145,7 +145,7 @@ class PoisonInputTest {
             assertThat(dl.getRawValueSize()).isEqualTo(value.length);
             assertThat(dl.getRawValueSha256()).isEqualTo(Sha256.hex(value));
             assertThat(dl.getOmitted()).contains("request");
-            assertThat(e.getKey()).as("no thread to key it by").isNull();
+            assertThat(e.getKey()).as("no conversation to key it by").isNull();
         });
         assertThat(d.responseIds()).containsExactly("after");
         assertThat(api.calls()).containsExactly("after");
@@ -254,8 +254,8 @@ class PoisonInputTest {
     }
 
     @Test
-    void shouldLetAnInvalidRequestWaitBehindItsThreadsPendingEntries() {
-        // Given r1 of thread t1 in flight
+    void shouldLetAnInvalidRequestWaitBehindItsConversationsPendingEntries() {
+        // Given r1 of conversation t1 in flight
         FakeChatApi api = new FakeChatApi((r, attempt) -> Behaviour.hold(FakeChatApi.success(r.getRequestId())));
         EngineDriver d = driver(config().build(), api);
         d.send(request("r1", "t1", "first"));
@@ -392,7 +392,7 @@ class PoisonInputTest {
         assertThat(d2.resources.registryWait().isWaiting()).isTrue();
         assertThat(second.calls()).isEmpty();
 
-        // And when the registry answers again, everything comes out once, in thread order
+        // And when the registry answers again, everything comes out once, in conversation order
         registryDown.set(false);
         d2.awaitOutcomes(4);
         assertThat(d2.responseIds()).containsExactly("r1", "r2", "r3");

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The request policy inside the engine: denied requests become dead letters without a call, in thread order. */
+/** The request policy inside the engine: denied requests become dead letters without a call, in conversation order. */
 @Timeout(60)
 class PolicyEnforcementTest {
 
@@ -81,7 +81,7 @@ class PolicyEnforcementTest {
     }
 
     @Test
-    void shouldDeadLetterADeniedAccountWithoutACallAndKeepItsThreadInOrder() {
+    void shouldDeadLetterADeniedAccountWithoutACallAndKeepItsConversationInOrder() {
         FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(1));
         EngineDriver d = driver(
                 api, RequestPolicy.fromProperties(Map.of(PolicyConfigDef.ACCOUNTS_DENIED, "@admin.example.com")));
@@ -114,15 +114,12 @@ class PolicyEnforcementTest {
         EngineDriver d = driver(api, RequestPolicy.permitAll());
         d.send(as("ann@example.com", request("t1-a", "t1", "first")));
         d.send(as("root@admin.example.com", request("t1-b", "t1", "second")));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
-            d.tick();
-            return api.inFlight() == 1;
-        });
+        d.awaitUntil(() -> api.held().equals(List.of("t1-a")));
 
         // the operator denies the account while the second request waits behind the first
         d.resources.usePolicy(
                 RequestPolicy.fromProperties(Map.of(PolicyConfigDef.ACCOUNTS_DENIED, "root@admin.example.com")));
-        api.releaseHeld();
+        api.release("t1-a");
         d.awaitOutcomes(2);
 
         assertThat(api.calls()).containsExactly("t1-a");

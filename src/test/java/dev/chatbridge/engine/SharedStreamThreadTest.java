@@ -34,8 +34,8 @@ class SharedStreamThreadTest {
             .backpressureMaxWait(Duration.ofSeconds(5))
             .build();
     private final EngineResources resources = new EngineResources(config, Clock.systemUTC());
-    // Slow enough that a1 never completes while A still processes a2 (A must not have run since).
-    private final FakeChatApi api = FakeChatApi.echo(Duration.ofMillis(200));
+    // Holds the calls, so that a1 cannot complete while A still processes a2 (A must not have run since).
+    private final FakeChatApi api = FakeChatApi.holding();
     private final Topics topics =
             Topics.of(config, EngineDriver.REQUESTS, EngineDriver.RESPONSES, EngineDriver.DEAD_LETTERS);
     private AsyncChatProcessor taskA;
@@ -77,7 +77,7 @@ class SharedStreamThreadTest {
     }
 
     @Test
-    void shouldNotWaitForAnotherTaskOfTheSameThreadToForwardBeforeAcceptingInput() {
+    void shouldNotWaitForAnotherTaskOfTheSameThreadToForwardBeforeAcceptingInput() throws InterruptedException {
         // Given task A filled the instance's pending bound and its calls completed, but A has not run since
         MockProcessorContext<String, OutcomeWriter.Written> contextA = context(0);
         MockProcessorContext<String, OutcomeWriter.Written> contextB = context(1);
@@ -87,7 +87,11 @@ class SharedStreamThreadTest {
         taskA.process(new Record<>("a1", valid(request("a1", "a1", "x")), 0L));
         contextA.setRecordMetadata("chat-requests", 0, 1);
         taskA.process(new Record<>("a2", valid(request("a2", "a2", "x")), 0L));
-        await().atMost(Duration.ofSeconds(5)).until(() -> api.calls().size() == 2 && api.inFlight() == 0);
+        api.awaitHeld(2);
+        Thread netty = new Thread(api::releaseHeld, "netty-like");
+        netty.start();
+        netty.join(5_000);
+        assertThat(api.inFlight()).as("calls of A in flight").isZero();
 
         // When task B, on the same thread, receives a request
         long start = System.nanoTime();
