@@ -2,6 +2,7 @@ package dev.chatbridge.cli;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -15,10 +16,11 @@ import java.util.function.Supplier;
  */
 public final class Lifecycle {
 
-    private static final Duration POLL = Duration.ofMillis(200);
-
     private final CliContext context;
     private final CountDownLatch done = new CountDownLatch(1);
+    /** One permit per wake-up (a stop request or {@link #recheck()}) since the waiter last looked. */
+    private final Semaphore wakeUps = new Semaphore(0);
+
     private final Thread hook;
     private volatile int exitCode = 1;
 
@@ -28,6 +30,7 @@ public final class Lifecycle {
      */
     public Lifecycle(CliContext context, Duration maxCloseTime) {
         this.context = context;
+        context.onStop(this::recheck);
         if (context.processOwner()) {
             hook = new Thread(
                     () -> {
@@ -50,21 +53,34 @@ public final class Lifecycle {
 
     /**
      * Waits until a stop is requested (returns null) or {@code failure} reports a fatal state (returns its message).
-     * {@code failure} is polled every 200 ms.
+     * {@code failure} is asked once at the start and again on each {@link #recheck()}; between them this thread waits
+     * without a timeout, so it reacts to a stop request or a state change at once and costs nothing meanwhile.
      */
     public String awaitStopOrFailure(Supplier<String> failure) {
         try {
-            while (!context.awaitStop(POLL)) {
+            while (true) {
+                if (context.stopRequested()) {
+                    return null;
+                }
                 String message = failure.get();
                 if (message != null) {
                     return message;
                 }
+                wakeUps.acquire();
+                wakeUps.drainPermits();
             }
-            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
         }
+    }
+
+    /**
+     * Wakes {@link #awaitStopOrFailure} to ask its failure check again: call it when what the check reads changed (for
+     * example from a Kafka Streams state listener). Thread-safe; does not block.
+     */
+    public void recheck() {
+        wakeUps.release();
     }
 
     /** The command has closed everything; a waiting shutdown hook may end the JVM with {@code code}. */

@@ -58,6 +58,8 @@ public final class RunCommand implements Callable<Integer> {
         context.err()
                 .println("chat-bridge running; metrics and health on " + service.opsUrl()
                         + "; SIGTERM or Ctrl-C stops it gracefully");
+        // Each state change of Kafka Streams (ERROR, NOT_RUNNING, ...) wakes the wait below to look again.
+        service.app().onStateChange((now, before) -> lifecycle.recheck());
         String failure = lifecycle.awaitStopOrFailure(() -> ServiceRunner.failure(service.app()));
         service.close();
         if (failure != null) {
