@@ -173,7 +173,7 @@ class RunCommandIT {
         assertThat(byRequest.get("r3").get("value").get("problem").get("status").asInt())
                 .isEqualTo(400);
 
-        // When a stop is requested (what SIGTERM does), Then run drains, closes and exits 0
+        // When a stop is requested (what SIGTERM triggers), Then run drains, closes and returns 0
         service.context().requestStop();
         assertThat(run.get(90, TimeUnit.SECONDS))
                 .as("run exit code; stderr: %s", service.err())
