@@ -12,7 +12,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.KafkaStreams;
@@ -33,10 +35,12 @@ class ServiceRunnerTest {
         IOException cause = new IOException("state directory is read-only");
         AtomicReference<ChatBridgeApp> built = new AtomicReference<>();
         AtomicBoolean opsListened = new AtomicBoolean();
+        List<KafkaStreams.State> states = new CopyOnWriteArrayList<>();
 
         // When the service is started
         assertThatThrownBy(() -> ServiceRunner.start(settings(stateDir), HOST, port, app -> {
                     built.set(app);
+                    app.onStateChange((now, before) -> states.add(now));
                     opsListened.set(accepts(port));
                     throw new IllegalStateException("Kafka Streams cannot start", cause);
                 }))
@@ -55,6 +59,7 @@ class ServiceRunnerTest {
             assertThat(again.isBound()).as("ops port bound again").isTrue();
         }
         assertThat(built.get().streams().state()).isEqualTo(KafkaStreams.State.NOT_RUNNING);
+        assertThat(states).as("state changes the app's listeners saw").endsWith(KafkaStreams.State.NOT_RUNNING);
     }
 
     private static ChatBridgeApp.Settings settings(Path stateDir) {
