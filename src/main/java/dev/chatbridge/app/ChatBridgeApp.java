@@ -25,10 +25,12 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.CloseOptions;
@@ -139,6 +141,8 @@ public final class ChatBridgeApp implements AutoCloseable {
     private final AuditTrail audit;
     /** The first exception that stopped the instance (a stream thread's, not replaced), for {@link #failure()}. */
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+    /** Told of every state change by the one state listener Kafka Streams allows, which this app sets. */
+    private final List<KafkaStreams.StateListener> stateListeners = new CopyOnWriteArrayList<>();
 
     private boolean closed;
 
@@ -194,6 +198,7 @@ public final class ChatBridgeApp implements AutoCloseable {
             }
             return response;
         });
+        streams.setStateListener(this::stateChanged);
         if (metrics != null) {
             metrics.bindInstance(resources.limiter(), resources.pending(), resources.pause(), this::isReady);
             KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams);
@@ -315,7 +320,29 @@ public final class ChatBridgeApp implements AutoCloseable {
         return topology;
     }
 
-    /** The Kafka Streams instance (for state listeners, metrics binders and tests). */
+    /**
+     * Calls {@code listener} on every state change of Kafka Streams, on the thread that makes the change (so it must be
+     * short and must not block). Kafka Streams allows one state listener, and this app has set it: add listeners here,
+     * not with {@code streams().setStateListener}, which would replace it. Thread-safe.
+     */
+    public void onStateChange(KafkaStreams.StateListener listener) {
+        stateListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void stateChanged(KafkaStreams.State now, KafkaStreams.State before) {
+        for (KafkaStreams.StateListener listener : stateListeners) {
+            try {
+                listener.onChange(now, before);
+            } catch (RuntimeException e) {
+                LOG.warn("A Kafka Streams state listener failed on {} -> {}: {}", before, now, e.toString(), e);
+            }
+        }
+    }
+
+    /**
+     * The Kafka Streams instance (for metrics binders and tests; state listeners go to
+     * {@link #onStateChange(KafkaStreams.StateListener)}).
+     */
     public KafkaStreams streams() {
         return streams;
     }

@@ -4,11 +4,11 @@ import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What the commands get from the outside world, passed in rather than read from globals so tests can run every command
@@ -23,6 +23,7 @@ public final class CliContext {
     private final PrintWriter err;
     private final boolean processOwner;
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final List<Runnable> onStop = new CopyOnWriteArrayList<>();
 
     /**
      * A context.
@@ -81,15 +82,22 @@ public final class CliContext {
     /** Asks a running command (run, demo, sandbox, simulate, tail --follow) to stop gracefully. */
     public void requestStop() {
         stop.countDown();
+        onStop.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code action} on the thread that requests a stop (at once when one was already requested). It may run more
+     * than once, so it must be idempotent and must not block: a wake-up, not the stop itself.
+     */
+    public void onStop(Runnable action) {
+        onStop.add(Objects.requireNonNull(action, "action"));
+        if (stopRequested()) {
+            action.run();
+        }
     }
 
     /** Whether a stop was requested. */
     public boolean stopRequested() {
         return stop.getCount() == 0;
-    }
-
-    /** Waits up to {@code timeout} for a stop request; true when one came. */
-    boolean awaitStop(Duration timeout) throws InterruptedException {
-        return stop.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

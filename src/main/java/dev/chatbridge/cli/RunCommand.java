@@ -14,8 +14,9 @@ import picocli.CommandLine.Mixin;
         mixinStandardHelpOptions = true,
         description = {
             "Runs the service against the configured Kafka, schema registry and API until SIGTERM/Ctrl-C,",
-            "then drains calls in flight (chat.shutdown.drain.timeout.ms) and exits 0.",
-            "Exit codes: 0 stopped on request, 1 failed while running, 2 bad configuration, missing topics or topic",
+            "then drains calls in flight (chat.shutdown.drain.timeout.ms), closes and exits with the JVM's status",
+            "for the signal (143 after SIGTERM, 130 after Ctrl-C), once every shutdown hook has run.",
+            "Exit codes: 1 failed while running, 2 bad configuration, missing topics or topic",
             "and producer size limits that do not fit chat.response.max.bytes.",
             "Settings: flags > environment (CHAT_BRIDGE_*, KAFKA_*) > --config file > defaults; see docs/configuration.md."
         })
@@ -58,6 +59,8 @@ public final class RunCommand implements Callable<Integer> {
         context.err()
                 .println("chat-bridge running; metrics and health on " + service.opsUrl()
                         + "; SIGTERM or Ctrl-C stops it gracefully");
+        // Each state change of Kafka Streams (ERROR, NOT_RUNNING, ...) wakes the wait below to look again.
+        service.app().onStateChange((now, before) -> lifecycle.recheck());
         String failure = lifecycle.awaitStopOrFailure(() -> ServiceRunner.failure(service.app()));
         service.close();
         if (failure != null) {

@@ -9,6 +9,7 @@ import dev.chatbridge.observability.Health;
 import dev.chatbridge.observability.OpsServer;
 import dev.chatbridge.observability.ServiceRegistry;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,14 +40,28 @@ public final class ServiceRunner {
         Map<String, Integer> topicLimits = TopicCheck.checkSizes(given.engine(), given.streams(), clientProps);
         // The app's output size guard then knows the topics' limits, not only the producer's.
         ChatBridgeApp.Settings settings = given.withStreams(OutputBudget.withTopicLimits(given.streams(), topicLimits));
-        String host = config.string(ChatBridgeConfig.METRICS_HOST);
+        return start(
+                settings,
+                config.string(ChatBridgeConfig.METRICS_HOST),
+                config.integer(ChatBridgeConfig.METRICS_PORT),
+                ChatBridgeApp::start);
+    }
+
+    /**
+     * Builds the app, its meter registry and its ops server, then starts the app with {@code starter} (a test seam;
+     * {@link ChatBridgeApp#start()} in production). When any step fails, what was already built is closed in reverse
+     * order (ops server, app, registry) and the failure is rethrown, with close failures added as suppressed.
+     */
+    static RunningService start(
+            ChatBridgeApp.Settings settings, String host, int port, Consumer<ChatBridgeApp> starter) {
         ServiceRegistry metrics = ServiceRegistry.create();
         ChatBridgeApp app = null;
+        OpsServer ops = null;
         try {
             app = ChatBridgeApp.create(settings, metrics.registry());
-            OpsServer ops = OpsServer.start(
+            ops = OpsServer.start(
                     host,
-                    config.integer(ChatBridgeConfig.METRICS_PORT),
+                    port,
                     metrics.registry(),
                     Health.of(
                             app.streams(),
@@ -54,14 +69,24 @@ public final class ServiceRunner {
                             app.resources().registryWait()));
             RunningService service = new RunningService(app, metrics, ops, host);
             LOG.info("Metrics and health on {} (/metrics, /health/live, /health/ready)", service.opsUrl());
-            app.start();
+            starter.accept(app);
             return service;
         } catch (RuntimeException e) {
-            if (app != null) {
-                app.close();
-            }
-            metrics.close();
+            closeQuietly(ops, e);
+            closeQuietly(app, e);
+            closeQuietly(metrics, e);
             throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable resource, RuntimeException failure) {
+        if (resource == null) {
+            return;
+        }
+        try {
+            resource.close();
+        } catch (Exception e) {
+            failure.addSuppressed(e);
         }
     }
 

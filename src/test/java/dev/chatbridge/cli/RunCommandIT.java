@@ -9,6 +9,10 @@ import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -167,11 +173,47 @@ class RunCommandIT {
         assertThat(byRequest.get("r3").get("value").get("problem").get("status").asInt())
                 .isEqualTo(400);
 
-        // When a stop is requested (what SIGTERM does), Then run drains, closes and exits 0
+        // When a stop is requested (what SIGTERM triggers), Then run drains, closes and returns 0
         service.context().requestStop();
         assertThat(run.get(90, TimeUnit.SECONDS))
                 .as("run exit code; stderr: %s", service.err())
                 .isZero();
         assertThat(service.err()).contains("chat-bridge stopped");
+    }
+
+    @Test
+    void shouldExitOneNamingTheExceptionAsSoonAsKafkaStreamsStopsTheInstance(KafkaCluster kafka) throws Exception {
+        // Given the service running and ready
+        Map<String, String> env = environment(kafka);
+        env.put("CHAT_BRIDGE_TOPICS_CREATE", "true");
+        CliRun service = new CliRun(env);
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> service.execute("run"));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> run.isDone() || service.err().contains("chat-bridge running"));
+        assertThat(run).as("run is still running; stderr: %s", service.err()).isNotDone();
+        Matcher ops = Pattern.compile("metrics and health on (http://\\S+);").matcher(service.err());
+        assertThat(ops.find()).as("ops address in: %s", service.err()).isTrue();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(ops.group(1) + "/health/ready"))
+                .build();
+        await("ready")
+                .atMost(Duration.ofSeconds(90))
+                .until(() ->
+                        http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+
+        // When its input topic is deleted (Kafka Streams stops the client: a source topic is missing)
+        kafka.adminClient()
+                .deleteTopics(List.of(env.get("CHAT_BRIDGE_TOPICS_REQUESTS")))
+                .all()
+                .get(30, TimeUnit.SECONDS);
+
+        // Then run, woken by the state change, closes and exits 1 naming the exception; no stop was requested
+        assertThat(run.get(120, TimeUnit.SECONDS))
+                .as("run exit code; stderr: %s", service.err())
+                .isEqualTo(1);
+        assertThat(service.context().stopRequested()).isFalse();
+        assertThat(service.err())
+                .contains("error: Kafka Streams stopped unexpectedly (state ")
+                .contains("MissingSourceTopicException");
     }
 }

@@ -62,7 +62,13 @@ class GracefulShutdownIT {
             assertThat(first.waitFor(60, TimeUnit.SECONDS))
                     .as("run stopped after SIGTERM")
                     .isTrue();
-            assertThat(first.exitValue()).as("exit code of run after SIGTERM").isZero();
+            assertThat(first.exitValue())
+                    .as("exit code of run after SIGTERM")
+                    .isEqualTo(ShutdownHooksIT.SIGTERM_STATUS);
+            assertThat(ChildJvms.OUT.resolve(config.getFileName().toString().replace(".properties", "") + "-first.err"))
+                    .as("run closed everything before the JVM ended")
+                    .content()
+                    .contains("chat-bridge stopped");
             long callsAtExit = fx.simulator.stats().totalCalls();
             reader.readToEnd(Duration.ofSeconds(30));
             int outcomesAtExit = reader.distinctSeen();

@@ -174,7 +174,7 @@ class HostileInputIT {
             ChatBridgeApp app = fx.createApp(
                     fx.engine().maxInFlight(MAX_IN_FLIGHT).build(), Map.of("schema.registry.url", registryLink.url()));
             StateLog states = new StateLog();
-            app.streams().setStateListener(states::record);
+            app.onStateChange(states::record);
             long start = System.nanoTime();
             app.start();
             await("RUNNING")

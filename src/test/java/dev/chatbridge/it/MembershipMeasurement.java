@@ -106,7 +106,7 @@ class MembershipMeasurement {
                 fleet.sigterm(name);
                 assertThat(fleet.awaitExit(name, Duration.ofSeconds(60)))
                         .as("exit code of %s", name)
-                        .isZero();
+                        .isEqualTo(ShutdownHooksIT.SIGTERM_STATUS);
                 fleet.start(name, !staticMembership, own(name, staticMembership));
                 await(name + " running again")
                         .atMost(Duration.ofSeconds(120))
@@ -123,7 +123,7 @@ class MembershipMeasurement {
             fleet.sigterm("i2");
             assertThat(fleet.awaitExit("i2", Duration.ofSeconds(60)))
                     .as("exit code of i2")
-                    .isZero();
+                    .isEqualTo(ShutdownHooksIT.SIGTERM_STATUS);
             Duration reassigned = fleet.awaitAssigned(Set.of("i0", "i1"), Duration.ofSeconds(120));
             settle(progress, load);
             long downTo = System.currentTimeMillis();
@@ -140,7 +140,7 @@ class MembershipMeasurement {
             for (String name : List.of("i0", "i1")) {
                 assertThat(fleet.awaitExit(name, Duration.ofSeconds(60)))
                         .as("exit code of %s", name)
-                        .isZero();
+                        .isEqualTo(ShutdownHooksIT.SIGTERM_STATUS);
             }
             List<Outcome> outcomes = progress.stop(Duration.ofSeconds(30));
             progress.writeCsv(ChildJvms.OUT.resolve(fx.applicationId + "-outcomes.csv"));

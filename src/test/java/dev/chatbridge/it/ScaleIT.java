@@ -118,7 +118,7 @@ class ScaleIT {
             // graceful stops, exactly one committed outcome per request, in turn order, and the API saw turn order
             assertThat(List.of(exitB, exitC, exitA))
                     .as("exit codes after SIGTERM (b, c, a)")
-                    .containsOnly(0);
+                    .containsOnly(ShutdownHooksIT.SIGTERM_STATUS);
             Invariants.assertExactlyOneOutcomeEach(input, outcomes);
             Invariants.assertOutcomeOrderPerThread(input, outcomes);
             Invariants.assertApiOrderPerThread(input, fx.simulator);

@@ -61,7 +61,7 @@ class SlowApiIT {
             List<String> badTransitions = new CopyOnWriteArrayList<>();
             AtomicBoolean running = new AtomicBoolean();
             AtomicBoolean closing = new AtomicBoolean();
-            app.streams().setStateListener((now, before) -> {
+            app.onStateChange((now, before) -> {
                 if (now == KafkaStreams.State.RUNNING) {
                     running.set(true);
                 } else if (running.get() && !closing.get()) {
