@@ -1,5 +1,6 @@
 package dev.chatbridge.api;
 
+import dev.chatbridge.transport.Backoff;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -76,10 +77,8 @@ public record RetryPolicy(
     }
 
     private Duration jitteredBackoff(int attemptsMade) {
-        long initial = initialBackoff.toMillis();
-        long cap = maxBackoff.toMillis();
-        int doublings = Math.min(attemptsMade - 1, 62);
-        long ceiling = initial > (cap >> doublings) ? cap : Math.min(cap, initial << doublings);
+        long ceiling =
+                Backoff.exponential(initialBackoff, maxBackoff, attemptsMade).toMillis();
         return Duration.ofMillis(random.nextLong(ceiling + 1));
     }
 

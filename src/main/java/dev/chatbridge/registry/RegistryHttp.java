@@ -2,6 +2,7 @@ package dev.chatbridge.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatbridge.transport.Backoff;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -263,11 +264,7 @@ final class RegistryHttp implements AutoCloseable {
     }
 
     private Duration backoff(int retry) {
-        long wait = config.retryWait().toMillis();
-        long cap = config.retryMaxWait().toMillis();
-        int doublings = Math.min(retry - 1, 30);
-        long delay = wait > (cap >> doublings) ? cap : Math.min(cap, wait << doublings);
-        return Duration.ofMillis(delay);
+        return Backoff.exponential(config.retryWait(), config.retryMaxWait(), retry);
     }
 
     private static void pause(Duration delay, HttpMethod method, String path) {
