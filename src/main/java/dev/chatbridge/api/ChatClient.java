@@ -28,6 +28,8 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
@@ -38,8 +40,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
-import reactor.netty.internal.shaded.reactor.pool.PoolAcquirePendingLimitException;
-import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
@@ -48,6 +48,12 @@ import reactor.netty.resources.ConnectionProvider;
  * every failure is a {@link CallOutcome} classified as docs/architecture.md ("What each API answer becomes") says.
  * Cancelling it aborts the exchange (the connection is closed). Time limits: connect, first body byte, idle gap,
  * attempt deadline.
+ *
+ * <p>Waiting for a connection: at most {@code maxPendingAcquires} calls wait for one of the {@code maxInFlight} pooled
+ * connections, each for at most {@code pendingAcquireTimeout}. The client counts its calls itself (a call beyond
+ * {@code maxInFlight + maxPendingAcquires} fails at once, before it reaches the pool) and lets the pool bound only the
+ * wait, whose expiry the pool reports as a {@link TimeoutException}: both are told apart with public types, not with
+ * the pool's own exception classes, which Reactor Netty keeps in an internal package.
  *
  * <p>The API key goes into the {@code Authorization} header and nowhere else: messages, excerpts and logs are scrubbed
  * of it, and logs carry neither prompts nor answers.
@@ -73,6 +79,9 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     private final String secret;
     private final CallTimings timings;
     private final AtomicLong keyChecks = new AtomicLong();
+    /** Calls in an exchange: holding a pooled connection or waiting for one. */
+    private final Semaphore admitted;
+
     private final AnswerBudget budget;
 
     /** A client with the system clock (for {@code Retry-After} dates). */
@@ -95,9 +104,11 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                 .build();
         this.budget = new AnswerBudget(config.answerMemoryBytes());
         this.reader = new ResponseReader(config, mapper, Objects.requireNonNull(clock, "clock"), this::redact, budget);
+        this.admitted = new Semaphore(config.maxInFlight() + config.maxPendingAcquires());
         this.pool = ConnectionProvider.builder("chat-api")
                 .maxConnections(config.maxInFlight())
-                .pendingAcquireMaxCount(config.maxPendingAcquires())
+                // Unbounded here: the client bounds waiting calls itself (see admitted).
+                .pendingAcquireMaxCount(-1)
                 .pendingAcquireTimeout(config.pendingAcquireTimeout())
                 .maxIdleTime(config.maxIdleTime())
                 .evictInBackground(config.maxIdleTime())
@@ -160,12 +171,24 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         Mono<CallOutcome> expired = watchdog.expired()
                 .map(message -> new CallOutcome.RetriableFailure(
                         CallOutcome.RetryCause.TIMEOUT, null, null, null, "timed out: " + message));
+        if (!admitted.tryAcquire()) {
+            return Mono.just(new CallOutcome.RetriableFailure(
+                    CallOutcome.RetryCause.OTHER,
+                    null,
+                    null,
+                    null,
+                    "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
+                            + " calls already waiting for one (maxInFlight " + config.maxInFlight() + ")"));
+        }
         return Mono.firstWithSignal(exchange, expired)
                 .doOnSubscribe(subscription -> {
                     startedNanos.set(System.nanoTime());
                     watchdog.start();
                 })
-                .doFinally(signal -> watchdog.dispose());
+                .doFinally(signal -> {
+                    watchdog.dispose();
+                    admitted.release();
+                });
     }
 
     /**
@@ -265,14 +288,11 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         } else if (error instanceof SSLException) {
             cause = CallOutcome.RetryCause.CONNECT;
             message = "TLS with " + config.baseUrl() + " failed: " + detail;
-        } else if (error instanceof PoolAcquireTimeoutException) {
+        } else if (error instanceof TimeoutException) {
+            // Only the pool's pendingAcquireTimeout: the other time limits are the watchdog's, which never errors.
             cause = CallOutcome.RetryCause.TIMEOUT;
             message = "timed out: no pooled connection free within pendingAcquireTimeout "
                     + config.pendingAcquireTimeout();
-        } else if (error instanceof PoolAcquirePendingLimitException) {
-            cause = CallOutcome.RetryCause.OTHER;
-            message = "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
-                    + " calls already waiting for one (maxInFlight " + config.maxInFlight() + ")";
         } else if (error instanceof IOException) {
             cause = CallOutcome.RetryCause.RESET;
             message = "the connection failed: " + detail;

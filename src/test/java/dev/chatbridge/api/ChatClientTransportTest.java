@@ -249,6 +249,38 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     }
 
     @Test
+    void shouldAdmitCallsAgainOnceTheCallsHoldingOrWaitingForTheConnectionEnd() throws Exception {
+        // Given: the one connection held, the one waiting place taken, a third call refused
+        LoopbackServer server = server(LoopbackServer.stall());
+        ChatClient client = client(
+                server,
+                b -> b.maxInFlight(1)
+                        .maxPendingAcquires(1)
+                        .pendingAcquireTimeout(Duration.ofSeconds(10))
+                        .firstByteTimeout(Duration.ofSeconds(10)));
+        Disposable holding = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(holding::dispose);
+        server.takeRequest();
+        Disposable waiting = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(waiting::dispose);
+        assertThat(call(client, request(null)))
+                .isInstanceOfSatisfying(
+                        CallOutcome.RetriableFailure.class,
+                        failure -> assertThat(failure.message()).startsWith("no pooled connection free"));
+
+        // When: the holding call is cancelled, the waiting one gets the connection; then it is cancelled too
+        holding.dispose();
+        server.takeRequest();
+        waiting.dispose();
+
+        // Then: both places are free again, so a new call reaches the server
+        Disposable later = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(later::dispose);
+        assertThat(server.takeRequest().method()).isEqualTo("POST");
+        assertThat(outcomes).hasSize(1);
+    }
+
+    @Test
     void shouldRedactTheKeyWhenTheServerEchoesIt() {
         // Given
         LoopbackServer server = server((request, response) -> response.status(500)
