@@ -7,24 +7,19 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.DeadLetterReason;
+import dev.chatbridge.transport.TlsClientContext;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -33,7 +28,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -122,9 +116,7 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                         .set(HttpHeaderNames.USER_AGENT, config.userAgent()));
         if ("https".equals(config.baseUrl().getScheme())) {
-            client = config.trustStore() == null && config.clientKeyMaterial() == null
-                    ? client.secure()
-                    : client.secure(spec -> spec.sslContext(sslContext(config)));
+            client = tls(config).secure(client);
         }
         this.http = client;
     }
@@ -285,6 +277,10 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         } else if (error instanceof PrematureCloseException) {
             cause = CallOutcome.RetryCause.RESET;
             message = "the connection closed before the answer was complete: " + detail;
+        } else if (error instanceof SslHandshakeTimeoutException) {
+            cause = CallOutcome.RetryCause.TIMEOUT;
+            message = "timed out: no TLS handshake with " + config.baseUrl() + " within connectTimeout "
+                    + config.connectTimeout();
         } else if (error instanceof SSLException) {
             cause = CallOutcome.RetryCause.CONNECT;
             message = "TLS with " + config.baseUrl() + " failed: " + detail;
@@ -348,40 +344,24 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     }
 
     /**
-     * A TLS context with the custom truststore (the JDK's when none) and the client certificate for mutual TLS (none
-     * when not configured). Verification of the server is never off.
+     * The TLS of the API: the custom truststore (the JDK's when none), the client certificate for mutual TLS (none when
+     * not configured), and a handshake bounded by {@code connectTimeout}. Verification of the server is never off.
      */
-    private static SslContext sslContext(ChatClientConfig config) {
-        SslContextBuilder builder = SslContextBuilder.forClient();
-        if (config.trustStore() != null) {
-            builder.trustManager(trustManagers(config.trustStore()));
-        }
+    private static TlsClientContext tls(ChatClientConfig config) {
+        ChatClientConfig.TrustStore store = config.trustStore();
+        TlsClientContext.TrustStoreFile trust = store == null
+                ? null
+                : new TlsClientContext.TrustStoreFile(
+                        store.path(),
+                        store.type(),
+                        store.password() == null ? null : store.password().toCharArray(),
+                        "chat.api.truststore.location",
+                        "chat.api.truststore.type",
+                        "chat.api.truststore.password");
         ClientKeyMaterial client = config.clientKeyMaterial();
-        if (client != null) {
-            builder.keyManager(client.key(), client.chain().toArray(new X509Certificate[0]));
-        }
-        try {
-            return builder.build();
-        } catch (SSLException e) {
-            throw new IllegalArgumentException(
-                    "cannot build a TLS context with the truststore " + config.trustStore()
-                            + " and the client certificate " + config.clientCertificate() + ": " + e.getMessage(),
-                    e);
-        }
-    }
-
-    private static TrustManagerFactory trustManagers(ChatClientConfig.TrustStore store) {
-        try (InputStream in = Files.newInputStream(store.path())) {
-            KeyStore keyStore = KeyStore.getInstance(store.type());
-            keyStore.load(in, store.password() == null ? null : store.password().toCharArray());
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(keyStore);
-            return factory;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the truststore " + store.path(), e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot load the truststore " + store.path() + " as " + store.type(), e);
-        }
+        TlsClientContext.ClientKey key =
+                client == null ? null : new TlsClientContext.ClientKey(client.key(), client.chain());
+        return TlsClientContext.create(trust, key, config.connectTimeout());
     }
 
     private static String kind(CallOutcome outcome) {

@@ -3,31 +3,25 @@ package dev.chatbridge.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatbridge.transport.Backoff;
+import dev.chatbridge.transport.TlsClientContext;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
-import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
-import reactor.netty.tcp.SslProvider;
 
 /**
  * The HTTP side of {@link RestSchemaRegistryClient}: one blocking call = a bounded number of attempts over the
@@ -104,10 +98,7 @@ final class RegistryHttp implements AutoCloseable {
                     }
                 });
         if (config.truststoreLocation().isPresent()) {
-            TrustManagerFactory trust = trustManagers(config);
-            SslProvider.GenericSslContextSpec<?> tls =
-                    Http11SslContextSpec.forClient().configure(builder -> builder.trustManager(trust));
-            client = client.secure(spec -> spec.sslContext(tls));
+            client = tls(config).secure(client);
         }
         this.http = client;
     }
@@ -290,20 +281,25 @@ final class RegistryHttp implements AutoCloseable {
         return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
     }
 
-    private static TrustManagerFactory trustManagers(RegistryClientConfig config) {
-        String location = RegistryClientConfig.SSL_TRUSTSTORE_LOCATION;
-        try (InputStream in = Files.newInputStream(config.truststoreLocation().orElseThrow())) {
-            KeyStore store = KeyStore.getInstance(config.truststoreType());
-            store.load(in, config.truststorePassword());
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(store);
-            return factory;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new ConfigException(
-                    location + "=" + config.truststoreLocation().orElseThrow() + " cannot be loaded as "
-                            + config.truststoreType() + " (" + e.getClass().getSimpleName() + "): check "
-                            + RegistryClientConfig.SSL_TRUSTSTORE_TYPE + " and "
-                            + RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD);
+    /**
+     * The registry's TLS: its truststore, no client certificate, a handshake bounded by the connect timeout.
+     *
+     * @throws ConfigException when the truststore cannot be loaded (naming the settings, never the password)
+     */
+    private static TlsClientContext tls(RegistryClientConfig config) {
+        try {
+            return TlsClientContext.create(
+                    new TlsClientContext.TrustStoreFile(
+                            config.truststoreLocation().orElseThrow(),
+                            config.truststoreType(),
+                            config.truststorePassword(),
+                            RegistryClientConfig.SSL_TRUSTSTORE_LOCATION,
+                            RegistryClientConfig.SSL_TRUSTSTORE_TYPE,
+                            RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD),
+                    null,
+                    config.connectTimeout());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.chatbridge.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.chatbridge.events.DeadLetterReason;
@@ -368,6 +369,47 @@ class ChatClientTransportTest extends ChatClientTestSupport {
                                 .startsWith("TLS with " + server.baseUrl() + " failed")
                                 .containsIgnoringCase("subject alternative"));
         assertThat(server.requestsReceived()).isZero();
+    }
+
+    @Test
+    void shouldTimeOutAHandshakeThatNeverEndsWithinTheConnectTimeout() throws Exception {
+        // Given: a port that accepts TCP connections (into its backlog) and never says a word of TLS
+        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String baseUrl = "https://127.0.0.1:" + silent.getLocalPort();
+            ChatClient client = client(
+                    baseUrl,
+                    b -> b.connectTimeout(Duration.ofMillis(300))
+                            .firstByteTimeout(Duration.ofSeconds(10))
+                            .attemptTimeout(Duration.ofSeconds(20)));
+
+            // When
+            long start = System.nanoTime();
+            CallOutcome outcome = call(client, request(null));
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+
+            // Then: a retriable timeout named after the handshake, long before the first-byte limit
+            assertThat(outcome)
+                    .isEqualTo(new CallOutcome.RetriableFailure(
+                            CallOutcome.RetryCause.TIMEOUT,
+                            null,
+                            null,
+                            null,
+                            "timed out: no TLS handshake with " + baseUrl + " within connectTimeout PT0.3S"));
+            assertThat(elapsed).isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void shouldNameTheSettingAndTheFileButNotThePasswordWhenTheTruststoreDoesNotOpen() throws Exception {
+        ChatClientConfig.TrustStore wrongPassword =
+                new ChatClientConfig.TrustStore(trustStore().path(), "not-the-store-password", "PKCS12");
+
+        assertThatThrownBy(() -> client("https://127.0.0.1:1", b -> b.trustStore(wrongPassword)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("chat.api.truststore.location=" + wrongPassword.path())
+                .hasMessageContaining("chat.api.truststore.password")
+                .message()
+                .doesNotContain("not-the-store-password");
     }
 
     private LoopbackServer tlsServer(String keyStore) throws Exception {
