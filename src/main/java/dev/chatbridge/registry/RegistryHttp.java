@@ -133,8 +133,7 @@ final class RegistryHttp implements AutoCloseable {
     /** {@link #call} without blocking: the answer, or the same {@link SchemaRegistryException}. */
     private Mono<Answer> callAsync(HttpMethod method, String path, String body) {
         return Mono.defer(() -> {
-            Attempts attempts = new Attempts(
-                    method, path, System.nanoTime() + config.callTimeout().toNanos());
+            Attempts attempts = new Attempts(method, path);
             return Mono.defer(() -> attempts.next(body))
                     .retryWhen(Retry.from(
                             signals -> signals.concatMap(signal -> attempts.waitBeforeRetry(signal.failure()))));
@@ -171,10 +170,11 @@ final class RegistryHttp implements AutoCloseable {
         private volatile Answer last5xx;
         private volatile Throwable lastError;
 
-        Attempts(HttpMethod method, String path, long deadline) {
+        /** The attempts of a call starting now: its deadline is the call timeout from now. */
+        Attempts(HttpMethod method, String path) {
             this.method = method;
             this.path = path;
-            this.deadline = deadline;
+            this.deadline = System.nanoTime() + config.callTimeout().toNanos();
         }
 
         /** The next attempt, on the next URL of the list. */
