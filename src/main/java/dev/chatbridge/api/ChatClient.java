@@ -7,39 +7,33 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.DeadLetterReason;
+import dev.chatbridge.transport.TlsClientContext;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
-import reactor.netty.internal.shaded.reactor.pool.PoolAcquirePendingLimitException;
-import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
@@ -48,6 +42,12 @@ import reactor.netty.resources.ConnectionProvider;
  * every failure is a {@link CallOutcome} classified as docs/architecture.md ("What each API answer becomes") says.
  * Cancelling it aborts the exchange (the connection is closed). Time limits: connect, first body byte, idle gap,
  * attempt deadline.
+ *
+ * <p>Waiting for a connection: at most {@code maxPendingAcquires} calls wait for one of the {@code maxInFlight} pooled
+ * connections, each for at most {@code pendingAcquireTimeout}. The client counts its calls itself (a call beyond
+ * {@code maxInFlight + maxPendingAcquires} fails at once, before it reaches the pool) and lets the pool bound only the
+ * wait, whose expiry the pool reports as a {@link TimeoutException}: both are told apart with public types, not with
+ * the pool's own exception classes, which Reactor Netty keeps in an internal package.
  *
  * <p>The API key goes into the {@code Authorization} header and nowhere else: messages, excerpts and logs are scrubbed
  * of it, and logs carry neither prompts nor answers.
@@ -73,6 +73,9 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     private final String secret;
     private final CallTimings timings;
     private final AtomicLong keyChecks = new AtomicLong();
+    /** Calls in an exchange: holding a pooled connection or waiting for one. */
+    private final Semaphore admitted;
+
     private final AnswerBudget budget;
 
     /** A client with the system clock (for {@code Retry-After} dates). */
@@ -95,9 +98,11 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                 .build();
         this.budget = new AnswerBudget(config.answerMemoryBytes());
         this.reader = new ResponseReader(config, mapper, Objects.requireNonNull(clock, "clock"), this::redact, budget);
+        this.admitted = new Semaphore(config.maxInFlight() + config.maxPendingAcquires());
         this.pool = ConnectionProvider.builder("chat-api")
                 .maxConnections(config.maxInFlight())
-                .pendingAcquireMaxCount(config.maxPendingAcquires())
+                // Unbounded here: the client bounds waiting calls itself (see admitted).
+                .pendingAcquireMaxCount(-1)
                 .pendingAcquireTimeout(config.pendingAcquireTimeout())
                 .maxIdleTime(config.maxIdleTime())
                 .evictInBackground(config.maxIdleTime())
@@ -111,9 +116,7 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                         .set(HttpHeaderNames.USER_AGENT, config.userAgent()));
         if ("https".equals(config.baseUrl().getScheme())) {
-            client = config.trustStore() == null && config.clientKeyMaterial() == null
-                    ? client.secure()
-                    : client.secure(spec -> spec.sslContext(sslContext(config)));
+            client = tls(config).secure(client);
         }
         this.http = client;
     }
@@ -160,12 +163,24 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         Mono<CallOutcome> expired = watchdog.expired()
                 .map(message -> new CallOutcome.RetriableFailure(
                         CallOutcome.RetryCause.TIMEOUT, null, null, null, "timed out: " + message));
+        if (!admitted.tryAcquire()) {
+            return Mono.just(new CallOutcome.RetriableFailure(
+                    CallOutcome.RetryCause.OTHER,
+                    null,
+                    null,
+                    null,
+                    "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
+                            + " calls already waiting for one (maxInFlight " + config.maxInFlight() + ")"));
+        }
         return Mono.firstWithSignal(exchange, expired)
                 .doOnSubscribe(subscription -> {
                     startedNanos.set(System.nanoTime());
                     watchdog.start();
                 })
-                .doFinally(signal -> watchdog.dispose());
+                .doFinally(signal -> {
+                    watchdog.dispose();
+                    admitted.release();
+                });
     }
 
     /**
@@ -262,17 +277,18 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         } else if (error instanceof PrematureCloseException) {
             cause = CallOutcome.RetryCause.RESET;
             message = "the connection closed before the answer was complete: " + detail;
+        } else if (error instanceof SslHandshakeTimeoutException) {
+            cause = CallOutcome.RetryCause.TIMEOUT;
+            message = "timed out: no TLS handshake with " + config.baseUrl() + " within connectTimeout "
+                    + config.connectTimeout();
         } else if (error instanceof SSLException) {
             cause = CallOutcome.RetryCause.CONNECT;
             message = "TLS with " + config.baseUrl() + " failed: " + detail;
-        } else if (error instanceof PoolAcquireTimeoutException) {
+        } else if (error instanceof TimeoutException) {
+            // Only the pool's pendingAcquireTimeout: the other time limits are the watchdog's, which never errors.
             cause = CallOutcome.RetryCause.TIMEOUT;
             message = "timed out: no pooled connection free within pendingAcquireTimeout "
                     + config.pendingAcquireTimeout();
-        } else if (error instanceof PoolAcquirePendingLimitException) {
-            cause = CallOutcome.RetryCause.OTHER;
-            message = "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
-                    + " calls already waiting for one (maxInFlight " + config.maxInFlight() + ")";
         } else if (error instanceof IOException) {
             cause = CallOutcome.RetryCause.RESET;
             message = "the connection failed: " + detail;
@@ -328,40 +344,24 @@ public final class ChatClient implements ChatApi, AutoCloseable {
     }
 
     /**
-     * A TLS context with the custom truststore (the JDK's when none) and the client certificate for mutual TLS (none
-     * when not configured). Verification of the server is never off.
+     * The TLS of the API: the custom truststore (the JDK's when none), the client certificate for mutual TLS (none when
+     * not configured), and a handshake bounded by {@code connectTimeout}. Verification of the server is never off.
      */
-    private static SslContext sslContext(ChatClientConfig config) {
-        SslContextBuilder builder = SslContextBuilder.forClient();
-        if (config.trustStore() != null) {
-            builder.trustManager(trustManagers(config.trustStore()));
-        }
+    private static TlsClientContext tls(ChatClientConfig config) {
+        ChatClientConfig.TrustStore store = config.trustStore();
+        TlsClientContext.TrustStoreFile trust = store == null
+                ? null
+                : new TlsClientContext.TrustStoreFile(
+                        store.path(),
+                        store.type(),
+                        store.password() == null ? null : store.password().toCharArray(),
+                        "chat.api.truststore.location",
+                        "chat.api.truststore.type",
+                        "chat.api.truststore.password");
         ClientKeyMaterial client = config.clientKeyMaterial();
-        if (client != null) {
-            builder.keyManager(client.key(), client.chain().toArray(new X509Certificate[0]));
-        }
-        try {
-            return builder.build();
-        } catch (SSLException e) {
-            throw new IllegalArgumentException(
-                    "cannot build a TLS context with the truststore " + config.trustStore()
-                            + " and the client certificate " + config.clientCertificate() + ": " + e.getMessage(),
-                    e);
-        }
-    }
-
-    private static TrustManagerFactory trustManagers(ChatClientConfig.TrustStore store) {
-        try (InputStream in = Files.newInputStream(store.path())) {
-            KeyStore keyStore = KeyStore.getInstance(store.type());
-            keyStore.load(in, store.password() == null ? null : store.password().toCharArray());
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(keyStore);
-            return factory;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the truststore " + store.path(), e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot load the truststore " + store.path() + " as " + store.type(), e);
-        }
+        TlsClientContext.ClientKey key =
+                client == null ? null : new TlsClientContext.ClientKey(client.key(), client.chain());
+        return TlsClientContext.create(trust, key, config.connectTimeout());
     }
 
     private static String kind(CallOutcome outcome) {

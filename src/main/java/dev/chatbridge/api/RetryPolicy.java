@@ -2,6 +2,7 @@ package dev.chatbridge.api;
 
 import dev.chatbridge.config.InvalidConfigurationException;
 import dev.chatbridge.config.SettingChecks;
+import dev.chatbridge.transport.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,10 +81,8 @@ public record RetryPolicy(
     }
 
     private Duration jitteredBackoff(int attemptsMade) {
-        long initial = initialBackoff.toMillis();
-        long cap = maxBackoff.toMillis();
-        int doublings = Math.min(attemptsMade - 1, 62);
-        long ceiling = initial > (cap >> doublings) ? cap : Math.min(cap, initial << doublings);
+        long ceiling =
+                Backoff.exponential(initialBackoff, maxBackoff, attemptsMade).toMillis();
         return Duration.ofMillis(random.nextLong(ceiling + 1));
     }
 }

@@ -19,6 +19,12 @@ public final class InvalidConfigurationException extends IllegalArgumentExceptio
         this(annotated(problems), true);
     }
 
+    /** An exception for the given problems (at least one), found by a failure of its own ({@code cause}). */
+    public InvalidConfigurationException(List<String> problems, Throwable cause) {
+        this(annotated(problems), true);
+        initCause(cause);
+    }
+
     private InvalidConfigurationException(List<String> problems, boolean annotated) {
         super("invalid configuration:\n  " + String.join("\n  ", problems));
         this.problems = problems;

@@ -1,5 +1,6 @@
 package dev.chatbridge.registry;
 
+import dev.chatbridge.transport.Backoff;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
@@ -76,12 +77,8 @@ final class OutageGate {
         failures++;
         probing = false;
         lastFailure = failure;
-        int doublings = Math.min(failures - 1, 30);
-        long pause = Math.min(backoffMax.toNanos(), backoff.toNanos() << doublings);
-        if (pause < 0 || backoff.toNanos() > (Long.MAX_VALUE >> doublings)) {
-            pause = backoffMax.toNanos();
-        }
-        closedUntil = nanoTime.getAsLong() + pause;
+        closedUntil = nanoTime.getAsLong()
+                + Backoff.exponential(backoff, backoffMax, failures).toNanos();
     }
 
     /** Whether calls go through (no outage, or its pause is over and a probe may go). */

@@ -2,35 +2,33 @@ package dev.chatbridge.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatbridge.transport.Backoff;
+import dev.chatbridge.transport.TlsClientContext;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.TrustManagerFactory;
-import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
-import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
-import reactor.netty.tcp.SslProvider;
+import reactor.util.retry.Retry;
 
 /**
- * The HTTP side of {@link RestSchemaRegistryClient}: one blocking call = a bounded number of attempts over the
- * configured URLs, with Confluent's headers and error answers.
+ * The HTTP side of {@link RestSchemaRegistryClient}: one call = a bounded number of attempts over the configured URLs,
+ * with Confluent's headers and error answers. The attempts and the backoffs between them are Reactor operators (a
+ * {@code retryWhen} whose waits are timers, not sleeps); only the caller, a synchronous serde, waits once for the
+ * call's end.
  *
  * <p>Retry policy: an attempt that cannot connect, times out, or gets a 5xx answer is retried up to {@code max.retries}
  * times, each retry on the next URL of the list, after a backoff of {@code retries.wait.ms * 2^(retry-1)} capped at
@@ -44,9 +42,9 @@ import reactor.netty.tcp.SslProvider;
  * {@link SchemaRegistryException#ANSWER_TOO_LARGE} (not retried: it would be as long again); an error answer that is
  * longer keeps its status, and its body is left out.
  *
- * <p>Threading: called from Kafka serializer threads (never from Netty's event loops, because it blocks). Thread-safe:
- * the Reactor Netty client is, and the preferred URL index is atomic. Secrets: the authorization header is set once on
- * the client and never appears in messages.
+ * <p>Threading: called from Kafka serializer threads (never from Netty's event loops, because {@link #call} waits for
+ * the end). Thread-safe: the Reactor Netty client is, and the preferred URL index is atomic. Secrets: the authorization
+ * header is set once on the client and never appears in messages.
  */
 final class RegistryHttp implements AutoCloseable {
 
@@ -103,112 +101,171 @@ final class RegistryHttp implements AutoCloseable {
                     }
                 });
         if (config.truststoreLocation().isPresent()) {
-            TrustManagerFactory trust = trustManagers(config);
-            SslProvider.GenericSslContextSpec<?> tls =
-                    Http11SslContextSpec.forClient().configure(builder -> builder.trustManager(trust));
-            client = client.secure(spec -> spec.sslContext(tls));
+            client = tls(config).secure(client);
         }
         this.http = client;
     }
 
     /**
      * One registry call: the 2xx answer, or a {@link SchemaRegistryException} for a 4xx answer, or after the attempts
-     * are spent.
+     * are spent. The attempts and the waits between them run on Reactor Netty's event loops and Reactor's timers; the
+     * calling thread only waits for the end, which the call timeout bounds.
      *
      * @param path already encoded, starting with '/'
      * @param body JSON request body, or null
      */
     Answer call(HttpMethod method, String path, String body) {
-        long deadline = System.nanoTime() + config.callTimeout().toNanos();
-        int attempts = config.maxRetries() + 1;
-        int start = preferred.get();
-        List<String> failures = new ArrayList<>();
-        Answer last5xx = null;
-        Throwable lastError = null;
-        int attempt = 0;
-        for (; attempt < attempts; attempt++) {
-            if (attempt > 0) {
-                Duration wait = backoff(attempt);
-                if (remaining(deadline).compareTo(wait) <= 0) {
-                    failures.add("no time left for another attempt within " + RegistryClientConfig.CALL_TIMEOUT_MS + "="
-                            + config.callTimeout().toMillis());
-                    break;
-                }
-                pause(wait, method, path);
+        try {
+            // The edge of a synchronous API (Kafka serdes): every attempt has a timeout and no wait goes past the
+            // call's deadline, so the margin is only a safety net.
+            return callAsync(method, path, body).block(config.callTimeout().plus(ATTEMPT_MARGIN));
+        } catch (RuntimeException e) {
+            if (Exceptions.unwrap(e) instanceof InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new SchemaRegistryException(
+                        "Interrupted while waiting for schema registry call " + method + " " + path, interrupted);
             }
-            int index = (start + attempt) % urls.size();
+            throw e;
+        }
+    }
+
+    /** {@link #call} without blocking: the answer, or the same {@link SchemaRegistryException}. */
+    private Mono<Answer> callAsync(HttpMethod method, String path, String body) {
+        return Mono.defer(() -> {
+            Attempts attempts = new Attempts(method, path);
+            return Mono.defer(() -> attempts.next(body))
+                    .retryWhen(Retry.from(
+                            signals -> signals.concatMap(signal -> attempts.waitBeforeRetry(signal.failure()))));
+        });
+    }
+
+    /** A failed attempt that may be retried: a 5xx answer, or no answer at all. */
+    private static final class RetriableAttempt extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        private final transient Answer answer;
+
+        RetriableAttempt(String what, Answer answer, Throwable cause) {
+            super(what, cause, false, false);
+            this.answer = answer;
+        }
+    }
+
+    /**
+     * The state of one call's attempts. Reactor runs an attempt and the decision after it one at a time (each
+     * resubscription happens after the previous attempt ended), so the fields need no lock; they are volatile because
+     * attempts may run on different threads.
+     */
+    private final class Attempts {
+
+        private final HttpMethod method;
+        private final String path;
+        private final long deadline;
+        private final int limit = config.maxRetries() + 1;
+        private final int start = preferred.get();
+        private final List<String> failures = new ArrayList<>();
+        private volatile int made;
+        private volatile Answer last5xx;
+        private volatile Throwable lastError;
+
+        /** The attempts of a call starting now: its deadline is the call timeout from now. */
+        Attempts(HttpMethod method, String path) {
+            this.method = method;
+            this.path = path;
+            this.deadline = System.nanoTime() + config.callTimeout().toNanos();
+        }
+
+        /** The next attempt, on the next URL of the list. */
+        Mono<Answer> next(String body) {
+            int index = (start + made) % urls.size();
+            made++;
             URI base = urls.get(index);
-            try {
-                Duration timeout = remaining(deadline);
-                Answer answer = attempt(
-                        base, method, path, body, timeout.compareTo(attemptTimeout) < 0 ? timeout : attemptTimeout);
-                if (answer.status() < 500) {
-                    preferred.set(index);
-                    if (answer.status() >= 300) {
-                        throw error(answer, method, path);
-                    }
-                    return answer;
-                }
-                last5xx = answer;
-                lastError = null;
-                failures.add(base + " answered " + answer.status());
-            } catch (SchemaRegistryException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                Throwable cause = Exceptions.unwrap(e);
-                if (cause instanceof HttpBodies.TooLargeException) {
-                    preferred.set(index);
-                    throw new SchemaRegistryException(
-                            "Schema registry at " + base + " answered " + method + " " + path
-                                    + " with more than " + MAX_ANSWER_BYTES
-                                    + " bytes, more than one schema should take: the"
-                                    + " schema cannot be used (is " + RegistryClientConfig.SCHEMA_REGISTRY_URL
-                                    + " pointing at a schema registry?)",
-                            200,
-                            SchemaRegistryException.ANSWER_TOO_LARGE,
-                            cause);
-                }
-                last5xx = null;
-                lastError = cause;
-                failures.add(base + " (" + describe(cause) + ")");
+            Duration timeout = remaining(deadline);
+            return attempt(base, method, path, body, timeout.compareTo(attemptTimeout) < 0 ? timeout : attemptTimeout)
+                    .onErrorMap(error -> !(error instanceof HttpBodies.TooLargeException), error -> {
+                        Throwable cause = Exceptions.unwrap(error);
+                        return new RetriableAttempt(base + " (" + describe(cause) + ")", null, cause);
+                    })
+                    .onErrorMap(HttpBodies.TooLargeException.class, tooLarge -> {
+                        preferred.set(index);
+                        return new SchemaRegistryException(
+                                "Schema registry at " + base + " answered " + method + " " + path
+                                        + " with more than " + MAX_ANSWER_BYTES
+                                        + " bytes, more than one schema should take: the"
+                                        + " schema cannot be used (is " + RegistryClientConfig.SCHEMA_REGISTRY_URL
+                                        + " pointing at a schema registry?)",
+                                200,
+                                SchemaRegistryException.ANSWER_TOO_LARGE,
+                                tooLarge);
+                    })
+                    .flatMap(answer -> {
+                        if (answer.status() >= 500) {
+                            return Mono.error(
+                                    new RetriableAttempt(base + " answered " + answer.status(), answer, null));
+                        }
+                        preferred.set(index);
+                        return answer.status() >= 300 ? Mono.error(error(answer, method, path)) : Mono.just(answer);
+                    });
+        }
+
+        /** After a failed attempt: the wait before the next one, or the call's final failure. */
+        Mono<Long> waitBeforeRetry(Throwable failure) {
+            if (!(failure instanceof RetriableAttempt retriable)) {
+                return Mono.error(failure);
             }
+            last5xx = retriable.answer;
+            lastError = retriable.getCause();
+            failures.add(retriable.getMessage());
             LOG.warn(
                     "Schema registry call {} {} failed (attempt {} of {}): {}",
                     method,
                     path,
-                    attempt + 1,
-                    attempts,
-                    failures.get(failures.size() - 1));
+                    made,
+                    limit,
+                    retriable.getMessage());
+            if (made >= limit) {
+                return Mono.error(exhausted());
+            }
+            Duration wait = backoff(made);
+            if (remaining(deadline).compareTo(wait) <= 0) {
+                failures.add("no time left for another attempt within " + RegistryClientConfig.CALL_TIMEOUT_MS + "="
+                        + config.callTimeout().toMillis());
+                return Mono.error(exhausted());
+            }
+            return Mono.delay(wait);
         }
-        int made = Math.min(attempt, attempts);
-        if (last5xx != null) {
-            SchemaRegistryException answerError = error(last5xx, method, path);
-            throw new SchemaRegistryException(
-                    answerError.getMessage() + " after " + made + " attempts (" + String.join(", ", failures) + ")",
-                    last5xx.status(),
-                    answerError.errorCode());
+
+        private SchemaRegistryException exhausted() {
+            if (last5xx != null) {
+                SchemaRegistryException answerError = error(last5xx, method, path);
+                return new SchemaRegistryException(
+                        answerError.getMessage() + " after " + made + " attempts (" + String.join(", ", failures) + ")",
+                        last5xx.status(),
+                        answerError.errorCode());
+            }
+            return new SchemaRegistryException(
+                    "Schema registry could not be reached for " + method + " " + path + " after "
+                            + made + " attempts: " + String.join(", ", failures) + ". Check "
+                            + RegistryClientConfig.SCHEMA_REGISTRY_URL
+                            + ", that the registry is running and reachable from this host, and its TLS settings ("
+                            + RegistryClientConfig.SSL_TRUSTSTORE_LOCATION + ")",
+                    lastError);
         }
-        throw new SchemaRegistryException(
-                "Schema registry could not be reached for " + method + " " + path + " after "
-                        + made + " attempts: " + String.join(", ", failures) + ". Check "
-                        + RegistryClientConfig.SCHEMA_REGISTRY_URL
-                        + ", that the registry is running and reachable from this host, and its TLS settings ("
-                        + RegistryClientConfig.SSL_TRUSTSTORE_LOCATION + ")",
-                lastError);
     }
 
     private static Duration remaining(long deadline) {
         return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
-    private Answer attempt(URI base, HttpMethod method, String path, String body, Duration timeout) {
+    private Mono<Answer> attempt(URI base, HttpMethod method, String path, String body, Duration timeout) {
         String url = base.toString().replaceAll("/+$", "") + path;
         HttpClient.RequestSender request = http.request(method).uri(url);
         HttpClient.ResponseReceiver<?> receiver = body == null
                 ? request
                 : request.send(ByteBufFlux.fromString(
                         Mono.just(body), StandardCharsets.UTF_8, io.netty.buffer.ByteBufAllocator.DEFAULT));
-        Answer answer = receiver.response((response, content) -> {
+        return receiver.response((response, content) -> {
                     int status = response.status().code();
                     return HttpBodies.read(content, MAX_ANSWER_BYTES)
                             .map(bytes -> new Answer(status, new String(bytes, StandardCharsets.UTF_8)))
@@ -221,11 +278,10 @@ final class RegistryHttp implements AutoCloseable {
                                                     "(error body over " + MAX_ANSWER_BYTES + " bytes left out)")));
                 })
                 .next()
-                .block(timeout);
-        if (answer == null) {
-            throw new IllegalStateException("no answer");
-        }
-        return answer;
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("no answer")))
+                .timeout(
+                        timeout,
+                        Mono.error(() -> new TimeoutException("no answer within " + timeout.toMillis() + " ms")));
     }
 
     /** The registry's error answer as an exception: Confluent's code when the body has one, else -1. */
@@ -263,24 +319,7 @@ final class RegistryHttp implements AutoCloseable {
     }
 
     private Duration backoff(int retry) {
-        long wait = config.retryWait().toMillis();
-        long cap = config.retryMaxWait().toMillis();
-        int doublings = Math.min(retry - 1, 30);
-        long delay = wait > (cap >> doublings) ? cap : Math.min(cap, wait << doublings);
-        return Duration.ofMillis(delay);
-    }
-
-    private static void pause(Duration delay, HttpMethod method, String path) {
-        if (delay.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(delay.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SchemaRegistryException(
-                    "Interrupted while waiting to retry schema registry call " + method + " " + path, e);
-        }
+        return Backoff.exponential(config.retryWait(), config.retryMaxWait(), retry);
     }
 
     private static String describe(Throwable cause) {
@@ -293,20 +332,22 @@ final class RegistryHttp implements AutoCloseable {
         return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
     }
 
-    private static TrustManagerFactory trustManagers(RegistryClientConfig config) {
-        String location = RegistryClientConfig.SSL_TRUSTSTORE_LOCATION;
-        try (InputStream in = Files.newInputStream(config.truststoreLocation().orElseThrow())) {
-            KeyStore store = KeyStore.getInstance(config.truststoreType());
-            store.load(in, config.truststorePassword());
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(store);
-            return factory;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new ConfigException(
-                    location + "=" + config.truststoreLocation().orElseThrow() + " cannot be loaded as "
-                            + config.truststoreType() + " (" + e.getClass().getSimpleName() + "): check "
-                            + RegistryClientConfig.SSL_TRUSTSTORE_TYPE + " and "
-                            + RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD);
-        }
+    /**
+     * The registry's TLS: its truststore, no client certificate, a handshake bounded by the connect timeout.
+     *
+     * @throws dev.chatbridge.config.InvalidConfigurationException when the truststore cannot be loaded (naming the
+     *     settings, never the password)
+     */
+    private static TlsClientContext tls(RegistryClientConfig config) {
+        return TlsClientContext.create(
+                new TlsClientContext.TrustStoreFile(
+                        config.truststoreLocation().orElseThrow(),
+                        config.truststoreType(),
+                        config.truststorePassword(),
+                        RegistryClientConfig.SSL_TRUSTSTORE_LOCATION,
+                        RegistryClientConfig.SSL_TRUSTSTORE_TYPE,
+                        RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD),
+                null,
+                config.connectTimeout());
     }
 }

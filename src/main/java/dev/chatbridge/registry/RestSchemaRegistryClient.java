@@ -49,8 +49,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private volatile boolean closed;
 
     /**
-     * A client for these settings; throws {@link org.apache.kafka.common.config.ConfigException} when the truststore
-     * cannot be loaded.
+     * A client for these settings; throws {@link dev.chatbridge.config.InvalidConfigurationException} when the
+     * truststore cannot be loaded.
      */
     public RestSchemaRegistryClient(RegistryClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");

@@ -11,7 +11,7 @@ public final class SchemaRegistryClients {
 
     /**
      * A client for {@code schema.registry.url} and the other keys of {@link RegistryClientConfig}; throws
-     * {@link org.apache.kafka.common.config.ConfigException} naming the key when one is bad.
+     * {@link dev.chatbridge.config.InvalidConfigurationException} naming the key when one is bad.
      */
     public static SchemaRegistryClient create(Map<String, ?> configs) {
         return create(RegistryClientConfig.from(configs));

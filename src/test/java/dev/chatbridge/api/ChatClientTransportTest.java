@@ -1,8 +1,10 @@
 package dev.chatbridge.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.chatbridge.config.InvalidConfigurationException;
 import dev.chatbridge.events.DeadLetterReason;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -101,19 +103,20 @@ class ChatClientTransportTest extends ChatClientTestSupport {
         CallOutcome outcome = call(
                 client(
                         server,
-                        b -> b.firstByteTimeout(Duration.ofMillis(400))
-                                .attemptTimeout(Duration.ofMillis(800))
-                                .connectTimeout(Duration.ofMillis(400))),
+                        // The first byte may take a while in a cold JVM (the test can run first): 2 s.
+                        b -> b.firstByteTimeout(Duration.ofSeconds(2))
+                                .attemptTimeout(Duration.ofSeconds(3))
+                                .connectTimeout(Duration.ofSeconds(2))),
                 request(null));
 
-        // Then
+        // Then (the keep-alives would last 5 s)
         assertThat(outcome)
                 .isEqualTo(new CallOutcome.RetriableFailure(
                         CallOutcome.RetryCause.TIMEOUT,
                         null,
                         null,
                         null,
-                        "timed out: the attempt took longer than attemptTimeout PT0.8S"));
+                        "timed out: the attempt took longer than attemptTimeout PT3S"));
     }
 
     @Test
@@ -249,6 +252,38 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     }
 
     @Test
+    void shouldAdmitCallsAgainOnceTheCallsHoldingOrWaitingForTheConnectionEnd() throws Exception {
+        // Given: the one connection held, the one waiting place taken, a third call refused
+        LoopbackServer server = server(LoopbackServer.stall());
+        ChatClient client = client(
+                server,
+                b -> b.maxInFlight(1)
+                        .maxPendingAcquires(1)
+                        .pendingAcquireTimeout(Duration.ofSeconds(10))
+                        .firstByteTimeout(Duration.ofSeconds(10)));
+        Disposable holding = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(holding::dispose);
+        server.takeRequest();
+        Disposable waiting = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(waiting::dispose);
+        assertThat(call(client, request(null)))
+                .isInstanceOfSatisfying(
+                        CallOutcome.RetriableFailure.class,
+                        failure -> assertThat(failure.message()).startsWith("no pooled connection free"));
+
+        // When: the holding call is cancelled, the waiting one gets the connection; then it is cancelled too
+        holding.dispose();
+        server.takeRequest();
+        waiting.dispose();
+
+        // Then: both places are free again, so a new call reaches the server
+        Disposable later = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(later::dispose);
+        assertThat(server.takeRequest().method()).isEqualTo("POST");
+        assertThat(outcomes).hasSize(1);
+    }
+
+    @Test
     void shouldRedactTheKeyWhenTheServerEchoesIt() {
         // Given
         LoopbackServer server = server((request, response) -> response.status(500)
@@ -336,6 +371,47 @@ class ChatClientTransportTest extends ChatClientTestSupport {
                                 .startsWith("TLS with " + server.baseUrl() + " failed")
                                 .containsIgnoringCase("subject alternative"));
         assertThat(server.requestsReceived()).isZero();
+    }
+
+    @Test
+    void shouldTimeOutAHandshakeThatNeverEndsWithinTheConnectTimeout() throws Exception {
+        // Given: a port that accepts TCP connections (into its backlog) and never says a word of TLS
+        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String baseUrl = "https://127.0.0.1:" + silent.getLocalPort();
+            ChatClient client = client(
+                    baseUrl,
+                    b -> b.connectTimeout(Duration.ofMillis(300))
+                            .firstByteTimeout(Duration.ofSeconds(10))
+                            .attemptTimeout(Duration.ofSeconds(20)));
+
+            // When
+            long start = System.nanoTime();
+            CallOutcome outcome = call(client, request(null));
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+
+            // Then: a retriable timeout named after the handshake, long before the first-byte limit
+            assertThat(outcome)
+                    .isEqualTo(new CallOutcome.RetriableFailure(
+                            CallOutcome.RetryCause.TIMEOUT,
+                            null,
+                            null,
+                            null,
+                            "timed out: no TLS handshake with " + baseUrl + " within connectTimeout PT0.3S"));
+            assertThat(elapsed).isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void shouldNameTheSettingAndTheFileButNotThePasswordWhenTheTruststoreDoesNotOpen() throws Exception {
+        ChatClientConfig.TrustStore wrongPassword =
+                new ChatClientConfig.TrustStore(trustStore().path(), "not-the-store-password", "PKCS12");
+
+        assertThatThrownBy(() -> client("https://127.0.0.1:1", b -> b.trustStore(wrongPassword)))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("chat.api.truststore.location=" + wrongPassword.path())
+                .hasMessageContaining("chat.api.truststore.password")
+                .message()
+                .doesNotContain("not-the-store-password");
     }
 
     private LoopbackServer tlsServer(String keyStore) throws Exception {

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -134,7 +133,7 @@ class RegistryClientConfigTest {
         RegistryClientConfig config = RegistryClientConfig.from(configs);
 
         assertThatThrownBy(() -> new RestSchemaRegistryClient(config))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining(RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD)
                 .hasMessageNotContaining("wrong-pass")
                 .hasMessageNotContaining("trust-pass");

@@ -3,6 +3,7 @@ package dev.chatbridge.registry;
 import static dev.chatbridge.registry.TestSchemas.GREETING_V1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import java.io.IOException;
@@ -107,6 +108,46 @@ class RegistryResilienceTest {
         // Then
         assertThat(id).isEqualTo(7);
         assertThat(requests).hasValue(2);
+    }
+
+    @Test
+    void shouldWaitTheBackoffBeforeTheRetryWithoutSleepingInTheCallingThread() throws Exception {
+        // Given: a registry that fails the first request only, and a 400 ms wait before the retry
+        List<Long> arrivals = new CopyOnWriteArrayList<>();
+        DisposableServer flaky = track(HttpServer.create()
+                .host("127.0.0.1")
+                .port(0)
+                .handle((request, response) -> {
+                    arrivals.add(System.nanoTime());
+                    return arrivals.size() == 1
+                            ? response.status(503).sendString(Mono.just("{\"error_code\":50003,\"message\":\"busy\"}"))
+                            : response.status(200).sendString(Mono.just("{\"id\":7}"));
+                })
+                .bindNow(Duration.ofSeconds(10)));
+        Map<String, Object> configs = RestSchemaRegistryClientTest.configs(url(flaky));
+        configs.put(RegistryClientConfig.RETRIES_WAIT_MS, 400);
+        configs.put(RegistryClientConfig.RETRIES_MAX_WAIT_MS, 400);
+        SchemaRegistryClient client = track(SchemaRegistryClients.create(configs));
+        AtomicInteger id = new AtomicInteger();
+        Thread caller = new Thread(() -> id.set(client.register("greetings-value", GREETING_V1)), "registry-caller");
+
+        // When: the calling thread's stack is sampled from the first request until the retry
+        caller.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> arrivals.size() >= 1);
+        List<String> sampled = new CopyOnWriteArrayList<>();
+        while (arrivals.size() < 2 && caller.isAlive()) {
+            for (StackTraceElement frame : caller.getStackTrace()) {
+                sampled.add(frame.getClassName() + "." + frame.getMethodName());
+            }
+            Thread.onSpinWait();
+        }
+        caller.join(10_000);
+
+        // Then: the retry came after the backoff, and the caller never slept for it
+        assertThat(id).hasValue(7);
+        assertThat(arrivals).hasSize(2);
+        assertThat(Duration.ofNanos(arrivals.get(1) - arrivals.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        assertThat(sampled).isNotEmpty().doesNotContain("java.lang.Thread.sleep", "java.lang.Thread.sleep0");
     }
 
     @Test

@@ -2,12 +2,16 @@ package dev.chatbridge.registry;
 
 import static dev.chatbridge.registry.TestSchemas.GREETING_V1;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.chatbridge.config.InvalidConfigurationException;
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -162,6 +166,44 @@ class RegistryTlsTest {
 
             assertThat(client.getLatest("greetings-value").id()).isEqualTo(id);
         }
+    }
+
+    @Test
+    void shouldGiveUpOnAHandshakeThatNeverEndsWithinTheConnectTimeout() throws IOException {
+        // Given: a port that accepts TCP connections (into its backlog) and never says a word of TLS
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Map<String, Object> configs = withTruststore("https://127.0.0.1:" + silent.getLocalPort());
+            configs.put(RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS, 300);
+            configs.put(RegistryClientConfig.HTTP_READ_TIMEOUT_MS, 3000);
+            configs.put(RegistryClientConfig.CALL_TIMEOUT_MS, 4000);
+            configs.put(RegistryClientConfig.MAX_RETRIES, 0);
+            try (SchemaRegistryClient client = SchemaRegistryClients.create(configs)) {
+
+                // When
+                long start = System.nanoTime();
+                SchemaRegistryException failure =
+                        catchThrowableOfType(SchemaRegistryException.class, () -> client.getById(1));
+                Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+
+                // Then: the handshake timeout (the connect timeout) ended it, not the read or call timeout
+                assertThat(failure).hasMessageContaining("SslHandshakeTimeoutException");
+                assertThat(failure.errorCode()).isEqualTo(SchemaRegistryException.NO_ERROR_CODE);
+                assertThat(elapsed).isLessThan(Duration.ofMillis(3000));
+            }
+        }
+    }
+
+    @Test
+    void shouldNameTheSettingAndTheFileButNotThePasswordWhenTheTruststoreDoesNotOpen() {
+        Map<String, Object> configs = withTruststore("https://127.0.0.1:" + server.port());
+        configs.put(RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD, "not-the-store-password");
+
+        assertThatThrownBy(() -> SchemaRegistryClients.create(configs))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining(RegistryClientConfig.SSL_TRUSTSTORE_LOCATION + "=" + truststore)
+                .hasMessageContaining(RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD)
+                .message()
+                .doesNotContain("not-the-store-password", STORE_PASSWORD);
     }
 
     private static Map<String, Object> withTruststore(String url) {
