@@ -21,7 +21,7 @@ public final class LogSetup {
                 || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;
         }
-        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
             if (it.next() instanceof OutputStreamAppender<ILoggingEvent> appender) {
                 JsonEncoder encoder = new JsonEncoder();

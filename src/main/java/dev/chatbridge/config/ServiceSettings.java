@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
@@ -52,8 +54,7 @@ public final class ServiceSettings {
             RegistryClientConfig.RETRIES_WAIT_MS,
             RegistryClientConfig.RETRIES_MAX_WAIT_MS);
 
-    private static final java.util.regex.Pattern POLICY_KEY =
-            java.util.regex.Pattern.compile("chat\\.policy\\.[a-z.]*[a-z]");
+    private static final Pattern POLICY_KEY = Pattern.compile("chat\\.policy\\.[a-z.]*[a-z]");
 
     private ServiceSettings() {}
 
@@ -204,7 +205,7 @@ public final class ServiceSettings {
             return RequestPolicy.fromProperties(config.values());
         } catch (InvalidPolicyException e) {
             for (String problem : e.problems()) {
-                java.util.regex.Matcher key = POLICY_KEY.matcher(problem);
+                Matcher key = POLICY_KEY.matcher(problem);
                 problems.add(key.lookingAt() ? problem + " (" + ConfigLoader.envVarFor(key.group()) + ")" : problem);
             }
             return null;

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -120,7 +121,7 @@ public final class RequestPolicy {
 
     private static Map<String, Object> parse(Map<String, ?> values, List<String> problems) {
         ConfigDef def = PolicyConfigDef.addTo(new ConfigDef());
-        Map<String, Object> parsed = new java.util.HashMap<>();
+        Map<String, Object> parsed = new HashMap<>();
         for (ConfigDef.ConfigKey key : def.configKeys().values()) {
             Object raw = values.get(key.name);
             try {

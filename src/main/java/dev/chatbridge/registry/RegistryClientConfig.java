@@ -3,6 +3,7 @@ package dev.chatbridge.registry;
 import dev.chatbridge.transport.SafeUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -309,7 +311,7 @@ public final class RegistryClientConfig {
     }
 
     private static Map<String, ?> withoutNullValues(Map<String, ?> configs) {
-        Map<String, Object> copy = new java.util.HashMap<>();
+        Map<String, Object> copy = new HashMap<>();
         configs.forEach((key, value) -> {
             if (key != null && value != null) {
                 copy.put(key, value);
@@ -405,7 +407,7 @@ public final class RegistryClientConfig {
     }
 
     private static String decodeUserInfo(String rawUserInfo) {
-        return java.net.URLDecoder.decode(rawUserInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
+        return URLDecoder.decode(rawUserInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private String basicUserInfo(Map<String, ?> configs, String userInfoFromUrl) {

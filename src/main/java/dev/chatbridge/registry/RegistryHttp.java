@@ -2,6 +2,7 @@ package dev.chatbridge.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -206,8 +207,8 @@ final class RegistryHttp implements AutoCloseable {
         HttpClient.RequestSender request = http.request(method).uri(url);
         HttpClient.ResponseReceiver<?> receiver = body == null
                 ? request
-                : request.send(ByteBufFlux.fromString(
-                        Mono.just(body), StandardCharsets.UTF_8, io.netty.buffer.ByteBufAllocator.DEFAULT));
+                : request.send(
+                        ByteBufFlux.fromString(Mono.just(body), StandardCharsets.UTF_8, ByteBufAllocator.DEFAULT));
         Answer answer = receiver.response((response, content) -> {
                     int status = response.status().code();
                     return HttpBodies.read(content, MAX_ANSWER_BYTES)

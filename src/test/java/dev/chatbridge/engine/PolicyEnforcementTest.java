@@ -30,8 +30,10 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,7 +68,7 @@ class PolicyEnforcementTest {
                                 Duration.ofMillis(20),
                                 Duration.ofSeconds(1),
                                 Duration.ofSeconds(10),
-                                new java.util.Random(1)))
+                                new Random(1)))
                         .build(),
                 api,
                 stateDir,
@@ -114,7 +116,7 @@ class PolicyEnforcementTest {
         EngineDriver d = driver(api, RequestPolicy.permitAll());
         d.send(as("ann@example.com", request("t1-a", "t1", "first")));
         d.send(as("root@admin.example.com", request("t1-b", "t1", "second")));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
             d.tick();
             return api.inFlight() == 1;
         });

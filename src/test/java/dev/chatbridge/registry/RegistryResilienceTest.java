@@ -4,6 +4,7 @@ import static dev.chatbridge.registry.TestSchemas.GREETING_V1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -255,7 +256,7 @@ class RegistryResilienceTest {
     }
 
     private static String quoted(String text) {
-        return com.fasterxml.jackson.databind.node.TextNode.valueOf(text).toString();
+        return TextNode.valueOf(text).toString();
     }
 
     private static String url(DisposableServer server) {
