@@ -3,6 +3,7 @@ package dev.chatbridge.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatbridge.events.EnterpriseResult;
+import dev.chatbridge.events.ProblemDetails;
 import dev.chatbridge.events.Reference;
 import dev.chatbridge.events.ToolCall;
 import dev.chatbridge.events.ToolCallStatus;
@@ -11,8 +12,11 @@ import dev.chatbridge.events.ToolResources;
 import dev.chatbridge.events.ToolResponse;
 import dev.chatbridge.events.ToolStep;
 import dev.chatbridge.events.WebSearchSource;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -68,7 +72,7 @@ final class AnswerAggregator {
     /** Adds one answer object given as JSON text, parsed as a stream (no tree of the whole object). */
     void accept(String json) throws AnswerParseException, AnswerTooLargeException {
         JsonAnswerFolder folder = new JsonAnswerFolder(this, mapper, caps);
-        folder.feed(java.nio.ByteBuffer.wrap(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        folder.feed(ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
         folder.end();
     }
 
@@ -261,7 +265,7 @@ final class AnswerAggregator {
     }
 
     /** The problem-details members seen (no {@code errors}, no extensions), or null when none. */
-    dev.chatbridge.events.ProblemDetails problemMembers() {
+    ProblemDetails problemMembers() {
         if (problemType == null
                 && problemTitle == null
                 && problemStatus == null
@@ -269,7 +273,7 @@ final class AnswerAggregator {
                 && problemInstance == null) {
             return null;
         }
-        return dev.chatbridge.events.ProblemDetails.newBuilder()
+        return ProblemDetails.newBuilder()
                 .setType(problemType)
                 .setTitle(problemTitle)
                 .setStatus(problemStatus)
@@ -430,7 +434,7 @@ final class AnswerAggregator {
     }
 
     private static AnswerParseException wrongType(String name, String expected, JsonNode value) {
-        return wrongType(name, expected, value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+        return wrongType(name, expected, value.getNodeType().name().toLowerCase(Locale.ROOT));
     }
 
     /** The exception for member {@code name} that should be {@code expected} but is {@code actual} (a JSON type). */

@@ -6,6 +6,7 @@ import dev.chatbridge.events.DeadLetterReason;
 import dev.chatbridge.events.ProblemDetails;
 import io.netty.buffer.ByteBuf;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -103,7 +104,7 @@ final class JsonAnswer {
         return problem(() -> prefix.truncated() ? null : problems.apply(prefix.bytes()));
     }
 
-    private CallOutcome problem(java.util.function.Supplier<ProblemDetails> whole) {
+    private CallOutcome problem(Supplier<ProblemDetails> whole) {
         return AnswerEnding.settle(status, aggregator, whole, problemMedia, excerpt(), "the JSON answer", redact);
     }
 

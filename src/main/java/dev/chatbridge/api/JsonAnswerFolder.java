@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Locale;
 
 /**
  * Parses one answer object (a JSON answer body, or the data of one SSE event) with Jackson's non-blocking parser, fed
@@ -261,7 +262,7 @@ final class JsonAnswerFolder {
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
             case VALUE_TRUE, VALUE_FALSE -> "boolean";
             case VALUE_NULL -> "null";
-            default -> token.name().toLowerCase(java.util.Locale.ROOT);
+            default -> token.name().toLowerCase(Locale.ROOT);
         };
     }
 

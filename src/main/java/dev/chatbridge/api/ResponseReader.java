@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -219,7 +220,7 @@ final class ResponseReader {
         return problem.build();
     }
 
-    private static boolean keepText(JsonNode value, java.util.function.Consumer<String> setter) {
+    private static boolean keepText(JsonNode value, Consumer<String> setter) {
         if (value.isNull() || value.isTextual()) {
             setter.accept(value.isNull() ? null : value.textValue());
             return true;

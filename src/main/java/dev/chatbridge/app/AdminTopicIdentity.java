@@ -1,6 +1,7 @@
 package dev.chatbridge.app;
 
 import dev.chatbridge.engine.TopicIdentity;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,7 +69,7 @@ final class AdminTopicIdentity implements TopicIdentity, AutoCloseable {
     public synchronized void close() {
         closed = true;
         if (admin != null) {
-            admin.close(java.time.Duration.ofSeconds(5));
+            admin.close(Duration.ofSeconds(5));
         }
     }
 }

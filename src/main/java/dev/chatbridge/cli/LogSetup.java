@@ -56,7 +56,7 @@ public final class LogSetup {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return () -> {};
         }
-        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         FileAppender<ILoggingEvent> fileAppender = new FileAppender<>();
         fileAppender.setContext(context);
         fileAppender.setName("chat-bridge-file");
@@ -87,7 +87,7 @@ public final class LogSetup {
 
     private static List<OutputStreamAppender<ILoggingEvent>> consoleAppenders(LoggerContext context) {
         List<OutputStreamAppender<ILoggingEvent>> found = new ArrayList<>();
-        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
             if (it.next() instanceof OutputStreamAppender<ILoggingEvent> appender
                     && !(appender instanceof FileAppender)) {

@@ -6,6 +6,7 @@ import dev.chatbridge.config.ServiceSettings;
 import dev.chatbridge.engine.EngineConfig;
 import dev.chatbridge.engine.PendingChangelog;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -283,7 +284,7 @@ final class ResetCommand implements Callable<Integer> {
             StreamsResetterArgs.Target target,
             boolean asDryRun,
             List<String> internalTopics,
-            java.nio.file.Path commandConfig) {
+            Path commandConfig) {
         return StreamsResetterArgs.of(
                 subject.bootstrapServers(),
                 subject.applicationId(),

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -393,7 +394,7 @@ public final class ChatBridgeConfig {
 
     /** The format of log lines. */
     public LogFormat logFormat() {
-        return LogFormat.valueOf(Objects.requireNonNull(string(LOG_FORMAT)).toUpperCase(java.util.Locale.ROOT));
+        return LogFormat.valueOf(Objects.requireNonNull(string(LOG_FORMAT)).toUpperCase(Locale.ROOT));
     }
 
     /** Log line formats. */

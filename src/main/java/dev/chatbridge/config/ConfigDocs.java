@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.apache.kafka.common.config.ConfigDef;
 
 /**
@@ -76,7 +77,7 @@ public final class ConfigDocs {
                     .append("` | `")
                     .append(ConfigLoader.envVarFor(key.name))
                     .append("` | ")
-                    .append(key.type.name().toLowerCase(java.util.Locale.ROOT))
+                    .append(key.type.name().toLowerCase(Locale.ROOT))
                     .append(" | ")
                     .append(defaultText(key))
                     .append(" | ")

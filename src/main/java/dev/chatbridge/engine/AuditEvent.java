@@ -6,6 +6,7 @@ import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.policy.ProducerIdentity;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 
 /**
  * One call the instance made to the API, for the audit trail: who asked for what (ids, account, assistant, the producer
@@ -132,7 +133,7 @@ public record AuditEvent(
                 -1L,
                 null,
                 check.httpStatus(),
-                check.verdict().name().toLowerCase(java.util.Locale.ROOT),
+                check.verdict().name().toLowerCase(Locale.ROOT),
                 null,
                 0,
                 took.toMillis(),

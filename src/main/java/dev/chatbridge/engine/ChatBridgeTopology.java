@@ -30,7 +30,8 @@ import org.apache.kafka.streams.state.Stores;
  * requests (bytes) → decode → async processor (+ pending table) ─┬─ response bytes → responses
  *                                                                 └─ dead letter bytes → dead letters
  *
- * REKEY: requests (bytes) → decode ─┬─ valid: the original bytes → repartition by conversation key → decode → async processor …
+ * REKEY: requests (bytes) → decode ─┬─ valid: the original bytes → repartition by conversation key → decode
+ *                                   │    → async processor …
  *                                   └─ undecodable or refused → dead letters
  * </pre>
  *

@@ -12,7 +12,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaClientSupplier;
-import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +91,7 @@ public final class CommitClock {
 
     /** Kafka's default clients, with each producer reporting its commits here. */
     public KafkaClientSupplier clientSupplier() {
-        return clientSupplier(new DefaultKafkaClientSupplier());
+        return clientSupplier(new PlainKafkaClients());
     }
 
     /** {@code base}'s clients, with each producer reporting its commits here. */

@@ -1,6 +1,7 @@
 package dev.chatbridge.engine;
 
 import dev.chatbridge.events.ChatDeadLetter;
+import dev.chatbridge.serde.SerdeException;
 import java.time.Clock;
 import java.time.Instant;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -80,7 +81,7 @@ final class EarlyDeadLetterProcessor implements Processor<String, Decoded, Strin
             context.forward(
                     record.withKey(key).withValue(writer.deadLetter(letter).bytes()));
         } catch (OutcomeWriter.NotWritable e) {
-            throw new RegistryUnavailableException(topic(source), (dev.chatbridge.serde.SerdeException) e.getCause());
+            throw new RegistryUnavailableException(topic(source), (SerdeException) e.getCause());
         }
     }
 

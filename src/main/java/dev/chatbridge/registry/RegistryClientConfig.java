@@ -14,6 +14,7 @@ import dev.chatbridge.config.SettingChecks;
 import dev.chatbridge.transport.SafeUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -584,7 +585,7 @@ public final class RegistryClientConfig {
     }
 
     private static String decodeUserInfo(String rawUserInfo) {
-        return java.net.URLDecoder.decode(rawUserInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
+        return URLDecoder.decode(rawUserInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private static String basicUserInfo(

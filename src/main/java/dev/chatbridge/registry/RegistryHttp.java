@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatbridge.transport.Backoff;
 import dev.chatbridge.transport.TlsClientContext;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -263,8 +264,8 @@ final class RegistryHttp implements AutoCloseable {
         HttpClient.RequestSender request = http.request(method).uri(url);
         HttpClient.ResponseReceiver<?> receiver = body == null
                 ? request
-                : request.send(ByteBufFlux.fromString(
-                        Mono.just(body), StandardCharsets.UTF_8, io.netty.buffer.ByteBufAllocator.DEFAULT));
+                : request.send(
+                        ByteBufFlux.fromString(Mono.just(body), StandardCharsets.UTF_8, ByteBufAllocator.DEFAULT));
         return receiver.response((response, content) -> {
                     int status = response.status().code();
                     return HttpBodies.read(content, MAX_ANSWER_BYTES)

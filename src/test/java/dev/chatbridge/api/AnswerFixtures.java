@@ -20,7 +20,8 @@ final class AnswerFixtures {
     static final List<String> CHUNKS = List.of("""
             {"text":"Let me ","requestId":null,"vendorNew":{"x":1}}""", """
             {"tool":{"toolCallStatus":{"toolCallId":"tc-1","status":"Start"},"toolStep":null,"response":null}}""", """
-            {"toolCalls":[{"id":"call-1","name":"search","type":"function","callId":"tc-1","arguments":"{\\"q\\":\\"kafka\\"}"},\
+            {"toolCalls":[{"id":"call-1","name":"search","type":"function","callId":"tc-1",\
+            "arguments":"{\\"q\\":\\"kafka\\"}"},\
             {"id":"call-2","name":"lookup","type":"function","callId":"tc-2","arguments":"{}","extra":true}]}""", """
             {"tool":{"toolStep":{"stepDescription":"Searching the wiki","toolId":"wiki"}}}""", """
             {"tool":{"response":{"name":"wiki search","toolId":"wiki","resources":{\

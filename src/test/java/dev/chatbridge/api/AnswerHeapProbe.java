@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -183,7 +184,7 @@ public final class AnswerHeapProbe {
             }
             try {
                 switch (step) {
-                    case 0 -> data = events.get(event).data().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    case 0 -> data = events.get(event).data().getBytes(StandardCharsets.UTF_8);
                     case 1 -> {
                         each = new JsonAnswerFolder(aggregator, mapper, AnswerCaps.DEFAULT);
                         each.feed(ByteBuffer.wrap(data));

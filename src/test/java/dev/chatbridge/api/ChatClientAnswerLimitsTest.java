@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -186,13 +187,8 @@ class ChatClientAnswerLimitsTest extends ChatClientTestSupport {
         // Then
         assertThat(first).isInstanceOf(CallOutcome.PermanentFailure.class);
         assertThat(second)
-                .isEqualTo(new CallOutcome.Success(new ChatAnswer(
-                        "ok",
-                        java.util.List.of(),
-                        java.util.List.of(),
-                        java.util.List.of(),
-                        java.util.List.of(),
-                        null)));
+                .isEqualTo(new CallOutcome.Success(
+                        new ChatAnswer("ok", List.of(), List.of(), List.of(), List.of(), null)));
         assertThat(third).isEqualTo(second);
         assertThat(server.closedConnections()).as("connections closed").isGreaterThanOrEqualTo(1);
     }

@@ -6,6 +6,7 @@ import dev.chatbridge.events.DeadLetterReason;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -17,7 +18,7 @@ class ChatClientAnswerTest extends ChatClientTestSupport {
     @Test
     void shouldDetectTheKeyInALogLineSoThatTheLeakCheckCanFail() {
         // Given
-        org.slf4j.Logger logger = LoggerFactory.getLogger("dev.chatbridge.api.LeakProbe");
+        Logger logger = LoggerFactory.getLogger("dev.chatbridge.api.LeakProbe");
 
         // When
         logger.warn("probe {}", KEY);

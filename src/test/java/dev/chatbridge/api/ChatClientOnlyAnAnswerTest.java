@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatbridge.events.DeadLetterReason;
 import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * ChatClient over loopback: only an answer is a success. A 2xx of {}, of an error member, of problem details or of
@@ -212,7 +215,7 @@ class ChatClientOnlyAnAnswerTest extends ChatClientTestSupport {
         };
         LoopbackServer server = server((request, response) -> response.status(200)
                 .header("Content-Type", LoopbackServer.SSE)
-                .send(reactor.core.publisher.Mono.just(Unpooled.wrappedBuffer(malformed))));
+                .send(Mono.just(Unpooled.wrappedBuffer(malformed))));
 
         CallOutcome outcome = call(client(server), request(null));
 
@@ -225,11 +228,11 @@ class ChatClientOnlyAnAnswerTest extends ChatClientTestSupport {
     void shouldStillAnswerWithEveryMemberWhenTheJsonAnswerComesInThreeByteChunks() {
         String body = "{\"text\":\"Hé😀\",\"toolCalls\":[{\"id\":\"c\",\"arguments\":\"{}\"}],"
                 + "\"tool\":{\"toolStep\":{\"toolId\":\"w\"}},\"text\":\"!\",\"requestId\":\"r\"}";
-        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         LoopbackServer server = server((request, response) -> response.status(200)
                 .header("Content-Type", LoopbackServer.JSON)
                 .send(
-                        reactor.core.publisher.Flux.range(0, (bytes.length + 2) / 3)
+                        Flux.range(0, (bytes.length + 2) / 3)
                                 .map(i -> Unpooled.wrappedBuffer(bytes, 3 * i, Math.min(3, bytes.length - 3 * i))),
                         chunk -> true));
 

@@ -24,7 +24,8 @@ class ChatClientStatusTest extends ChatClientTestSupport {
         LoopbackServer server = server(LoopbackServer.respond(400, "application/problem+json", """
                 {"type":"https://api.example/problems/validation","title":"One or more validation errors occurred.",\
                 "status":400,"detail":"messages is empty","instance":"/chats/v2","errors":{"messages":["The messages \
-                field is required.","Min 1 item."],"threadId":["Too long."]},"traceId":"00-abc-01","extra":{"a":[1,2]}}"""));
+                field is required.","Min 1 item."],"threadId":["Too long."]},"traceId":"00-abc-01",\
+                "extra":{"a":[1,2]}}"""));
 
         // When
         CallOutcome outcome = call(client(server), request(null));

@@ -7,11 +7,15 @@ import static org.awaitility.Awaitility.await;
 import dev.chatbridge.config.InvalidConfigurationException;
 import dev.chatbridge.events.DeadLetterReason;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 
 /**
  * ChatClient over loopback: connect errors, resets, time limits, broken streams, cancellation, pool limits, header
@@ -25,7 +29,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     void shouldRetryWhenNothingListensOnThePort() throws IOException {
         // Given
         int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
         ChatClient client = client("http://127.0.0.1:" + port, b -> b);
@@ -96,7 +100,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     void shouldTimeOutWhenTheAttemptPassesItsDeadlineDespiteKeepAlives() {
         // Given
         String[] keepAlives = new String[100];
-        java.util.Arrays.fill(keepAlives, ": keep-alive\n\n");
+        Arrays.fill(keepAlives, ": keep-alive\n\n");
         LoopbackServer server = server(LoopbackServer.sse(Duration.ofMillis(50), keepAlives));
 
         // When
@@ -287,8 +291,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     void shouldRedactTheKeyWhenTheServerEchoesIt() {
         // Given
         LoopbackServer server = server((request, response) -> response.status(500)
-                .sendString(reactor.core.publisher.Mono.just(
-                        "echo: " + request.requestHeaders().get("Authorization"))));
+                .sendString(Mono.just("echo: " + request.requestHeaders().get("Authorization"))));
 
         // When
         CallOutcome outcome = call(client(server), request(null));
@@ -376,7 +379,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     @Test
     void shouldTimeOutAHandshakeThatNeverEndsWithinTheConnectTimeout() throws Exception {
         // Given: a port that accepts TCP connections (into its backlog) and never says a word of TLS
-        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             String baseUrl = "https://127.0.0.1:" + silent.getLocalPort();
             ChatClient client = client(
                     baseUrl,
@@ -423,7 +426,7 @@ class ChatClientTransportTest extends ChatClientTestSupport {
 
     private static ChatClientConfig.TrustStore trustStore() throws Exception {
         return new ChatClientConfig.TrustStore(
-                java.nio.file.Path.of(ChatClientTransportTest.class
+                Path.of(ChatClientTransportTest.class
                         .getResource("/tls/trust.p12")
                         .toURI()),
                 "changeit",

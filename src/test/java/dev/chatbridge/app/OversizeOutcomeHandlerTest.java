@@ -25,6 +25,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler.Response;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler.Result;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler.SerializationExceptionOrigin;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -160,7 +161,7 @@ class OversizeOutcomeHandlerTest {
     void shouldReplaceAResponseTheGuardRefusedWhileSerializingInTheSameTransaction() {
         Serde<ChatResponse> guarded = guard.wrap(responses);
         ChatResponse big = response("r3", "t3", 5000);
-        OutcomeSizeGuard.TooLargeException refusal = org.assertj.core.api.Assertions.catchThrowableOfType(
+        OutcomeSizeGuard.TooLargeException refusal = Assertions.catchThrowableOfType(
                 OutcomeSizeGuard.TooLargeException.class,
                 () -> guarded.serializer()
                         .serialize("responses", new org.apache.kafka.common.header.internals.RecordHeaders(), big));

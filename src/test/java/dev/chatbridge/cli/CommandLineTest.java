@@ -2,6 +2,13 @@ package dev.chatbridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chatbridge.events.ChatRequest;
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -84,20 +91,16 @@ class CommandLineTest {
                 "",
                 "{\"requestId\":\"r5\",\"messages\":[]}",
                 "{\"requestId\":\"r6\",\"messages\":[{\"role\":\"user\",\"text\":\"again\"}],\"metadata\":{\"k\":\"v\"}}");
-        java.io.StringWriter err = new java.io.StringWriter();
-        java.util.List<dev.chatbridge.events.ChatRequest> sent = new java.util.ArrayList<>();
+        StringWriter err = new StringWriter();
+        List<ChatRequest> sent = new ArrayList<>();
 
         // When
         int skipped = SendCommand.readLines(
-                new java.io.BufferedReader(new java.io.StringReader(input)),
-                new java.io.PrintWriter(err, true),
-                sent::add);
+                new BufferedReader(new StringReader(input)), new PrintWriter(err, true), sent::add);
 
         // Then
         assertThat(skipped).isEqualTo(3);
-        assertThat(sent)
-                .extracting(dev.chatbridge.events.ChatRequest::getRequestId)
-                .containsExactly("r1", "r6");
+        assertThat(sent).extracting(ChatRequest::getRequestId).containsExactly("r1", "r6");
         assertThat(sent.get(1).getMetadata()).containsEntry("k", "v");
         assertThat(err.toString())
                 .contains(

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -174,9 +177,9 @@ class ResetCommandTest {
         List<String> out = new ArrayList<>();
         List<String> err = new ArrayList<>();
         AtomicReference<String> otherThread = new AtomicReference<>();
-        java.io.ByteArrayOutputStream original = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream before = System.out;
-        System.setOut(new java.io.PrintStream(original, true, java.nio.charset.StandardCharsets.UTF_8));
+        ByteArrayOutputStream original = new ByteArrayOutputStream();
+        PrintStream before = System.out;
+        System.setOut(new PrintStream(original, true, StandardCharsets.UTF_8));
         int code;
         try {
             code = KafkaResetTool.run(
@@ -190,7 +193,7 @@ class ResetCommandTest {
                         } catch (InterruptedException e) {
                             throw new IllegalStateException(e);
                         }
-                        otherThread.set(original.toString(java.nio.charset.StandardCharsets.UTF_8));
+                        otherThread.set(original.toString(StandardCharsets.UTF_8));
                         IllegalStateException e = new IllegalStateException(
                                 "Consumer group 'x' is still active", new RuntimeException("cause"));
                         System.err.println("ERROR: " + e);

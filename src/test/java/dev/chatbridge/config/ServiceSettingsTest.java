@@ -3,6 +3,7 @@ package dev.chatbridge.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chatbridge.api.ApiKey;
 import dev.chatbridge.app.ChatBridgeApp;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,8 +79,7 @@ class ServiceSettingsTest {
         Map<String, String> env = complete();
         env.remove("CHAT_BRIDGE_API_KEY");
         env.put("CHAT_BRIDGE_API_KEY_FILE", keyFile.toString());
-        assertThat(ServiceSettings.forRun(config(env)).client().apiKey())
-                .isEqualTo(dev.chatbridge.api.ApiKey.of(SECRET));
+        assertThat(ServiceSettings.forRun(config(env)).client().apiKey()).isEqualTo(ApiKey.of(SECRET));
 
         env.put("CHAT_BRIDGE_API_KEY", SECRET);
         assertThatThrownBy(() -> ServiceSettings.forRun(config(env)))

@@ -236,7 +236,8 @@ class DeploymentFilesTest {
                                         JsonNodeFactory.instance.arrayNode().add("NET_RAW"))),
                 broken("capability added by a patch", security, m -> addPatch(m, """
                         {"kind": "Deployment", "spec": {"template": {"spec": {"containers": [
-                          {"name": "chat-bridge", "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}}]}}}}""")),
+                          {"name": "chat-bridge",
+                           "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}}]}}}}""")),
                 broken(
                         "grace period equal to the drain",
                         grace,

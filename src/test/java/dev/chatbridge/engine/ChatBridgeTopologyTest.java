@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+import org.assertj.core.groups.Tuple;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -251,9 +253,9 @@ class ChatBridgeTopologyTest {
         assertThat(d.deadLetters)
                 .extracting(e -> e.getValue().getReason(), e -> e.getValue().getResponseExcerpt())
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple(DeadLetterReason.REJECTED, "nope"),
-                        org.assertj.core.groups.Tuple.tuple(DeadLetterReason.UNPARSEABLE_RESPONSE, "{not json"),
-                        org.assertj.core.groups.Tuple.tuple(DeadLetterReason.IMPERSONATION_DENIED, "not allowed"));
+                        Tuple.tuple(DeadLetterReason.REJECTED, "nope"),
+                        Tuple.tuple(DeadLetterReason.UNPARSEABLE_RESPONSE, "{not json"),
+                        Tuple.tuple(DeadLetterReason.IMPERSONATION_DENIED, "not allowed"));
     }
 
     @Test
@@ -271,8 +273,7 @@ class ChatBridgeTopologyTest {
 
         assertThat(d.responses)
                 .extracting(e -> e.getValue().getRequestId(), e -> e.getValue().getAttempts())
-                .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("r", 2), org.assertj.core.groups.Tuple.tuple("r2", 1));
+                .containsExactly(Tuple.tuple("r", 2), org.assertj.core.groups.Tuple.tuple("r2", 1));
         assertThat(api.calls())
                 .as("the conversation's next request waits for the retry")
                 .containsExactly("r", "r", "r2");
@@ -366,7 +367,7 @@ class ChatBridgeTopologyTest {
 
         // When requests arrive
         IntStream.range(0, 5).forEach(i -> d.send(request("r-" + i, "t-" + i, "hi")));
-        org.awaitility.Awaitility.await()
+        Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
                 .pollInSameThread()
                 .pollInterval(Duration.ofMillis(5))
@@ -381,7 +382,7 @@ class ChatBridgeTopologyTest {
         assertThat(d.outcomes()).isZero();
         int callsWhenPaused = api.calls().size();
         int checksWhenPaused = api.keyChecksMade();
-        org.awaitility.Awaitility.await()
+        Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
                 .pollInSameThread()
                 .pollInterval(Duration.ofMillis(5))

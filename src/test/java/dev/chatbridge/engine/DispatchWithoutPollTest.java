@@ -3,6 +3,7 @@ package dev.chatbridge.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.chatbridge.api.CallOutcome;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.MessageRole;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -236,11 +239,11 @@ class DispatchWithoutPollTest {
     @Test
     void shouldCountALateCompletionOfAClosedLifeAsHandledWhenTheSameProcessorIsInitialisedAgain() throws Exception {
         // Given a call whose completion stops between "counted as waiting to be forwarded" and its hand-over
-        java.util.concurrent.CountDownLatch ending = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch ending = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
         EngineMetrics slowHook = new EngineMetrics() {
             @Override
-            public void callEnded(dev.chatbridge.api.CallOutcome outcome, Duration duration) {
+            public void callEnded(CallOutcome outcome, Duration duration) {
                 ending.countDown();
                 try {
                     proceed.await();
@@ -254,7 +257,7 @@ class DispatchWithoutPollTest {
         send(task, "r1", "t1");
         Thread netty = new Thread(api::releaseHeld, "netty-like");
         netty.start();
-        assertThat(ending.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(ending.await(5, TimeUnit.SECONDS)).isTrue();
 
         // When Kafka Streams closes the processor and initialises the same object again, and then the completion goes
         // on

@@ -12,11 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -26,6 +28,7 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.test.TestRecord;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -120,9 +123,9 @@ final class EngineDriver implements AutoCloseable {
     }
 
     /** Sends a request whose record carries {@code headers} (none when null). */
-    void send(ChatRequest request, org.apache.kafka.common.header.Headers headers) {
+    void send(ChatRequest request, Headers headers) {
         String key = request.getThreadId() != null ? request.getThreadId() : request.getRequestId();
-        input.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
+        input.pipeInput(new TestRecord<>(
                 key.getBytes(StandardCharsets.UTF_8),
                 REQUESTS.serializer().serialize(config.requestsTopic(), request),
                 headers));
@@ -144,10 +147,10 @@ final class EngineDriver implements AutoCloseable {
     void collect() {
         responseTopic
                 .readKeyValuesToList()
-                .forEach(kv -> responses.add(new java.util.AbstractMap.SimpleImmutableEntry<>(kv.key, kv.value)));
+                .forEach(kv -> responses.add(new AbstractMap.SimpleImmutableEntry<>(kv.key, kv.value)));
         deadLetterTopic
                 .readKeyValuesToList()
-                .forEach(kv -> deadLetters.add(new java.util.AbstractMap.SimpleImmutableEntry<>(kv.key, kv.value)));
+                .forEach(kv -> deadLetters.add(new AbstractMap.SimpleImmutableEntry<>(kv.key, kv.value)));
     }
 
     int outcomes() {

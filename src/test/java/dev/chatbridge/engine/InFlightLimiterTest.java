@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -280,7 +281,7 @@ class InFlightLimiterTest {
     @Test
     void shouldGrantInsteadOfFiringWhileFiringIsNotAllowed() {
         // Given armed calls while dispatching is paused
-        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(false);
+        AtomicBoolean open = new AtomicBoolean(false);
         InFlightLimiter limiter = new InFlightLimiter(1, open::get);
         AtomicInteger wakeUps = new AtomicInteger();
         InFlightLimiter.Waiter w = limiter.register("task", wakeUps::incrementAndGet);

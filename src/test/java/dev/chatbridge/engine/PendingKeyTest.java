@@ -2,6 +2,7 @@ package dev.chatbridge.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.TreeMap;
 import org.apache.kafka.common.utils.Bytes;
@@ -77,7 +78,7 @@ class PendingKeyTest {
     void shouldReadAVersion1EntryAsARequestWithItsEncodedBytes() {
         byte[] request =
                 EngineDriver.REQUESTS.serializer().serialize("chat-requests", EngineDriver.request("r", "t", "hello"));
-        byte[] v1 = java.nio.ByteBuffer.allocate(21 + request.length)
+        byte[] v1 = ByteBuffer.allocate(21 + request.length)
                 .put((byte) 1)
                 .putInt(2)
                 .putLong(1000L)

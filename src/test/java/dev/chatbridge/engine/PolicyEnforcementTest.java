@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.AfterEach;
@@ -66,7 +67,7 @@ class PolicyEnforcementTest {
                                 Duration.ofMillis(20),
                                 Duration.ofSeconds(1),
                                 Duration.ofSeconds(10),
-                                new java.util.Random(1)))
+                                new Random(1)))
                         .build(),
                 api,
                 stateDir,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.chatbridge.events.ChatRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -65,8 +66,7 @@ class SharedStreamThreadTest {
 
     private static Decoded valid(ChatRequest request) {
         byte[] bytes = EngineDriver.REQUESTS.serializer().serialize("chat-requests", request);
-        return new Decoded.Valid(
-                request, request.getThreadId().getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes);
+        return new Decoded.Valid(request, request.getThreadId().getBytes(StandardCharsets.UTF_8), bytes);
     }
 
     private static MockProcessorContext<String, OutcomeWriter.Written> context(int partition) {

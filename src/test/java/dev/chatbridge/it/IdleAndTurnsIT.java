@@ -12,6 +12,7 @@ import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class IdleAndTurnsIT {
         return app.streams().metrics().entrySet().stream()
                 .filter(e -> e.getKey().name().equals("commit-total")
                         && e.getKey().group().equals("stream-thread-metrics"))
-                .map(java.util.Map.Entry::getValue)
+                .map(Map.Entry::getValue)
                 .map(Metric::metricValue)
                 .mapToDouble(v -> ((Number) v).doubleValue())
                 .sum();

@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -124,7 +125,7 @@ class RefusalsIT {
             assertThat(app.resources().pause().episodes()).isZero();
             // (the turn after the refused one in mixed-t0 waits for that refusal's key check, by design: it is
             // the same conversation; it is reported apart)
-            java.util.function.Predicate<String> others = id -> !refused.contains(id) && !id.equals("mixed-t0-r2");
+            Predicate<String> others = id -> !refused.contains(id) && !id.equals("mixed-t0-r2");
             long normalMixed = max(mixedLatency, others);
             long normalBase = max(baselineLatency, id -> true);
             System.out.printf(
@@ -259,7 +260,7 @@ class RefusalsIT {
         return latency;
     }
 
-    private static long max(Map<String, Long> latency, java.util.function.Predicate<String> which) {
+    private static long max(Map<String, Long> latency, Predicate<String> which) {
         return latency.entrySet().stream()
                 .filter(e -> which.test(e.getKey()))
                 .mapToLong(Map.Entry::getValue)
@@ -267,7 +268,7 @@ class RefusalsIT {
                 .orElseThrow();
     }
 
-    private static long p50(Map<String, Long> latency, java.util.function.Predicate<String> which) {
+    private static long p50(Map<String, Long> latency, Predicate<String> which) {
         long[] sorted = latency.entrySet().stream()
                 .filter(e -> which.test(e.getKey()))
                 .mapToLong(Map.Entry::getValue)

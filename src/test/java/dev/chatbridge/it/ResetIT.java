@@ -14,6 +14,7 @@ import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.testing.KafkaCluster;
 import dev.chatbridge.testing.WithKafka;
 import java.io.ByteArrayInputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,6 +33,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -154,9 +156,9 @@ class ResetIT {
     }
 
     private static Map<Integer, Long> inputEnds(ItFixture fx) throws Exception {
-        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (int p = 0; p < PARTITIONS; p++) {
-            latest.put(new TopicPartition(fx.requests, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            latest.put(new TopicPartition(fx.requests, p), OffsetSpec.latest());
         }
         Map<Integer, Long> ends = new TreeMap<>();
         fx.kafka
@@ -412,7 +414,7 @@ class ResetIT {
         String full = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> kept = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
-        for (String element : full.split(java.io.File.pathSeparator)) {
+        for (String element : full.split(File.pathSeparator)) {
             (NOT_IN_SERVICE_JAR.matcher(element.replace('\\', '/')).find() ? dropped : kept).add(element);
         }
         assertThat(dropped)
@@ -431,7 +433,7 @@ class ResetIT {
                 .noneMatch(
                         j -> j.contains("kafka_2.13") || j.contains("scala-library") || j.contains("kafka-metadata"));
         Process process = jvms.launchWithClassPath(
-                String.join(java.io.File.pathSeparator, kept),
+                String.join(File.pathSeparator, kept),
                 Main.class,
                 List.of(
                         "reset",

@@ -68,7 +68,7 @@ class ChatBridgeMetersTest {
     void shouldNameOnlyRealSettingsInDescriptions() {
         Set<String> meters = Arrays.stream(ChatBridgeMeters.values())
                 .map(ChatBridgeMeters::meterName)
-                .collect(java.util.stream.Collectors.toSet());
+                .collect(Collectors.toSet());
         Pattern dotted = Pattern.compile("\\bchat(\\.[a-z][a-z0-9]*)+");
         for (ChatBridgeMeters meter : ChatBridgeMeters.values()) {
             Matcher m = dotted.matcher(meter.description());

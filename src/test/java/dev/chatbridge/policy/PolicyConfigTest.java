@@ -24,6 +24,7 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,8 +54,8 @@ class PolicyConfigTest {
     }
 
     static String[] tokenMode(String keysFile, String... more) {
-        List<String> kv = new java.util.ArrayList<>(
-                List.of(PolicyConfigDef.TOKEN_REQUIRED, "true", PolicyConfigDef.TOKEN_AUDIENCE, "aud"));
+        List<String> kv =
+                new ArrayList<>(List.of(PolicyConfigDef.TOKEN_REQUIRED, "true", PolicyConfigDef.TOKEN_AUDIENCE, "aud"));
         if (keysFile != null) {
             kv.addAll(List.of(PolicyConfigDef.TOKEN_KEYS_FILE, keysFile));
         }

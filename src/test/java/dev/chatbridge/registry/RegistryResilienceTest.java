@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.chatbridge.devtools.registry.EmbeddedSchemaRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -296,7 +297,7 @@ class RegistryResilienceTest {
     }
 
     private static String quoted(String text) {
-        return com.fasterxml.jackson.databind.node.TextNode.valueOf(text).toString();
+        return TextNode.valueOf(text).toString();
     }
 
     private static String url(DisposableServer server) {

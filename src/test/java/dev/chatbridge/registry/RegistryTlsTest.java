@@ -12,10 +12,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -216,14 +218,14 @@ class RegistryTlsTest {
 
     private static void keytool(String... arguments) throws IOException, InterruptedException {
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        List<String> command = new java.util.ArrayList<>(List.of(keytool.toString()));
+        List<String> command = new ArrayList<>(List.of(keytool.toString()));
         command.addAll(List.of(arguments));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         boolean done = process.waitFor(30, TimeUnit.SECONDS);
         if (!done) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
-        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(done && process.exitValue() == 0)
                 .as("keytool %s: %s", arguments[0], output)
                 .isTrue();

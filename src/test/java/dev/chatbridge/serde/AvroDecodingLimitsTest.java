@@ -3,6 +3,7 @@ package dev.chatbridge.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.sun.management.ThreadMXBean;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.registry.MockSchemaRegistry;
 import dev.chatbridge.registry.RegisteredSchema;
@@ -10,7 +11,11 @@ import dev.chatbridge.registry.SchemaRegistryClient;
 import dev.chatbridge.registry.SchemaRegistryClients;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +53,8 @@ class AvroDecodingLimitsTest {
                   "symbols": ["User", "System", "Assistant"]}},
                   {"name": "text", "type": ["null", "string"], "default": null}]}}},
               {"name": "metadata", "type": {"type": "map", "values": "string"}, "default": {}},
-              {"name": "createdAt", "type": ["null", {"type": "long", "logicalType": "timestamp-millis"}], "default": null},
+              {"name": "createdAt", "type": ["null", {"type": "long", "logicalType": "timestamp-millis"}],
+               "default": null},
               {"name": "blob", "type": "bytes", "default": ""},
               {"name": "note", "type": "string", "default": ""},
               {"name": "counts", "type": {"type": "array", "items": "long"}, "default": []},
@@ -138,9 +144,9 @@ class AvroDecodingLimitsTest {
         // collection limit bounds their count
         Schema nulls = chatRequestWith(
                 new Schema.Field("nothings", SchemaBuilder.array().items().nullType()));
-        assertThat(AvroDeserializer.everyArrayItemTakesBytes(nulls, new java.util.IdentityHashMap<>()))
+        assertThat(AvroDeserializer.everyArrayItemTakesBytes(nulls, new IdentityHashMap<>()))
                 .isFalse();
-        assertThat(AvroDeserializer.everyArrayItemTakesBytes(WIDER_WRITER, new java.util.IdentityHashMap<>()))
+        assertThat(AvroDeserializer.everyArrayItemTakesBytes(WIDER_WRITER, new IdentityHashMap<>()))
                 .isTrue();
         int id = registry.register("nulls", nulls);
         Body body = new Body();
@@ -235,7 +241,7 @@ class AvroDecodingLimitsTest {
 
     /** ChatRequest's schema with one more field at the end, which its readers skip. */
     private static Schema chatRequestWith(Schema.Field extra) {
-        java.util.List<Schema.Field> fields = new java.util.ArrayList<>();
+        List<Schema.Field> fields = new ArrayList<>();
         ChatRequest.getClassSchema().getFields().forEach(field -> fields.add(new Schema.Field(field, field.schema())));
         fields.add(extra);
         return Schema.createRecord("ChatRequest", null, "dev.chatbridge.events", false, fields);
@@ -308,7 +314,7 @@ class AvroDecodingLimitsTest {
     }
 
     private static long allocatedBytes() {
-        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+        return ((ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
 
     /** Writes Avro binary by hand, so that lengths can lie. */
@@ -326,7 +332,7 @@ class AvroDecodingLimitsTest {
         }
 
         Body string(String text) {
-            byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
             varint(utf8.length);
             out.writeBytes(utf8);
             return this;

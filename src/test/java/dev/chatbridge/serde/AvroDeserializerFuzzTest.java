@@ -8,6 +8,8 @@ import dev.chatbridge.registry.SchemaRegistryClient;
 import dev.chatbridge.testing.SampleEvents;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import net.jqwik.api.Arbitraries;
@@ -84,7 +86,7 @@ class AvroDeserializerFuzzTest {
 
     @Property(tries = 2000)
     void truncation(@ForAll("seed") byte[] seed, @ForAll @IntRange(min = 0, max = 10_000) int cut) {
-        decodeOrSerdeException(java.util.Arrays.copyOf(seed, cut % seed.length));
+        decodeOrSerdeException(Arrays.copyOf(seed, cut % seed.length));
     }
 
     @Property(tries = 5000)
@@ -104,7 +106,7 @@ class AvroDeserializerFuzzTest {
 
     @Property(tries = 4000)
     void randomBodiesAfterAValidHeader(@ForAll("seed") byte[] seed, @ForAll @Size(max = 200) byte[] body) {
-        byte[] bytes = java.util.Arrays.copyOf(seed, WireFormat.HEADER_SIZE + body.length);
+        byte[] bytes = Arrays.copyOf(seed, WireFormat.HEADER_SIZE + body.length);
         System.arraycopy(body, 0, bytes, WireFormat.HEADER_SIZE, body.length);
         decodeOrSerdeException(bytes);
     }
@@ -137,9 +139,7 @@ class AvroDeserializerFuzzTest {
         } catch (SerdeException e) {
             if (e.getCause() instanceof OutOfMemoryError) {
                 throw new AssertionError(
-                        "Decoding ran out of memory for "
-                                + java.util.HexFormat.of().formatHex(bytes),
-                        e);
+                        "Decoding ran out of memory for " + HexFormat.of().formatHex(bytes), e);
             }
         } catch (Throwable t) {
             throw new AssertionError(

@@ -10,7 +10,12 @@ import dev.chatbridge.registry.SchemaRegistryClients;
 import dev.chatbridge.testing.SampleEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +27,7 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -154,7 +160,7 @@ class AvroSerdeTest {
     @Test
     void shouldDecodeARecordWrittenWithANewerSchemaThatAddsAField() throws IOException {
         Schema current = new Schema.Parser().parse(ChatRequest.getClassSchema().toString());
-        List<Schema.Field> fields = new java.util.ArrayList<>();
+        List<Schema.Field> fields = new ArrayList<>();
         for (Schema.Field f : current.getFields()) {
             fields.add(new Schema.Field(f, f.schema()));
         }
@@ -260,8 +266,7 @@ class AvroSerdeTest {
     @Test
     void shouldFailWithinBoundedTimeWhenTheRegistryIsUnreachable() throws IOException {
         int closedPort;
-        try (java.net.ServerSocket socket =
-                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
         AvroDeserializer<ChatRequest> deserializer = new AvroDeserializer<>(ChatRequest.class);
@@ -292,9 +297,9 @@ class AvroSerdeTest {
         } finally {
             deserializer.close();
         }
-        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
                 .as("time to give up on an unreachable registry with 2 retries")
-                .isLessThan(java.time.Duration.ofSeconds(10));
+                .isLessThan(Duration.ofSeconds(10));
     }
 
     @Test
@@ -345,11 +350,11 @@ class AvroSerdeTest {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            new org.apache.avro.specific.SpecificDatumWriter<ChatRequest>(schema).write(request, encoder);
+            new SpecificDatumWriter<ChatRequest>(schema).write(request, encoder);
             encoder.flush();
             return out.toByteArray();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -29,7 +29,7 @@ public final class LogCapture implements AutoCloseable {
     private LogCapture(Map<String, Level> levels) {
         appender.setContext(context);
         appender.start();
-        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(appender);
+        context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
         levels.forEach((name, level) -> {
             Logger logger = context.getLogger(name);
             previous.put(name, logger.getLevel());
@@ -77,7 +77,7 @@ public final class LogCapture implements AutoCloseable {
 
     @Override
     public void close() {
-        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(appender);
+        context.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(appender);
         appender.stop();
         previous.forEach((name, level) -> context.getLogger(name).setLevel(level));
     }

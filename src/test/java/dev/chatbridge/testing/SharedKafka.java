@@ -4,6 +4,7 @@ import dev.chatbridge.devtools.broker.EmbeddedKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -97,9 +98,7 @@ final class SharedKafka implements AutoCloseable {
 
     private static boolean anyDockerHint() {
         if (System.getenv("DOCKER_HOST") != null
-                || System.getProperty("os.name", "")
-                        .toLowerCase(java.util.Locale.ROOT)
-                        .contains("win")) {
+                || System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win")) {
             return true;
         }
         Path home = Path.of(System.getProperty("user.home"));

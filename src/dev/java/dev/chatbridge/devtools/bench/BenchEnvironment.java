@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -94,7 +95,7 @@ final class BenchEnvironment implements AutoCloseable {
 
     /** Creates the topics with {@code partitions} partitions each. */
     void createTopics(int partitions, String... names) {
-        Map<String, Integer> topics = new java.util.LinkedHashMap<>();
+        Map<String, Integer> topics = new LinkedHashMap<>();
         for (String n : names) {
             topics.put(n, partitions);
         }

@@ -1,6 +1,8 @@
 package dev.chatbridge.devtools.bench;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,9 +163,9 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
-    private static byte[] readWithin(java.io.InputStream in, Process p, Duration timeout) throws IOException {
+    private static byte[] readWithin(InputStream in, Process p, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         byte[] chunk = new byte[8192];
         while (true) {
             if (in.available() > 0) {

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.apache.avro.Schema;
 
 /**
@@ -261,7 +262,7 @@ final class RegistryRoutes {
         return error(405, 405, "HTTP 405 Method Not Allowed");
     }
 
-    private Answer only(String allowed, String method, java.util.function.Supplier<Answer> handler) {
+    private Answer only(String allowed, String method, Supplier<Answer> handler) {
         return allowed.equals(method) ? handler.get() : methodNotAllowed();
     }
 

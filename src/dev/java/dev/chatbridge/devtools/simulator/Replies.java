@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -254,7 +255,7 @@ final class Replies {
         });
     }
 
-    private static Mono<Void> afterDelay(Duration delay, java.util.function.Supplier<Mono<Void>> then) {
+    private static Mono<Void> afterDelay(Duration delay, Supplier<Mono<Void>> then) {
         return delay.isZero() ? Mono.defer(then) : Mono.delay(delay).then(Mono.defer(then));
     }
 

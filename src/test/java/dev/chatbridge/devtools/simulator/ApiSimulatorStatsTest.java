@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,9 +106,9 @@ class ApiSimulatorStatsTest {
         assertThat(simulator.receivedOrder("T"))
                 .extracting(ReceivedCall::correlationId, ReceivedCall::text)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("corr-1", "message 1"),
-                        org.assertj.core.groups.Tuple.tuple("corr-2", "message 2"),
-                        org.assertj.core.groups.Tuple.tuple("corr-3", "message 3"));
+                        Tuple.tuple("corr-1", "message 1"),
+                        Tuple.tuple("corr-2", "message 2"),
+                        Tuple.tuple("corr-3", "message 3"));
         assertThat(simulator.receivedOrder("U"))
                 .extracting(ReceivedCall::text)
                 .containsExactly("other 1", "other 2", "other 3");
@@ -131,7 +133,7 @@ class ApiSimulatorStatsTest {
     @Test
     void shouldRecordTheImpersonatedAccount() {
         start(SimulatorConfig.builder().build());
-        Map<String, String> headers = new java.util.HashMap<>(HEADERS);
+        Map<String, String> headers = new HashMap<>(HEADERS);
         headers.put("unleash-account", "zoe@example.com");
 
         client.send("POST", "/chats/v2", SimTestClient.body("T", "as Zoë"), headers, WAIT);

@@ -3,6 +3,7 @@ package dev.chatbridge.devtools.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 class ConcurrencyCountersTest {
@@ -68,7 +69,7 @@ class ConcurrencyCountersTest {
         assertThat(c.totalCalls()).as("counters stay cumulative").isEqualTo(2);
     }
 
-    private long at(long time, java.util.function.LongSupplier action) {
+    private long at(long time, LongSupplier action) {
         clock.set(time);
         return action.getAsLong();
     }
