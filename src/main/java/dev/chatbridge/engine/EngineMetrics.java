@@ -26,10 +26,10 @@ public interface EngineMetrics {
      */
     default void callStarted(Duration queueWait) {}
 
-    /** A call ended with an outcome after {@code duration} (completing thread); cancelled calls are not reported. */
     /** A key check ended with {@code verdict}. */
     default void keyChecked(KeyCheck.Verdict verdict) {}
 
+    /** A call ended with an outcome after {@code duration} (completing thread); cancelled calls are not reported. */
     default void callEnded(CallOutcome outcome, Duration duration) {}
 
     /** A retriable failure will be retried (stream thread). */

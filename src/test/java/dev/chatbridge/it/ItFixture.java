@@ -151,11 +151,6 @@ final class ItFixture implements AutoCloseable {
     }
 
     /**
-     * Kafka Streams properties of one instance: exactly-once, the fixture's application id, a 100 ms commit interval, a
-     * short poll, and a 6 s session timeout so that a vanished member (killed, or closed without leaving the group) is
-     * noticed quickly.
-     */
-    /**
      * A properties file for the {@code run} command in its own JVM: the fixture's Kafka settings with a new state dir,
      * its topics, simulator and registry, {@code maxInFlight}, metrics on a free port and a 30 s drain.
      */
@@ -173,6 +168,11 @@ final class ItFixture implements AutoCloseable {
         return ChildJvms.writeProperties(p, applicationId + "-run");
     }
 
+    /**
+     * Kafka Streams properties of one instance: exactly-once, the fixture's application id, a 100 ms commit interval, a
+     * short poll, and a 6 s session timeout so that a vanished member (killed, or closed without leaving the group) is
+     * noticed quickly.
+     */
     Properties streamsProps(Path stateDir) {
         Properties p = StreamsProperties.defaults(applicationId, kafka.bootstrapServers(), true);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
