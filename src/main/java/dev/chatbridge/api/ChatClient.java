@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.chatbridge.config.ChatBridgeConfig;
 import dev.chatbridge.events.ChatMessage;
 import dev.chatbridge.events.ChatRequest;
 import dev.chatbridge.events.DeadLetterReason;
@@ -355,9 +356,9 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                         store.path(),
                         store.type(),
                         store.password() == null ? null : store.password().toCharArray(),
-                        "chat.api.truststore.location",
-                        "chat.api.truststore.type",
-                        "chat.api.truststore.password");
+                        ChatBridgeConfig.API_TRUSTSTORE_LOCATION,
+                        ChatBridgeConfig.API_TRUSTSTORE_TYPE,
+                        ChatBridgeConfig.API_TRUSTSTORE_PASSWORD);
         ClientKeyMaterial client = config.clientKeyMaterial();
         TlsClientContext.ClientKey key =
                 client == null ? null : new TlsClientContext.ClientKey(client.key(), client.chain());
