@@ -217,22 +217,12 @@ class ChatClientTransportTest extends ChatClientTestSupport {
 
     @Test
     void shouldBoundConnectionsAndWaitingCallsByThePoolSettings() throws Exception {
-        // Given: one connection, one waiting call allowed
+        // Given: one connection, one waiting call allowed, and both taken
         LoopbackServer server = server(LoopbackServer.stall());
-        ChatClient client = client(
-                server,
-                b -> b.maxInFlight(1)
-                        .maxPendingAcquires(1)
-                        .pendingAcquireTimeout(Duration.ofMillis(500))
-                        .firstByteTimeout(Duration.ofSeconds(5)));
-        Disposable first = client.call(request(null)).subscribe(outcomes::add);
-        resources.add(first::dispose);
-        server.takeRequest();
-        Disposable second = client.call(request(null)).subscribe(outcomes::add);
-        resources.add(second::dispose);
+        OnePlace place = onePlaceTaken(server, Duration.ofMillis(500), Duration.ofSeconds(5));
 
         // When
-        CallOutcome third = call(client, request(null));
+        CallOutcome third = call(place.client(), request(null));
 
         // Then
         assertThat(third)
@@ -259,32 +249,42 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     void shouldAdmitCallsAgainOnceTheCallsHoldingOrWaitingForTheConnectionEnd() throws Exception {
         // Given: the one connection held, the one waiting place taken, a third call refused
         LoopbackServer server = server(LoopbackServer.stall());
-        ChatClient client = client(
-                server,
-                b -> b.maxInFlight(1)
-                        .maxPendingAcquires(1)
-                        .pendingAcquireTimeout(Duration.ofSeconds(10))
-                        .firstByteTimeout(Duration.ofSeconds(10)));
-        Disposable holding = client.call(request(null)).subscribe(outcomes::add);
-        resources.add(holding::dispose);
-        server.takeRequest();
-        Disposable waiting = client.call(request(null)).subscribe(outcomes::add);
-        resources.add(waiting::dispose);
+        OnePlace place = onePlaceTaken(server, Duration.ofSeconds(10), Duration.ofSeconds(10));
+        ChatClient client = place.client();
         assertThat(call(client, request(null)))
                 .isInstanceOfSatisfying(
                         CallOutcome.RetriableFailure.class,
                         failure -> assertThat(failure.message()).startsWith("no pooled connection free"));
 
         // When: the holding call is cancelled, the waiting one gets the connection; then it is cancelled too
-        holding.dispose();
+        place.holding().dispose();
         server.takeRequest();
-        waiting.dispose();
+        place.waiting().dispose();
 
         // Then: both places are free again, so a new call reaches the server
         Disposable later = client.call(request(null)).subscribe(outcomes::add);
         resources.add(later::dispose);
         assertThat(server.takeRequest().method()).isEqualTo("POST");
         assertThat(outcomes).hasSize(1);
+    }
+
+    /** A client with one pooled connection and one waiting place, and calls holding and waiting for them. */
+    private record OnePlace(ChatClient client, Disposable holding, Disposable waiting) {}
+
+    private OnePlace onePlaceTaken(LoopbackServer server, Duration pendingAcquireTimeout, Duration firstByteTimeout)
+            throws InterruptedException {
+        ChatClient client = client(
+                server,
+                b -> b.maxInFlight(1)
+                        .maxPendingAcquires(1)
+                        .pendingAcquireTimeout(pendingAcquireTimeout)
+                        .firstByteTimeout(firstByteTimeout));
+        Disposable holding = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(holding::dispose);
+        server.takeRequest();
+        Disposable waiting = client.call(request(null)).subscribe(outcomes::add);
+        resources.add(waiting::dispose);
+        return new OnePlace(client, holding, waiting);
     }
 
     @Test
