@@ -145,6 +145,8 @@ public final class ChatBridgeApp implements AutoCloseable {
     private final List<KafkaStreams.StateListener> stateListeners = new CopyOnWriteArrayList<>();
 
     private boolean closed;
+    /** Whether {@link #start()} started Kafka Streams: only then can the changelog be current. */
+    private boolean started;
 
     private ChatBridgeApp(Settings settings, Clock clock, MeterRegistry meterRegistry) {
         this.settings = settings;
@@ -312,6 +314,7 @@ public final class ChatBridgeApp implements AutoCloseable {
             streams.cleanUp();
         });
         streams.start();
+        started = true;
         return this;
     }
 
@@ -413,8 +416,11 @@ public final class ChatBridgeApp implements AutoCloseable {
         // expires (45 s by default), and their requests wait that long on a scale-down.
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-        // The changelog exists now that the instance ran: the next start can tell its local state is current.
-        localState.rememberCurrent();
+        // The changelog exists now that the instance ran: the next start can tell its local state is current. An
+        // instance that never started has nothing to remember (and asking the broker could wait out its timeout).
+        if (started) {
+            localState.rememberCurrent();
+        }
         streamsMetrics.ifPresent(KafkaStreamsMetrics::close);
         resources.pause().stop();
         client.close();
