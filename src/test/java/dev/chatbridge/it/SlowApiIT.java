@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * An API taking 3 s per answer: the pending bound holds, the backlog shows as consumer lag, and the instance stays
+ * An API taking 2 s per answer: the pending bound holds, the backlog shows as consumer lag, and the instance stays
  * RUNNING (never evicted from its group nor fenced) while it waits.
  */
 @WithKafka
@@ -45,9 +45,9 @@ class SlowApiIT {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void shouldKeepPendingBoundedShowLagAndStayRunningWhenTheApiIsSlow(KafkaCluster kafka) throws Exception {
-        // Given an API answering in 3 s and an instance with at most 20 pending and 10 in flight
+        // Given an API answering in 2 s and an instance with at most 20 pending and 10 in flight
         SimulatorConfig.Builder sim = SimulatorConfig.builder()
-                .latency(LatencyModel.fixed(Duration.ofSeconds(3)))
+                .latency(LatencyModel.fixed(Duration.ofSeconds(2)))
                 .chunks(2)
                 .chunkInterval(Duration.ofMillis(5));
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
