@@ -138,6 +138,17 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                     new CallOutcome.PermanentFailure(DeadLetterReason.INVALID_REQUEST, null, null, null, invalid));
         }
         byte[] body = requestBody(request);
+        // Before the watchdog and the exchange are built (the body first: building it may throw, and then no place
+        // is held). Released in doFinally below.
+        if (!admitted.tryAcquire()) {
+            return Mono.just(new CallOutcome.RetriableFailure(
+                    CallOutcome.RetryCause.OTHER,
+                    null,
+                    null,
+                    null,
+                    "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
+                            + " calls already waiting for one (maxInFlight " + config.maxInFlight() + ")"));
+        }
         Watchdog watchdog = new Watchdog(
                 Schedulers.parallel(), config.firstByteTimeout(), config.idleTimeout(), config.attemptTimeout());
         AtomicLong startedNanos = new AtomicLong();
@@ -164,15 +175,6 @@ public final class ChatClient implements ChatApi, AutoCloseable {
         Mono<CallOutcome> expired = watchdog.expired()
                 .map(message -> new CallOutcome.RetriableFailure(
                         CallOutcome.RetryCause.TIMEOUT, null, null, null, "timed out: " + message));
-        if (!admitted.tryAcquire()) {
-            return Mono.just(new CallOutcome.RetriableFailure(
-                    CallOutcome.RetryCause.OTHER,
-                    null,
-                    null,
-                    null,
-                    "no pooled connection free and maxPendingAcquires " + config.maxPendingAcquires()
-                            + " calls already waiting for one (maxInFlight " + config.maxInFlight() + ")"));
-        }
         return Mono.firstWithSignal(exchange, expired)
                 .doOnSubscribe(subscription -> {
                     startedNanos.set(System.nanoTime());
@@ -201,7 +203,13 @@ public final class ChatClient implements ChatApi, AutoCloseable {
                 .response((response, content) -> content.then(Mono.fromSupplier(() -> keyCheck(
                         response.status().code(), response.responseHeaders().get(HttpHeaderNames.LOCATION)))))
                 .next()
-                .timeout(config.firstByteTimeout())
+                .timeout(
+                        config.firstByteTimeout(),
+                        Mono.fromSupplier(() -> new KeyCheck(
+                                KeyCheck.Verdict.UNKNOWN,
+                                null,
+                                "the key check got no answer: timed out: no answer within firstByteTimeout "
+                                        + config.firstByteTimeout())))
                 .onErrorResume(error -> Mono.just(new KeyCheck(
                         KeyCheck.Verdict.UNKNOWN,
                         null,

@@ -288,6 +288,22 @@ class ChatClientTransportTest extends ChatClientTestSupport {
     }
 
     @Test
+    void shouldSayAKeyCheckTimedOutWhenTheApiNeverAnswersIt() throws Exception {
+        // Given an API that takes the key check and never answers
+        LoopbackServer server = server(LoopbackServer.stall());
+        ChatClient client = client(server, b -> b.firstByteTimeout(Duration.ofMillis(300)));
+
+        // When
+        KeyCheck check = client.checkKey().block(WAIT);
+
+        // Then it is unknown for the time limit, not for a pool that was never full
+        assertThat(server.takeRequest().method()).isEqualTo("POST");
+        assertThat(check.verdict()).isEqualTo(KeyCheck.Verdict.UNKNOWN);
+        assertThat(check.message())
+                .isEqualTo("the key check got no answer: timed out: no answer within firstByteTimeout PT0.3S");
+    }
+
+    @Test
     void shouldRedactTheKeyWhenTheServerEchoesIt() {
         // Given
         LoopbackServer server = server((request, response) -> response.status(500)
