@@ -82,6 +82,11 @@ final class RegistryHttp implements AutoCloseable {
         }
         Duration perAttempt = config.connectTimeout().plus(config.readTimeout());
         this.attemptTimeout = perAttempt.plus(ATTEMPT_MARGIN);
+        // Before the pool: a truststore that does not load leaves nothing open.
+        TlsClientContext tls = config.truststoreLocation().isPresent()
+                        || urls.stream().anyMatch(url -> "https".equals(url.getScheme()))
+                ? tls(config)
+                : null;
         this.connections = ConnectionProvider.builder("chat-bridge-schema-registry")
                 .maxConnections(16)
                 .pendingAcquireMaxCount(256)
@@ -101,8 +106,8 @@ final class RegistryHttp implements AutoCloseable {
                         headers.set(HttpHeaderNames.AUTHORIZATION, authorization);
                     }
                 });
-        if (config.truststoreLocation().isPresent()) {
-            client = tls(config).secure(client);
+        if (tls != null) {
+            client = tls.secure(client);
         }
         this.http = client;
     }
@@ -334,21 +339,22 @@ final class RegistryHttp implements AutoCloseable {
     }
 
     /**
-     * The registry's TLS: its truststore, no client certificate, a handshake bounded by the connect timeout.
+     * The registry's TLS: its truststore (the JDK's when none is set), no client certificate, a handshake bounded by
+     * the connect timeout.
      *
      * @throws dev.chatbridge.config.InvalidConfigurationException when the truststore cannot be loaded (naming the
      *     settings, never the password)
      */
     private static TlsClientContext tls(RegistryClientConfig config) {
-        return TlsClientContext.create(
-                new TlsClientContext.TrustStoreFile(
-                        config.truststoreLocation().orElseThrow(),
+        TlsClientContext.TrustStoreFile store = config.truststoreLocation()
+                .map(path -> new TlsClientContext.TrustStoreFile(
+                        path,
                         config.truststoreType(),
                         config.truststorePassword(),
                         RegistryClientConfig.SSL_TRUSTSTORE_LOCATION,
                         RegistryClientConfig.SSL_TRUSTSTORE_TYPE,
-                        RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD),
-                null,
-                config.connectTimeout());
+                        RegistryClientConfig.SSL_TRUSTSTORE_PASSWORD))
+                .orElse(null);
+        return TlsClientContext.create(store, null, config.connectTimeout());
     }
 }

@@ -18,9 +18,11 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.net.ssl.KeyManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -172,9 +174,18 @@ class RegistryTlsTest {
 
     @Test
     void shouldGiveUpOnAHandshakeThatNeverEndsWithinTheConnectTimeout() throws IOException {
+        giveUpOnASilentHandshake(RegistryTlsTest::withTruststore);
+    }
+
+    @Test
+    void shouldGiveUpOnAHandshakeThatNeverEndsWithinTheConnectTimeoutWithTheJdksTruststore() throws IOException {
+        giveUpOnASilentHandshake(url -> new HashMap<>(RestSchemaRegistryClientTest.configs(url)));
+    }
+
+    private static void giveUpOnASilentHandshake(Function<String, Map<String, Object>> configsFor) throws IOException {
         // Given: a port that accepts TCP connections (into its backlog) and never says a word of TLS
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Map<String, Object> configs = withTruststore("https://127.0.0.1:" + silent.getLocalPort());
+            Map<String, Object> configs = configsFor.apply("https://127.0.0.1:" + silent.getLocalPort());
             configs.put(RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS, 300);
             configs.put(RegistryClientConfig.HTTP_READ_TIMEOUT_MS, 3000);
             configs.put(RegistryClientConfig.CALL_TIMEOUT_MS, 4000);
