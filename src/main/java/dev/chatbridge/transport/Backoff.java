@@ -12,6 +12,8 @@ import java.util.Objects;
  */
 public final class Backoff {
 
+    private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+
     private Backoff() {}
 
     /**
@@ -30,8 +32,9 @@ public final class Backoff {
         if (first.isNegative() || cap.isNegative()) {
             throw new IllegalArgumentException("first and cap must not be negative, were " + first + " and " + cap);
         }
-        long firstNanos = first.toNanos();
-        long capNanos = cap.toNanos();
+        // Durations past Long.MAX_VALUE nanoseconds (292 years: "no cap" in practice) count as that much.
+        long firstNanos = first.compareTo(LONGEST) > 0 ? Long.MAX_VALUE : first.toNanos();
+        long capNanos = cap.compareTo(LONGEST) > 0 ? Long.MAX_VALUE : cap.toNanos();
         int doublings = Math.min(step - 1, 62);
         // firstNanos <= capNanos >> doublings means firstNanos << doublings <= capNanos: no overflow.
         return Duration.ofNanos(firstNanos > (capNanos >> doublings) ? capNanos : firstNanos << doublings);

@@ -40,6 +40,14 @@ class BackoffTest {
     }
 
     @Test
+    void shouldTakeACapPastLongNanosecondsAsNoCap() {
+        Duration noCap = Duration.ofMillis(Long.MAX_VALUE);
+
+        assertThat(Backoff.exponential(Duration.ofSeconds(1), noCap, 3)).isEqualTo(Duration.ofSeconds(4));
+        assertThat(Backoff.exponential(Duration.ofSeconds(1), noCap, 100)).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
+    }
+
+    @Test
     void shouldRefuseAStepBelowOneAndNegativeDurations() {
         assertThatThrownBy(() -> Backoff.exponential(SECOND, THIRTY_SECONDS, 0))
                 .isInstanceOf(IllegalArgumentException.class)
