@@ -146,24 +146,31 @@ public final class ChatBridgeApp implements AutoCloseable {
 
     private boolean closed;
     /** Whether {@link #start()} started Kafka Streams: only then can the changelog be current. */
-    private boolean started;
+    private volatile boolean started;
 
     private ChatBridgeApp(Settings settings, Clock clock, MeterRegistry meterRegistry) {
         this.settings = settings;
         settings.engine().validateAgainst(settings.streams());
-        this.registry = SchemaRegistryClients.create(settings.serdeConfigs());
         AvroSerdeConfig serdeConfig = AvroSerdeConfig.from(settings.serdeConfigs());
         OutcomeSizeGuard guard = OutcomeSizeGuard.forOutputs(
                 settings.streams(),
                 settings.engine().responsesTopic(),
                 settings.engine().deadLettersTopic());
+        ChatBridgeMetrics metrics = meterRegistry == null ? null : new ChatBridgeMetrics(meterRegistry);
+        // The two clients hold connection pools: neither is left open when the other cannot be built (a truststore
+        // that does not load is a configuration error, met here).
+        this.client = new ChatClient(settings.client(), clock, metrics == null ? CallTimings.NONE : metrics);
+        try {
+            this.registry = SchemaRegistryClients.create(settings.serdeConfigs());
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
         Topics topics = Topics.of(
                 settings.engine(),
                 AvroSerdes.of(ChatRequest.class, registry, serdeConfig, false),
                 AvroSerdes.of(ChatResponse.class, registry, serdeConfig, false),
                 AvroSerdes.of(ChatDeadLetter.class, registry, serdeConfig, false));
-        ChatBridgeMetrics metrics = meterRegistry == null ? null : new ChatBridgeMetrics(meterRegistry);
-        this.client = new ChatClient(settings.client(), clock, metrics == null ? CallTimings.NONE : metrics);
         this.topicIds = new AdminTopicIdentity(settings.streams());
         StreamsConfig streamsConfig = new StreamsConfig(settings.streams());
         String applicationId = streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG);

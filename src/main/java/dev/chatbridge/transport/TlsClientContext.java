@@ -138,7 +138,8 @@ public final class TlsClientContext {
                                     ? "the JDK's truststore"
                                     : trustStore.locationSetting() + "=" + trustStore.path())
                             + (clientKey == null ? "" : " and the client certificate " + clientKey) + ": "
-                            + e.getClass().getSimpleName()),
+                            + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")),
                     e);
         }
     }
