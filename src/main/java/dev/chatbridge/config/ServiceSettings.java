@@ -68,7 +68,9 @@ public final class ServiceSettings {
         ChatClientConfig client = null;
         if (url != null && !url.isBlank() && key != null) {
             int maxInFlight = engine != null ? engine.maxInFlight() : config.integer(EngineConfig.KEY_MAX_IN_FLIGHT);
-            client = collect(problems, () -> clientConfig(config, url, key, maxInFlight, problems));
+            List<String> clientProblems = new ArrayList<>();
+            client = collect(clientProblems, () -> clientConfig(config, url, key, maxInFlight, problems));
+            clientProblems.stream().map(ServiceSettings::namingTheSetting).forEach(problems::add);
         }
         InvalidConfigurationException.throwIfAny(problems);
         return new ChatBridgeApp.Settings(
@@ -79,6 +81,33 @@ public final class ServiceSettings {
                 Duration.ofMillis(config.longValue(ChatBridgeConfig.SHUTDOWN_DRAIN_TIMEOUT)),
                 audit(config),
                 policy);
+    }
+
+    /** The settings behind the API client's builder names, for its problems that name only the builder's. */
+    private static final Map<String, String> CLIENT_SETTINGS = Map.of(
+            "baseUrl", ChatBridgeConfig.API_URL,
+            "connectTimeout", ChatBridgeConfig.API_CONNECT_TIMEOUT,
+            "firstByteTimeout", ChatBridgeConfig.API_FIRST_BYTE_TIMEOUT,
+            "idleTimeout", ChatBridgeConfig.API_IDLE_TIMEOUT,
+            "attemptTimeout", ChatBridgeConfig.API_ATTEMPT_TIMEOUT,
+            "trustStore", ChatBridgeConfig.API_TRUSTSTORE_LOCATION,
+            "clientCertificate", ChatBridgeConfig.API_TLS_CLIENT_CERTIFICATE_FILE,
+            "maxAnswerBytes", ChatBridgeConfig.API_MAX_ANSWER_BYTES,
+            "answerMemoryBytes", ChatBridgeConfig.API_ANSWER_MEMORY_BYTES);
+
+    /**
+     * A problem of the API client as {@code run} reports it: led by the setting when the client named only its builder
+     * name (its variable is added when the line is reported).
+     */
+    private static String namingTheSetting(String problem) {
+        if (problem.contains(ChatBridgeConfig.PREFIX)) {
+            return problem;
+        }
+        return CLIENT_SETTINGS.entrySet().stream()
+                .filter(e -> problem.startsWith(e.getKey() + " "))
+                .findFirst()
+                .map(e -> e.getValue() + ": " + problem)
+                .orElse(problem);
     }
 
     /** What {@code part} makes, or null after adding its configuration problems to {@code problems}. */

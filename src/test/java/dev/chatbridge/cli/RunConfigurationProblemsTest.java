@@ -72,4 +72,22 @@ class RunConfigurationProblemsTest {
                 .anySatisfy(line -> assertThat(line).contains("chat.max.in.flight", "CHAT_BRIDGE_MAX_IN_FLIGHT"));
         assertThat(cli.err()).doesNotContain("\tat ");
     }
+
+    @Test
+    void shouldNameTheApiSettingOfAProblemTheApiClientFinds() {
+        // Given an API URL that carries credentials, which the API client refuses
+        Map<String, String> env = complete();
+        env.put("CHAT_BRIDGE_API_URL", "http://someone:hunter2@127.0.0.1:1");
+        CliRun cli = new CliRun(env);
+
+        // When
+        int code = cli.execute("run");
+
+        // Then the line names the setting and its variable, not only the client's builder name
+        assertThat(code).isEqualTo(RunCommand.CONFIG_ERROR);
+        assertThat(errors(cli))
+                .singleElement()
+                .satisfies(line -> assertThat(line).contains("chat.api.url", "CHAT_BRIDGE_API_URL"));
+        assertThat(cli.err()).doesNotContain("hunter2", "\tat ");
+    }
 }
