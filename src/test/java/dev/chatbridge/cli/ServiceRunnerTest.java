@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatbridge.app.ChatBridgeApp;
-import dev.chatbridge.config.ConfigLoader;
-import dev.chatbridge.config.ServiceSettings;
+import dev.chatbridge.testing.OfflineSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,7 +12,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,22 +61,8 @@ class ServiceRunnerTest {
     }
 
     private static ChatBridgeApp.Settings settings(Path stateDir) {
-        return ServiceSettings.forRun(ConfigLoader.load(
-                        Map.of(),
-                        Map.of(
-                                // Nothing is started: no broker, registry or API is asked.
-                                "KAFKA_BOOTSTRAP_SERVERS",
-                                "127.0.0.1:9",
-                                "KAFKA_SCHEMA_REGISTRY_URL",
-                                "http://127.0.0.1:9",
-                                "KAFKA_STATE_DIR",
-                                stateDir.toString(),
-                                "CHAT_BRIDGE_API_URL",
-                                "http://127.0.0.1:9",
-                                "CHAT_BRIDGE_API_KEY",
-                                "service-runner-test-key"),
-                        null)
-                .parse());
+        // Nothing is started: no broker, registry or API is asked.
+        return OfflineSettings.forRun(stateDir, "http://127.0.0.1:9", "service-runner-test-key");
     }
 
     private static int freePort() throws IOException {

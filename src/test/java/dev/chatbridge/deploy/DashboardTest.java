@@ -7,13 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatbridge.api.ChatClient;
 import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.app.ChatBridgeApp;
-import dev.chatbridge.config.ConfigLoader;
-import dev.chatbridge.config.ServiceSettings;
 import dev.chatbridge.devtools.simulator.ApiSimulator;
 import dev.chatbridge.devtools.simulator.SimulatorConfig;
 import dev.chatbridge.observability.ChatBridgeMeters;
 import dev.chatbridge.observability.MeterTag;
 import dev.chatbridge.observability.ServiceRegistry;
+import dev.chatbridge.testing.OfflineSettings;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusNamingConvention;
 import java.io.IOException;
@@ -67,22 +66,8 @@ class DashboardTest {
         series.putAll(catalogue());
         try (ApiSimulator simulator =
                 new ApiSimulator(SimulatorConfig.builder().apiKeys(KEY).build()).start()) {
-            ChatBridgeApp.Settings settings = ServiceSettings.forRun(ConfigLoader.load(
-                            Map.of(),
-                            Map.of(
-                                    // Nothing is started: no broker or registry is asked.
-                                    "KAFKA_BOOTSTRAP_SERVERS",
-                                    "127.0.0.1:9",
-                                    "KAFKA_SCHEMA_REGISTRY_URL",
-                                    "http://127.0.0.1:9",
-                                    "KAFKA_STATE_DIR",
-                                    stateDir.toString(),
-                                    "CHAT_BRIDGE_API_URL",
-                                    simulator.baseUrl(),
-                                    "CHAT_BRIDGE_API_KEY",
-                                    KEY),
-                            null)
-                    .parse());
+            // Nothing is started but the simulator: no broker or registry is asked.
+            ChatBridgeApp.Settings settings = OfflineSettings.forRun(stateDir, simulator.baseUrl(), KEY);
             try (ServiceRegistry metrics = ServiceRegistry.create();
                     ChatBridgeApp app = ChatBridgeApp.create(settings, metrics.registry());
                     ChatClient client = new ChatClient(settings.client())) {
