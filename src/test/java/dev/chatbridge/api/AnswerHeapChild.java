@@ -12,11 +12,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.NotificationEmitter;
 import javax.management.openmbean.CompositeData;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -24,8 +25,9 @@ import reactor.core.publisher.Mono;
  * The child JVM of {@code AnswerHeapIT}: 64 calls in flight at once to the parent's loopback server
  * ({@link #handler()}, URL in {@code args[0]}), each answered with 16.5 MB of a worst shape, by a ChatClient with the
  * default limits and budget. The server runs in the parent so that its buffers are not in the heap measured here. It
- * prints each outcome kind, the peak live heap (a full GC every 50 ms while the calls run; the largest heap after a
- * full GC, from GC notifications), and {@code RESULT ok} or {@code RESULT failed: ...}.
+ * prints each outcome kind, the peak live heap (full GCs forced while the calls run, 50 ms or more apart, see
+ * {@link HeapSampler}; the largest heap after a full GC, from GC notifications), and {@code RESULT ok} or {@code RESULT
+ * failed: ...}.
  */
 public final class AnswerHeapChild {
 
@@ -77,12 +79,14 @@ public final class AnswerHeapChild {
                         ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 peakAfterGc.set(0);
                 gcs.set(0);
-                Disposable sampler = Flux.interval(Duration.ofMillis(50)).subscribe(tick -> System.gc());
+                long started = System.nanoTime();
+                HeapSampler sampler = HeapSampler.start();
                 List<CallOutcome> outcomes = Flux.range(0, CALLS)
                         .flatMap(i -> client.call(ChatClientTestSupport.request(null)), CALLS)
                         .collectList()
                         .block(Duration.ofSeconds(55));
-                sampler.dispose();
+                sampler.stop();
+                long elapsedMs = (System.nanoTime() - started) / 1_000_000;
                 Map<String, Integer> kinds = new TreeMap<>();
                 StringBuilder unexpected = new StringBuilder();
                 for (CallOutcome outcome : outcomes) {
@@ -99,7 +103,8 @@ public final class AnswerHeapChild {
                 System.out.println("baseline " + baseline);
                 System.out.println("answer budget " + budget);
                 System.out.println("bound " + bound);
-                System.out.println("gcs " + gcs.get());
+                System.out.println("gcs " + gcs.get() + " (forced " + sampler.forced() + ", " + sampler.forcedMillis()
+                        + " ms of " + elapsedMs + " ms)");
                 System.out.println("peak live heap after full GC " + peakAfterGc.get() + " ("
                         + (peakAfterGc.get() - baseline) + " over the baseline)");
                 System.out.println(
@@ -124,6 +129,55 @@ public final class AnswerHeapChild {
                 System.out.flush();
                 System.exit(failed.isEmpty() ? 0 : 1);
             }
+        }
+    }
+
+    /**
+     * Forces a full GC, then pauses four times as long as it took (at least 50 ms), until stopped: on a loaded machine
+     * a full GC can take longer than any fixed period, and back-to-back GCs would starve the event loops until the
+     * calls time out. So the forced GCs take at most a fifth of the time, however slow the machine is.
+     */
+    private static final class HeapSampler implements Runnable {
+        private static final long MIN_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+        private final CountDownLatch stopped = new CountDownLatch(1);
+        private final Thread thread = new Thread(this, "heap-sampler");
+        private volatile int forced;
+        private volatile long forcedNanos;
+
+        static HeapSampler start() {
+            HeapSampler sampler = new HeapSampler();
+            sampler.thread.setDaemon(true);
+            sampler.thread.start();
+            return sampler;
+        }
+
+        @Override
+        public void run() {
+            try {
+                long took;
+                do {
+                    long before = System.nanoTime();
+                    System.gc();
+                    took = System.nanoTime() - before;
+                    forced++;
+                    forcedNanos += took;
+                } while (!stopped.await(Math.max(MIN_PAUSE_NANOS, 4 * took), TimeUnit.NANOSECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void stop() throws InterruptedException {
+            stopped.countDown();
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
+
+        int forced() {
+            return forced;
+        }
+
+        long forcedMillis() {
+            return TimeUnit.NANOSECONDS.toMillis(forcedNanos);
         }
     }
 
