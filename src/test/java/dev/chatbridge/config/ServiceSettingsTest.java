@@ -53,6 +53,21 @@ class ServiceSettingsTest {
     }
 
     @Test
+    void shouldTurnOffTaskIdlingUnlessTheOperatorSetsIt() {
+        // Given the defaults, and an operator's own value
+        Map<String, String> overridden = complete();
+        overridden.put("KAFKA_MAX_TASK_IDLE_MS", "250");
+
+        // When
+        ChatBridgeApp.Settings defaults = ServiceSettings.forRun(config(complete()));
+        ChatBridgeApp.Settings operators = ServiceSettings.forRun(config(overridden));
+
+        // Then: every task reads one partition, so there is nothing to idle for (see StreamsProperties)
+        assertThat(defaults.streams()).containsEntry("max.task.idle.ms", -1L);
+        assertThat(operators.streams()).containsEntry("max.task.idle.ms", "250");
+    }
+
+    @Test
     void shouldNameEachMissingSettingWithItsEnvironmentVariable() {
         // Given nothing at all
         // When / Then
