@@ -33,6 +33,7 @@ public final class SseParser {
     private static final byte LF = '\n';
     private static final byte CR = '\r';
     private static final int SMALL = 8 * 1024;
+    private static final String[] FIELDS = {"data", "event", "id", "retry"};
 
     private final int maxLineBytes;
     private final int maxEventBytes;
@@ -41,6 +42,9 @@ public final class SseParser {
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
 
+    private static final int SCRATCH = 1024;
+
+    private byte[] scratch = new byte[SCRATCH];
     private byte[] line = new byte[256];
     private int lineLength;
     private boolean afterCr;
@@ -69,10 +73,18 @@ public final class SseParser {
 
     /** Feeds the readable bytes of {@code chunk} (not consumed, not released); returns the events completed. */
     public List<SseEvent> feed(ByteBuf chunk) throws SseParseException {
-        List<SseEvent> events = new ArrayList<>(2);
-        int end = chunk.writerIndex();
-        for (int i = chunk.readerIndex(); i < end; i++) {
-            accept(chunk.getByte(i), events);
+        int readable = chunk.readableBytes();
+        if (chunk.hasArray()) {
+            return feed(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), readable);
+        }
+        // One bulk copy instead of a bounds and reference-count check per byte (ByteBuf.getByte).
+        if (scratch.length < readable) {
+            scratch = new byte[Math.max(readable, Math.min(2 * scratch.length, SMALL))];
+        }
+        chunk.getBytes(chunk.readerIndex(), scratch, 0, readable);
+        List<SseEvent> events = feed(scratch, 0, readable);
+        if (scratch.length > SMALL) {
+            scratch = new byte[SCRATCH]; // a large chunk's room is not kept either
         }
         return events;
     }
@@ -155,7 +167,10 @@ public final class SseParser {
             field = decode(start, lineLength);
             value = "";
         } else {
-            field = decode(start, colon);
+            field = knownField(start, colon);
+            if (field == null) {
+                field = decode(start, colon);
+            }
             int valueStart = colon + 1;
             if (valueStart < lineLength && line[valueStart] == ' ') {
                 valueStart++;
@@ -210,6 +225,25 @@ public final class SseParser {
         eventType = "";
         retry = null;
         pending = false;
+    }
+
+    /** The field name of {@code line[from, to)} when it is one of the four the standard names (ASCII), else null. */
+    private String knownField(int from, int to) {
+        for (String name : FIELDS) {
+            if (to - from == name.length() && matches(name, from)) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private boolean matches(String ascii, int from) {
+        for (int i = 0; i < ascii.length(); i++) {
+            if (line[from + i] != ascii.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String decode(int from, int to) throws SseParseException {

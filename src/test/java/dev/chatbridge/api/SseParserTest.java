@@ -113,6 +113,57 @@ class SseParserTest {
     }
 
     @Test
+    void shouldGiveTheSameEventsFromDirectBuffersReadFromTheMiddle() throws Exception {
+        byte[] bytes = streamBytes();
+        for (int first = 0; first <= bytes.length; first++) {
+            for (int second = first; second <= bytes.length; second += 5) {
+                // Given
+                SseParser parser = new SseParser(1024, 4096);
+                List<SseEvent> events = new ArrayList<>();
+
+                // When: off-heap chunks (no array behind them) whose readable bytes start after 3 read ones
+                for (int[] range : new int[][] {{0, first}, {first, second}, {second, bytes.length}}) {
+                    int length = range[1] - range[0];
+                    ByteBuf chunk = Unpooled.directBuffer(length + 3).writeBytes(new byte[3]);
+                    chunk.writeBytes(bytes, range[0], length).readerIndex(3);
+                    try {
+                        events.addAll(parser.feed(chunk));
+                        assertThat(chunk.readableBytes()).isEqualTo(length);
+                    } finally {
+                        chunk.release();
+                    }
+                }
+
+                // Then
+                assertThat(events).as("split at bytes %d and %d", first, second).containsExactlyElementsOf(EXPECTED);
+            }
+        }
+    }
+
+    @Test
+    void shouldParseAChunkLargerThanItsScratchRoomAndTheSmallOnesAfterIt() throws Exception {
+        // Given: one 40 kB event in one off-heap chunk, then the normal stream
+        String large = "data: " + "x".repeat(40_000) + "\n\n";
+        SseParser parser = new SseParser(64 * 1024, 64 * 1024);
+        ByteBuf big = Unpooled.directBuffer().writeBytes(large.getBytes(StandardCharsets.UTF_8));
+        ByteBuf rest = Unpooled.directBuffer().writeBytes(STREAM.getBytes(StandardCharsets.UTF_8));
+        List<SseEvent> events = new ArrayList<>();
+
+        // When
+        try {
+            events.addAll(parser.feed(big));
+            events.addAll(parser.feed(rest));
+        } finally {
+            big.release();
+            rest.release();
+        }
+
+        // Then
+        assertThat(events.get(0).data()).hasSize(40_000);
+        assertThat(events.subList(1, events.size())).containsExactlyElementsOf(EXPECTED);
+    }
+
+    @Test
     void shouldGiveTheSameEventsWhenStreamComesOneByteAtATime() throws Exception {
         // Given
         byte[] bytes = streamBytes();
