@@ -26,7 +26,9 @@ import picocli.CommandLine.Option;
             "#fault:403-account, #fault:401-account, #fault:404-assistant, #fault:404-thread, #fault:huge,",
             "#fault:huge-sse, #fault:huge-text, #fault:200-empty, #fault:200-error, #fault:200-problem,",
             "#fault:200-sse-empty, #fault:200-sse-badutf8, #fault:302, #tools, ...;",
-            "see the simulator's package documentation. POST /_sim/auth?reject=true revokes the key."
+            "see the simulator's package documentation. POST /_sim/auth?reject=true revokes the key;",
+            "POST /_sim/burst?calls=N&retryAfter=S answers the next N calls 429 with Retry-After: S;",
+            "GET /_sim/counters counts calls, 429s by quota and concurrency."
         })
 final class SimulateCommand implements Callable<Integer> {
 
@@ -99,6 +101,40 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Pause between two SSE events of an answer, ms (default ${DEFAULT-VALUE}).")
     long chunkIntervalMs;
 
+    @Option(
+            names = "--max-concurrent",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Calls in progress at once over all callers, 0 to 1000000: a call beyond gets 429 with"
+                    + " Retry-After at once (default ${DEFAULT-VALUE}: no limit).")
+    int maxConcurrent;
+
+    @Option(
+            names = "--max-rps",
+            paramLabel = "R",
+            defaultValue = "0",
+            description = "Calls admitted per second over all callers (a token bucket of R tokens refilled at R per"
+                    + " second), 0 to 1000000: a call beyond gets 429 with Retry-After at once"
+                    + " (default ${DEFAULT-VALUE}: no limit).")
+    int maxRps;
+
+    @Option(
+            names = "--retry-after-s",
+            paramLabel = "S",
+            defaultValue = "1",
+            description = "Retry-After seconds of the 429s of --max-concurrent and --max-rps, 0 to 86400"
+                    + " (default ${DEFAULT-VALUE}).")
+    int retryAfterSeconds;
+
+    @Option(
+            names = "--queueing-capacity",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Calls served at once without slowing down, 0 to 1000000: beyond N calls in progress the time"
+                    + " to first byte is multiplied by min(10, 1 + (in progress - N) / N)"
+                    + " (default ${DEFAULT-VALUE}: latency independent of load).")
+    int queueingCapacity;
+
     SimulateCommand(CliContext context) {
         this.context = context;
     }
@@ -107,6 +143,11 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() {
         if (p50 <= 0 || p99 < p50) {
             context.err().println("error: --latency-p50 must be positive and --latency-p99 at least --latency-p50");
+            return 2;
+        }
+        String invalid = invalidQuota();
+        if (invalid != null) {
+            context.err().println("error: " + invalid);
             return 2;
         }
         String key = apiKey;
@@ -134,6 +175,10 @@ final class SimulateCommand implements Callable<Integer> {
                     .hugeAnswerBytes(hugeAnswerBytes)
                     .chunks(chunks)
                     .chunkInterval(Duration.ofMillis(chunkIntervalMs))
+                    .maxConcurrent(maxConcurrent)
+                    .maxRequestsPerSecond(maxRps)
+                    .retryAfterSeconds(retryAfterSeconds)
+                    .queueingCapacity(queueingCapacity)
                     .build();
         } catch (IllegalArgumentException e) {
             context.err()
@@ -144,6 +189,12 @@ final class SimulateCommand implements Callable<Integer> {
         Lifecycle lifecycle = new Lifecycle(context, Duration.ofSeconds(10));
         try (ApiSimulator simulator = new ApiSimulator(config).start()) {
             context.out().println("API simulator listening at " + simulator.baseUrl() + "/chats/v2; Ctrl-C stops it");
+            if (maxConcurrent > 0 || maxRps > 0 || queueingCapacity > 0) {
+                context.out()
+                        .println("Quotas: max concurrent " + off(maxConcurrent) + ", max requests/s " + off(maxRps)
+                                + ", Retry-After " + retryAfterSeconds + " s, queueing capacity "
+                                + off(queueingCapacity));
+            }
             if (!refusedAccounts.isEmpty()) {
                 context.out().println("Refusing accounts: " + String.join(", ", refusedAccounts));
             }
@@ -151,5 +202,26 @@ final class SimulateCommand implements Callable<Integer> {
             lifecycle.awaitStopOrFailure(() -> null);
         }
         return lifecycle.finished(0);
+    }
+
+    /** The first quota flag out of range, as one line naming it, or null. */
+    private String invalidQuota() {
+        if (maxConcurrent < 0 || maxConcurrent > 1_000_000) {
+            return "--max-concurrent must be 0 (no limit) to 1000000, was " + maxConcurrent;
+        }
+        if (maxRps < 0 || maxRps > 1_000_000) {
+            return "--max-rps must be 0 (no limit) to 1000000, was " + maxRps;
+        }
+        if (retryAfterSeconds < 0 || retryAfterSeconds > 86_400) {
+            return "--retry-after-s must be 0 to 86400 seconds, was " + retryAfterSeconds;
+        }
+        if (queueingCapacity < 0 || queueingCapacity > 1_000_000) {
+            return "--queueing-capacity must be 0 (off) to 1000000, was " + queueingCapacity;
+        }
+        return null;
+    }
+
+    private static String off(int value) {
+        return value == 0 ? "off" : Integer.toString(value);
     }
 }

@@ -26,8 +26,9 @@ import reactor.netty.http.server.HttpServerResponse;
  *
  * <p>Endpoints besides the API: {@code GET /_sim/stats} (a {@link SimulatorStats} as JSON, with every thread's history:
  * large), {@code GET /_sim/counters} (a {@link SimulatorCounters} as JSON: a few hundred bytes, cheap enough to poll),
- * {@code POST /_sim/reset}, {@code POST /_sim/auth?reject=true|false}, and {@code /_sim/login} (any method: a 200 HTML
- * login page, where {@code #fault:302} sends clients). Other methods on {@code /chats/v2} get 405, other paths 404.
+ * {@code POST /_sim/reset}, {@code POST /_sim/auth?reject=true|false}, {@code POST /_sim/burst?calls=N&retryAfter=S} (a
+ * Retry-After burst: {@link #retryAfterBurst}), and {@code /_sim/login} (any method: a 200 HTML login page, where
+ * {@code #fault:302} sends clients). Other methods on {@code /chats/v2} get 405, other paths 404.
  *
  * <p>Threading: {@link #start()} and {@link #close()} belong to the owner's thread; every other public method may be
  * called from any thread while calls are served on Netty event loops.
@@ -44,6 +45,7 @@ public final class ApiSimulator implements AutoCloseable {
     private final Replies replies;
     private final ChatHandler chat;
     private final AtomicBoolean rejectAllKeys = new AtomicBoolean();
+    private final Quotas quotas;
     private DisposableServer server;
 
     /** A simulator with {@code config}; call {@link #start()} to serve. */
@@ -52,7 +54,8 @@ public final class ApiSimulator implements AutoCloseable {
         this.stats = new StatsRecorder(config.maxRecordedCalls(), config.maxTrackedThreads(), config.callTimings());
         this.dice = new Dice(config.seed(), config.latency(), config.faultRates());
         this.replies = new Replies(json, new Problems(json));
-        this.chat = new ChatHandler(config, json, stats, dice, replies, rejectAllKeys);
+        this.quotas = new Quotas(config);
+        this.chat = new ChatHandler(config, json, stats, dice, replies, rejectAllKeys, quotas);
     }
 
     /** Binds and starts serving (at most 10 s); returns this. */
@@ -75,6 +78,7 @@ public final class ApiSimulator implements AutoCloseable {
                             return res.status(204).send();
                         })
                         .post("/_sim/auth", this::auth)
+                        .post("/_sim/burst", this::burst)
                         .route(req -> ChatHandler.LOGIN_PATH.equals(req.fullPath()), this::login))
                 .bindNow(BIND_TIMEOUT);
         return this;
@@ -96,6 +100,21 @@ public final class ApiSimulator implements AutoCloseable {
     /** While on, every call of {@code POST /chats/v2} gets 401 (an operator-failure episode). */
     public void rejectAllKeys(boolean reject) {
         rejectAllKeys.set(reject);
+    }
+
+    /**
+     * The next {@code calls} calls of {@code POST /chats/v2} with an accepted key get 429 problem details with
+     * {@code Retry-After: retryAfterSeconds}, at once and whatever the load (a Retry-After burst, counted as
+     * {@code burst} in {@link SimulatorCounters#quotaRefusals()}); replaces a running burst, 0 calls ends it. Also
+     * {@code POST /_sim/burst?calls=N&retryAfter=S}.
+     */
+    public void retryAfterBurst(int calls, int retryAfterSeconds) {
+        quotas.startBurst(calls, retryAfterSeconds);
+    }
+
+    /** Calls of {@code POST /chats/v2} admitted by the quotas and in progress now. */
+    public int admittedInProgress() {
+        return quotas.inProgress();
     }
 
     /** A snapshot of everything recorded since start or the last {@link #reset()}. */
@@ -153,10 +172,11 @@ public final class ApiSimulator implements AutoCloseable {
         }
     }
 
-    /** Forgets stats, turns, fault attempts and sent chunks, and ends a running fault burst. */
+    /** Forgets stats, turns, fault attempts and sent chunks, and ends a running fault burst and Retry-After burst. */
     public void reset() {
         stats.reset();
         dice.reset();
+        quotas.startBurst(0, 0);
     }
 
     /** Stops serving (at most 5 s); calls in progress are cut. Idempotent. */
@@ -175,6 +195,33 @@ public final class ApiSimulator implements AutoCloseable {
         }
         rejectAllKeys(Boolean.parseBoolean(value));
         return replies.json(res, 200, Map.of("rejectAllKeys", rejectAllKeys.get()));
+    }
+
+    private Mono<Void> burst(HttpServerRequest req, HttpServerResponse res) {
+        Map<String, List<String>> params = new QueryStringDecoder(req.uri()).parameters();
+        int calls = intParam(params, "calls", 1_000_000);
+        int seconds = intParam(params, "retryAfter", 86_400);
+        if (calls < 0 || seconds < 0) {
+            return replies.json(
+                    res,
+                    400,
+                    Map.of(
+                            "error",
+                            "query parameters calls (0 to 1000000) and retryAfter (seconds, 0 to 86400) are"
+                                    + " required whole numbers"));
+        }
+        retryAfterBurst(calls, seconds);
+        return replies.json(res, 200, Map.of("burstCalls", calls, "retryAfter", seconds));
+    }
+
+    /** The parameter as a whole number in [0, max], or -1 when missing, repeated or out of range. */
+    private static int intParam(Map<String, List<String>> params, String name, int max) {
+        List<String> values = params.get(name);
+        if (values == null || values.size() != 1 || !values.get(0).matches("\\d{1,7}")) {
+            return -1;
+        }
+        int value = Integer.parseInt(values.get(0));
+        return value <= max ? value : -1;
     }
 
     /** The page an SSO gateway redirects to: 200 HTML, the classic 2xx that is not an answer. */

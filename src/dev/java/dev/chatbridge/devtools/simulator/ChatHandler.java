@@ -28,9 +28,11 @@ import reactor.netty.http.server.HttpServerResponse;
  * {@code POST /chats/v2}: authentication, media types, body validation, then a fault (by marker or by configured rate)
  * or an answer, SSE or JSON by {@code Accept}.
  *
- * <p>Order of checks: rejected keys (401), refused accounts (403, {@code refusedAccounts}), content type (415), body
- * size (413), body validation (400), then faults and answers. The latency model delays everything after validation; the
- * checks before answer at once.
+ * <p>Order of checks: rejected keys (401), quotas (429 with {@code Retry-After}: burst, calls in progress, requests per
+ * second; see {@link Quotas}), refused accounts (403, {@code refusedAccounts}), content type (415), body size (413),
+ * body validation (400), then faults and answers. The latency model (times the queueing factor of {@link Quotas})
+ * delays everything after validation; the checks before answer at once. A call admitted by the quotas holds its slot
+ * until it ends, whatever its outcome.
  *
  * <p>Threading: {@link #handle} runs on Netty event-loop threads and continues on Reactor timer threads; shared state
  * lives in {@link StatsRecorder} and {@link Dice} (each under its own monitor) and in the {@code rejectAllKeys} flag
@@ -61,6 +63,7 @@ final class ChatHandler {
     private final Answers answers;
     private final Replies replies;
     private final AtomicBoolean rejectAllKeys;
+    private final Quotas quotas;
     private final AtomicLong ids = new AtomicLong();
 
     ChatHandler(
@@ -69,7 +72,8 @@ final class ChatHandler {
             StatsRecorder stats,
             Dice dice,
             Replies replies,
-            AtomicBoolean rejectAllKeys) {
+            AtomicBoolean rejectAllKeys,
+            Quotas quotas) {
         this.config = config;
         this.json = json;
         this.stats = stats;
@@ -77,19 +81,25 @@ final class ChatHandler {
         this.answers = new Answers(json);
         this.replies = replies;
         this.rejectAllKeys = rejectAllKeys;
+        this.quotas = quotas;
     }
 
     Mono<Void> handle(HttpServerRequest req, HttpServerResponse res) {
         StatsRecorder.Call call = stats.callStarted();
-        return Replies.untilClientGone(res, Mono.defer(() -> checkThenServe(req, res, call)))
+        Quotas.Hold hold = quotas.hold();
+        return Replies.untilClientGone(res, Mono.defer(() -> checkThenServe(req, res, call, hold)))
                 .doOnError(e -> {
                     call.outcome("error");
                     LOG.error("simulator failed to serve a call", e);
                 })
-                .doFinally(s -> call.finish());
+                .doFinally(s -> {
+                    hold.release();
+                    call.finish();
+                });
     }
 
-    private Mono<Void> checkThenServe(HttpServerRequest req, HttpServerResponse res, StatsRecorder.Call call) {
+    private Mono<Void> checkThenServe(
+            HttpServerRequest req, HttpServerResponse res, StatsRecorder.Call call, Quotas.Hold hold) {
         if (rejectAllKeys.get() || !config.accepts(bearer(req))) {
             call.outcome("401");
             String challenge = bearer(req) == null ? "Bearer" : "Bearer error=\"invalid_token\"";
@@ -99,6 +109,18 @@ final class ChatHandler {
                     401,
                     "The API key is missing, not valid or revoked.",
                     Map.of(HttpHeaderNames.WWW_AUTHENTICATE.toString(), challenge));
+        }
+        Optional<Quotas.Refusal> refusal = quotas.admit(hold);
+        if (refusal.isPresent()) {
+            Quotas.Refusal r = refusal.get();
+            call.outcome("429");
+            stats.quotaRefused(r.cause());
+            return replies.problem(
+                    res,
+                    Duration.ZERO,
+                    429,
+                    r.detail(),
+                    Map.of(HttpHeaderNames.RETRY_AFTER.toString(), Integer.toString(r.retryAfterSeconds())));
         }
         if (config.refuses(req.requestHeaders().get(ACCOUNT_HEADER))) {
             call.outcome("403");
@@ -153,7 +175,7 @@ final class ChatHandler {
         call.joinThread(
                 threadKey,
                 new ReceivedCall(correlation, requestId, valid.lastText(), boundedHeader(req, "unleash-account")));
-        Duration latency = dice.latency();
+        Duration latency = quotas.queued(dice.latency());
         Optional<FaultMarker> marker = FaultMarker.parse(valid.lastText());
         if (marker.isPresent()) {
             String attemptKey =

@@ -1,5 +1,6 @@
 package dev.chatbridge.devtools.simulator;
 
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,7 @@ final class ConcurrencyCounters {
 
     private final LongSupplier clock;
     private final Map<String, LongAdder> byStatus = new ConcurrentHashMap<>();
+    private final Map<Quotas.Cause, LongAdder> refusals = new EnumMap<>(Quotas.Cause.class);
     private long totalCalls;
     private long finishedCalls;
     private int current;
@@ -29,6 +31,9 @@ final class ConcurrencyCounters {
 
     ConcurrencyCounters(LongSupplier clock) {
         this.clock = clock;
+        for (Quotas.Cause cause : Quotas.Cause.values()) {
+            refusals.put(cause, new LongAdder());
+        }
     }
 
     ConcurrencyCounters() {
@@ -59,6 +64,11 @@ final class ConcurrencyCounters {
         return now;
     }
 
+    /** A call was turned away by a quota for {@code cause} (it is still started and finished as any call). */
+    void refused(Quotas.Cause cause) {
+        refusals.get(cause).increment();
+    }
+
     /** Lowers the peak to the calls in progress (what a simulator reset does). */
     synchronized void resetPeak() {
         peak = current;
@@ -67,10 +77,12 @@ final class ConcurrencyCounters {
     SimulatorCounters snapshot() {
         Map<String, Long> statuses = new HashMap<>();
         byStatus.forEach((k, v) -> statuses.put(k, v.sum()));
+        Map<String, Long> refused = new HashMap<>();
+        refusals.forEach((k, v) -> refused.put(k.key, v.sum()));
         synchronized (this) {
             long now = clock.getAsLong();
             long busy = finishedBusy + current * now - inProgressStarts;
-            return new SimulatorCounters(totalCalls, finishedCalls, current, peak, statuses, busy, now);
+            return new SimulatorCounters(totalCalls, finishedCalls, current, peak, statuses, busy, now, refused);
         }
     }
 }

@@ -29,6 +29,12 @@ public final class SimulatorConfig {
     private final List<String> refusedAccounts;
     private final int hugeAnswerBytes;
     private final int callTimings;
+    private final int maxConcurrent;
+    private final int maxRequestsPerSecond;
+    private final int retryAfterSeconds;
+    private final int queueingCapacity;
+    private final int burstCalls;
+    private final int burstRetryAfterSeconds;
 
     private SimulatorConfig(Builder b) {
         this.host = b.host;
@@ -50,6 +56,12 @@ public final class SimulatorConfig {
                 .toList();
         this.hugeAnswerBytes = b.hugeAnswerBytes;
         this.callTimings = b.callTimings;
+        this.maxConcurrent = b.maxConcurrent;
+        this.maxRequestsPerSecond = b.maxRequestsPerSecond;
+        this.retryAfterSeconds = b.retryAfterSeconds;
+        this.queueingCapacity = b.queueingCapacity;
+        this.burstCalls = b.burstCalls;
+        this.burstRetryAfterSeconds = b.burstRetryAfterSeconds;
     }
 
     /** A builder with the defaults documented on each setter. */
@@ -143,6 +155,30 @@ public final class SimulatorConfig {
         return callTimings;
     }
 
+    int maxConcurrent() {
+        return maxConcurrent;
+    }
+
+    int maxRequestsPerSecond() {
+        return maxRequestsPerSecond;
+    }
+
+    int retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    int queueingCapacity() {
+        return queueingCapacity;
+    }
+
+    int burstCalls() {
+        return burstCalls;
+    }
+
+    int burstRetryAfterSeconds() {
+        return burstRetryAfterSeconds;
+    }
+
     @Override
     public String toString() {
         return "SimulatorConfig{host=" + host + ", port=" + port + ", apiKeys=<" + apiKeys.size() + " redacted>"
@@ -151,7 +187,10 @@ public final class SimulatorConfig {
                 + ", slowDelay=" + slowDelay + ", stallPause=" + stallPause
                 + ", maxRecordedCalls=" + maxRecordedCalls + ", maxTrackedThreads=" + maxTrackedThreads
                 + ", maxBodyBytes=" + maxBodyBytes + ", refusedAccounts=" + refusedAccounts
-                + ", hugeAnswerBytes=" + hugeAnswerBytes + ", callTimings=" + callTimings + "}";
+                + ", hugeAnswerBytes=" + hugeAnswerBytes + ", callTimings=" + callTimings
+                + ", maxConcurrent=" + maxConcurrent + ", maxRequestsPerSecond=" + maxRequestsPerSecond
+                + ", retryAfterSeconds=" + retryAfterSeconds + ", queueingCapacity=" + queueingCapacity
+                + ", burstCalls=" + burstCalls + ", burstRetryAfterSeconds=" + burstRetryAfterSeconds + "}";
     }
 
     /** Mutable builder of {@link SimulatorConfig}; not thread-safe. */
@@ -173,6 +212,12 @@ public final class SimulatorConfig {
         private List<String> refusedAccounts = List.of();
         private int hugeAnswerBytes = 17_300_000;
         private int callTimings;
+        private int maxConcurrent;
+        private int maxRequestsPerSecond;
+        private int retryAfterSeconds = 1;
+        private int queueingCapacity;
+        private int burstCalls;
+        private int burstRetryAfterSeconds = 1;
 
         private Builder() {}
 
@@ -294,6 +339,56 @@ public final class SimulatorConfig {
             return this;
         }
 
+        /**
+         * Calls in progress at once over all callers (a deployment-wide quota), in [0, 1000000]: a call arriving when
+         * that many are in progress gets 429 problem details with {@code Retry-After} ({@link #retryAfterSeconds}) at
+         * once, before its body is read; default 0 (no limit).
+         */
+        public Builder maxConcurrent(int calls) {
+            this.maxConcurrent = calls;
+            return this;
+        }
+
+        /**
+         * Calls admitted per second over all callers, in [0, 1000000]: a token bucket of that many tokens refilled at
+         * that rate (so up to one second's worth at once after a quiet second); a call finding it empty gets 429 with
+         * {@code Retry-After} at once; default 0 (no limit).
+         */
+        public Builder maxRequestsPerSecond(int rate) {
+            this.maxRequestsPerSecond = rate;
+            return this;
+        }
+
+        /**
+         * The {@code Retry-After} seconds of the 429s of {@link #maxConcurrent} and {@link #maxRequestsPerSecond}, in
+         * [0, 86400]; default 1.
+         */
+        public Builder retryAfterSeconds(int seconds) {
+            this.retryAfterSeconds = seconds;
+            return this;
+        }
+
+        /**
+         * The calls the simulated API serves at once without slowing down, in [0, 1000000]: with more calls in
+         * progress, the time to first byte grows, {@code latency * min(10, 1 + max(0, inProgress - capacity) /
+         * capacity)}; default 0 (latency independent of load).
+         */
+        public Builder queueingCapacity(int capacity) {
+            this.queueingCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * The first {@code calls} calls that pass the key check get 429 with {@code Retry-After: retryAfterSeconds}
+         * whatever the load ({@link ApiSimulator#retryAfterBurst} starts another burst later); calls in [0, 1000000],
+         * seconds in [0, 86400]; default none.
+         */
+        public Builder retryAfterBurst(int calls, int retryAfterSeconds) {
+            this.burstCalls = calls;
+            this.burstRetryAfterSeconds = retryAfterSeconds;
+            return this;
+        }
+
         /** The validated configuration; throws {@link IllegalArgumentException} naming the bad setting. */
         public SimulatorConfig build() {
             if (host.isBlank()) {
@@ -336,7 +431,19 @@ public final class SimulatorConfig {
             if (callTimings < 0 || callTimings > 10_000_000) {
                 throw new IllegalArgumentException("callTimings must be in [0, 10000000], was " + callTimings);
             }
+            requireIn(maxConcurrent, 0, 1_000_000, "maxConcurrent");
+            requireIn(maxRequestsPerSecond, 0, 1_000_000, "maxRequestsPerSecond");
+            requireIn(retryAfterSeconds, 0, 86_400, "retryAfterSeconds");
+            requireIn(queueingCapacity, 0, 1_000_000, "queueingCapacity");
+            requireIn(burstCalls, 0, 1_000_000, "retryAfterBurst calls");
+            requireIn(burstRetryAfterSeconds, 0, 86_400, "retryAfterBurst seconds");
             return new SimulatorConfig(this);
+        }
+
+        private static void requireIn(int value, int min, int max, String name) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], was " + value);
+            }
         }
 
         private static void requireNotNegative(Duration d, String name) {

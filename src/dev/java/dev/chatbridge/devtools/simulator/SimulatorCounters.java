@@ -19,6 +19,10 @@ import java.util.Map;
  * @param callsByStatus finished calls by HTTP status or fault kind, as in {@link SimulatorStats}
  * @param busyNanos integral of calls in progress over time, in call-nanoseconds
  * @param nanoTime the simulator JVM's {@link System#nanoTime()} when the snapshot was taken
+ * @param quotaRefusals calls answered 429 by the simulator's quotas, by cause: {@code concurrency} (the
+ *     {@code maxConcurrent} limit), {@code rate} ({@code maxRequestsPerSecond}) and {@code burst} (the Retry-After
+ *     burst switch); every cause is present, zero when it never refused. These calls are also in
+ *     {@code callsByStatus["429"]}, beside the 429s of fault markers and rates.
  */
 public record SimulatorCounters(
         long totalCalls,
@@ -27,10 +31,37 @@ public record SimulatorCounters(
         int peakConcurrent,
         Map<String, Long> callsByStatus,
         long busyNanos,
-        long nanoTime) {
+        long nanoTime,
+        Map<String, Long> quotaRefusals) {
 
     public SimulatorCounters {
         callsByStatus = Map.copyOf(callsByStatus);
+        quotaRefusals = Map.copyOf(quotaRefusals);
+    }
+
+    /** Counters without quota refusals. */
+    public SimulatorCounters(
+            long totalCalls,
+            long finishedCalls,
+            int currentConcurrent,
+            int peakConcurrent,
+            Map<String, Long> callsByStatus,
+            long busyNanos,
+            long nanoTime) {
+        this(
+                totalCalls,
+                finishedCalls,
+                currentConcurrent,
+                peakConcurrent,
+                callsByStatus,
+                busyNanos,
+                nanoTime,
+                Map.of());
+    }
+
+    /** Calls refused by the quotas for {@code cause} ({@code concurrency}, {@code rate} or {@code burst}). */
+    public long quotaRefusals(String cause) {
+        return quotaRefusals.getOrDefault(cause, 0L);
     }
 
     /** Mean calls in progress between {@code earlier} and this snapshot (0 when no time passed). */

@@ -62,6 +62,11 @@ final class StatsRecorder {
         return counters.snapshot();
     }
 
+    /** A call was turned away by a quota (counted in {@link SimulatorCounters#quotaRefusals()}). */
+    void quotaRefused(Quotas.Cause cause) {
+        counters.refused(cause);
+    }
+
     /** Takes the call timings held (empty unless enabled). */
     List<CallTiming> drainCallTimings() {
         return timings.drain();

@@ -69,6 +69,42 @@
  * ignoring case, gets the 403 of {@code 403-account} on every attempt, without a marker, before its body is read (after
  * the key check); its stats outcome is "403".
  *
+ * <h2>Quotas and load</h2>
+ *
+ * Off by default; every caller of the simulator shares them, as the holders of one API key share its quota. Checked
+ * right after the key (a call with a rejected key gets 401 and takes nothing), in this order, before the body is read;
+ * a call turned away is answered at once (no latency) with {@code 429}, {@code Retry-After: <seconds>} and problem
+ * details of the same shape as the other problems:
+ *
+ * <pre>{@code
+ * {"type":"https://tools.ietf.org/html/rfc6585#section-4","title":"Too Many Requests","status":429,
+ *  "detail":"Too many calls in progress (at most 64 at once). Try again later.","instance":"/chats/v2",
+ *  "traceId":"00-...-...-00"}
+ * }</pre>
+ *
+ * <ul>
+ *   <li><b>Retry-After burst</b> ({@code SimulatorConfig.Builder#retryAfterBurst(N, S)},
+ *       {@code ApiSimulator#retryAfterBurst(N, S)}, {@code POST /_sim/burst?calls=N&retryAfter=S}): the next N calls
+ *       get 429 with {@code Retry-After: S} whatever the load ("Rate limit exceeded. Try again later."); a new burst
+ *       replaces a running one, {@code calls=0} or a reset ends it. Takes no slot and no token.
+ *   <li><b>Calls in progress</b> ({@code maxConcurrent}, {@code simulate --max-concurrent}): a call arriving when that
+ *       many admitted calls are in progress is refused; an admitted call holds its slot until it ends (answered,
+ *       failed, cut, or its client gone), whatever its outcome. Exact: no call is admitted beyond the limit.
+ *   <li><b>Requests per second</b> ({@code maxRequestsPerSecond}, {@code simulate --max-rps}): a bucket4j token bucket
+ *       of R tokens refilled greedily at R per second; a call that finds no token is refused. So at most R × (1 + T)
+ *       calls are admitted in any T seconds (one second's worth at once after a quiet second) and R per second over a
+ *       long run. A call refused by the concurrency limit takes no token.
+ * </ul>
+ *
+ * The {@code Retry-After} of the last two is {@code retryAfterSeconds} ({@code simulate --retry-after-s}, default 1).
+ *
+ * <p><b>Latency that grows with load</b> ({@code queueingCapacity} C, {@code simulate --queueing-capacity}): the time
+ * to first byte drawn from the latency model is multiplied by {@code min(10, 1 + max(0, n - C) / C)}, where n is the
+ * number of admitted calls in progress when the call's body has been read, itself included: C calls are served at full
+ * speed, and each further C calls in progress add one latency (they wait behind the others, as in a queue served by C
+ * servers), capped at 10 times. Monotonic in n and bounded; latency-based adaptive limits see their baseline below C
+ * and a clear rise above it. Fault delays of {@code #fault:slow} and {@code hang} are not scaled.
+ *
  * <h2>Key probes</h2>
  *
  * A body whose {@code messages} is an empty array (e.g. {@code {"messages":[]}}), without an {@code unleash-account}
@@ -81,12 +117,14 @@
  * {@code GET /_sim/counters} answers a small JSON object, a {@link dev.chatbridge.devtools.simulator.SimulatorCounters}
  * (also {@link dev.chatbridge.devtools.simulator.ApiSimulator#counters()}): {@code totalCalls}, {@code finishedCalls},
  * {@code currentConcurrent}, {@code peakConcurrent}, {@code callsByStatus}, {@code busyNanos} (the integral of calls in
- * progress over time) and {@code nanoTime} (the simulator's clock). All are cumulative since start, and a reset leaves
- * them alone (except the peak), so the mean concurrency over any window is {@code delta(busyNanos) / delta(nanoTime)},
- * exactly, from two reads. Unlike {@code /_sim/stats}, whose size grows with the threads seen (1.7 MB at 4,000
- * threads), it costs the same whatever the traffic. With {@code SimulatorConfig.Builder#callTimings(N)} the simulator
- * also keeps the start and end of up to N calls ({@link dev.chatbridge.devtools.simulator.CallTiming}, with the
- * {@code X-Request-Id}) until {@link dev.chatbridge.devtools.simulator.ApiSimulator#drainCallTimings()} takes them.
+ * progress over time), {@code nanoTime} (the simulator's clock) and {@code quotaRefusals} (the 429s of the quotas by
+ * cause: {@code {"concurrency":0,"rate":0,"burst":0}}, also counted in {@code callsByStatus["429"]}). All are
+ * cumulative since start, and a reset leaves them alone (except the peak), so the mean concurrency over any window is
+ * {@code delta(busyNanos) / delta(nanoTime)}, exactly, from two reads. Unlike {@code /_sim/stats}, whose size grows
+ * with the threads seen (1.7 MB at 4,000 threads), it costs the same whatever the traffic. With
+ * {@code SimulatorConfig.Builder#callTimings(N)} the simulator also keeps the start and end of up to N calls
+ * ({@link dev.chatbridge.devtools.simulator.CallTiming}, with the {@code X-Request-Id}) until
+ * {@link dev.chatbridge.devtools.simulator.ApiSimulator#drainCallTimings()} takes them.
  *
  * <h2>Other</h2>
  *

@@ -90,4 +90,32 @@ class SimulatorConfigTest {
         assertThatThrownBy(() -> new FaultRates(0.6, 1, 0.6, 0, 1, 0)).hasMessageContaining("at most 1");
         assertThatThrownBy(() -> new FaultRates(0, 1, 0, 0, 0, 0)).hasMessageContaining("burstLength");
     }
+
+    @Test
+    void shouldHaveNoQuotaByDefaultAndRejectQuotasOutOfRangeNamingThem() {
+        SimulatorConfig config = SimulatorConfig.builder().build();
+        assertThat(config.maxConcurrent()).isZero();
+        assertThat(config.maxRequestsPerSecond()).isZero();
+        assertThat(config.retryAfterSeconds()).isEqualTo(1);
+        assertThat(config.queueingCapacity()).isZero();
+        assertThat(config.burstCalls()).isZero();
+
+        assertThatThrownBy(() -> SimulatorConfig.builder().maxConcurrent(-1).build())
+                .hasMessageContaining("maxConcurrent");
+        assertThatThrownBy(() -> SimulatorConfig.builder()
+                        .maxRequestsPerSecond(1_000_001)
+                        .build())
+                .hasMessageContaining("maxRequestsPerSecond");
+        assertThatThrownBy(() ->
+                        SimulatorConfig.builder().retryAfterSeconds(86_401).build())
+                .hasMessageContaining("retryAfterSeconds");
+        assertThatThrownBy(() -> SimulatorConfig.builder().queueingCapacity(-1).build())
+                .hasMessageContaining("queueingCapacity");
+        assertThatThrownBy(
+                        () -> SimulatorConfig.builder().retryAfterBurst(-1, 1).build())
+                .hasMessageContaining("retryAfterBurst calls");
+        assertThatThrownBy(
+                        () -> SimulatorConfig.builder().retryAfterBurst(1, -1).build())
+                .hasMessageContaining("retryAfterBurst seconds");
+    }
 }
