@@ -63,7 +63,7 @@ class ServiceSettingsTest {
         ChatBridgeApp.Settings operators = ServiceSettings.forRun(config(overridden));
 
         // Then: every task reads one partition, so there is nothing to idle for (see StreamsProperties)
-        assertThat(defaults.streams()).containsEntry("max.task.idle.ms", -1L);
+        assertThat(defaults.streams()).containsEntry("max.task.idle.ms", "-1");
         assertThat(operators.streams()).containsEntry("max.task.idle.ms", "250");
     }
 
