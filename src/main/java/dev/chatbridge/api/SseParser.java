@@ -33,6 +33,7 @@ public final class SseParser {
     private static final byte LF = '\n';
     private static final byte CR = '\r';
     private static final int SMALL = 8 * 1024;
+    private static final int SCRATCH = 1024;
     private static final String[] FIELDS = {"data", "event", "id", "retry"};
 
     private final int maxLineBytes;
@@ -41,8 +42,6 @@ public final class SseParser {
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
-
-    private static final int SCRATCH = 1024;
 
     private byte[] scratch = new byte[SCRATCH];
     private byte[] line = new byte[256];
