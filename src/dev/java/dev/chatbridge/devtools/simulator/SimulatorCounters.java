@@ -39,26 +39,6 @@ public record SimulatorCounters(
         quotaRefusals = Map.copyOf(quotaRefusals);
     }
 
-    /** Counters without quota refusals. */
-    public SimulatorCounters(
-            long totalCalls,
-            long finishedCalls,
-            int currentConcurrent,
-            int peakConcurrent,
-            Map<String, Long> callsByStatus,
-            long busyNanos,
-            long nanoTime) {
-        this(
-                totalCalls,
-                finishedCalls,
-                currentConcurrent,
-                peakConcurrent,
-                callsByStatus,
-                busyNanos,
-                nanoTime,
-                Map.of());
-    }
-
     /** Calls refused by the quotas for {@code cause} ({@code concurrency}, {@code rate} or {@code burst}). */
     public long quotaRefusals(String cause) {
         return quotaRefusals.getOrDefault(cause, 0L);

@@ -89,7 +89,7 @@ class BenchPartsTest {
     }
 
     private static SimulatorCounters snapshot(long busyNanos, long nanoTime) {
-        return new SimulatorCounters(0, 0, 0, 0, Map.of(), busyNanos, 1_000_000_000L + nanoTime);
+        return new SimulatorCounters(0, 0, 0, 0, Map.of(), busyNanos, 1_000_000_000L + nanoTime, Map.of());
     }
 
     @Test

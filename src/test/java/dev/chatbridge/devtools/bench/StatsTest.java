@@ -62,6 +62,6 @@ class StatsTest {
     }
 
     private static SimulatorCounters counters(long total, long finished, long busy, long nanoTime) {
-        return new SimulatorCounters(total, finished, (int) (total - finished), 64, Map.of(), busy, nanoTime);
+        return new SimulatorCounters(total, finished, (int) (total - finished), 64, Map.of(), busy, nanoTime, Map.of());
     }
 }
