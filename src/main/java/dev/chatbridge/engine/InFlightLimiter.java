@@ -4,7 +4,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The per-instance limit on API calls in flight, shared by every stream thread and task of one Kafka Streams instance,
@@ -33,8 +36,19 @@ import java.util.function.BooleanSupplier;
  * threads (cancellation). All state is guarded by this object's monitor; no method blocks. The grant callback of a
  * waiter and {@link Armed#fire} run on the releasing thread, outside the monitor; a grant callback must only signal.
  *
- * <p>Invariant: {@code inUse} counts taken and granted-but-unclaimed permits, never exceeds {@code max}, and equals
- * {@code max} whenever a waiter is queued; a waiter with armed calls is queued.
+ * <p><b>The limit in force and the gate.</b> {@code max} ({@code chat.max.in.flight}) is the ceiling; the limit in
+ * force ({@link #setLimit}) may sit below it (the adaptive limit, the instance's share of the API's concurrency quota).
+ * Lowered, it takes effect as calls end: a permit released while more are in use than the limit allows goes back to the
+ * pool, not to a waiter. Raised, the permits freed are handed out at once ({@link #pump}). Independently, a
+ * {@link Gate} may hold every new start back for a while (a {@code Retry-After} pause, the instance's share of the
+ * API's rate quota): a free permit then goes back to the pool, and a pump is scheduled on {@code timer} for when the
+ * gate says it opens. A grant has passed the gate already (its token is taken), so a granted permit is claimed without
+ * asking it again.
+ *
+ * <p>Invariant: {@code inUse} counts taken and granted-but-unclaimed permits and never exceeds {@code max}; it exceeds
+ * the limit in force only after that was lowered, until enough calls end. Whenever a waiter is queued, either
+ * {@code inUse} is at least the limit in force (a release or a raise serves it), or the gate held a start back and a
+ * pump is scheduled; a waiter with armed calls is queued.
  */
 public final class InFlightLimiter {
 
@@ -46,8 +60,32 @@ public final class InFlightLimiter {
         boolean fire();
     }
 
+    /**
+     * What may hold every new start back for a while, whatever the permits: a {@code Retry-After} pause, a rate. Asked
+     * under the limiter's monitor; must not block.
+     */
+    interface Gate {
+        /** A gate that never holds anything back. */
+        Gate OPEN = () -> 0;
+
+        /**
+         * Lets one call start now (taking what it needs, for example a token) and returns 0, or takes nothing and
+         * returns how many nanoseconds to wait before asking again (at least 1).
+         */
+        long tryPass();
+    }
+
+    /** Longest wait before a held-back start is tried again, whatever the gate says (it may change its mind). */
+    static final long MAX_PUMP_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final int max;
+    private volatile int limit;
     private final BooleanSupplier firingAllowed;
+    private final Gate gate;
+    private final Scheduler timer;
+    /** When the scheduled pump runs (System.nanoTime), or 0 when none is scheduled. */
+    private long pumpDue;
+
     private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
     private final ThreadLocal<int[]> nestedReleases = ThreadLocal.withInitial(() -> new int[] {-1});
     private int inUse;
@@ -61,11 +99,22 @@ public final class InFlightLimiter {
 
     /** A limiter with {@code max} permits; armed calls fire only while {@code firingAllowed} says so. */
     public InFlightLimiter(int max, BooleanSupplier firingAllowed) {
+        this(max, firingAllowed, Gate.OPEN, Schedulers.parallel());
+    }
+
+    /**
+     * A limiter with {@code max} permits; armed calls fire only while {@code firingAllowed} says so; every start passes
+     * {@code gate}, and starts it held back are tried again on {@code timer}.
+     */
+    InFlightLimiter(int max, BooleanSupplier firingAllowed, Gate gate, Scheduler timer) {
         if (max < 1) {
             throw new IllegalArgumentException("max in flight must be at least 1, was " + max);
         }
         this.max = max;
+        this.limit = max;
         this.firingAllowed = Objects.requireNonNull(firingAllowed, "firingAllowed");
+        this.gate = Objects.requireNonNull(gate, "gate");
+        this.timer = Objects.requireNonNull(timer, "timer");
     }
 
     /** One party that asks for permits (a task); {@code onGrant} is called when a permit is granted to it. */
@@ -116,12 +165,31 @@ public final class InFlightLimiter {
             w.granted--;
             return true;
         }
-        if (queue.isEmpty() && inUse < max) {
+        if (queue.isEmpty() && inUse < limit && passLocked()) {
             inUse++;
             peak = Math.max(peak, inUse);
             return true;
         }
         return false;
+    }
+
+    /** Asks the gate; when it holds the start back, schedules a pump for when it says to ask again. */
+    private boolean passLocked() {
+        long wait = gate.tryPass();
+        if (wait <= 0) {
+            return true;
+        }
+        schedulePumpLocked(Math.min(wait, MAX_PUMP_DELAY_NANOS));
+        return false;
+    }
+
+    private void schedulePumpLocked(long delayNanos) {
+        long due = System.nanoTime() + delayNanos;
+        if (pumpDue != 0 && pumpDue - due <= 0) {
+            return; // one is due no later
+        }
+        pumpDue = due;
+        timer.schedule(this::pump, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -183,14 +251,22 @@ public final class InFlightLimiter {
      * else granted to the head waiter, else to the pool. Called when a call ends.
      */
     void release() {
+        outermost(this::releaseOne);
+    }
+
+    /**
+     * Runs {@code step} unless this thread is inside a release or pump already, in which case it counts a release for
+     * the outer loop to run (a call fired below completed at once), so the stack never grows with the armed calls.
+     */
+    private void outermost(Runnable step) {
         int[] nested = nestedReleases.get();
         if (nested[0] >= 0) {
-            nested[0]++; // a call fired below completed at once: the outer loop releases its permit
+            nested[0]++;
             return;
         }
         nested[0] = 0;
         try {
-            releaseOne();
+            step.run();
             while (nested[0] > 0) {
                 nested[0]--;
                 releaseOne();
@@ -203,45 +279,107 @@ public final class InFlightLimiter {
     private void releaseOne() {
         while (true) {
             boolean mayFire = firingAllowed.getAsBoolean();
-            Waiter granted = null;
-            Armed fire = null;
+            Handout handout;
             synchronized (this) {
-                if (queue.isEmpty()) {
-                    if (inUse <= 0) {
-                        throw new IllegalStateException("in-flight permit released more often than acquired");
-                    }
-                    inUse--;
+                if (inUse <= 0) {
+                    throw new IllegalStateException("in-flight permit released more often than acquired");
+                }
+                if (queue.isEmpty() || inUse > limit || !passLocked()) {
+                    inUse--; // to the pool: nobody waits, the limit was lowered, or the gate holds starts back
                     return;
                 }
-                Waiter armed = mayFire ? firstWithArmedCall() : null;
-                if (armed != null) {
-                    // Waiters ahead of it with nothing armed keep their places: a permit granted to
-                    // one of them would idle until its stream thread comes back, while this call
-                    // can start now.
-                    queue.remove(armed);
-                    armed.queued = false;
-                    fire = armed.armed.pollFirst();
-                    armedTotal--;
-                    if (!armed.armed.isEmpty()) {
-                        armed.queued = true;
-                        queue.addLast(armed); // round robin: its next armed call waits for the others
-                    }
-                } else {
-                    Waiter head = queue.pollFirst();
-                    head.queued = false;
-                    head.granted++;
-                    granted = head;
-                }
+                handout = handOutLocked(mayFire);
             }
-            if (granted != null) {
-                granted.onGrant.run();
-                return;
-            }
-            if (fire.fire()) {
+            if (handout.deliver()) {
                 return;
             }
             // cancelled while armed: the permit goes on to the next one
         }
+    }
+
+    /** Where a permit went: a grant to a waiter, or an armed call to start. */
+    private record Handout(Waiter granted, Armed fire) {
+        /** Signals the grant or starts the call; false when the armed call was cancelled meanwhile. */
+        boolean deliver() {
+            if (granted != null) {
+                granted.onGrant.run();
+                return true;
+            }
+            return fire.fire();
+        }
+    }
+
+    /** Gives a permit counted in {@code inUse} to the first armed call in queue order, else to the head waiter. */
+    private Handout handOutLocked(boolean mayFire) {
+        Waiter armed = mayFire ? firstWithArmedCall() : null;
+        if (armed != null) {
+            // Waiters ahead of it with nothing armed keep their places: a permit granted to
+            // one of them would idle until its stream thread comes back, while this call
+            // can start now.
+            queue.remove(armed);
+            armed.queued = false;
+            Armed fire = armed.armed.pollFirst();
+            armedTotal--;
+            if (!armed.armed.isEmpty()) {
+                armed.queued = true;
+                queue.addLast(armed); // round robin: its next armed call waits for the others
+            }
+            return new Handout(null, fire);
+        }
+        Waiter head = queue.pollFirst();
+        head.queued = false;
+        head.granted++;
+        return new Handout(head, null);
+    }
+
+    /**
+     * Hands out free permits to waiters while the limit in force and the gate allow: after the limit was raised, and
+     * when a start held back by the gate may be tried again (run on {@code timer} then).
+     */
+    void pump() {
+        outermost(this::pumpAll);
+    }
+
+    private void pumpAll() {
+        while (true) {
+            boolean mayFire = firingAllowed.getAsBoolean();
+            Handout handout;
+            synchronized (this) {
+                pumpDue = 0; // whatever is still held back schedules the next one below
+                if (queue.isEmpty() || inUse >= limit || !passLocked()) {
+                    return;
+                }
+                inUse++;
+                peak = Math.max(peak, inUse);
+                handout = handOutLocked(mayFire);
+            }
+            if (!handout.deliver()) {
+                synchronized (this) {
+                    inUse--; // cancelled while armed: the permit is free again
+                }
+            }
+        }
+    }
+
+    /**
+     * Sets the limit in force, clamped to {@code [1, max]}. Lowered, it takes effect as calls end; raised, free permits
+     * go to waiters at once.
+     */
+    void setLimit(int newLimit) {
+        int clamped = Math.max(1, Math.min(max, newLimit));
+        int old;
+        synchronized (this) {
+            old = limit;
+            limit = clamped;
+        }
+        if (clamped > old) {
+            pump();
+        }
+    }
+
+    /** The limit in force. */
+    public int limit() {
+        return limit;
     }
 
     /** The first waiter in queue order with an armed call, or null. */
@@ -296,7 +434,7 @@ public final class InFlightLimiter {
         return peak;
     }
 
-    /** The limit. */
+    /** The ceiling ({@code chat.max.in.flight}). */
     public int max() {
         return max;
     }

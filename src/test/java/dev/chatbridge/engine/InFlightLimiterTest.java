@@ -3,9 +3,11 @@ package dev.chatbridge.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,8 +16,11 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.scheduler.Schedulers;
 
 @Timeout(30)
 class InFlightLimiterTest {
@@ -348,5 +353,106 @@ class InFlightLimiterTest {
         assertThat(limiter.inUse()).isZero();
         assertThat(limiter.arm(w, armed(fired, "late"))).isFalse();
         assertThat(limiter.armed()).isZero();
+    }
+
+    @Test
+    void shouldRetirePermitsAsCallsEndAfterTheLimitWasLowered() {
+        // Given four calls in flight of a limit of four, and a task waiting with an armed call
+        InFlightLimiter limiter = new InFlightLimiter(4);
+        InFlightLimiter.Waiter w = limiter.register("task", () -> {});
+        for (int i = 0; i < 4; i++) {
+            assertThat(limiter.tryAcquire(w)).isTrue();
+        }
+        List<String> fired = new ArrayList<>();
+        assertThat(limiter.tryAcquire(w)).isFalse();
+        assertThat(limiter.arm(w, armed(fired, "a"))).isFalse();
+
+        // When the limit drops to two and three calls end
+        limiter.setLimit(2);
+        limiter.release();
+        limiter.release();
+        assertThat(fired).as("while more than the new limit are in use").isEmpty();
+        limiter.release();
+
+        // Then the first two releases retired their permits, the third went to the armed call
+        assertThat(fired).containsExactly("a");
+        assertThat(limiter.inUse()).isEqualTo(2);
+        assertThat(limiter.limit()).isEqualTo(2);
+        assertThat(limiter.max()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldStartArmedCallsAtOnceWhenTheLimitIsRaised() {
+        // Given a limit lowered to one, one call in flight and three armed calls
+        InFlightLimiter limiter = new InFlightLimiter(8);
+        limiter.setLimit(1);
+        InFlightLimiter.Waiter w = limiter.register("task", () -> {});
+        assertThat(limiter.tryAcquire(w)).isTrue();
+        List<String> fired = new ArrayList<>();
+        for (String name : List.of("a", "b", "c")) {
+            limiter.tryAcquire(w);
+            limiter.arm(w, armed(fired, name));
+        }
+
+        // When the limit is raised to three (and beyond the ceiling, which clamps it)
+        limiter.setLimit(3);
+
+        // Then two armed calls started without any release, the third waits
+        assertThat(fired).containsExactly("a", "b");
+        assertThat(limiter.inUse()).isEqualTo(3);
+        limiter.setLimit(100);
+        assertThat(fired).containsExactly("a", "b", "c");
+        assertThat(limiter.limit()).isEqualTo(8);
+    }
+
+    @Test
+    void shouldHoldStartsBackWhileTheGateIsShutAndStartThemWhenItOpens() {
+        // Given a gate shut for the next 200 ms, and a limiter with free permits
+        AtomicLong openAt = new AtomicLong(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200));
+        InFlightLimiter.Gate gate = () -> Math.max(0, openAt.get() - System.nanoTime());
+        InFlightLimiter limiter = new InFlightLimiter(4, () -> true, gate, Schedulers.single());
+        InFlightLimiter.Waiter w = limiter.register("task", () -> {});
+        List<String> fired = new CopyOnWriteArrayList<>();
+
+        // When the task asks for a permit and arms two calls
+        long asked = System.nanoTime();
+        assertThat(limiter.tryAcquire(w)).isFalse();
+        assertThat(limiter.arm(w, armed(fired, "a"))).isFalse();
+        assertThat(limiter.arm(w, armed(fired, "b"))).isFalse();
+        assertThat(limiter.inUse()).isZero();
+
+        // Then both start once the gate opens, by the scheduled pump, not before
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> fired.size() == 2);
+        assertThat(System.nanoTime() - asked).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+        assertThat(fired).containsExactly("a", "b");
+        assertThat(limiter.inUse()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldSendAReleasedPermitBackToThePoolWhileTheGateIsShut() {
+        // Given a full limiter of one with an armed call, and a gate that shuts after the first start
+        AtomicBoolean shut = new AtomicBoolean();
+        InFlightLimiter.Gate gate = () -> shut.get() ? TimeUnit.HOURS.toNanos(1) : 0;
+        InFlightLimiter limiter = new InFlightLimiter(1, () -> true, gate, Schedulers.single());
+        InFlightLimiter.Waiter w = limiter.register("task", () -> {});
+        assertThat(limiter.tryAcquire(w)).isTrue();
+        List<String> fired = new ArrayList<>();
+        limiter.tryAcquire(w);
+        limiter.arm(w, armed(fired, "a"));
+
+        // When the gate shuts and the call in flight ends
+        shut.set(true);
+        limiter.release();
+
+        // Then the armed call waits and the permit is free (not held by anyone)
+        assertThat(fired).isEmpty();
+        assertThat(limiter.inUse()).isZero();
+        assertThat(limiter.armed()).isEqualTo(1);
+
+        // and when the gate opens and a pump runs, it starts
+        shut.set(false);
+        limiter.pump();
+        assertThat(fired).containsExactly("a");
+        assertThat(limiter.inUse()).isEqualTo(1);
     }
 }
