@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,23 +38,29 @@ final class AdminTopicIdentity implements TopicIdentity, AutoCloseable {
 
     @Override
     public Optional<String> idOf(String topic) {
+        return describe(topic).map(d -> d.topicId().toString());
+    }
+
+    @Override
+    public OptionalInt partitionsOf(String topic) {
+        return describe(topic).map(d -> OptionalInt.of(d.partitions().size())).orElse(OptionalInt.empty());
+    }
+
+    private Optional<TopicDescription> describe(String topic) {
         Admin client = admin();
         if (client == null) {
             return Optional.empty();
         }
         try {
-            TopicDescription description = client.describeTopics(List.of(topic))
+            return Optional.ofNullable(client.describeTopics(List.of(topic))
                     .allTopicNames()
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                    .get(topic);
-            return description == null
-                    ? Optional.empty()
-                    : Optional.of(description.topicId().toString());
+                    .get(topic));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
         } catch (ExecutionException | TimeoutException e) {
-            LOG.debug("Could not tell the id of topic {}: {}", topic, e.toString());
+            LOG.debug("Could not describe topic {}: {}", topic, e.toString());
             return Optional.empty();
         }
     }

@@ -210,6 +210,7 @@ public final class ChatBridgeApp implements AutoCloseable {
         streams.setStateListener(this::stateChanged);
         if (metrics != null) {
             metrics.bindInstance(resources.limiter(), resources.pending(), resources.pause(), this::isReady);
+            metrics.bindFlow(resources);
             KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams);
             binder.bindTo(meterRegistry);
             this.streamsMetrics = Optional.of(binder);

@@ -232,6 +232,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
     private long registryBackoffMs = REGISTRY_RETRY_MIN_MS;
     private long registryRetryAt;
     private volatile String taskName = "?";
+    private int partition;
     private long commitIntervalMs;
 
     private record Awaiting(String conversation, long commit) {}
@@ -278,6 +279,8 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         BlockingQueue<Event> mine = incarnation.events;
         this.waiter = resources.limiter().register(taskName, () -> mine.offer(Granted.PERMIT));
         this.share = resources.pending().share();
+        this.partition = context.taskId().partition();
+        resources.flow().taskOpened(sourceTopic, partition);
         bindCommits();
         try {
             load();
@@ -648,6 +651,7 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         awaiting.clear();
         awaitingCommit.clear();
         resources.limiter().unregister(waiter);
+        resources.flow().taskClosed(sourceTopic, partition);
         share.withdrawAll();
         List<Event> dropped = new ArrayList<>();
         incarnation.events.drainTo(dropped);
@@ -1093,7 +1097,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             resources.completionQueued();
         }
         try {
+            int inFlightNow = resources.limiter().inUse();
             resources.limiter().release();
+            resources.flow().callEnded(outcome, endedNanos, endedNanos - call.startedNanos, inFlightNow);
             if (outcome instanceof CallOutcome.Success || outcome instanceof CallOutcome.PermanentFailure) {
                 call.share.withdrawOne();
             }
@@ -1226,25 +1232,17 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             throws OutcomeWriter.NotWritable {
         PendingEntry entry = call.entry;
         Duration elapsed = Duration.ofMillis(Math.max(0, now - entry.firstAttemptAt()));
+        Duration quotaWait = resources.flow().quotaRetryAfter(failure);
+        if (quotaWait != null
+                && elapsed.plus(quotaWait).compareTo(config.retryPolicy().maxTotalTime()) <= 0) {
+            // The deployment's quota refused it, not the request: the instance is paused for the Retry-After
+            // and the call goes again after it without spending an attempt (the total-time budget still bounds it).
+            requeue(call, entry.attempts(), now + quotaWait.toMillis(), failure, entry.attempts() + 1, quotaWait);
+            return;
+        }
         Optional<Duration> delay = config.retryPolicy().nextDelay(attempts, elapsed, failure.retryAfter());
         if (delay.isPresent()) {
-            long notBefore = now + delay.get().toMillis();
-            store.put(
-                    call.key,
-                    entry.withAttempt(attempts, entry.firstAttemptAt(), notBefore)
-                            .toBytes());
-            resources.metrics().retryScheduled(failure);
-            RequestMdc.run(
-                    call.request,
-                    () -> LOG.debug(
-                            "Task {}: attempt {} failed, retrying in {} ms: {}",
-                            taskName,
-                            attempts,
-                            delay.get().toMillis(),
-                            failure.message()));
-            inFlight.remove(call.conversation);
-            resources.completionsHandled(1);
-            queues.retryHead(call.conversation, notBefore, clock.millis());
+            requeue(call, attempts, now + delay.get().toMillis(), failure, attempts, delay.get());
             return;
         }
         ChatDeadLetter letter = withInput(
@@ -1262,6 +1260,33 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         OutcomeWriter.Written written = writer.deadLetter(letter);
         share.withdrawOne();
         finish(call, written);
+    }
+
+    /** Stores the entry with {@code attemptsCounted} and {@code notBefore}, and puts the conversation's head back. */
+    private void requeue(
+            InFlightCall call,
+            int attemptsCounted,
+            long notBefore,
+            CallOutcome.RetriableFailure failure,
+            int attempt,
+            Duration delay) {
+        PendingEntry entry = call.entry;
+        store.put(
+                call.key,
+                entry.withAttempt(attemptsCounted, entry.firstAttemptAt(), notBefore)
+                        .toBytes());
+        resources.metrics().retryScheduled(failure);
+        RequestMdc.run(
+                call.request,
+                () -> LOG.debug(
+                        "Task {}: attempt {} failed, retrying in {} ms: {}",
+                        taskName,
+                        attempt,
+                        delay.toMillis(),
+                        failure.message()));
+        inFlight.remove(call.conversation);
+        resources.completionsHandled(1);
+        queues.retryHead(call.conversation, notBefore, clock.millis());
     }
 
     /**

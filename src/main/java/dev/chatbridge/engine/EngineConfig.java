@@ -39,6 +39,13 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param pauseInitialBackoff least time between key checks while running; first wait between them once paused
  * @param pauseMaxBackoff longest wait between two key checks while paused
  * @param retryPolicy when retriable failures are tried again
+ * @param adaptive whether the limit in force adapts below {@code maxInFlight} and a 429's Retry-After pauses the
+ *     instance ({@value #KEY_ADAPTIVE_ENABLED})
+ * @param adaptiveAlgorithm how the adaptive limit moves ({@value #KEY_ADAPTIVE_ALGORITHM})
+ * @param quotaRequestsPerSecond the API's request rate for the whole deployment, 0 for none
+ *     ({@value #KEY_QUOTA_REQUESTS_PER_SECOND})
+ * @param quotaMaxInFlight the API's concurrent calls for the whole deployment, 0 for none
+ *     ({@value #KEY_QUOTA_MAX_IN_FLIGHT})
  */
 public record EngineConfig(
         String requestsTopic,
@@ -58,7 +65,11 @@ public record EngineConfig(
         int maxResponseBytes,
         Duration pauseInitialBackoff,
         Duration pauseMaxBackoff,
-        RetryPolicy retryPolicy) {
+        RetryPolicy retryPolicy,
+        boolean adaptive,
+        AdaptiveLimit.Algorithm adaptiveAlgorithm,
+        double quotaRequestsPerSecond,
+        int quotaMaxInFlight) {
 
     /** How the engine finds the partition of a conversation thread. */
     public enum InputKeying {
@@ -85,6 +96,10 @@ public record EngineConfig(
     public static final String KEY_MAX_RESPONSE_BYTES = "chat.response.max.bytes";
     public static final String KEY_PAUSE_INITIAL_BACKOFF = "chat.pause.initial.backoff.ms";
     public static final String KEY_PAUSE_MAX_BACKOFF = "chat.pause.max.backoff.ms";
+    public static final String KEY_ADAPTIVE_ENABLED = "chat.adaptive.enabled";
+    public static final String KEY_ADAPTIVE_ALGORITHM = "chat.adaptive.algorithm";
+    public static final String KEY_QUOTA_REQUESTS_PER_SECOND = "chat.quota.requests.per.second";
+    public static final String KEY_QUOTA_MAX_IN_FLIGHT = "chat.quota.max.in.flight";
 
     /** Smallest {@link #maxRequestBytes()}, the range of {@value #KEY_MAX_REQUEST_BYTES} too. */
     static final int MIN_REQUEST_BYTES = 1024;
@@ -132,6 +147,14 @@ public record EngineConfig(
         if (retryPolicy == null) {
             errors.add("retry policy must be set");
         }
+        if (adaptiveAlgorithm == null) {
+            errors.add(KEY_ADAPTIVE_ALGORITHM + " must be one of PROBE, AIMD, GRADIENT2, was null");
+        }
+        if (!(quotaRequestsPerSecond >= 0) || Double.isInfinite(quotaRequestsPerSecond)) {
+            errors.add(KEY_QUOTA_REQUESTS_PER_SECOND + " must be a finite number of requests per second, at least 0 "
+                    + "(0: no rate quota), was " + quotaRequestsPerSecond);
+        }
+        SettingChecks.atLeast(quotaMaxInFlight, 0, KEY_QUOTA_MAX_IN_FLIGHT, errors);
         if (!errors.isEmpty()) {
             throw new InvalidConfigurationException(errors);
         }
@@ -178,6 +201,11 @@ public record EngineConfig(
                         millis(v, EngineConfigDef.KEY_RETRY_MAX_RETRY_AFTER),
                         millis(v, EngineConfigDef.KEY_RETRY_MAX_TOTAL_TIME),
                         new Random()))
+                .adaptive((Boolean) v.get(KEY_ADAPTIVE_ENABLED))
+                .adaptiveAlgorithm(AdaptiveLimit.Algorithm.valueOf(
+                        ((String) v.get(KEY_ADAPTIVE_ALGORITHM)).trim().toUpperCase(Locale.ROOT)))
+                .quotaRequestsPerSecond((Double) v.get(KEY_QUOTA_REQUESTS_PER_SECOND))
+                .quotaMaxInFlight((Integer) v.get(KEY_QUOTA_MAX_IN_FLIGHT))
                 .build();
     }
 
@@ -206,6 +234,10 @@ public record EngineConfig(
         b.pauseInitialBackoff = pauseInitialBackoff;
         b.pauseMaxBackoff = pauseMaxBackoff;
         b.retryPolicy = retryPolicy;
+        b.adaptive = adaptive;
+        b.adaptiveAlgorithm = adaptiveAlgorithm;
+        b.quotaRequestsPerSecond = quotaRequestsPerSecond;
+        b.quotaMaxInFlight = quotaMaxInFlight;
         return b;
     }
 
@@ -311,6 +343,10 @@ public record EngineConfig(
         private Duration pauseInitialBackoff;
         private Duration pauseMaxBackoff;
         private RetryPolicy retryPolicy;
+        private boolean adaptive;
+        private AdaptiveLimit.Algorithm adaptiveAlgorithm;
+        private double quotaRequestsPerSecond;
+        private int quotaMaxInFlight;
 
         private Builder() {}
 
@@ -404,6 +440,26 @@ public record EngineConfig(
             return this;
         }
 
+        public Builder adaptive(boolean v) {
+            adaptive = v;
+            return this;
+        }
+
+        public Builder adaptiveAlgorithm(AdaptiveLimit.Algorithm v) {
+            adaptiveAlgorithm = v;
+            return this;
+        }
+
+        public Builder quotaRequestsPerSecond(double v) {
+            quotaRequestsPerSecond = v;
+            return this;
+        }
+
+        public Builder quotaMaxInFlight(int v) {
+            quotaMaxInFlight = v;
+            return this;
+        }
+
         /** Validates and builds; throws {@link InvalidConfigurationException} naming every bad setting. */
         public EngineConfig build() {
             return new EngineConfig(
@@ -424,7 +480,11 @@ public record EngineConfig(
                     maxResponseBytes,
                     pauseInitialBackoff,
                     pauseMaxBackoff,
-                    retryPolicy);
+                    retryPolicy,
+                    adaptive,
+                    adaptiveAlgorithm,
+                    quotaRequestsPerSecond,
+                    quotaMaxInFlight);
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.chatbridge.engine;
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
+import static org.apache.kafka.common.config.ConfigDef.Type.DOUBLE;
 import static org.apache.kafka.common.config.ConfigDef.Type.INT;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
@@ -71,6 +73,48 @@ public final class EngineConfigDef {
                         Range.atLeast(1),
                         HIGH,
                         "API calls in flight at most per instance (also the HTTP connection pool size).")
+                .define(
+                        EngineConfig.KEY_ADAPTIVE_ENABLED,
+                        BOOLEAN,
+                        false,
+                        MEDIUM,
+                        "Whether the in-flight limit adapts below chat.max.in.flight (which becomes its ceiling): down "
+                                + "on 429, 503 and timeouts, up slowly while calls succeed and latency stays near its "
+                                + "baseline; and whether a 429's Retry-After pauses every new call of the instance "
+                                + "for that long (the call is tried again after it without counting as an attempt). "
+                                + "Off by default: turn it on when the API's 429s and 503s speak for the whole "
+                                + "deployment (a shared key or quota). An API that refuses single users with 429 would "
+                                + "otherwise pause everyone's calls for one user's limit.")
+                .define(
+                        EngineConfig.KEY_ADAPTIVE_ALGORITHM,
+                        STRING,
+                        AdaptiveLimit.Algorithm.PROBE.name(),
+                        ConfigDef.CaseInsensitiveValidString.in("PROBE", "AIMD", "GRADIENT2"),
+                        LOW,
+                        "How the adaptive limit moves (with chat.adaptive.enabled). PROBE: doubles per round trip "
+                                + "until the first refusal, then sits just below the level refused and probes above it "
+                                + "once per 30 s, so a Retry-After pause is rarely paid. AIMD and GRADIENT2: Netflix "
+                                + "concurrency-limits' windowed AIMD (x0.9 on a refusal, +1 per 1 s window) and "
+                                + "Gradient2 (latency only; ignores refusals), for comparison; see docs/benchmarks.md.")
+                .define(
+                        EngineConfig.KEY_QUOTA_REQUESTS_PER_SECOND,
+                        DOUBLE,
+                        0.0,
+                        Range.atLeast(0.0),
+                        MEDIUM,
+                        "The API's request rate quota for the whole deployment (all instances with this "
+                                + "application.id), 0 for none. Each instance starts at most quota x (input partitions "
+                                + "it owns / all input partitions) calls per second, recomputed on every rebalance; no "
+                                + "coordinator. Retries count.")
+                .define(
+                        EngineConfig.KEY_QUOTA_MAX_IN_FLIGHT,
+                        INT,
+                        0,
+                        Range.atLeast(0),
+                        MEDIUM,
+                        "The API's quota of concurrent calls for the whole deployment, 0 for none. Each instance keeps "
+                                + "at most floor(quota x owned partitions / all partitions) calls in flight (at least "
+                                + "1 while it owns any), and never more than chat.max.in.flight.")
                 .define(
                         EngineConfig.KEY_MAX_PENDING,
                         INT,

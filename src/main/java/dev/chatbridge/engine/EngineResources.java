@@ -22,6 +22,7 @@ public final class EngineResources {
     private final AtomicInteger unforwarded = new AtomicInteger();
 
     private final InFlightLimiter limiter;
+    private final FlowControl flow;
     private final PendingCount pending;
     private final OperatorPause pause;
     private final ThreadLocal<WaitBudget> waitBudgets;
@@ -50,7 +51,10 @@ public final class EngineResources {
         this.topicIds = Objects.requireNonNull(topicIds, "topicIds");
         this.pending = new PendingCount();
         this.pause = new OperatorPause(config.pauseInitialBackoff(), config.pauseMaxBackoff());
-        this.limiter = new InFlightLimiter(config.maxInFlight(), () -> pause.gate() == OperatorPause.Gate.OPEN);
+        this.flow = new FlowControl(config, topicIds);
+        this.limiter = new InFlightLimiter(
+                config.maxInFlight(), () -> pause.gate() == OperatorPause.Gate.OPEN, flow, Schedulers.parallel());
+        flow.attach(limiter);
         this.pause.onCheck((check, took) -> {
             metrics.keyChecked(check.verdict());
             audit.record(AuditEvent.ofKeyCheck(check, took, clock.instant()));
@@ -75,6 +79,41 @@ public final class EngineResources {
     /** The in-flight limit of the instance. */
     public InFlightLimiter limiter() {
         return limiter;
+    }
+
+    /** The adaptive limit, the Retry-After pause and the quota share of the instance. */
+    FlowControl flow() {
+        return flow;
+    }
+
+    /** The limit in force now (below {@code chat.max.in.flight} when adaptive or a concurrency quota holds it). */
+    public int limitInForce() {
+        return limiter.limit();
+    }
+
+    /** The adaptive limit now ({@code chat.max.in.flight} when adaptive is off). */
+    public int adaptiveLimit() {
+        return flow.adaptiveLimit();
+    }
+
+    /** This instance's share of the deployment's API quota: owned input partitions / all (1 without a quota). */
+    public double quotaShare() {
+        return flow.share();
+    }
+
+    /** Requests per second this instance may start (its share of the rate quota; 0 without one). */
+    public double rateShare() {
+        return flow.rateShare();
+    }
+
+    /** Total time new calls were paused by the API's Retry-After, in seconds. */
+    public double retryAfterPausedSeconds() {
+        return flow.pausedSeconds();
+    }
+
+    /** Starts held back by a Retry-After pause or by the rate share, each try counted. */
+    public long heldStarts(boolean byRate) {
+        return byRate ? flow.heldByRate() : flow.heldByPause();
     }
 
     /** Accepted, unfinished requests of the instance. */

@@ -1,6 +1,7 @@
 package dev.chatbridge.engine;
 
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Tells the current id of a topic, so that a task can tell a topic that was deleted and created again (offsets start
@@ -17,4 +18,9 @@ public interface TopicIdentity {
 
     /** The topic's id, or empty when it cannot be told now. */
     Optional<String> idOf(String topic);
+
+    /** How many partitions the topic has, or empty when it cannot be told now. */
+    default OptionalInt partitionsOf(String topic) {
+        return OptionalInt.empty();
+    }
 }

@@ -77,6 +77,51 @@ public enum ChatBridgeMeters {
             Kind.GAUGE,
             "calls",
             "Calls in flight now (permits of the in-flight limiter in use), at most chat.max.in.flight."),
+    /** The in-flight limit in force. */
+    LIMIT_IN_FORCE(
+            "chat.bridge.limit.in.force",
+            Kind.GAUGE,
+            "calls",
+            "The in-flight limit in force: the smallest of chat.max.in.flight, the adaptive limit (with "
+                    + "chat.adaptive.enabled) and the instance's share of chat.quota.max.in.flight."),
+    /** The adaptive limit. */
+    ADAPTIVE_LIMIT(
+            "chat.bridge.adaptive.limit",
+            Kind.GAUGE,
+            "calls",
+            "The adaptive limit (chat.max.in.flight when chat.adaptive.enabled is false): down on 429, 503 and "
+                    + "timeouts, up while calls succeed at their baseline latency."),
+    /** The instance's share of the deployment's quota. */
+    QUOTA_SHARE(
+            "chat.bridge.quota.share",
+            Kind.GAUGE,
+            null,
+            "This instance's share of the API quota: input partitions it owns / all input partitions, recomputed on "
+                    + "every rebalance (1 when no quota is set). Across instances it adds up to at most 1."),
+    /** Requests per second the instance may start. */
+    QUOTA_RATE(
+            "chat.bridge.quota.rate",
+            Kind.GAUGE,
+            null,
+            "Calls per second this instance may start: chat.quota.requests.per.second x its share (0 when no rate "
+                    + "quota is set)."),
+    /** Time paused by Retry-After. */
+    RETRY_AFTER_PAUSED(
+            "chat.bridge.retry.after.paused",
+            Kind.COUNTER,
+            "seconds",
+            "Time every new call of the instance waited because the API answered 429 with Retry-After (with "
+                    + "chat.adaptive.enabled). The 429s received are chat.bridge.retries with reason 429."),
+    /** Starts held back by the gate. */
+    STARTS_HELD(
+            "chat.bridge.starts.held",
+            Kind.COUNTER,
+            "tries",
+            "Tries to start a call that were held back, by what held them: a Retry-After pause, or the instance's "
+                    + "share of chat.quota.requests.per.second (each a call that would otherwise have gone out above the "
+                    + "quota: a 429 avoided). A call held back is tried again when the gate says, so one call may count "
+                    + "more than once.",
+            MeterTag.HELD_BY),
     /** Accepted, unfinished requests now. */
     PENDING(
             "chat.bridge.pending",

@@ -4,6 +4,7 @@ import dev.chatbridge.api.CallOutcome;
 import dev.chatbridge.api.CallTimings;
 import dev.chatbridge.api.KeyCheck;
 import dev.chatbridge.engine.EngineMetrics;
+import dev.chatbridge.engine.EngineResources;
 import dev.chatbridge.engine.InFlightLimiter;
 import dev.chatbridge.engine.OperatorPause;
 import dev.chatbridge.engine.PendingCount;
@@ -116,6 +117,31 @@ public final class ChatBridgeMetrics implements EngineMetrics, CallTimings {
                 .description(ChatBridgeMeters.OPERATOR_FAILURE_EPISODES.description())
                 .baseUnit(ChatBridgeMeters.OPERATOR_FAILURE_EPISODES.baseUnit())
                 .register(registry);
+    }
+
+    /**
+     * Registers the gauges and counters of the instance's flow control: the limit in force, the adaptive limit, the
+     * quota share and rate, the time paused by Retry-After and the starts held back.
+     */
+    public void bindFlow(EngineResources resources) {
+        gauge(ChatBridgeMeters.LIMIT_IN_FORCE, resources, EngineResources::limitInForce);
+        gauge(ChatBridgeMeters.ADAPTIVE_LIMIT, resources, EngineResources::adaptiveLimit);
+        gauge(ChatBridgeMeters.QUOTA_SHARE, resources, EngineResources::quotaShare);
+        gauge(ChatBridgeMeters.QUOTA_RATE, resources, EngineResources::rateShare);
+        FunctionCounter.builder(
+                        ChatBridgeMeters.RETRY_AFTER_PAUSED.meterName(),
+                        resources,
+                        EngineResources::retryAfterPausedSeconds)
+                .description(ChatBridgeMeters.RETRY_AFTER_PAUSED.description())
+                .baseUnit(ChatBridgeMeters.RETRY_AFTER_PAUSED.baseUnit())
+                .register(registry);
+        for (boolean byRate : new boolean[] {false, true}) {
+            FunctionCounter.builder(ChatBridgeMeters.STARTS_HELD.meterName(), resources, r -> r.heldStarts(byRate))
+                    .description(ChatBridgeMeters.STARTS_HELD.description())
+                    .baseUnit(ChatBridgeMeters.STARTS_HELD.baseUnit())
+                    .tag(MeterTag.HELD_BY.key(), byRate ? "rate" : "pause")
+                    .register(registry);
+        }
     }
 
     @Override

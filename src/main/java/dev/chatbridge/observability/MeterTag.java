@@ -39,7 +39,9 @@ public enum MeterTag {
     /** What a key check found. */
     KEY_CHECK_VERDICT(
             "verdict",
-            Arrays.stream(KeyCheck.Verdict.values()).map(MeterTag::lower).toList());
+            Arrays.stream(KeyCheck.Verdict.values()).map(MeterTag::lower).toList()),
+    /** What held a call's start back: a Retry-After pause, or the instance's share of the rate quota. */
+    HELD_BY("reason", List.of("pause", "rate"));
 
     private final String key;
     private final List<String> values;

@@ -56,6 +56,10 @@ class BuilderDefaultsTest {
                 EngineConfigDef.KEY_RETRY_MAX_RETRY_AFTER, c -> c.retryPolicy().maxRetryAfter());
         settings.put(
                 EngineConfigDef.KEY_RETRY_MAX_TOTAL_TIME, c -> c.retryPolicy().maxTotalTime());
+        settings.put(EngineConfig.KEY_ADAPTIVE_ENABLED, EngineConfig::adaptive);
+        settings.put(EngineConfig.KEY_ADAPTIVE_ALGORITHM, EngineConfig::adaptiveAlgorithm);
+        settings.put(EngineConfig.KEY_QUOTA_REQUESTS_PER_SECOND, EngineConfig::quotaRequestsPerSecond);
+        settings.put(EngineConfig.KEY_QUOTA_MAX_IN_FLIGHT, EngineConfig::quotaMaxInFlight);
 
         assertThat(settings.keySet())
                 .containsExactlyInAnyOrderElementsOf(

@@ -40,6 +40,39 @@ class EngineConfigTest {
     }
 
     @Test
+    void shouldReadFlowControlSettingsAndKeepThemOffByDefault() {
+        EngineConfig defaults = EngineConfig.builder().build();
+        EngineConfig set = EngineConfig.fromProperties(Map.of(
+                EngineConfig.KEY_ADAPTIVE_ENABLED, "true",
+                EngineConfig.KEY_ADAPTIVE_ALGORITHM, " aimd ",
+                EngineConfig.KEY_QUOTA_REQUESTS_PER_SECOND, "7.5",
+                EngineConfig.KEY_QUOTA_MAX_IN_FLIGHT, "40"));
+
+        assertThat(defaults.adaptive()).isFalse();
+        assertThat(defaults.adaptiveAlgorithm()).isEqualTo(AdaptiveLimit.Algorithm.PROBE);
+        assertThat(defaults.quotaRequestsPerSecond()).isZero();
+        assertThat(defaults.quotaMaxInFlight()).isZero();
+        assertThat(set.adaptive()).isTrue();
+        assertThat(set.adaptiveAlgorithm()).isEqualTo(AdaptiveLimit.Algorithm.AIMD);
+        assertThat(set.quotaRequestsPerSecond()).isEqualTo(7.5);
+        assertThat(set.quotaMaxInFlight()).isEqualTo(40);
+    }
+
+    @Test
+    void shouldRefuseNegativeOrInfiniteQuotas() {
+        assertThatThrownBy(() -> EngineConfig.builder()
+                        .quotaRequestsPerSecond(Double.POSITIVE_INFINITY)
+                        .quotaMaxInFlight(-1)
+                        .build())
+                .hasMessageContaining(EngineConfig.KEY_QUOTA_REQUESTS_PER_SECOND + " must be a finite number")
+                .hasMessageContaining(EngineConfig.KEY_QUOTA_MAX_IN_FLIGHT + " must be at least 0, was -1");
+        assertThatThrownBy(() -> EngineConfig.fromProperties(Map.of(EngineConfig.KEY_QUOTA_REQUESTS_PER_SECOND, "-1")))
+                .hasMessageContaining(EngineConfig.KEY_QUOTA_REQUESTS_PER_SECOND);
+        assertThatThrownBy(() -> EngineConfig.fromProperties(Map.of(EngineConfig.KEY_ADAPTIVE_ALGORITHM, "cubic")))
+                .hasMessageContaining(EngineConfig.KEY_ADAPTIVE_ALGORITHM);
+    }
+
+    @Test
     void shouldRefuseAPendingBoundBelowTheInFlightLimit() {
         assertThatThrownBy(() ->
                         EngineConfig.builder().maxInFlight(10).maxPending(5).build())
