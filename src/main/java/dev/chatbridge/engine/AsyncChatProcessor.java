@@ -280,9 +280,9 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
         this.waiter = resources.limiter().register(taskName, () -> mine.offer(Granted.PERMIT));
         this.share = resources.pending().share();
         this.partition = context.taskId().partition();
-        resources.flow().taskOpened(sourceTopic, partition);
-        bindCommits();
         try {
+            resources.flow().taskOpened(sourceTopic, partition);
+            bindCommits();
             load();
             // No dispatch here: handling a local entry forwards, which Kafka Streams refuses during
             // init(); the first punctuation (chat.drain.interval.ms) or record starts the work.
@@ -1097,9 +1097,15 @@ final class AsyncChatProcessor implements Processor<String, Decoded, String, Out
             resources.completionQueued();
         }
         try {
-            int inFlightNow = resources.limiter().inUse();
-            resources.limiter().release();
-            resources.flow().callEnded(outcome, endedNanos, endedNanos - call.startedNanos, inFlightNow);
+            // Flow control hears of the outcome before the permit goes back: a 429's Retry-After pause and a
+            // lowered limit must hold for the very permit this call frees.
+            FlowControl flow = resources.flow();
+            int inFlightNow = flow.adapts() ? resources.limiter().inUse() : 0;
+            try {
+                flow.callEnded(outcome, endedNanos, endedNanos - call.startedNanos, inFlightNow);
+            } finally {
+                resources.limiter().release();
+            }
             if (outcome instanceof CallOutcome.Success || outcome instanceof CallOutcome.PermanentFailure) {
                 call.share.withdrawOne();
             }

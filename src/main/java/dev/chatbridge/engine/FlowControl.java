@@ -11,11 +11,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * How fast one instance may call the API, below {@code chat.max.in.flight}: the adaptive limit, the {@code Retry-After}
@@ -48,6 +50,9 @@ final class FlowControl implements InFlightLimiter.Gate {
     /** The rate bucket holds this many seconds of the share: small, so an idle instance cannot burst much. */
     static final double BURST_SECONDS = 0.1;
 
+    /** How often an unknown partition count is asked again. */
+    static final long PARTITIONS_RETRY_SECONDS = 10;
+
     /** Refill period of the rate bucket: long enough that a rate like 7.5/s is a whole number of tokens per period. */
     private static final Duration REFILL_PERIOD = Duration.ofSeconds(100);
 
@@ -69,6 +74,7 @@ final class FlowControl implements InFlightLimiter.Gate {
     // The share, guarded by this.
     private final Map<String, Set<Integer>> owned = new HashMap<>();
     private final Map<String, Integer> partitions = new HashMap<>();
+    private final Set<String> retrying = new HashSet<>();
     private volatile double share;
     private volatile int concurrencyShare = Integer.MAX_VALUE;
     private volatile Bucket bucket;
@@ -90,8 +96,11 @@ final class FlowControl implements InFlightLimiter.Gate {
         inFlight.setLimit(limitInForce());
     }
 
-    /** Whether a 429's Retry-After pauses the instance (and the refused call is not counted as an attempt). */
-    boolean pausesOnRetryAfter() {
+    /**
+     * Whether the limit adapts to call outcomes, and a 429's Retry-After pauses the instance (the refused call then not
+     * counted as an attempt).
+     */
+    boolean adapts() {
         return adaptive != null;
     }
 
@@ -104,15 +113,19 @@ final class FlowControl implements InFlightLimiter.Gate {
         if (adaptive == null) {
             return;
         }
-        adaptive.onSample(endNanos, rttNanos, inFlight, isDrop(outcome));
+        boolean drop = isDrop(outcome);
+        if (drop || outcome instanceof CallOutcome.Success) {
+            // Only answers and overload signals say something about the API's capacity: a refused
+            // connection or a 400 ends fast and would pass for a healthy, quick call.
+            adaptive.onSample(endNanos, rttNanos, inFlight, drop);
+        }
         Duration retryAfter = quotaRetryAfter(outcome);
         if (retryAfter != null) {
             pause(endNanos, retryAfter);
         }
         InFlightLimiter l = limiter;
-        int inForce = limitInForce();
-        if (l != null && l.limit() != inForce) {
-            l.setLimit(inForce);
+        if (l != null && l.limit() != limitInForce()) {
+            l.refreshLimit(this::limitInForce);
         }
     }
 
@@ -178,31 +191,21 @@ final class FlowControl implements InFlightLimiter.Gate {
         return 0;
     }
 
-    /** A task of the engine opened, reading partition {@code partition} of {@code topic}. */
+    /** A task of the engine opened, reading partition {@code partition} of {@code topic} (its stream thread). */
     void taskOpened(String topic, int partition) {
         if (quotaRps <= 0 && quotaMaxInFlight <= 0) {
             return;
         }
+        boolean ask;
         synchronized (this) {
             owned.computeIfAbsent(topic, t -> new HashSet<>()).add(partition);
             Integer known = partitions.get(topic);
-            if (known == null || partition >= known) {
-                OptionalInt count = topics.partitionsOf(topic);
-                if (count.isPresent()) {
-                    partitions.put(topic, count.getAsInt());
-                } else if (known == null) {
-                    LOG.warn(
-                            "Could not tell how many partitions {} has: until it can be told, this instance takes the "
-                                    + "whole API quota ({}={}, {}={}) as its share",
-                            topic,
-                            EngineConfig.KEY_QUOTA_REQUESTS_PER_SECOND,
-                            quotaRps,
-                            EngineConfig.KEY_QUOTA_MAX_IN_FLIGHT,
-                            quotaMaxInFlight);
-                }
-            }
-            recomputeLocked();
+            ask = known == null || partition >= known;
         }
+        if (ask) {
+            learnPartitions(topic); // outside the monitor: the admin client may take seconds
+        }
+        recompute();
     }
 
     /** A task of the engine closed (revoked, or the instance stops). */
@@ -215,7 +218,74 @@ final class FlowControl implements InFlightLimiter.Gate {
             if (mine != null && mine.remove(partition) && mine.isEmpty()) {
                 owned.remove(topic);
             }
+        }
+        recompute();
+    }
+
+    /**
+     * Asks how many partitions {@code topic} has; while that cannot be told, the instance takes the whole quota, and
+     * asks again every {@value #PARTITIONS_RETRY_SECONDS} s in the background while it still owns a task of it.
+     */
+    private void learnPartitions(String topic) {
+        OptionalInt count = topics.partitionsOf(topic);
+        synchronized (this) {
+            if (count.isPresent()) {
+                partitions.put(topic, count.getAsInt());
+                return;
+            }
+            if (partitions.containsKey(topic) || !retrying.add(topic)) {
+                return; // a count is known (only not for this partition yet), or a retry is already scheduled
+            }
+        }
+        LOG.warn(
+                "Could not tell how many partitions {} has: until it can be told, this instance takes the whole API "
+                        + "quota ({}={}, {}={}) as its share; asking again every {} s",
+                topic,
+                EngineConfig.KEY_QUOTA_REQUESTS_PER_SECOND,
+                quotaRps,
+                EngineConfig.KEY_QUOTA_MAX_IN_FLIGHT,
+                quotaMaxInFlight,
+                PARTITIONS_RETRY_SECONDS);
+        retryPartitions(topic);
+    }
+
+    private void retryPartitions(String topic) {
+        try {
+            Schedulers.boundedElastic()
+                    .schedule(
+                            () -> {
+                                OptionalInt count = topics.partitionsOf(topic);
+                                boolean again;
+                                synchronized (this) {
+                                    count.ifPresent(n -> partitions.put(topic, n));
+                                    again = count.isEmpty() && owned.containsKey(topic);
+                                    if (!again) {
+                                        retrying.remove(topic);
+                                    }
+                                }
+                                if (again) {
+                                    retryPartitions(topic);
+                                } else {
+                                    recompute();
+                                }
+                            },
+                            PARTITIONS_RETRY_SECONDS,
+                            TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            synchronized (this) {
+                retrying.remove(topic); // the JVM is stopping
+            }
+        }
+    }
+
+    /** Recomputes the share from the tasks owned, then the limit in force. */
+    private void recompute() {
+        synchronized (this) {
             recomputeLocked();
+        }
+        InFlightLimiter l = limiter;
+        if (l != null) {
+            l.refreshLimit(this::limitInForce);
         }
     }
 
@@ -246,10 +316,6 @@ final class FlowControl implements InFlightLimiter.Gate {
                 String.format(Locale.ROOT, "%.3f", newShare),
                 quotaRps > 0 ? String.format(Locale.ROOT, ", %.2f requests/s", rateShare) : "",
                 quotaMaxInFlight > 0 ? ", " + concurrencyShare + " calls in flight" : "");
-        InFlightLimiter l = limiter;
-        if (l != null) {
-            l.setLimit(limitInForce());
-        }
     }
 
     /** A token bucket of {@code rate} per second, starting empty, holding at most {@value #BURST_SECONDS} s of it. */

@@ -4,8 +4,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -87,7 +89,9 @@ public final class InFlightLimiter {
     private long pumpDue;
 
     private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
-    private final ThreadLocal<int[]> nestedReleases = ThreadLocal.withInitial(() -> new int[] {-1});
+    /** Per thread: releases and pumps asked for while it runs one already, done by its outermost loop. */
+    private final ThreadLocal<Nested> nested = ThreadLocal.withInitial(Nested::new);
+
     private int inUse;
     private int peak;
     private int armedTotal;
@@ -188,8 +192,13 @@ public final class InFlightLimiter {
         if (pumpDue != 0 && pumpDue - due <= 0) {
             return; // one is due no later
         }
-        pumpDue = due;
-        timer.schedule(this::pump, delayNanos, TimeUnit.NANOSECONDS);
+        try {
+            timer.schedule(this::pump, delayNanos, TimeUnit.NANOSECONDS);
+            pumpDue = due;
+        } catch (RejectedExecutionException e) {
+            // The timer is shut down (the JVM is stopping): nothing will start any more anyway.
+            pumpDue = 0;
+        }
     }
 
     /**
@@ -251,28 +260,51 @@ public final class InFlightLimiter {
      * else granted to the head waiter, else to the pool. Called when a call ends.
      */
     void release() {
-        outermost(this::releaseOne);
+        outermost(true);
+    }
+
+    /** What a thread was asked to do while inside a release or pump: done by its outermost loop. */
+    private static final class Nested {
+        boolean running;
+        int releases;
+        boolean pump;
     }
 
     /**
-     * Runs {@code step} unless this thread is inside a release or pump already, in which case it counts a release for
-     * the outer loop to run (a call fired below completed at once), so the stack never grows with the armed calls.
+     * Releases one permit ({@code release}) or pumps, unless this thread is inside a release or pump already: then it
+     * notes the release (a call fired below completed at once) or the pump (the limit was raised meanwhile) for the
+     * outer loop, so the stack never grows with the armed calls.
      */
-    private void outermost(Runnable step) {
-        int[] nested = nestedReleases.get();
-        if (nested[0] >= 0) {
-            nested[0]++;
+    private void outermost(boolean release) {
+        Nested n = nested.get();
+        if (n.running) {
+            if (release) {
+                n.releases++;
+            } else {
+                n.pump = true;
+            }
             return;
         }
-        nested[0] = 0;
+        n.running = true;
         try {
-            step.run();
-            while (nested[0] > 0) {
-                nested[0]--;
+            if (release) {
                 releaseOne();
+            } else {
+                pumpAll();
+            }
+            while (n.releases > 0 || n.pump) {
+                if (n.releases > 0) {
+                    n.releases--;
+                    releaseOne();
+                } else {
+                    n.pump = false;
+                    pumpAll();
+                }
             }
         } finally {
-            nested[0] = -1;
+            n.running = false;
+            n.releases = 0;
+            n.pump = false;
         }
     }
 
@@ -337,7 +369,7 @@ public final class InFlightLimiter {
      * when a start held back by the gate may be tried again (run on {@code timer} then).
      */
     void pump() {
-        outermost(this::pumpAll);
+        outermost(false);
     }
 
     private void pumpAll() {
@@ -366,10 +398,19 @@ public final class InFlightLimiter {
      * go to waiters at once.
      */
     void setLimit(int newLimit) {
-        int clamped = Math.max(1, Math.min(max, newLimit));
+        refreshLimit(() -> newLimit);
+    }
+
+    /**
+     * Sets the limit in force to what {@code source} says, asked under this limiter's monitor: when several threads
+     * refresh at once, the last one to get the monitor reads the newest state, so a stale value never stays in force.
+     */
+    void refreshLimit(IntSupplier source) {
         int old;
+        int clamped;
         synchronized (this) {
             old = limit;
+            clamped = Math.max(1, Math.min(max, source.getAsInt()));
             limit = clamped;
         }
         if (clamped > old) {

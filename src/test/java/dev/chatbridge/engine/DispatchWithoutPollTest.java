@@ -148,6 +148,33 @@ class DispatchWithoutPollTest {
     }
 
     @Test
+    void shouldNotHandThePermitOfA429WithRetryAfterToAnArmedCallWhenAdaptive() {
+        // Given adaptive flow control, one permit taken by a held call that will end with 429 and Retry-After: 2,
+        // and a second conversation's call armed behind it
+        FakeChatApi api = new FakeChatApi((r, attempt) -> r.getRequestId().equals("a1") && attempt == 1
+                ? FakeChatApi.Behaviour.hold(
+                        new CallOutcome.RetriableFailure(429, Duration.ofSeconds(2), null, "429 Too Many Requests"))
+                : FakeChatApi.Behaviour.answer(FakeChatApi.success("b"), Duration.ZERO));
+        Task task = task(EngineConfig.builder().maxInFlight(1).adaptive(true).build(), api);
+        send(task, "a1", "ta");
+        send(task, "b1", "tb");
+        assertThat(api.calls()).containsExactly("a1");
+        assertThat(task.resources().limiter().armed()).isEqualTo(1);
+        long refused = System.nanoTime();
+
+        // When the held call ends with the 429 (on this thread, as a Netty thread would)
+        api.releaseHeld();
+
+        // Then its permit does not start the armed call: the whole instance waits for the Retry-After
+        assertThat(api.calls()).containsExactly("a1");
+        assertThat(task.resources().limiter().inUse()).isZero();
+        // and the armed call starts once the pause is over, from the limiter's timer
+        await().atMost(Duration.ofSeconds(10)).until(() -> api.calls().size() == 2);
+        assertThat(api.calls()).containsExactly("a1", "b1");
+        assertThat(System.nanoTime() - refused).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(1_900));
+    }
+
+    @Test
     void shouldMakeTheCallsItStartsOnAWorkerSoTheStreamThreadOnlyRecordsTheStart() {
         // Given the product's launcher and an API that holds its calls
         FakeChatApi api = new FakeChatApi((r, attempt) -> FakeChatApi.Behaviour.hold(FakeChatApi.success("x")));

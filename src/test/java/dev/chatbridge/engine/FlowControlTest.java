@@ -146,7 +146,34 @@ class FlowControlTest {
 
         assertThat(flow.tryPass()).isZero();
         assertThat(flow.quotaRetryAfter(tooMany(Duration.ofSeconds(2)))).isNull();
-        assertThat(flow.pausesOnRetryAfter()).isFalse();
+        assertThat(flow.adapts()).isFalse();
+    }
+
+    @Test
+    void shouldNotGrowTheAdaptiveLimitOnFastFailuresThatAreNotAnswers() {
+        // Given an adaptive instance in slow start, all of its limit in use
+        FlowControl flow = flow(EngineConfig.builder().adaptive(true), TopicIdentity.UNKNOWN);
+        int before = flow.adaptiveLimit();
+        long now = System.nanoTime();
+
+        // When many calls fail at once without an answer (connection refused) or are refused as bad requests
+        for (int i = 0; i < 50; i++) {
+            flow.callEnded(
+                    new CallOutcome.RetriableFailure(
+                            CallOutcome.RetryCause.CONNECT, null, null, null, "connection refused"),
+                    now + i,
+                    1_000,
+                    before);
+        }
+
+        // Then the limit did not grow: only answers (and overload signals) speak of the API's capacity
+        assertThat(flow.adaptiveLimit()).isEqualTo(before);
+
+        // while answers do make it grow
+        for (int i = 0; i < 8; i++) {
+            flow.callEnded(FakeChatApi.success("ok"), now + 100 + i, 200_000_000, before);
+        }
+        assertThat(flow.adaptiveLimit()).isGreaterThan(before);
     }
 
     @Test

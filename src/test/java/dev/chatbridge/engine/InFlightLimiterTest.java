@@ -455,4 +455,30 @@ class InFlightLimiterTest {
         assertThat(fired).containsExactly("a");
         assertThat(limiter.inUse()).isEqualTo(1);
     }
+
+    @Test
+    void shouldNotCountARaiseOfTheLimitInsideARelease() {
+        // Given a limit of 2 of 8, both permits taken, and an armed call that completes at once when started and,
+        // being a success, raises the limit (as the adaptive limit does from inside the completion)
+        InFlightLimiter limiter = new InFlightLimiter(8);
+        limiter.setLimit(2);
+        InFlightLimiter.Waiter w = limiter.register("task", () -> {});
+        assertThat(limiter.tryAcquire(w)).isTrue();
+        assertThat(limiter.tryAcquire(w)).isTrue();
+        assertThat(limiter.tryAcquire(w)).isFalse();
+        limiter.arm(w, () -> {
+            limiter.release();
+            limiter.setLimit(3);
+            return true;
+        });
+
+        // When one of the two calls in flight ends
+        limiter.release();
+
+        // Then the armed call took its permit and gave it back; the other call still holds one: one in use
+        assertThat(limiter.inUse()).isEqualTo(1);
+        assertThat(limiter.limit()).isEqualTo(3);
+        limiter.release();
+        assertThat(limiter.inUse()).isZero();
+    }
 }
