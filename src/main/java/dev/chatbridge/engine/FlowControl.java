@@ -47,8 +47,11 @@ final class FlowControl implements InFlightLimiter.Gate {
 
     private static final Logger LOG = LoggerFactory.getLogger(FlowControl.class);
 
-    /** The rate bucket holds this many seconds of the share: small, so an idle instance cannot burst much. */
-    static final double BURST_SECONDS = 0.1;
+    /**
+     * The rate bucket holds this many seconds of the share: small, so an idle instance cannot burst much, yet enough
+     * that a start held up this long (a busy machine, a late timer) is made up for instead of lost.
+     */
+    static final double BURST_SECONDS = 0.25;
 
     /** How often an unknown partition count is asked again. */
     static final long PARTITIONS_RETRY_SECONDS = 10;

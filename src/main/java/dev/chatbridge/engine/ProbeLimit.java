@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Why not AIMD.</b> An API's 429 usually carries {@code Retry-After}, and the engine pauses the whole instance
  * for it. A classic AIMD sawtooth climbs above the capacity again every few windows, and each of those probes costs a
  * whole {@code Retry-After} pause (1 s idle every ~7 s is a throughput below 0.9). This one remembers where the last
- * drop happened and stays one below it, probing again only after {@link #PROBE_INTERVAL_NANOS} without a drop.
+ * drop happened and stays just below it, probing again only after {@link #PROBE_INTERVAL_NANOS} without a drop.
  *
  * <p><b>Phases.</b>
  *
@@ -17,15 +17,17 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>Slow start</b> (from {@code min(ceiling, 8)}): every successful call that ends with the limit at least half
  *       used raises the limit by 1, which doubles it per round trip (like TCP slow start). It ends at the first
  *       decrease, or at a window whose mean rtt is above {@link #LATENCY_RISE} x the baseline.
- *   <li><b>Decrease</b>: a drop (429, 503, timeout) sets the known drop point {@code W} to the limit and the limit to
- *       {@code max(1, floor(limit x 0.9))}, at most once per congestion event: drops within the hold ({@code max(100
- *       ms, 2 x baseline rtt)}) after a decrease are calls sent before it, and are ignored for the limit.
+ *   <li><b>Decrease</b>: a drop (429, 503, timeout) sets the known drop point {@code W} to the calls in flight at the
+ *       drop (at most the limit: slow start may have run the limit past the API's capacity before the first refusal
+ *       came back, as TCP takes ssthresh from the flight size) and the limit to {@code max(1, floor(W x 0.9))}, at most
+ *       once per congestion event: drops within the hold ({@code max(100 ms, 2 x baseline rtt)}) after a decrease are
+ *       calls sent before it, and are ignored for the limit.
  *   <li><b>Windows</b> (after slow start): samples are grouped into windows of {@code max(1 s, 2 x baseline)} (by their
  *       end times) and at least 10 samples. A window without a drop, with the limit used (max in flight x 2 >= limit)
- *       and its mean rtt at most 2 x the baseline raises the limit by 1 while it is below {@code W - 1}; at {@code W -
- *       1} (the plateau) it stays until 30 s passed there without any drop, then probes once: +1, and {@code W} is
- *       forgotten; if no drop follows, the capacity grew and the limit grows by 1 per window from there. A window whose
- *       mean rtt rose above 2 x the baseline holds the limit.
+ *       and its mean rtt at most 2 x the baseline raises the limit by 1 while it is below {@code W - 2}; at {@code W -
+ *       2} (the plateau, {@link #PLATEAU_MARGIN}) it stays until 30 s passed there without any drop, then probes once:
+ *       +1, and {@code W} is forgotten; if no drop follows, the capacity grew and the limit grows by 1 per window from
+ *       there. A window whose mean rtt rose above 2 x the baseline holds the limit.
  * </ul>
  *
  * <p><b>Baseline rtt</b>: the lowest mean rtt of the last 30 windows (windows are tracked in slow start too); before
@@ -56,6 +58,12 @@ final class ProbeLimit implements AdaptiveLimit {
     static final int MIN_WINDOW_SAMPLES = 10;
     /** A window mean rtt above this multiple of the baseline means the API queues our calls: stop growing. */
     static final double LATENCY_RISE = 2.0;
+    /**
+     * The plateau sits this far below the drop point (the calls in flight when a refusal came back, itself included):
+     * one for the refused call, one because an API counts a call until it has sent its last byte, a little after the
+     * answer reaches us (ITs: at one below, a refusal came back every 15 s or so, each costing a Retry-After pause).
+     */
+    static final int PLATEAU_MARGIN = 2;
     /** Time at the plateau without a drop before probing above it once: each probe may cost a Retry-After pause. */
     static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** Windows the baseline is the minimum of: long enough to forget a changed API, short enough to track it. */
@@ -109,7 +117,7 @@ final class ProbeLimit implements AdaptiveLimit {
         windowMaxInFlight = Math.max(windowMaxInFlight, inFlight);
         if (dropped) {
             windowDropped = true;
-            onDrop(endNanos);
+            onDrop(endNanos, inFlight);
         } else {
             long rtt = Math.max(0, rttNanos);
             if (minRttNanos < 0 || rtt < minRttNanos) {
@@ -126,7 +134,7 @@ final class ProbeLimit implements AdaptiveLimit {
         }
     }
 
-    private void onDrop(long endNanos) {
+    private void onDrop(long endNanos, int inFlight) {
         quietSinceNanos = endNanos;
         if (decreased && endNanos - lastDecreaseNanos < holdNanos()) {
             return;
@@ -134,8 +142,11 @@ final class ProbeLimit implements AdaptiveLimit {
         decreased = true;
         lastDecreaseNanos = endNanos;
         slowStart = false;
-        knownDrop = limit;
-        changeLimit((int) (limit * BACKOFF), endNanos);
+        // The level the API refused is what was in flight, not the limit: slow start can run the limit past
+        // the API's capacity before the first refusal comes back (like TCP's ssthresh from the flight size).
+        int refusedAt = Math.max(1, Math.min(limit, inFlight));
+        knownDrop = refusedAt;
+        changeLimit((int) (refusedAt * BACKOFF), endNanos);
     }
 
     private void endWindow(long endNanos) {
@@ -182,7 +193,7 @@ final class ProbeLimit implements AdaptiveLimit {
 
     /** Just below the known drop point: stay. */
     private boolean atPlateau() {
-        return knownDrop > 0 && limit >= knownDrop - 1;
+        return knownDrop > 0 && limit >= knownDrop - PLATEAU_MARGIN;
     }
 
     private void recordWindowMean(long mean) {

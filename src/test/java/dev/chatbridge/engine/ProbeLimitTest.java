@@ -69,6 +69,20 @@ class ProbeLimitTest {
     }
 
     @Test
+    void shouldTakeTheCallsInFlightAtTheRefusalAsTheDropPointWhenSlowStartRanPastIt() {
+        // Given slow start ran the limit to 128, past an API that refuses above 64 calls
+        ProbeLimit limit = new ProbeLimit(1000);
+        long t = slowStartTo(limit, 128);
+
+        // When the first refusal comes back with 65 calls in flight
+        limit.onSample(t + MS, DROP_RTT, 65, true);
+
+        // Then the drop point is 65 (what the API refused), not 128, and the limit 0.9 of it: below the capacity
+        assertThat(limit.knownDrop()).isEqualTo(65);
+        assertThat(limit.limit()).isEqualTo(58);
+    }
+
+    @Test
     void shouldRecoverByOnePerWindowToJustBelowTheDropPointAndProbeOnlyAfterThirtySecondsThere() {
         // Given a decrease from 64 to 57 (the API refuses above 63)
         ProbeLimit limit = new ProbeLimit(1000);
@@ -86,19 +100,19 @@ class ProbeLimitTest {
                 changes.add(new long[] {t, last});
             }
         }
-        // Then the limit rose by one per window (1 s) to 63, one below the drop point
+        // Then the limit rose by one per window (1 s) to 62, two below the drop point (ProbeLimit.PLATEAU_MARGIN)
         assertThat(changes.stream().mapToLong(c -> c[1]).limit(7).toArray())
                 .containsExactly(58, 59, 60, 61, 62, 63, 64);
-        for (int i = 1; i <= 5; i++) {
+        for (int i = 1; i <= 4; i++) {
             assertThat(changes.get(i)[0] - changes.get(i - 1)[0]).isBetween(S, S + 200 * MS);
         }
-        // And stayed at 63 for 30 s (up to one window more) without a drop, then probed once: 64, drop point forgotten
-        long atPlateau = changes.get(5)[0];
-        long probed = changes.get(6)[0];
+        // And stayed at 62 for 30 s (up to one window more) without a drop, then probed once: 63, drop point forgotten
+        long atPlateau = changes.get(4)[0];
+        long probed = changes.get(5)[0];
         assertThat(probed - atPlateau).isBetween(30 * S, 31 * S + 200 * MS);
         // And with no drop after the probe, the capacity grew: +1 per window again
-        assertThat(changes.get(7)[1]).isEqualTo(65);
-        assertThat(changes.get(7)[0] - probed).isBetween(S, S + 200 * MS);
+        assertThat(changes.get(6)[1]).isEqualTo(64);
+        assertThat(changes.get(6)[0] - probed).isBetween(S, S + 200 * MS);
         assertThat(limit.knownDrop()).isZero();
     }
 
