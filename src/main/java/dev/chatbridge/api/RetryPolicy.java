@@ -64,7 +64,7 @@ public record RetryPolicy(
         }
         Duration delay = jitteredBackoff(attemptsMade);
         if (retryAfter != null && !retryAfter.isNegative()) {
-            Duration serverAsked = retryAfter.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : retryAfter;
+            Duration serverAsked = capped(retryAfter);
             if (serverAsked.compareTo(delay) > 0) {
                 delay = serverAsked;
             }
@@ -73,6 +73,11 @@ public record RetryPolicy(
             return Optional.empty();
         }
         return Optional.of(delay);
+    }
+
+    /** The server's {@code Retry-After}, at most {@code maxRetryAfter}. */
+    public Duration capped(Duration retryAfter) {
+        return retryAfter.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : retryAfter;
     }
 
     /** The longest time a request can spend in retries: the total-time budget. */

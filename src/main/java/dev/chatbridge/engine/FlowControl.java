@@ -1,6 +1,7 @@
 package dev.chatbridge.engine;
 
 import dev.chatbridge.api.CallOutcome;
+import dev.chatbridge.api.RetryPolicy;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import java.time.Duration;
@@ -61,7 +62,7 @@ final class FlowControl implements InFlightLimiter.Gate {
 
     private final int ceiling;
     private final AdaptiveLimit adaptive;
-    private final Duration maxRetryAfter;
+    private final RetryPolicy retries;
     private final double quotaRps;
     private final int quotaMaxInFlight;
     private final TopicIdentity topics;
@@ -86,11 +87,16 @@ final class FlowControl implements InFlightLimiter.Gate {
     FlowControl(EngineConfig config, TopicIdentity topics) {
         this.ceiling = config.maxInFlight();
         this.adaptive = config.adaptive() ? AdaptiveLimit.of(config.adaptiveAlgorithm(), config.maxInFlight()) : null;
-        this.maxRetryAfter = config.retryPolicy().maxRetryAfter();
+        this.retries = config.retryPolicy();
         this.quotaRps = config.quotaRequestsPerSecond();
         this.quotaMaxInFlight = config.quotaMaxInFlight();
         this.topics = Objects.requireNonNull(topics, "topics");
-        this.share = quotaRps > 0 || quotaMaxInFlight > 0 ? 0.0 : 1.0;
+        this.share = hasQuota() ? 0.0 : 1.0;
+    }
+
+    /** Whether the deployment has a quota to share (rate or concurrency). */
+    private boolean hasQuota() {
+        return quotaRps > 0 || quotaMaxInFlight > 0;
     }
 
     /** The limiter this controls (set once, right after both are built). */
@@ -154,7 +160,7 @@ final class FlowControl implements InFlightLimiter.Gate {
                 || r.retryAfter().isZero()) {
             return null;
         }
-        return r.retryAfter().compareTo(maxRetryAfter) > 0 ? maxRetryAfter : r.retryAfter();
+        return retries.capped(r.retryAfter());
     }
 
     private void pause(long nowNanos, Duration retryAfter) {
@@ -196,7 +202,7 @@ final class FlowControl implements InFlightLimiter.Gate {
 
     /** A task of the engine opened, reading partition {@code partition} of {@code topic} (its stream thread). */
     void taskOpened(String topic, int partition) {
-        if (quotaRps <= 0 && quotaMaxInFlight <= 0) {
+        if (!hasQuota()) {
             return;
         }
         boolean ask;
@@ -213,7 +219,7 @@ final class FlowControl implements InFlightLimiter.Gate {
 
     /** A task of the engine closed (revoked, or the instance stops). */
     void taskClosed(String topic, int partition) {
-        if (quotaRps <= 0 && quotaMaxInFlight <= 0) {
+        if (!hasQuota()) {
             return;
         }
         synchronized (this) {
